@@ -1,0 +1,87 @@
+"""One leader's week, from classified events to a `WeeklyReview` (pure core).
+
+Takes events, rules, holiday dates and `now`; does no I/O. The shell (assistant.service) reads
+the calendar and hands the events in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+
+from assistant import texts
+from assistant.buffers import buffer_statuses, indicator_results
+from assistant.indicators import day_rows, week_indicators
+from assistant.proposals import propose
+from assistant.review import SCHEMA_VERSION, IsoWeek, Warning, WeeklyReview
+from assistant.timeline import build_timeline
+from connectors import CalendarEvent, SkippedEvent
+from rules import Rules
+
+
+def analysis_span(week: IsoWeek, rules: Rules) -> tuple[date, date]:
+    """First and last local date whose events the review of `week` needs (context + next week)."""
+    first = week.monday - timedelta(weeks=rules.measurement.context_weeks)
+    last = week.shifted(1).days()[-1]
+    return first, last
+
+
+def build_review(
+    events: Sequence[CalendarEvent],
+    *,
+    rules: Rules,
+    week: IsoWeek,
+    now: datetime,
+    holidays: Iterable[date] = (),
+    skipped: Sequence[SkippedEvent] = (),
+    source_name: str = "",
+) -> WeeklyReview:
+    """Review `week` and propose blocks for the week after it."""
+    if now.tzinfo is None:
+        raise ValueError("now must be aware")
+    language = rules.leader.language
+    first, last = analysis_span(week, rules)
+    timeline = build_timeline(events, rules=rules, first=first, last=last, holidays=holidays)
+    week_days = week.days()
+    rows = day_rows(timeline, week_days, rules)
+    values = week_indicators(timeline, week_days, rules, rows, history_first=first)
+    results = indicator_results(values, rules)
+    weeks_read = rules.measurement.context_weeks + 1
+    buffers = buffer_statuses(results, rules, weeks_read)
+    next_week = week.shifted(1)
+    leader_key = rules.leader.email or "leader"
+    proposals = propose(
+        timeline,
+        rules=rules,
+        week=next_week,
+        reviewed_rows=rows,
+        history_first=first,
+        leader_key=leader_key,
+    )
+    warnings = [
+        Warning(
+            "skipped_event",
+            texts.text("warning.skipped", language, where=s.where, reason=s.reason),
+        )
+        for s in skipped
+    ]
+    if not any(r.working for r in rows):
+        warnings.append(Warning("no_working_time", texts.text("warning.no_working_time", language)))
+    if not events:
+        warnings.append(Warning("no_events", texts.text("warning.no_events", language)))
+    return WeeklyReview(
+        schema_version=SCHEMA_VERSION,
+        leader=rules.leader.email,
+        week=week,
+        proposals_week=next_week,
+        timezone=rules.leader.timezone,
+        language=language,
+        generated_at=now,
+        source=source_name,
+        indicators=results,
+        days=tuple(rows),
+        buffers=buffers,
+        proposals=proposals,
+        warnings=tuple(warnings),
+        question=texts.question_for_week(week.week, language),
+    )

@@ -1,0 +1,20 @@
+"""Public holidays for the leader's country, from the holidays package (pure core)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import holidays
+
+from rules import Rules
+
+
+def holiday_dates(rules: Rules, first: date, last: date) -> frozenset[date]:
+    """The public holidays between `first` and `last` (inclusive), none without a country."""
+    country = rules.leader.holiday_country
+    if country is None:
+        return frozenset()
+    calendar = holidays.country_holidays(
+        country, subdiv=rules.leader.holiday_subdivision, years=range(first.year, last.year + 1)
+    )
+    return frozenset(d for d in calendar if first <= d <= last)

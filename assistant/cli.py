@@ -1,0 +1,176 @@
+"""The `agenda-regie` command line (a shell: parse, call one use case, render).
+
+Exit codes: 0 done, 2 bad input (one clear line naming the file and the problem), 1 our fault.
+A user's mistake never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from assistant import __version__
+from assistant.review import IsoWeek, WeeklyReview
+from connectors import ConnectorError
+from rules import RulesError, load_rules
+
+EXIT_OK, EXIT_OURS, EXIT_INPUT = 0, 1, 2
+
+
+class InputError(Exception):
+    """A mistake in what the user gave us; the message says what and where."""
+
+
+def _week(text: str) -> IsoWeek:
+    try:
+        return IsoWeek.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-30") from None
+
+
+def _zone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a known IANA time zone (e.g. Europe/Amsterdam)"
+        ) from None
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agenda-regie",
+        description="Weekly agenda review: agenda control, energy and mini-retreats, with "
+        "protected blocks proposed for the coming week.",
+    )
+    parser.add_argument("--version", action="version", version=f"agenda-regie {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    review = commands.add_parser(
+        "review",
+        help="review one week of a calendar (.ics file or http(s) feed URL)",
+        description="Review one ISO week of a calendar and propose blocks for the week after.",
+    )
+    review.add_argument("source", metavar="SOURCE", help="an .ics file or an http(s) feed URL")
+    review.add_argument(
+        "--week",
+        type=_week,
+        help="ISO week to review, e.g. 2026-W13 (default: the last complete week before today)",
+    )
+    review.add_argument(
+        "--me",
+        action="append",
+        default=[],
+        metavar="EMAIL",
+        help="your address in the calendar, to read your own answer to invitations (repeatable)",
+    )
+    review.add_argument("--tz", type=_zone, metavar="ZONE", help="your IANA time zone")
+    review.add_argument("--rules", type=Path, metavar="FILE", help="a YAML rule file")
+    review.add_argument("--lang", choices=("nl", "en"), help="language of the review")
+    review.add_argument("--format", choices=("text", "json", "html"), default="text")
+    review.add_argument("--output", type=Path, metavar="FILE", help="write here, not to stdout")
+    review.add_argument(
+        "--today", type=_day, metavar="YYYY-MM-DD", help="pretend today is this date"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "review":
+            return _review(args)
+        parser.error(f"unknown command {args.command}")
+    except InputError as error:
+        return _fail(str(error))
+    except ConnectorError as error:
+        return _fail(str(error))
+    except RulesError as error:
+        return _fail("\n".join(str(p) for p in error.problems))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # the last line of defence: no traceback for the user
+        if os.environ.get("AGENDA_REGIE_DEBUG"):
+            raise
+        print(
+            f"agenda-regie: internal error ({type(error).__name__}): {error}\n"
+            "This is a fault in agenda-regie, not in your input. Run again with "
+            "AGENDA_REGIE_DEBUG=1 to see the details, and please report it.",
+            file=sys.stderr,
+        )
+        return EXIT_OURS
+    return EXIT_OK
+
+
+def _fail(message: str) -> int:
+    print(f"agenda-regie: {message}", file=sys.stderr)
+    return EXIT_INPUT
+
+
+def _review(args: argparse.Namespace) -> int:
+    from assistant.service import last_complete_week, open_ics, review_week
+
+    overrides: dict[str, Any] = {}
+    leader: dict[str, Any] = {}
+    if args.tz:
+        leader["timezone"] = args.tz
+    if args.lang:
+        leader["language"] = args.lang
+    if leader:
+        overrides["leader"] = leader
+    rules = load_rules(args.rules, overrides)
+    zone = ZoneInfo(rules.leader.timezone)
+    now = datetime.now(UTC)
+    today = args.today or now.astimezone(zone).date()
+    if args.today:
+        now = datetime.combine(args.today, datetime.min.time(), tzinfo=zone).replace(hour=12)
+    week = args.week or last_complete_week(today)
+    source = open_ics(args.source, rules, args.me)
+    review = review_week(source, rules, week, now)
+    _write(review, args.format, args.output)
+    return EXIT_OK
+
+
+def _write(review: WeeklyReview, fmt: str, output: Path | None) -> None:
+    from assistant.render import render_html, render_text, review_to_json
+
+    if fmt == "text" and output is None:
+        from rich.console import Console
+
+        from assistant.render import print_text
+
+        print_text(review, Console())
+        return None
+    if fmt == "json":
+        content = review_to_json(review) + "\n"
+    elif fmt == "html":
+        content = render_html(review)
+    else:
+        content = render_text(review)
+    if output is None:
+        sys.stdout.write(content)
+        return None
+    try:
+        output.write_text(content, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{output}: cannot write the review ({error.strerror})") from None
+    return None
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,152 @@
+"""The weekly review: everything one leader's week says, in one frozen value (pure core).
+
+Renderers (text, JSON, HTML) read only this; the JSON schema in docs/review-schema.json
+describes its serialised form (`assistant.render.json_out`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+SCHEMA_VERSION = "1.0"
+
+
+class Status(StrEnum):
+    OK = "ok"
+    ATTENTION = "attention"
+    ALERT = "alert"
+
+    @property
+    def rank(self) -> int:
+        return {"ok": 0, "attention": 1, "alert": 2}[self.value]
+
+
+class Buffer(StrEnum):
+    AGENDA_REGIE = "agenda_regie"
+    ENERGIE = "energie"
+    MINI_RETRAITES = "mini_retraites"
+
+
+@dataclass(frozen=True, slots=True)
+class IsoWeek:
+    year: int
+    week: int
+
+    @classmethod
+    def parse(cls, text: str) -> IsoWeek:
+        """Parse 'YYYY-Www' (e.g. 2026-W13); raises ValueError with a clear message."""
+        try:
+            year_text, week_text = text.strip().upper().split("-W")
+            year, week = int(year_text), int(week_text)
+            date.fromisocalendar(year, week, 1)
+        except ValueError:
+            raise ValueError(f"{text!r} is not an ISO week like 2026-W13") from None
+        return cls(year, week)
+
+    @classmethod
+    def containing(cls, day: date) -> IsoWeek:
+        iso = day.isocalendar()
+        return cls(iso.year, iso.week)
+
+    @property
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    def days(self) -> tuple[date, ...]:
+        from datetime import timedelta
+
+        return tuple(self.monday + timedelta(days=i) for i in range(7))
+
+    def shifted(self, weeks: int) -> IsoWeek:
+        from datetime import timedelta
+
+        return IsoWeek.containing(self.monday + timedelta(weeks=weeks))
+
+    def __str__(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class DayRow:
+    """One local day of the reviewed week (DESIGN section 6, day rows)."""
+
+    date: date
+    working: bool
+    non_working_reason: str | None  # "weekend", "holiday", "out_of_office", or None
+    meeting_minutes: int
+    meeting_count: int
+    longest_back_to_back_minutes: int
+    first_start: datetime | None
+    last_end: datetime | None
+    span_hours: float | None
+    midday_break: bool | None  # None on a non-working day
+    focus_minutes: int
+    protected_minutes: int
+    after_hours_meeting_minutes: int
+    # The day as local (start_minute, end_minute, kind) segments for the picture of the week;
+    # kind is "meeting", "solo", "protected" or "working" (free working time).
+    segments: tuple[tuple[int, int, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorResult:
+    id: str
+    buffer: Buffer
+    value: float | int | None
+    status: Status | None  # None: shown, no status
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class BufferStatus:
+    buffer: Buffer
+    status: Status
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    key: str
+    kind: str  # "reflection", "recovery", "lunch", "mini_retreat"
+    buffer: Buffer
+    start: datetime
+    end: datetime
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:
+    """Something the reader should know: a skipped event, a week without working time."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyReview:
+    schema_version: str
+    leader: str | None
+    week: IsoWeek
+    proposals_week: IsoWeek
+    timezone: str
+    language: str
+    generated_at: datetime
+    source: str
+    indicators: tuple[IndicatorResult, ...]
+    days: tuple[DayRow, ...]
+    buffers: tuple[BufferStatus, ...]
+    proposals: tuple[Proposal, ...]
+    warnings: tuple[Warning, ...]
+    question: str  # one question from the whitepaper's reflection guide
+
+    def indicator(self, indicator_id: str) -> IndicatorResult:
+        for result in self.indicators:
+            if result.id == indicator_id:
+                return result
+        raise KeyError(indicator_id)
+
+    @property
+    def values(self) -> dict[str, float | int | None]:
+        return {r.id: r.value for r in self.indicators}

@@ -1,0 +1,122 @@
+"""The calendar event we keep, and the interface every calendar source implements.
+
+No title, description, location or attendee name ever enters these types (DESIGN section 5):
+a connector reads the title once to classify the event and then drops it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+
+class EventStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    TENTATIVE = "tentative"
+    CANCELLED = "cancelled"
+
+
+class Response(StrEnum):
+    """The leader's own answer to the invitation."""
+
+    ACCEPTED = "accepted"
+    TENTATIVE = "tentative"
+    DECLINED = "declined"
+    NEEDS_ACTION = "needs_action"
+    ORGANIZER = "organizer"
+    UNKNOWN = "unknown"
+
+
+class EventKind(StrEnum):
+    """What an event means for the leader's load, decided once at ingestion."""
+
+    MEETING = "meeting"
+    SOLO = "solo"
+    PROTECTED = "protected"
+    OUT_OF_OFFICE = "out_of_office"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """A half-open span of time `[start, end)`, both aware."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("TimeWindow needs aware datetimes")
+        if self.end <= self.start:
+            raise ValueError("TimeWindow must end after it starts")
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEvent:
+    """One occurrence of a calendar event, title-free.
+
+    `start` and `end` are aware. An all-day event starts and ends at local midnight in the
+    leader's time zone. `id` is stable across fetches for the same occurrence.
+    """
+
+    id: str
+    start: datetime
+    end: datetime
+    all_day: bool
+    status: EventStatus
+    my_response: Response
+    busy: bool
+    kind: EventKind
+    other_attendees: int
+    organized_by_me: bool
+    created: datetime | None
+    recurring: bool
+    source: str
+    ours: bool = False
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError(f"event {self.id}: start and end must be aware")
+        if self.created is not None and self.created.tzinfo is None:
+            raise ValueError(f"event {self.id}: created must be aware")
+        if self.end < self.start:
+            raise ValueError(f"event {self.id}: ends before it starts")
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedEvent:
+    """An event a source could not read; counted and explained, never fatal."""
+
+    where: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What a source returns for a window: the events, and what it had to skip."""
+
+    events: tuple[CalendarEvent, ...]
+    skipped: tuple[SkippedEvent, ...] = field(default=())
+
+    def __iter__(self) -> Iterator[CalendarEvent]:
+        return iter(self.events)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+
+@runtime_checkable
+class CalendarSource(Protocol):
+    """Reads one leader's calendar.
+
+    `fetch` returns every occurrence that overlaps the window (half-open), sorted by
+    (start, end, id), already classified, with cancelled and declined occurrences left out.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def fetch(self, window: TimeWindow) -> FetchResult: ...
