@@ -65,7 +65,8 @@ def _parse(text: str, where: str) -> tuple[dict[str, Any], dict[tuple[str, ...],
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
         problem = getattr(error, "problem", None) or str(error)
-        raise RulesError([RuleProblem(where, "", f"not valid YAML: {problem}", line, column)])
+        problems = [RuleProblem(where, "", f"not valid YAML: {problem}", line, column)]
+        raise RulesError(problems) from None
     if data is None:
         return {}, {}
     if not isinstance(data, dict):

@@ -6,6 +6,7 @@ its own.
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import time
 from typing import Literal
@@ -18,8 +19,8 @@ _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 _COMPARISON = re.compile(r"^\s*(<=|>=|<|>|=)\s*(target|-?\d+(?:\.\d+)?)\s*$")
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-PROPOSAL_KINDS = ("reflection", "recovery", "lunch", "mini_retreat")
 ProposalKind = Literal["reflection", "recovery", "lunch", "mini_retreat"]
+PROPOSAL_KINDS: tuple[ProposalKind, ...] = ("reflection", "recovery", "lunch", "mini_retreat")
 
 
 def parse_clock(text: str) -> time:
@@ -80,7 +81,7 @@ class Comparison(BaseModel):
             )
         raw = match.group(2)
         value: float | Literal["target"] = "target" if raw == "target" else float(raw)
-        return cls(op=match.group(1), value=value)  # type: ignore[arg-type]
+        return cls(op=match.group(1), value=value)
 
     def holds(self, measured: float, target: float) -> bool:
         bound = target if self.value == "target" else float(self.value)
@@ -100,15 +101,17 @@ class Comparison(BaseModel):
 
 
 class _Section(BaseModel):
+    """Every value comes from rules/defaults.yaml merged with the leader's file; no defaults."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Leader(_Section):
-    email: str | None = None
-    language: Literal["nl", "en"] = "en"
-    timezone: str = "Europe/Amsterdam"
-    holiday_country: str | None = "NL"
-    holiday_subdivision: str | None = None
+    email: str | None
+    language: Literal["nl", "en"]
+    timezone: str
+    holiday_country: str | None
+    holiday_subdivision: str | None
 
     @field_validator("timezone")
     @classmethod
@@ -116,7 +119,9 @@ class Leader(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a known IANA time zone (e.g. Europe/Amsterdam)")
+            raise ValueError(
+                f"{value!r} is not a known IANA time zone (e.g. Europe/Amsterdam)"
+            ) from None
         return value
 
     @field_validator("holiday_country")
@@ -132,13 +137,13 @@ class Leader(_Section):
 
 
 class WorkingHours(_Section):
-    monday: tuple[ClockRange, ...] = ()
-    tuesday: tuple[ClockRange, ...] = ()
-    wednesday: tuple[ClockRange, ...] = ()
-    thursday: tuple[ClockRange, ...] = ()
-    friday: tuple[ClockRange, ...] = ()
-    saturday: tuple[ClockRange, ...] = ()
-    sunday: tuple[ClockRange, ...] = ()
+    monday: tuple[ClockRange, ...]
+    tuesday: tuple[ClockRange, ...]
+    wednesday: tuple[ClockRange, ...]
+    thursday: tuple[ClockRange, ...]
+    friday: tuple[ClockRange, ...]
+    saturday: tuple[ClockRange, ...]
+    sunday: tuple[ClockRange, ...]
 
     @field_validator(*WEEKDAYS, mode="before")
     @classmethod
@@ -155,7 +160,7 @@ class WorkingHours(_Section):
     @classmethod
     def _no_overlap(cls, value: tuple[ClockRange, ...]) -> tuple[ClockRange, ...]:
         ordered = sorted(value, key=lambda r: r.start_minute)
-        for first, second in zip(ordered, ordered[1:], strict=False):
+        for first, second in itertools.pairwise(ordered):
             if second.start_minute < first.end_minute:
                 raise ValueError(f"ranges {first} and {second} overlap")
         return tuple(ordered)
@@ -166,21 +171,21 @@ class WorkingHours(_Section):
 
 
 class Classification(_Section):
-    tentative_counts_as_meeting: bool = True
-    reflection_keywords: tuple[str, ...] = ()
-    out_of_office_keywords: tuple[str, ...] = ()
-    personal_keywords: tuple[str, ...] = ()
+    tentative_counts_as_meeting: bool
+    reflection_keywords: tuple[str, ...]
+    out_of_office_keywords: tuple[str, ...]
+    personal_keywords: tuple[str, ...]
 
 
 class Measurement(_Section):
-    focus_block_minutes: int = Field(120, ge=1, le=24 * 60)
-    fragment_max_minutes: int = Field(30, ge=1, le=24 * 60)
-    half_day_split: time = time(13, 0)
-    short_notice_hours: float = Field(24, gt=0)
-    back_to_back_gap_minutes: int = Field(10, ge=0, le=120)
-    back_to_back_chain_minutes: int = Field(120, ge=1)
-    rest_hours: float = Field(11, gt=0, le=24)
-    context_weeks: int = Field(12, ge=0, le=104)
+    focus_block_minutes: int = Field(ge=1, le=24 * 60)
+    fragment_max_minutes: int = Field(ge=1, le=24 * 60)
+    half_day_split: time
+    short_notice_hours: float = Field(gt=0)
+    back_to_back_gap_minutes: int = Field(ge=0, le=120)
+    back_to_back_chain_minutes: int = Field(ge=1)
+    rest_hours: float = Field(gt=0, le=24)
+    context_weeks: int = Field(ge=0, le=104)
 
     @field_validator("half_day_split", mode="before")
     @classmethod
@@ -189,8 +194,8 @@ class Measurement(_Section):
 
 
 class Threshold(_Section):
-    attention: Comparison | None = None
-    alert: Comparison | None = None
+    attention: Comparison | None
+    alert: Comparison | None
 
     @field_validator("attention", "alert", mode="before")
     @classmethod
@@ -201,17 +206,17 @@ class Threshold(_Section):
 
 
 class Thresholds(_Section):
-    meeting_share: Threshold = Threshold()
-    focus_hours: Threshold = Threshold()
-    meeting_free_half_days: Threshold = Threshold()
-    short_notice_share: Threshold = Threshold()
-    longest_back_to_back_minutes: Threshold = Threshold()
-    days_without_midday_break: Threshold = Threshold()
-    longest_workday_span_hours: Threshold = Threshold()
-    short_rest_nights: Threshold = Threshold()
-    after_hours_meeting_hours: Threshold = Threshold()
-    missing_reflection_minutes: Threshold = Threshold()
-    days_since_mini_retreat: Threshold = Threshold()
+    meeting_share: Threshold
+    focus_hours: Threshold
+    meeting_free_half_days: Threshold
+    short_notice_share: Threshold
+    longest_back_to_back_minutes: Threshold
+    days_without_midday_break: Threshold
+    longest_workday_span_hours: Threshold
+    short_rest_nights: Threshold
+    after_hours_meeting_hours: Threshold
+    missing_reflection_minutes: Threshold
+    days_since_mini_retreat: Threshold
 
     def for_indicator(self, indicator: str) -> Threshold | None:
         threshold = getattr(self, indicator, None)
@@ -219,10 +224,10 @@ class Thresholds(_Section):
 
 
 class Reflection(_Section):
-    blocks_per_week: int = Field(2, ge=0, le=14)
-    minutes: int = Field(90, ge=15, le=8 * 60)
-    preferred_window: ClockRange = ClockRange(start_minute=510, end_minute=720)
-    different_days: bool = True
+    blocks_per_week: int = Field(ge=0, le=14)
+    minutes: int = Field(ge=15, le=8 * 60)
+    preferred_window: ClockRange
+    different_days: bool
 
     @field_validator("preferred_window", mode="before")
     @classmethod
@@ -231,14 +236,14 @@ class Reflection(_Section):
 
 
 class Recovery(_Section):
-    break_minutes: int = Field(15, ge=5, le=120)
-    search_minutes: int = Field(60, ge=0, le=240)
+    break_minutes: int = Field(ge=5, le=120)
+    search_minutes: int = Field(ge=0, le=240)
 
 
 class Lunch(_Section):
-    enabled: bool = True
-    window: ClockRange = ClockRange(start_minute=690, end_minute=840)
-    minutes: int = Field(30, ge=10, le=120)
+    enabled: bool
+    window: ClockRange
+    minutes: int = Field(ge=10, le=120)
 
     @field_validator("window", mode="before")
     @classmethod
@@ -253,29 +258,29 @@ class Lunch(_Section):
 
 
 class MiniRetreat(_Section):
-    cadence_days: int = Field(28, ge=1, le=365)
-    minutes: int = Field(180, ge=60, le=12 * 60)
+    cadence_days: int = Field(ge=1, le=365)
+    minutes: int = Field(ge=60, le=12 * 60)
 
 
 class Proposals(_Section):
-    kinds: tuple[ProposalKind, ...] = PROPOSAL_KINDS
-    grid_minutes: int = Field(15, ge=1, le=60)
+    kinds: tuple[ProposalKind, ...]
+    grid_minutes: int = Field(ge=1, le=60)
 
 
 class Rules(_Section):
     """The effective protection rules for one leader."""
 
-    version: Literal[1] = 1
-    leader: Leader = Leader()
-    working_hours: WorkingHours = WorkingHours()
-    classification: Classification = Classification()
-    measurement: Measurement = Measurement()
-    thresholds: Thresholds = Thresholds()
-    reflection: Reflection = Reflection()
-    recovery: Recovery = Recovery()
-    lunch: Lunch = Lunch()
-    mini_retreat: MiniRetreat = MiniRetreat()
-    proposals: Proposals = Proposals()
+    version: Literal[1]
+    leader: Leader
+    working_hours: WorkingHours
+    classification: Classification
+    measurement: Measurement
+    thresholds: Thresholds
+    reflection: Reflection
+    recovery: Recovery
+    lunch: Lunch
+    mini_retreat: MiniRetreat
+    proposals: Proposals
 
     @property
     def reflection_target_minutes(self) -> int:
