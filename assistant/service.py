@@ -15,7 +15,6 @@ from assistant.analysis import analysis_span, build_review
 from assistant.calendar_days import holiday_dates
 from assistant.review import IsoWeek, WeeklyReview
 from connectors import CalendarSource, ClassifyOptions, TimeWindow
-
 from rules import Rules
 
 

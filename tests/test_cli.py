@@ -57,7 +57,7 @@ def test_text_review_shows_buffers_figures_and_proposals(
     code, _, err = run(capsys, *SAMPLE_ARGS, "--output", str(target))
     assert code == 0, err
     text = target.read_text(encoding="utf-8")
-    for word in ("Agenda control", "Energy", "Mini-retreats", "2026-W48"):
+    for word in ("Agenda control", "Energy", "Mini-retreats", "Week 48, 2026"):
         assert word in text
 
 

@@ -1,0 +1,225 @@
+"""The weekly review as one self-contained HTML page, the future weekly email.
+
+No external resources, no JavaScript; layout with tables and inline styles, so mail clients show
+it as browsers do. Jinja2 autoescapes everything, so reasons and the question are text, never
+markup. The page says what the text view says (`assistant.render.text`), in the same words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from assistant.catalogue import INDICATORS
+from assistant.render.labels import (
+    CELL_MINUTES,
+    SEGMENT_KINDS,
+    buffer_name,
+    format_day,
+    format_moment,
+    format_short_day,
+    format_time_range,
+    format_value,
+    format_week_dates,
+    kind_label,
+    label,
+    language_of,
+    non_working_label,
+    segment_label,
+    status_name,
+    to_local,
+    week_picture,
+)
+from assistant.review import Status, WeeklyReview
+
+TEMPLATE = "review.html.j2"
+WARNINGS_LISTED = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Colours:
+    text: str
+    background: str
+    border: str
+
+
+# Calm colours, each with enough contrast for its word; the word always carries the meaning.
+STATUS_COLOURS: dict[str, Colours] = {
+    Status.OK.value: Colours("#1d5e36", "#e4f2e8", "#b9dcc4"),
+    Status.ATTENTION.value: Colours("#6b4f00", "#fbf1d4", "#ead595"),
+    Status.ALERT.value: Colours("#9a2b22", "#f9e3e0", "#e8b7b1"),
+}
+CELL_COLOURS: dict[str, str] = {
+    "meeting": "#3f5f8a",
+    "solo": "#9db0c8",
+    "protected": "#79b18a",
+    "working": "#e6eaef",
+    "outside": "#fafbfc",
+}
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("assistant", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_html(review: WeeklyReview) -> str:
+    """The review as a complete HTML document (UTF-8 text)."""
+    return _environment().get_template(TEMPLATE).render(**html_context(review))
+
+
+def html_context(review: WeeklyReview) -> dict[str, Any]:
+    """Everything the template shows, already worded and formatted in the leader's language."""
+    language = review.language
+    days = review.week.days()
+    return {
+        "lang": language_of(language),
+        "title": label("title", language),
+        "week_label": label("week", language, week=review.week.week, year=review.week.year),
+        "dates": format_week_dates(days[0], days[-1], language),
+        "timezone": review.timezone,
+        "leader": review.leader,
+        "prepared": format_moment(review.generated_at, review.timezone, language),
+        "source": review.source,
+        "t": {key: label(key, language) for key in _PLAIN_LABELS},
+        "buffers": [
+            {
+                "name": buffer_name(item.buffer, language),
+                "status": item.status.value,
+                "status_word": status_name(item.status, language),
+                "reasons": list(item.reasons),
+            }
+            for item in review.buffers
+        ],
+        "figure_groups": _figure_groups(review),
+        "picture": _picture(review),
+        "legend": [
+            {"kind": kind, "label": segment_label(kind, language), "colour": CELL_COLOURS[kind]}
+            for kind in SEGMENT_KINDS
+        ],
+        "proposals_heading": label("proposals", language, week=review.proposals_week.week),
+        "proposals": [
+            {
+                "key": proposal.key,
+                "kind": proposal.kind,
+                "day": format_day(to_local(proposal.start, review.timezone).date(), language),
+                "time": format_time_range(proposal.start, proposal.end, review.timezone),
+                "what": kind_label(proposal.kind, language),
+                "reason": proposal.reason,
+            }
+            for proposal in sorted(review.proposals, key=lambda p: (p.start, p.key))
+        ],
+        "warnings_heading": label("warnings", language, count=len(review.warnings)),
+        "warnings": [warning.message for warning in review.warnings[:WARNINGS_LISTED]],
+        "warnings_more": (
+            label("warnings_more", language, count=len(review.warnings) - WARNINGS_LISTED)
+            if len(review.warnings) > WARNINGS_LISTED
+            else None
+        ),
+        "question": review.question,
+        "status_colours": STATUS_COLOURS,
+    }
+
+
+_PLAIN_LABELS = (
+    "buffers",
+    "buffers_intro",
+    "nothing_stands_out",
+    "status",
+    "key_figures",
+    "indicator",
+    "value",
+    "week_picture",
+    "legend",
+    "picture_caption",
+    "proposals_intro",
+    "no_proposals",
+    "when",
+    "what",
+    "why",
+    "question",
+    "timezone",
+    "leader",
+    "generated_at",
+    "source",
+)
+
+
+def _figure_groups(review: WeeklyReview) -> list[dict[str, Any]]:
+    language = review.language
+    results = {result.id: result for result in review.indicators}
+    groups: list[dict[str, Any]] = []
+    for definition in INDICATORS:
+        if not groups or groups[-1]["buffer"] != definition.buffer:
+            groups.append(
+                {
+                    "buffer": definition.buffer,
+                    "name": buffer_name(definition.buffer, language),
+                    "rows": [],
+                }
+            )
+        result = results.get(definition.id)
+        value = result.value if result is not None else None
+        status = result.status if result is not None else None
+        groups[-1]["rows"].append(
+            {
+                "id": definition.id,
+                "name": definition.name(language_of(language)),
+                "value": format_value(
+                    value, result.unit if result is not None else definition.unit, language
+                ),
+                "has_value": value is not None,
+                "status": status.value if status is not None else None,
+                "status_word": status_name(status, language) if status is not None else None,
+            }
+        )
+    return groups
+
+
+def _picture(review: WeeklyReview) -> dict[str, Any]:
+    language = review.language
+    picture = week_picture(review.days)
+    cells_per_hour = 60 // CELL_MINUTES
+    ruler = []
+    for hour in range(picture.start_hour, picture.end_hour, 2):
+        span_hours = min(2, picture.end_hour - hour)
+        ruler.append({"label": f"{hour:02d}", "colspan": span_hours * cells_per_hour})
+    rows = []
+    for row in picture.rows:
+        day_label = format_short_day(row.day.date, language)
+        cells = []
+        for index, kind in enumerate(row.cells):
+            start = picture.cell_start_minute(index)
+            slot = f"{start // 60:02d}:{start % 60:02d}"
+            cells.append(
+                {
+                    "kind": kind,
+                    "slot": slot,
+                    "title": f"{day_label} {slot} · {segment_label(kind, language)}",
+                    "colour": CELL_COLOURS[kind],
+                }
+            )
+        rows.append(
+            {
+                "date": row.day.date.isoformat(),
+                "label": day_label,
+                "working": row.day.working,
+                "note": (
+                    non_working_label(row.day.non_working_reason, language)
+                    if not row.day.working
+                    else None
+                ),
+                "cells": cells,
+            }
+        )
+    return {"ruler": ruler, "rows": rows, "cell_count": len(picture.hours) * cells_per_hour}

@@ -1,0 +1,119 @@
+"""The weekly review as JSON: the documented, versioned shape of docs/review-schema.json.
+
+Everything here comes from the review and nothing is added: there are no event titles in a
+review, so there are none in the JSON. Times are ISO 8601 with their UTC offset, in the leader's
+time zone. Keys keep the order of the schema, so the output is stable and diffs well.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from assistant.catalogue import BY_ID, INDICATOR_IDS
+from assistant.render.labels import to_local
+from assistant.review import DayRow, IndicatorResult, WeeklyReview
+
+Json = dict[str, Any]
+
+
+def review_to_dict(review: WeeklyReview) -> Json:
+    """The review as plain JSON-ready data (dicts, lists, str, int, float, bool, None)."""
+    tz = review.timezone
+    results = {result.id: result for result in review.indicators}
+    return {
+        "schema_version": review.schema_version,
+        "leader": review.leader,
+        "week": str(review.week),
+        "week_start": review.week.monday.isoformat(),
+        "week_end": review.week.days()[-1].isoformat(),
+        "proposals_week": str(review.proposals_week),
+        "timezone": tz,
+        "language": review.language,
+        "generated_at": review.generated_at.isoformat(),
+        "source": review.source,
+        "indicators": {
+            # Every catalogue id, in catalogue order; one the review lacks is null (no data).
+            indicator_id: _indicator_value(results.get(indicator_id), indicator_id)
+            for indicator_id in INDICATOR_IDS
+        },
+        "indicator_details": [_indicator_detail(result) for result in review.indicators],
+        "days": [_day(day, tz) for day in review.days],
+        "buffers": [
+            {
+                "buffer": status.buffer.value,
+                "status": status.status.value,
+                "reasons": list(status.reasons),
+            }
+            for status in review.buffers
+        ],
+        "proposals": [
+            {
+                "key": proposal.key,
+                "kind": proposal.kind,
+                "buffer": proposal.buffer.value,
+                "start": to_local(proposal.start, tz).isoformat(),
+                "end": to_local(proposal.end, tz).isoformat(),
+                "reason": proposal.reason,
+            }
+            for proposal in review.proposals
+        ],
+        "warnings": [{"code": w.code, "message": w.message} for w in review.warnings],
+        "question": review.question,
+    }
+
+
+def review_to_json(review: WeeklyReview) -> str:
+    """The review as a JSON document (UTF-8 text, two-space indent, keys in schema order)."""
+    return json.dumps(review_to_dict(review), indent=2, ensure_ascii=False) + "\n"
+
+
+def round_value(value: float | None, unit: str) -> float | int | None:
+    """Shares to 3 decimals, hours to 2; whole numbers as integers."""
+    if value is None:
+        return None
+    digits = 3 if unit == "share" else 2
+    rounded = round(float(value), digits)
+    if unit != "share" and rounded.is_integer():
+        return int(rounded)
+    return rounded
+
+
+def _indicator_value(result: IndicatorResult | None, indicator_id: str) -> float | int | None:
+    if result is None:
+        return None
+    return round_value(result.value, result.unit or BY_ID[indicator_id].unit)
+
+
+def _indicator_detail(result: IndicatorResult) -> Json:
+    return {
+        "id": result.id,
+        "buffer": result.buffer.value,
+        "value": round_value(result.value, result.unit),
+        "unit": result.unit,
+        "status": result.status.value if result.status is not None else None,
+    }
+
+
+def _moment(moment: datetime | None, timezone: str) -> str | None:
+    return to_local(moment, timezone).isoformat() if moment is not None else None
+
+
+def _day(day: DayRow, timezone: str) -> Json:
+    return {
+        "date": day.date.isoformat(),
+        "weekday": day.date.isoweekday(),
+        "working": day.working,
+        "non_working_reason": day.non_working_reason,
+        "meeting_minutes": day.meeting_minutes,
+        "meeting_count": day.meeting_count,
+        "longest_back_to_back_minutes": day.longest_back_to_back_minutes,
+        "first_start": _moment(day.first_start, timezone),
+        "last_end": _moment(day.last_end, timezone),
+        "span_hours": round_value(day.span_hours, "hours"),
+        "midday_break": day.midday_break,
+        "focus_minutes": day.focus_minutes,
+        "protected_minutes": day.protected_minutes,
+        "after_hours_meeting_minutes": day.after_hours_meeting_minutes,
+    }

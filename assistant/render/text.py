@@ -1,0 +1,268 @@
+"""The weekly review for a terminal or a plain-text mail part, drawn with rich.
+
+`render_text` gives plain text (no colour codes) at a fixed width; `print_text` draws the same
+view in colour on a console the caller owns. Both show, in the leader's language: the header,
+the three buffers with their status and reasons, the key figures, the week by the hour, the
+proposals for next week, notes on the data and the reflection question.
+Everything shown comes from the review; no event titles exist in it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from assistant.catalogue import INDICATORS
+from assistant.render.labels import (
+    SEGMENT_KINDS,
+    WeekPicture,
+    buffer_name,
+    format_day,
+    format_moment,
+    format_short_day,
+    format_time_range,
+    format_value,
+    format_week_dates,
+    kind_label,
+    label,
+    language_of,
+    non_working_label,
+    segment_label,
+    status_name,
+    to_local,
+    week_picture,
+)
+from assistant.review import Status, WeeklyReview
+
+# Calm colours: the word always carries the meaning, the colour only underlines it.
+STATUS_STYLES: dict[Status, str] = {
+    Status.OK: "green",
+    Status.ATTENTION: "yellow",
+    Status.ALERT: "red",
+}
+CELL_CHARACTERS: dict[str, str] = {
+    "meeting": "█",
+    "solo": "▓",
+    "protected": "░",
+    "working": "·",
+    "outside": " ",
+}
+CELL_STYLES: dict[str, str] = {
+    "meeting": "steel_blue",
+    "solo": "light_slate_grey",
+    "protected": "green",
+    "working": "grey50",
+    "outside": "",
+}
+WARNINGS_LISTED = 3
+INDENT = 2
+
+
+def render_text(review: WeeklyReview, *, width: int = 100) -> str:
+    """The review as plain text, `width` columns wide, without colour or control codes."""
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        color_system=None,
+        force_terminal=False,
+        force_jupyter=False,
+        force_interactive=False,
+        no_color=True,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        legacy_windows=False,
+    )
+    print_text(review, console)
+    lines = (line.rstrip() for line in buffer.getvalue().splitlines())
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def print_text(review: WeeklyReview, console: Console) -> None:
+    """Draw the review on `console` (in colour when the console supports it)."""
+    for renderable in _sections(review):
+        console.print(renderable)
+
+
+def _sections(review: WeeklyReview) -> Iterator[RenderableType]:
+    yield _header(review)
+    yield Text()
+    yield _heading(label("buffers", review.language))
+    yield _buffers(review)
+    yield Text()
+    yield _heading(label("key_figures", review.language))
+    yield _key_figures(review)
+    yield Text()
+    yield _heading(label("week_picture", review.language))
+    yield _indented(_week_picture(review))
+    yield Text()
+    yield _heading(label("proposals", review.language, week=review.proposals_week.week))
+    yield _proposals(review)
+    if review.warnings:
+        yield Text()
+        yield _heading(label("warnings", review.language, count=len(review.warnings)))
+        yield _warnings(review)
+    if review.question:
+        yield Text()
+        yield _heading(label("question", review.language))
+        yield _indented(Text(review.question, style="italic"))
+
+
+def _heading(text: str) -> Text:
+    return Text(text, style="bold")
+
+
+def _indented(renderable: RenderableType, extra: int = 0) -> Padding:
+    return Padding(renderable, (0, 0, 0, INDENT + extra))
+
+
+def _header(review: WeeklyReview) -> RenderableType:
+    language = review.language
+    week = review.week
+    days = week.days()
+    title = Text(label("title", language), style="bold")
+    title.append(" · ")
+    title.append(label("week", language, week=week.week, year=week.year), style="bold")
+    details = [
+        format_week_dates(days[0], days[-1], language),
+        f"{label('timezone', language)} {review.timezone}",
+    ]
+    if review.leader:
+        details.append(f"{label('leader', language)} {review.leader}")
+    prepared = (
+        f"{label('generated_at', language)} "
+        f"{format_moment(review.generated_at, review.timezone, language)}"
+        f" · {label('source', language)} {review.source}"
+    )
+    return Group(title, Text(" · ".join(details)), Text(prepared, style="dim"))
+
+
+def _status_text(status: Status, language: str) -> Text:
+    return Text(status_name(status, language), style=f"bold {STATUS_STYLES[status]}")
+
+
+def _buffers(review: WeeklyReview) -> RenderableType:
+    language = review.language
+    parts: list[RenderableType] = []
+    name_width = max((len(buffer_name(b.buffer, language)) for b in review.buffers), default=0)
+    for buffer_status in review.buffers:
+        name = buffer_name(buffer_status.buffer, language)
+        line = Text(name.ljust(name_width + 2), style="bold")
+        line.append_text(_status_text(buffer_status.status, language))
+        parts.append(_indented(line))
+        reasons = buffer_status.reasons or (label("nothing_stands_out", language),)
+        for reason in reasons:
+            parts.append(_indented(Text(reason), extra=INDENT))
+    return Group(*parts)
+
+
+def _key_figures(review: WeeklyReview) -> RenderableType:
+    language = review.language
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 2, 0, 0),
+        header_style="bold",
+    )
+    table.add_column(label("indicator", language), ratio=1)
+    table.add_column(label("value", language), justify="right", no_wrap=True)
+    table.add_column(label("status", language), no_wrap=True)
+    results = {result.id: result for result in review.indicators}
+    previous_buffer = None
+    for definition in INDICATORS:
+        if definition.buffer != previous_buffer:
+            if previous_buffer is not None:
+                table.add_row()
+            table.add_row(Text(buffer_name(definition.buffer, language), style="bold"))
+            previous_buffer = definition.buffer
+        result = results.get(definition.id)
+        value = result.value if result is not None else None
+        unit = result.unit if result is not None else definition.unit
+        status = result.status if result is not None else None
+        table.add_row(
+            Text(definition.name(language_of(language)), style=""),
+            Text(format_value(value, unit, language), style="dim" if value is None else ""),
+            _status_text(status, language) if status is not None else Text(""),
+        )
+    return _indented(table)
+
+
+def _week_picture(review: WeeklyReview) -> RenderableType:
+    language = review.language
+    picture = week_picture(review.days)
+    lines = _picture_lines(picture, language)
+    legend = Text(f"{label('legend', language)}: ", style="dim")
+    for index, kind in enumerate(SEGMENT_KINDS):
+        if index:
+            legend.append("  ")
+        character = CELL_CHARACTERS[kind]
+        shown = "' '" if character == " " else character
+        legend.append(shown, style=CELL_STYLES[kind])
+        legend.append(f" {segment_label(kind, language)}", style="dim")
+    caption = Text(label("picture_caption", language), style="dim")
+    return Group(*lines, Text(), legend, caption)
+
+
+def _picture_lines(picture: WeekPicture, language: str) -> list[Text]:
+    """The week picture as lines: an hour ruler, then one line per day with its cells."""
+    day_labels = [format_short_day(row.day.date, language) for row in picture.rows]
+    label_width = max((len(text) for text in day_labels), default=0) + 1
+    # A wrapped picture line would misalign every cell: crop at the console's width instead.
+    ruler = Text(" " * label_width + " ", style="dim", no_wrap=True, overflow="crop")
+    for hour in picture.hours:
+        offset = hour - picture.start_hour
+        ruler.append(f"{hour:02d}" if offset % 2 == 0 else "  ", style="dim")
+    lines = [ruler]
+    for day_label, row in zip(day_labels, picture.rows, strict=True):
+        line = Text(
+            day_label.ljust(label_width),
+            style="bold" if row.day.working else "dim",
+            no_wrap=True,
+            overflow="crop",
+        )
+        line.append("│", style="dim")
+        for kind in row.cells:
+            line.append(CELL_CHARACTERS[kind], style=CELL_STYLES[kind])
+        line.append("│", style="dim")
+        if not row.day.working:
+            line.append(f" {non_working_label(row.day.non_working_reason, language)}", "dim")
+        lines.append(line)
+    return lines
+
+
+def _proposals(review: WeeklyReview) -> RenderableType:
+    language = review.language
+    if not review.proposals:
+        return _indented(Text(label("no_proposals", language)))
+    table = Table.grid(padding=(0, 2, 0, 0))
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(ratio=1)
+    for proposal in sorted(review.proposals, key=lambda p: (p.start, p.key)):
+        day = to_local(proposal.start, review.timezone).date()
+        table.add_row(
+            Text(format_day(day, language), style="bold"),
+            Text(format_time_range(proposal.start, proposal.end, review.timezone)),
+            Text(kind_label(proposal.kind, language)),
+            Text(proposal.reason),
+        )
+    intro = Text(label("proposals_intro", language), style="dim")
+    return Group(_indented(intro), _indented(table))
+
+
+def _warnings(review: WeeklyReview) -> RenderableType:
+    language = review.language
+    lines = [Text(f"- {warning.message}") for warning in review.warnings[:WARNINGS_LISTED]]
+    hidden = len(review.warnings) - WARNINGS_LISTED
+    if hidden > 0:
+        lines.append(Text(f"  {label('warnings_more', language, count=hidden)}", style="dim"))
+    return _indented(Group(*lines))

@@ -1,0 +1,353 @@
+"""Weekly reviews built by hand, as the review step would hand them to the renderers.
+
+- `review_en`: a busy week in Amsterdam (2026-W48), English, with proposals and five warnings.
+- `review_nl`: the week the clocks go forward (2026-W13), Dutch, proposals in summer time.
+- `review_empty`: a week with no working time and no data: values are None, nothing proposed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from assistant.catalogue import INDICATORS
+from assistant.review import (
+    SCHEMA_VERSION,
+    Buffer,
+    BufferStatus,
+    DayRow,
+    IndicatorResult,
+    IsoWeek,
+    Proposal,
+    Status,
+    Warning,
+    WeeklyReview,
+)
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+WORK_START, WORK_END = 8 * 60 + 30, 17 * 60 + 30  # 08:30-17:30, the default working time
+
+Segment = tuple[int, int, str]
+
+
+def minute(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def day_row(
+    day: date,
+    busy: list[tuple[str, str, str]],
+    *,
+    non_working_reason: str | None = None,
+) -> DayRow:
+    """A day row whose numbers follow from its busy segments ("09:00", "10:30", "meeting")."""
+    working = non_working_reason is None
+    taken = sorted((minute(start), minute(end), kind) for start, end, kind in busy)
+    segments: list[Segment] = []
+    cursor = WORK_START
+    for start, end, kind in taken:
+        if working and start > cursor and cursor < WORK_END:
+            segments.append((cursor, min(start, WORK_END), "working"))
+        segments.append((start, end, kind))
+        cursor = max(cursor, end)
+    if working and cursor < WORK_END:
+        segments.append((cursor, WORK_END, "working"))
+
+    meetings = [(s, e) for s, e, k in taken if k == "meeting"]
+    load = [(s, e) for s, e, k in taken if k in ("meeting", "solo")]
+    chains: list[tuple[int, int]] = []
+    for start, end in meetings:
+        if chains and start < chains[-1][1] + 10:
+            chains[-1] = (chains[-1][0], max(end, chains[-1][1]))
+        else:
+            chains.append((start, end))
+
+    def at(minutes: int) -> datetime:
+        return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=AMSTERDAM)
+
+    first = min((s for s, _ in load), default=None)
+    last = max((e for _, e in load), default=None)
+    free = [(s, e) for s, e, k in segments if k in ("working", "protected")]
+    midday = any(min(e, 840) - max(s, 690) >= 30 for s, e in free) if working else None
+    return DayRow(
+        date=day,
+        working=working,
+        non_working_reason=non_working_reason,
+        meeting_minutes=sum(e - s for s, e in meetings),
+        meeting_count=len(meetings),
+        longest_back_to_back_minutes=max((e - s for s, e in chains), default=0),
+        first_start=at(first) if first is not None else None,
+        last_end=at(last) if last is not None else None,
+        span_hours=round((last - first) / 60, 2) if first is not None and last else None,
+        midday_break=midday,
+        focus_minutes=sum(e - s for s, e in free if e - s >= 120) if working else 0,
+        protected_minutes=sum(e - s for s, e, k in taken if k == "protected"),
+        after_hours_meeting_minutes=sum(
+            max(0, min(e, WORK_START) - s) + max(0, e - max(s, WORK_END)) for s, e in meetings
+        ),
+        segments=tuple(segments),
+    )
+
+
+def indicators(
+    values: dict[str, float | int | None], statuses: dict[str, Status]
+) -> tuple[IndicatorResult, ...]:
+    return tuple(
+        IndicatorResult(
+            id=d.id,
+            buffer=d.buffer,
+            value=values.get(d.id),
+            status=statuses.get(d.id),
+            unit=d.unit,
+        )
+        for d in INDICATORS
+    )
+
+
+def local(day: date, clock: str) -> datetime:
+    return datetime.combine(day, time.fromisoformat(clock), tzinfo=AMSTERDAM)
+
+
+def busy_week_days(week: IsoWeek) -> tuple[DayRow, ...]:
+    mon, tue, wed, thu, fri, sat, sun = week.days()
+    return (
+        day_row(
+            mon,
+            [
+                ("09:00", "12:00", "meeting"),
+                ("12:30", "14:00", "meeting"),
+                ("14:00", "15:30", "solo"),
+                ("15:30", "17:30", "meeting"),
+                ("18:00", "19:00", "meeting"),
+            ],
+        ),
+        day_row(
+            tue,
+            [
+                ("08:30", "10:00", "protected"),
+                ("10:00", "11:00", "meeting"),
+                ("11:00", "12:30", "meeting"),
+                ("13:00", "16:00", "meeting"),
+            ],
+        ),
+        day_row(wed, [], non_working_reason="out_of_office"),
+        day_row(
+            thu,
+            [
+                ("07:30", "08:30", "meeting"),
+                ("08:30", "11:30", "meeting"),
+                ("11:30", "13:45", "meeting"),
+                ("14:00", "17:00", "meeting"),
+                ("19:30", "21:30", "meeting"),
+            ],
+        ),
+        day_row(fri, [("09:00", "10:00", "meeting"), ("10:15", "10:45", "solo")]),
+        day_row(sat, [], non_working_reason="weekend"),
+        day_row(sun, [("20:00", "21:00", "meeting")], non_working_reason="weekend"),
+    )
+
+
+BUSY_VALUES: dict[str, float | int | None] = {
+    "meeting_hours": 32.25,
+    "meeting_share": 0.7416666,
+    "focus_hours": 3.5,
+    "fragmented_hours": 1.25,
+    "meeting_free_half_days": 1,
+    "short_notice_share": 0.3125,
+    "longest_back_to_back_minutes": 375,
+    "back_to_back_chains": 4,
+    "days_without_midday_break": 2,
+    "longest_workday_span_hours": 14.0,
+    "short_rest_nights": 1,
+    "after_hours_meeting_hours": 5.0,
+    "reflection_minutes": 90,
+    "reflection_target_minutes": 180,
+    "missing_reflection_minutes": 90,
+    "days_since_mini_retreat": 37,
+}
+BUSY_STATUSES: dict[str, Status] = {
+    "meeting_share": Status.ATTENTION,
+    "focus_hours": Status.ALERT,
+    "meeting_free_half_days": Status.ATTENTION,
+    "short_notice_share": Status.ATTENTION,
+    "longest_back_to_back_minutes": Status.ALERT,
+    "days_without_midday_break": Status.OK,
+    "longest_workday_span_hours": Status.ALERT,
+    "short_rest_nights": Status.ATTENTION,
+    "after_hours_meeting_hours": Status.ATTENTION,
+    "missing_reflection_minutes": Status.ATTENTION,
+    "days_since_mini_retreat": Status.ATTENTION,
+}
+
+
+@pytest.fixture
+def review_en() -> WeeklyReview:
+    week = IsoWeek(2026, 48)
+    next_week = week.shifted(1)
+    mon, tue, _, thu, fri, *_ = next_week.days()
+    return WeeklyReview(
+        schema_version=SCHEMA_VERSION,
+        leader="Anna de Vries",
+        week=week,
+        proposals_week=next_week,
+        timezone="Europe/Amsterdam",
+        language="en",
+        generated_at=datetime(2026, 11, 30, 7, 0, tzinfo=AMSTERDAM),
+        source="ics",
+        indicators=indicators(BUSY_VALUES, BUSY_STATUSES),
+        days=busy_week_days(week),
+        buffers=(
+            BufferStatus(
+                Buffer.AGENDA_REGIE,
+                Status.ALERT,
+                (
+                    "Meetings took 74% of your working time (attention from 60%).",
+                    "You had 3.5 focus hours in stretches of 2 hours or more (alert below 4).",
+                ),
+            ),
+            BufferStatus(
+                Buffer.ENERGIE,
+                Status.ALERT,
+                ("Your longest run of back-to-back meetings lasted 6 h 15 min, on Thursday.",),
+            ),
+            BufferStatus(
+                Buffer.MINI_RETRAITES,
+                Status.ATTENTION,
+                ("You protected 90 of the 180 minutes of reflection you aim for.",),
+            ),
+        ),
+        proposals=(
+            Proposal(
+                key="anna:2026-W49:reflection:0",
+                kind="reflection",
+                buffer=Buffer.MINI_RETRAITES,
+                start=local(tue, "08:30"),
+                end=local(tue, "10:00"),
+                reason="90 minutes of reflection were missing last week; Tuesday morning is free.",
+            ),
+            Proposal(
+                key="anna:2026-W49:recovery:0",
+                kind="recovery",
+                buffer=Buffer.ENERGIE,
+                start=local(mon, "12:00"),
+                end=local(mon, "12:15"),
+                reason="A 3-hour run of meetings ends at 12:00.",
+            ),
+            Proposal(
+                key="anna:2026-W49:lunch:0",
+                kind="lunch",
+                buffer=Buffer.ENERGIE,
+                start=local(thu, "12:30"),
+                end=local(thu, "13:00"),
+                reason="Thursday has no midday break yet.",
+            ),
+            Proposal(
+                key="anna:2026-W49:mini_retreat:0",
+                kind="mini_retreat",
+                buffer=Buffer.MINI_RETRAITES,
+                start=local(fri, "13:00"),
+                end=local(fri, "17:00"),
+                reason="Your last mini-retreat was 37 days ago; the rules ask for one every 28.",
+            ),
+        ),
+        warnings=tuple(
+            Warning("skipped_event", f"An event on line {line} had no end and was skipped.")
+            for line in (112, 340, 512, 790, 1024)
+        ),
+        question="When did you last take a decision more slowly than the pressure asked for?",
+    )
+
+
+@pytest.fixture
+def review_nl() -> WeeklyReview:
+    week = IsoWeek(2026, 13)  # Sunday 29 March 2026: the clocks go forward in Amsterdam
+    next_week = week.shifted(1)
+    _, tue, wed, *_ = next_week.days()
+    return WeeklyReview(
+        schema_version=SCHEMA_VERSION,
+        leader=None,
+        week=week,
+        proposals_week=next_week,
+        timezone="Europe/Amsterdam",
+        language="nl",
+        generated_at=datetime(2026, 3, 30, 6, 30, tzinfo=AMSTERDAM),
+        source="google",
+        indicators=indicators(BUSY_VALUES, BUSY_STATUSES),
+        days=busy_week_days(week),
+        buffers=(
+            BufferStatus(
+                Buffer.AGENDA_REGIE,
+                Status.ATTENTION,
+                ("Overleg nam 74% van je werktijd in (aandacht vanaf 60%).",),
+            ),
+            BufferStatus(Buffer.ENERGIE, Status.OK, ()),
+            BufferStatus(
+                Buffer.MINI_RETRAITES,
+                Status.ATTENTION,
+                ("Je beschermde 90 van de 180 minuten reflectie die je nastreeft.",),
+            ),
+        ),
+        proposals=(
+            Proposal(
+                key="2026-W14:reflection:0",
+                kind="reflection",
+                buffer=Buffer.MINI_RETRAITES,
+                start=local(tue, "08:30"),
+                end=local(tue, "10:00"),
+                reason="Vorige week ontbrak 90 minuten reflectie; dinsdagochtend is vrij.",
+            ),
+            Proposal(
+                key="2026-W14:lunch:0",
+                kind="lunch",
+                buffer=Buffer.ENERGIE,
+                start=local(wed, "12:30"),
+                end=local(wed, "13:00"),
+                reason="Woensdag heeft nog geen middagpauze.",
+            ),
+        ),
+        warnings=(),
+        question="Wanneer nam je voor het laatst een besluit trager dan de druk vroeg?",
+    )
+
+
+@pytest.fixture
+def review_empty() -> WeeklyReview:
+    week = IsoWeek(2026, 52)
+    reasons = ["holiday", "holiday", "out_of_office", "out_of_office", "out_of_office"]
+    days = tuple(
+        day_row(day, [], non_working_reason=reason)
+        for day, reason in zip(week.days(), [*reasons, "weekend", "weekend"], strict=True)
+    )
+    return WeeklyReview(
+        schema_version=SCHEMA_VERSION,
+        leader=None,
+        week=week,
+        proposals_week=week.shifted(1),
+        timezone="Europe/Amsterdam",
+        language="en",
+        generated_at=datetime(2026, 12, 28, 7, 0, tzinfo=AMSTERDAM),
+        source="ics",
+        indicators=indicators({"reflection_target_minutes": 180}, {}),
+        days=days,
+        buffers=(
+            BufferStatus(Buffer.AGENDA_REGIE, Status.OK, ()),
+            BufferStatus(Buffer.ENERGIE, Status.OK, ()),
+            BufferStatus(
+                Buffer.MINI_RETRAITES,
+                Status.ATTENTION,
+                ("No mini-retreat was found in the weeks read.",),
+            ),
+        ),
+        proposals=(),
+        warnings=(Warning("no_working_time", "This week had no working time."),),
+        question="What gave you room this week?",
+    )
+
+
+@pytest.fixture(params=["review_en", "review_nl", "review_empty"])
+def any_review(request: pytest.FixtureRequest) -> WeeklyReview:
+    review: WeeklyReview = request.getfixturevalue(request.param)
+    return review
