@@ -21,7 +21,8 @@ from rules import Rules
 
 def analysis_span(week: IsoWeek, rules: Rules) -> tuple[date, date]:
     """First and last local date whose events the review of `week` needs (context + next week)."""
-    first = week.monday - timedelta(weeks=rules.measurement.context_weeks)
+    # One day more than the context weeks: the night before the week's Monday is measured.
+    first = week.monday - timedelta(weeks=rules.measurement.context_weeks, days=1)
     last = week.shifted(1).days()[-1]
     return first, last
 
@@ -43,8 +44,9 @@ def build_review(
     first, last = analysis_span(week, rules)
     timeline = build_timeline(events, rules=rules, first=first, last=last, holidays=holidays)
     week_days = week.days()
+    history_first = week.monday - timedelta(weeks=rules.measurement.context_weeks)
     rows = day_rows(timeline, week_days, rules)
-    values = week_indicators(timeline, week_days, rules, rows, history_first=first)
+    values = week_indicators(timeline, week_days, rules, rows, history_first=history_first)
     results = indicator_results(values, rules)
     weeks_read = rules.measurement.context_weeks + 1
     buffers = buffer_statuses(results, rules, weeks_read)
@@ -55,7 +57,7 @@ def build_review(
         rules=rules,
         week=next_week,
         reviewed_rows=rows,
-        history_first=first,
+        history_first=history_first,
         leader_key=leader_key,
     )
     warnings = [

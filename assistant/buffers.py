@@ -114,12 +114,12 @@ def _reason(
             value=int(result.value),
             minutes=texts.minutes(rules.mini_retreat.minutes, language),
             level=level,
-            limit=texts.number(bound, language),
+            limit=texts.comparison(fired.op, texts.days(bound, language), language),
         )
     return texts.text(
         f"reason.{result.id}",
         language,
         value=format_value(result.value, result.unit, language),
         level=level,
-        limit=format_value(bound, result.unit, language),
+        limit=texts.comparison(fired.op, format_value(bound, result.unit, language), language),
     )

@@ -67,11 +67,14 @@ class _Planner:
         if within is not None:
             free = intersect(free, [within])
         for start, end in free:
-            offset = start - day.start
-            aligned = day.start + math.ceil(offset / self.grid) * self.grid
+            aligned = self.align(day, start)
             while aligned + length <= end:
                 yield aligned
                 aligned += self.grid
+
+    def align(self, day: Day, seconds: int) -> int:
+        """The first grid start (counted from the day's local midnight) at or after `seconds`."""
+        return day.start + math.ceil((seconds - day.start) / self.grid) * self.grid
 
     def place(self, kind: str, slot: Interval, reason: str) -> None:
         self.placed.append(_Placed(kind, slot, reason))
@@ -143,9 +146,9 @@ def _recovery(planner: _Planner) -> None:
     ]
     for chain in chains:
         day = planner.day_of(chain.end - 1)
-        # Right after the chain first; else the first free moment within reach.
+        # The first grid start right after the chain; else the first free one within reach.
         for start, end in planner.free(day):
-            begin = max(start, chain.end)
+            begin = planner.align(day, max(start, chain.end))
             if begin - chain.end > reach:
                 break
             if begin + length <= end:
@@ -206,7 +209,7 @@ def _mini_retreat(planner: _Planner, history_first: date, week: IsoWeek) -> None
             continue
         noon = local_epoch(day.date, split_minute, planner.zone)
         # A half-day: from the split if it is free, else the earliest free stretch.
-        start = next((s for s in starts if s >= noon), starts[0])
+        start = noon if noon in starts else starts[0]
         candidates.append((-total(planner.free(day)), day.date, start))
     if not candidates:
         return

@@ -17,51 +17,47 @@ _LOCALES = {"en": "en_GB", "nl": "nl_NL"}
 MESSAGES: dict[str, dict[str, str]] = {
     # Buffer reasons, one per indicator that is not ok. {limit} is the threshold that fired.
     "reason.meeting_share": {
-        "en": "Meetings took {value} of your working time ({level} from {limit}).",
-        "nl": "Overleg nam {value} van je werktijd in beslag ({level} vanaf {limit}).",
+        "en": "Meetings took {value} of your working time ({level} {limit}).",
+        "nl": "Overleg nam {value} van je werktijd in beslag ({level} {limit}).",
     },
     "reason.focus_hours": {
-        "en": "You had {value} of focus time in stretches of two hours or more ({level} below "
-        "{limit}).",
-        "nl": "Je had {value} focustijd in blokken van twee uur of langer ({level} onder {limit}).",
+        "en": "You had {value} of focus time in stretches of two hours or more ({level} {limit}).",
+        "nl": "Je had {value} focustijd in blokken van twee uur of langer ({level} {limit}).",
     },
     "reason.meeting_free_half_days": {
-        "en": "{value} half-days were free of meetings ({level} below {limit}).",
-        "nl": "{value} dagdelen waren vrij van overleg ({level} onder {limit}).",
+        "en": "{value} half-days were free of meetings ({level} {limit}).",
+        "nl": "{value} dagdelen waren vrij van overleg ({level} {limit}).",
     },
     "reason.short_notice_share": {
-        "en": "{value} of your meeting time was booked less than a day ahead ({level} above "
-        "{limit}).",
-        "nl": "{value} van je overlegtijd werd minder dan een dag vooraf ingepland ({level} boven "
+        "en": "{value} of your meeting time was booked less than a day ahead ({level} {limit}).",
+        "nl": "{value} van je overlegtijd werd minder dan een dag vooraf ingepland ({level} "
         "{limit}).",
     },
     "reason.longest_back_to_back_minutes": {
         "en": "Your longest run of meetings without a ten-minute pause lasted {value} ({level} "
-        "from {limit}).",
+        "{limit}).",
         "nl": "Je langste reeks overleg zonder pauze van tien minuten duurde {value} ({level} "
-        "vanaf {limit}).",
+        "{limit}).",
     },
     "reason.days_without_midday_break": {
-        "en": "On {value} working days there was no half hour free around midday ({level} from "
+        "en": "On {value} working days there was no half hour free around midday ({level} "
         "{limit}).",
-        "nl": "Op {value} werkdagen was er rond het middaguur geen half uur vrij ({level} vanaf "
+        "nl": "Op {value} werkdagen was er rond het middaguur geen half uur vrij ({level} "
         "{limit}).",
     },
     "reason.longest_workday_span_hours": {
-        "en": "Your longest day ran {value} from first to last appointment ({level} from "
-        "{limit}).",
-        "nl": "Je langste dag duurde {value} van eerste tot laatste afspraak ({level} vanaf "
-        "{limit}).",
+        "en": "Your longest day ran {value} from first to last appointment ({level} {limit}).",
+        "nl": "Je langste dag duurde {value} van eerste tot laatste afspraak ({level} {limit}).",
     },
     "reason.short_rest_nights": {
         "en": "{value} nights left less than eleven hours between the last and the first "
-        "appointment ({level} from {limit}).",
+        "appointment ({level} {limit}).",
         "nl": "{value} nachten bleef er minder dan elf uur tussen de laatste en de eerste "
-        "afspraak ({level} vanaf {limit}).",
+        "afspraak ({level} {limit}).",
     },
     "reason.after_hours_meeting_hours": {
-        "en": "{value} of meetings fell outside your working time ({level} above {limit}).",
-        "nl": "{value} overleg viel buiten je werktijd ({level} boven {limit}).",
+        "en": "{value} of meetings fell outside your working time ({level} {limit}).",
+        "nl": "{value} overleg viel buiten je werktijd ({level} {limit}).",
     },
     "reason.missing_reflection_minutes": {
         "en": "You protected {reflection} for reflection against a target of {target}.",
@@ -69,13 +65,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "reason.days_since_mini_retreat": {
         "en": "Your last mini-retreat (a protected block of {minutes} or more) was {value} days "
-        "ago ({level} after {limit} days).",
+        "ago ({level} {limit}).",
         "nl": "Je laatste mini-retraite (een beschermd blok van {minutes} of langer) was {value} "
-        "dagen geleden ({level} na {limit} dagen).",
+        "dagen geleden ({level} {limit}).",
     },
     "reason.days_since_mini_retreat.none": {
-        "en": "No mini-retreat (a protected block of {minutes} or more) in the {weeks} weeks "
-        "read.",
+        "en": "No mini-retreat (a protected block of {minutes} or more) in the {weeks} weeks read.",
         "nl": "Geen mini-retraite (een beschermd blok van {minutes} of langer) in de {weeks} "
         "gelezen weken.",
     },
@@ -174,6 +169,29 @@ QUESTIONS: tuple[dict[str, str], ...] = (
 )
 
 
+_COMPARISONS = {
+    "en": {
+        "<": "below {x}",
+        "<=": "at {x} or less",
+        ">": "above {x}",
+        ">=": "from {x}",
+        "=": "at {x}",
+    },
+    "nl": {
+        "<": "onder {x}",
+        "<=": "bij {x} of minder",
+        ">": "boven {x}",
+        ">=": "vanaf {x}",
+        "=": "bij {x}",
+    },
+}
+
+
+def comparison(op: str, bound: str, language: str) -> str:
+    """A threshold in words: ('>=', '60%') -> 'from 60%' / 'vanaf 60%'."""
+    return _COMPARISONS[language][op].format(x=bound)
+
+
 def text(key: str, language: str, **values: object) -> str:
     return MESSAGES[key][language].format(**values)
 
@@ -203,6 +221,11 @@ def minutes(value: float, language: str) -> str:
     unit = "u" if language == "nl" else "h"
     hours_part, rest = divmod(whole, 60)
     return f"{hours_part} {unit}" + (f" {rest} min" if rest else "")
+
+
+def days(value: float, language: str) -> str:
+    unit = "dagen" if language == "nl" else "days"
+    return f"{number(value, language)} {unit}"
 
 
 def number(value: float, language: str) -> str:
