@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cached_property
 
 from connectors.model import EventKind, EventStatus, Response
@@ -64,11 +63,7 @@ def classify(raw: RawEvent, options: ClassifyOptions) -> EventKind | None:
     """Return the event's kind, or None when the event is dropped (cancelled or declined)."""
     if raw.status is EventStatus.CANCELLED or raw.my_response is Response.DECLINED:
         return None
-    if (
-        raw.ours
-        or raw.provider_kind == "focus_time"
-        or options.matches("reflection", raw.title)
-    ):
+    if raw.ours or raw.provider_kind == "focus_time" or options.matches("reflection", raw.title):
         return EventKind.PROTECTED
     if (
         raw.provider_kind == "out_of_office"
@@ -85,5 +80,3 @@ def classify(raw: RawEvent, options: ClassifyOptions) -> EventKind | None:
     if raw.other_attendees > 0 and not options.matches("personal", raw.title):
         return EventKind.MEETING
     return EventKind.SOLO
-
-

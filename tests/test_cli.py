@@ -231,8 +231,9 @@ def test_the_installed_command_runs_without_traceback(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["week"] == "2026-W48"
+    broken_file = REPO / "tests" / "connectors" / "calendars" / "broken_custom_timezone.ics"
     broken = subprocess.run(
-        [str(command), "review", str(REAL_WORLD / "khal__tests__ics__invalid_tzoffset.ics")],
+        [str(command), "review", str(broken_file)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -240,4 +241,4 @@ def test_the_installed_command_runs_without_traceback(tmp_path: Path) -> None:
     )
     assert broken.returncode == 2
     assert "Traceback" not in broken.stderr
-    assert "invalid_tzoffset.ics" in broken.stderr
+    assert "broken_custom_timezone.ics, line 8" in broken.stderr

@@ -1,0 +1,160 @@
+"""Benchmarks of the main job; prints a table with the measured figures and the targets.
+
+    .venv/bin/python bench/bench_review.py [--repeat N]
+
+1. iCalendar ingestion of a synthetic leader-year (52 weeks, about 60 events a week, with
+   recurring series) through `IcsSource`, against the bare floor measured in the same run:
+   icalendar's parse plus recurring-ical-events' expansion of the same window. Target: ratio <= 1.3.
+2. Analysis of one week with 12 weeks of context (`build_review` on fetched events).
+   Target: <= 50 ms.
+3. The CLI's cold wall time on the sample leader with `--format json` (a new process each time).
+   Target: <= 1.5 s.
+
+Timings are the median of several runs; the machine's other load shows in the spread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import recurring_ical_events
+from rich.console import Console
+from rich.table import Table
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from assistant.analysis import analysis_span, build_review  # noqa: E402
+from assistant.calendar_days import holiday_dates  # noqa: E402
+from assistant.review import IsoWeek  # noqa: E402
+from assistant.service import open_ics  # noqa: E402
+from connectors import TimeWindow  # noqa: E402
+from examples.make_sample import build_calendar  # noqa: E402
+from rules import load_rules  # noqa: E402
+
+ZONE = ZoneInfo("Europe/Amsterdam")
+LEADER = "sanne.devries@example.org"
+
+
+def median_seconds(action: Callable[[], object], repeat: int) -> tuple[float, float]:
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings), max(timings) - min(timings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    repeat = max(1, args.repeat)
+    rules = load_rules()
+
+    with tempfile.TemporaryDirectory() as folder:
+        year_file = Path(folder) / "leader-year.ics"
+        calendar = build_calendar(first_week="2026-W01", weeks=52, events_per_week=60)
+        year_file.write_bytes(calendar.to_ical())
+        raw = year_file.read_bytes()
+        start = datetime(2025, 12, 29, tzinfo=ZONE)
+        window = TimeWindow(start, start + timedelta(weeks=52))
+
+        def floor() -> int:
+            parsed = icalendar.Calendar.from_ical(raw)
+            return len(recurring_ical_events.of(parsed).between(window.start, window.end))
+
+        def ours() -> int:
+            return len(open_ics(year_file, rules, [LEADER]).fetch(window).events)
+
+        occurrences, events = floor(), ours()
+        floor_s, floor_spread = median_seconds(floor, repeat)
+        ours_s, ours_spread = median_seconds(ours, repeat)
+
+        week = IsoWeek(2026, 40)
+        first, last = analysis_span(week, rules)
+        fetched = open_ics(year_file, rules, [LEADER]).fetch(
+            TimeWindow(
+                datetime.combine(first, datetime.min.time(), tzinfo=ZONE),
+                datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=ZONE),
+            )
+        )
+        holidays = holiday_dates(rules, first, last)
+        now = datetime(2026, 10, 5, 7, tzinfo=UTC)
+
+        def analyse() -> object:
+            return build_review(fetched.events, rules=rules, week=week, now=now, holidays=holidays)
+
+        analyse()  # warm: first use of pandas and Babel data
+        analysis_s, analysis_spread = median_seconds(analyse, max(repeat, 20))
+
+    command = [
+        str(Path(sys.executable).with_name("agenda-regie")),
+        "review",
+        str(REPO / "examples" / "sample-leader.ics"),
+        "--today",
+        "2026-11-30",
+        "--me",
+        LEADER,
+        "--format",
+        "json",
+    ]
+
+    def cli() -> None:
+        subprocess.run(command, check=True, capture_output=True)
+
+    cli_s, cli_spread = median_seconds(cli, repeat)
+
+    table = Table(title=f"agenda-regie benchmarks (median of {repeat} runs)")
+    for column in ("measurement", "figure", "spread", "target", "met"):
+        table.add_column(column)
+    ratio = ours_s / floor_s
+    table.add_row(
+        f"bare floor: parse + expand, 52 weeks ({occurrences} occurrences)",
+        f"{floor_s * 1000:.0f} ms",
+        f"{floor_spread * 1000:.0f} ms",
+        "",
+        "",
+    )
+    table.add_row(
+        f"IcsSource.fetch, same window ({events} events kept)",
+        f"{ours_s * 1000:.0f} ms",
+        f"{ours_spread * 1000:.0f} ms",
+        "",
+        "",
+    )
+    table.add_row("ingestion / floor", f"{ratio:.2f}", "", "<= 1.30", _met(ratio <= 1.3))
+    table.add_row(
+        f"analysis of {week}, 12 weeks of context ({len(fetched.events)} events)",
+        f"{analysis_s * 1000:.1f} ms",
+        f"{analysis_spread * 1000:.1f} ms",
+        "<= 50 ms",
+        _met(analysis_s <= 0.05),
+    )
+    table.add_row(
+        "CLI cold wall time, sample, --format json",
+        f"{cli_s:.2f} s",
+        f"{cli_spread:.2f} s",
+        "<= 1.5 s",
+        _met(cli_s <= 1.5),
+    )
+    Console().print(table)
+    return 0
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
