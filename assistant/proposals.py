@@ -275,5 +275,3 @@ def _reflection(planner: _Planner) -> None:
         )
         planner.place("reflection", slot, reason)
         chosen_days.append(day.date)
-
-

@@ -48,9 +48,7 @@ def last_complete_week(today: date) -> IsoWeek:
     return IsoWeek.containing(today - timedelta(days=today.isoweekday()))
 
 
-def review_week(
-    source: CalendarSource, rules: Rules, week: IsoWeek, now: datetime
-) -> WeeklyReview:
+def review_week(source: CalendarSource, rules: Rules, week: IsoWeek, now: datetime) -> WeeklyReview:
     first, last = analysis_span(week, rules)
     zone = ZoneInfo(rules.leader.timezone)
     window = TimeWindow(
