@@ -52,7 +52,7 @@ def build_review(
     buffers = buffer_statuses(results, rules, weeks_read)
     next_week = week.shifted(1)
     leader_key = rules.leader.email or "leader"
-    proposals = propose(
+    proposals, notes = propose(
         timeline,
         rules=rules,
         week=next_week,
@@ -67,6 +67,7 @@ def build_review(
         )
         for s in skipped
     ]
+    warnings.extend(notes)
     if not any(r.working for r in rows):
         warnings.append(Warning("no_working_time", texts.text("warning.no_working_time", language)))
     if not events:

@@ -7,7 +7,6 @@ language. Thresholds and lengths come from the rules, never from this module.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,43 +14,17 @@ import pandas as pd
 
 from assistant.intervals import Interval, intersect, merge, subtract, total
 from assistant.review import DayRow
-from assistant.timeline import Day, Timeline, epoch, local_epoch, to_local
-from connectors import CalendarEvent
+from assistant.timeline import (
+    Day,
+    Timeline,
+    epoch,
+    local_epoch,
+    to_local,
+)
 from rules import Rules
 
 MINUTE = 60
 HOUR = 3600
-
-
-@dataclass(frozen=True, slots=True)
-class Chain:
-    """Meetings that follow each other with less than the gap in between."""
-
-    start: int
-    end: int
-    meetings: int
-
-    @property
-    def minutes(self) -> int:
-        return round((self.end - self.start) / MINUTE)
-
-
-def back_to_back_chains(meetings: Sequence[CalendarEvent], gap_minutes: int) -> list[Chain]:
-    """Chains over meetings sorted by start; a single meeting is a chain of one.
-
-    The next meeting joins when it starts less than `gap_minutes` after the chain's end
-    (overlapping meetings always join).
-    """
-    chains: list[Chain] = []
-    gap = gap_minutes * MINUTE
-    for event in sorted(meetings, key=lambda e: (e.start, e.end)):
-        start, end = epoch(event.start), epoch(event.end)
-        if chains and start - chains[-1].end < gap:
-            last = chains[-1]
-            chains[-1] = Chain(last.start, max(last.end, end), last.meetings + 1)
-        else:
-            chains.append(Chain(start, end, 1))
-    return chains
 
 
 def free_stretches(day: Day) -> list[Interval]:
@@ -77,7 +50,6 @@ def day_rows(timeline: Timeline, days: Sequence[date], rules: Rules) -> list[Day
     """The day rows of DESIGN section 6 for the given local dates."""
     zone = timeline.zone
     measurement = rules.measurement
-    chains = back_to_back_chains(timeline.meetings, measurement.back_to_back_gap_minutes)
     focus_min = measurement.focus_block_minutes * MINUTE
     rows = []
     for current in days:
@@ -90,11 +62,9 @@ def day_rows(timeline: Timeline, days: Sequence[date], rules: Rules) -> list[Day
                 working=day.is_working,
                 non_working_reason=day.non_working_reason,
                 meeting_minutes=_minutes(total(day.meetings)),
-                meeting_count=sum(
-                    1 for e in timeline.meetings if day.start <= epoch(e.start) < day.end
-                ),
+                meeting_count=timeline.meetings_starting(day.start, day.end),
                 longest_back_to_back_minutes=max(
-                    (c.minutes for c in chains if day.start <= c.start < day.end), default=0
+                    (c.minutes for c in timeline.chains_starting(day.start, day.end)), default=0
                 ),
                 first_start=to_local(load[0][0], zone) if load else None,
                 last_end=to_local(load[-1][1], zone) if load else None,
@@ -174,11 +144,7 @@ def week_indicators(
     free = [iv for day in days for iv in free_stretches(day)]
     fragment_max = measurement.fragment_max_minutes * MINUTE
 
-    chains = [
-        c
-        for c in back_to_back_chains(timeline.meetings, measurement.back_to_back_gap_minutes)
-        if week_start <= c.start < week_end
-    ]
+    chains = timeline.chains_starting(week_start, week_end)
     working_rows = table[table["working"]]
     reflection_minutes = _minutes(sum(total(day.protected) for day in days))
     target = rules.reflection_target_minutes

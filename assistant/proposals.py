@@ -18,13 +18,12 @@ from datetime import date
 from assistant import texts
 from assistant.indicators import (
     MINUTE,
-    back_to_back_chains,
     days_since_mini_retreat,
     has_midday_break,
     midday_window,
 )
 from assistant.intervals import Interval, intersect, subtract, total
-from assistant.review import Buffer, DayRow, IsoWeek, Proposal
+from assistant.review import Buffer, DayRow, IsoWeek, Proposal, Warning
 from assistant.timeline import Day, Timeline, local_epoch, to_local
 from rules import Rules
 
@@ -54,6 +53,7 @@ class _Planner:
         self.days = [timeline.days[d] for d in days]
         self.grid = rules.proposals.grid_minutes * MINUTE
         self.placed: list[_Placed] = []
+        self.notes: list[Warning] = []
 
     def free(self, day: Day) -> list[Interval]:
         taken = [p.slot for p in self.placed]
@@ -99,8 +99,8 @@ def propose(
     reviewed_rows: Sequence[DayRow],
     history_first: date,
     leader_key: str,
-) -> tuple[Proposal, ...]:
-    """Proposals for `week` (the week after the reviewed one)."""
+) -> tuple[tuple[Proposal, ...], tuple[Warning, ...]]:
+    """Proposals for `week` (the week after the reviewed one), and notes on what did not fit."""
     planner = _Planner(timeline, week.days(), rules)
     kinds = set(rules.proposals.kinds)
     if "recovery" in kinds:
@@ -128,7 +128,7 @@ def propose(
                 reason=placed.reason,
             )
         )
-    return tuple(proposals)
+    return tuple(proposals), tuple(planner.notes)
 
 
 def _recovery(planner: _Planner) -> None:
@@ -138,13 +138,16 @@ def _recovery(planner: _Planner) -> None:
     first, last = planner.days[0], planner.days[-1]
     chains = [
         c
-        for c in back_to_back_chains(
-            planner.timeline.meetings, rules.measurement.back_to_back_gap_minutes
-        )
+        for c in planner.timeline.chains
         if first.start < c.end <= last.end
         and c.minutes >= rules.measurement.back_to_back_chain_minutes
     ]
+    # The longest chains first, so a capped week gets the breaks that matter most.
+    chains.sort(key=lambda c: (-c.minutes, c.start))
+    placed = 0
     for chain in chains:
+        if placed >= rules.recovery.max_per_week:
+            break
         day = planner.day_of(chain.end - 1)
         # The first grid start right after the chain; else the first free one within reach.
         for start, end in planner.free(day):
@@ -162,6 +165,7 @@ def _recovery(planner: _Planner) -> None:
                     minutes=texts.minutes(rules.recovery.break_minutes, planner.language),
                 )
                 planner.place("recovery", slot, reason)
+                placed += 1
                 break
 
 
@@ -212,6 +216,17 @@ def _mini_retreat(planner: _Planner, history_first: date, week: IsoWeek) -> None
         start = noon if noon in starts else starts[0]
         candidates.append((-total(planner.free(day)), day.date, start))
     if not candidates:
+        planner.notes.append(
+            Warning(
+                "no_room_for_mini_retreat",
+                texts.text(
+                    "note.no_room_for_mini_retreat",
+                    planner.language,
+                    minutes=texts.minutes(rules.mini_retreat.minutes, planner.language),
+                    since=since if since is not None else "–",
+                ),
+            )
+        )
         return
     _, chosen_date, start = min(candidates)
     day = next(d for d in planner.days if d.date == chosen_date)

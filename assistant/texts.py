@@ -121,6 +121,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "In de gelezen weken was er geen mini-retraite (je ritme is {cadence} dagen); "
         "{day} is je rustigste dag.",
     },
+    # Notes on proposals that could not be made
+    "note.no_room_for_mini_retreat": {
+        "en": "A mini-retreat is due (the last was {since} days ago), but next week has no free "
+        "stretch of {minutes} in working time. Perhaps one can be made in the week after.",
+        "nl": "Een mini-retraite is aan de beurt (de laatste was {since} dagen geleden), maar "
+        "volgende week heeft geen vrij blok van {minutes} in werktijd. Misschien lukt het de "
+        "week daarna.",
+    },
     # Warnings
     "warning.skipped": {
         "en": "Skipped an event that could not be read ({where}): {reason}",

@@ -7,12 +7,13 @@ local wall-clock time converted through the leader's zone.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from assistant.intervals import Interval, clip, intersect, merge, subtract
+from assistant.intervals import Interval, intersect, merge, subtract, window
 from connectors import CalendarEvent, EventKind
 from rules import Rules
 
@@ -61,10 +62,48 @@ class Day:
 
 
 @dataclass(frozen=True, slots=True)
+class Chain:
+    """Meetings that follow each other with less than the gap in between (epoch seconds)."""
+
+    start: int
+    end: int
+    meetings: int
+
+    @property
+    def minutes(self) -> int:
+        return round((self.end - self.start) / 60)
+
+
+def back_to_back_chains(spans: Sequence[Interval], gap_minutes: int) -> list[Chain]:
+    """Chains over meeting spans; a single meeting is a chain of one.
+
+    The next meeting joins when it starts less than `gap_minutes` after the chain's end
+    (overlapping meetings always join).
+    """
+    chains: list[Chain] = []
+    gap = gap_minutes * 60
+    for start, end in sorted(spans):
+        if chains and start - chains[-1].end < gap:
+            last = chains[-1]
+            chains[-1] = Chain(last.start, max(last.end, end), last.meetings + 1)
+        else:
+            chains.append(Chain(start, end, 1))
+    return chains
+
+
+@dataclass(frozen=True, slots=True)
 class Timeline:
     zone: ZoneInfo
     days: dict[date, Day]
     meetings: tuple[CalendarEvent, ...]  # meeting events, sorted by start
+    meeting_starts: tuple[int, ...]  # epoch start of each meeting, in the same order
+    chains: tuple[Chain, ...]  # back-to-back chains, by start
+
+    def meetings_starting(self, start: int, end: int) -> int:
+        return bisect_left(self.meeting_starts, end) - bisect_left(self.meeting_starts, start)
+
+    def chains_starting(self, start: int, end: int) -> list[Chain]:
+        return [c for c in self.chains if start <= c.start < end]
 
     def between(self, first: date, last: date) -> list[Day]:
         return [self.days[first + timedelta(days=i)] for i in range((last - first).days + 1)]
@@ -84,12 +123,17 @@ def build_timeline(
     by_kind: dict[EventKind, list[CalendarEvent]] = {kind: [] for kind in EventKind}
     for event in events:
         by_kind[event.kind].append(event)
-    meetings = merge(_span(e) for e in by_kind[EventKind.MEETING])
+    ordered_meetings = sorted(by_kind[EventKind.MEETING], key=lambda e: (e.start, e.end, e.id))
+    meeting_spans = [_span(e) for e in ordered_meetings]
+    meetings = merge(meeting_spans)
     holds = merge(_span(e) for e in by_kind[EventKind.SOLO])
     timed_protected = merge(_span(e) for e in by_kind[EventKind.PROTECTED] if not e.all_day)
     all_day_protected = merge(_span(e) for e in by_kind[EventKind.PROTECTED] if e.all_day)
     away = merge(_span(e) for e in by_kind[EventKind.OUT_OF_OFFICE])
 
+    meeting_ends = [iv[1] for iv in meetings]
+    hold_ends = [iv[1] for iv in holds]
+    protected_ends = [iv[1] for iv in timed_protected]
     days: dict[date, Day] = {}
     current = first
     while current <= last:
@@ -111,7 +155,10 @@ def build_timeline(
                 reason = "out_of_office"
         # An all-day protected event (a retreat day) protects the working day, not 24 hours.
         protected = merge(
-            [*clip(timed_protected, start, end), *intersect(all_day_protected, working)]
+            [
+                *window(timed_protected, protected_ends, start, end),
+                *intersect(all_day_protected, working),
+            ]
         )
         days[current] = Day(
             date=current,
@@ -119,13 +166,19 @@ def build_timeline(
             end=end,
             working=tuple(working),
             non_working_reason=reason,
-            meetings=tuple(clip(meetings, start, end)),
-            holds=tuple(clip(holds, start, end)),
+            meetings=tuple(window(meetings, meeting_ends, start, end)),
+            holds=tuple(window(holds, hold_ends, start, end)),
             protected=tuple(protected),
         )
         current += timedelta(days=1)
-    ordered_meetings = tuple(sorted(by_kind[EventKind.MEETING], key=lambda e: (e.start, e.end)))
-    return Timeline(zone=zone, days=days, meetings=ordered_meetings)
+    chains = back_to_back_chains(meeting_spans, rules.measurement.back_to_back_gap_minutes)
+    return Timeline(
+        zone=zone,
+        days=days,
+        meetings=tuple(ordered_meetings),
+        meeting_starts=tuple(span[0] for span in meeting_spans),
+        chains=tuple(chains),
+    )
 
 
 def _span(event: CalendarEvent) -> Interval:

@@ -238,6 +238,7 @@ class Reflection(_Section):
 class Recovery(_Section):
     break_minutes: int = Field(ge=5, le=120)
     search_minutes: int = Field(ge=0, le=240)
+    max_per_week: int = Field(ge=0, le=50)
 
 
 class Lunch(_Section):
