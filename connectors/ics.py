@@ -25,11 +25,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import httpx
 from icalendar import Calendar, Component
 from icalendar.error import GloballyUniqueTZIDGuessed
 from icalendar.prop import vBroken, vCalAddress, vDDDTypes
@@ -42,6 +41,10 @@ from connectors.classify import classify as kind_of
 from connectors.errors import CalendarFetchError, CalendarParseError
 from connectors.ics_time import iana_zone, normalise_times, to_aware
 from connectors.memory import MemorySource
+
+if TYPE_CHECKING:
+    import httpx
+
 from connectors.model import (
     CalendarEvent,
     EventStatus,
@@ -193,6 +196,8 @@ class IcsSource:
         return data
 
     def _read_url(self, url: str) -> bytes:
+        import httpx  # only feeds need it; a file review starts faster without it
+
         client = self._http_client or httpx.Client()
         # httpx's timeout bounds each read, not the whole download; a server dripping bytes
         # must not hold a review for longer than the timeout either.
