@@ -220,10 +220,10 @@ def _mini_retreat(planner: _Planner, history_first: date, week: IsoWeek) -> None
             Warning(
                 "no_room_for_mini_retreat",
                 texts.text(
-                    "note.no_room_for_mini_retreat",
+                    "note.no_room_for_mini_retreat" + (".none" if since is None else ""),
                     planner.language,
                     minutes=texts.minutes(rules.mini_retreat.minutes, planner.language),
-                    since=since if since is not None else "–",
+                    since=since,
                 ),
             )
         )

@@ -123,11 +123,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # Notes on proposals that could not be made
     "note.no_room_for_mini_retreat": {
-        "en": "A mini-retreat is due (the last was {since} days ago), but next week has no free "
-        "stretch of {minutes} in working time. Perhaps one can be made in the week after.",
-        "nl": "Een mini-retraite is aan de beurt (de laatste was {since} dagen geleden), maar "
-        "volgende week heeft geen vrij blok van {minutes} in werktijd. Misschien lukt het de "
-        "week daarna.",
+        "en": "A mini-retreat is due (by the end of next week the last will be {since} days "
+        "ago), but next week has no free stretch of {minutes} in working time. Perhaps one can "
+        "be made in the week after.",
+        "nl": "Een mini-retraite is aan de beurt (aan het eind van volgende week is de laatste "
+        "{since} dagen geleden), maar volgende week heeft geen vrij blok van {minutes} in "
+        "werktijd. Misschien lukt het de week daarna.",
+    },
+    "note.no_room_for_mini_retreat.none": {
+        "en": "A mini-retreat is due (there was none in the weeks read), but next week has no "
+        "free stretch of {minutes} in working time. Perhaps one can be made in the week after.",
+        "nl": "Een mini-retraite is aan de beurt (in de gelezen weken was er geen), maar volgende "
+        "week heeft geen vrij blok van {minutes} in werktijd. Misschien lukt het de week daarna.",
     },
     # Warnings
     "warning.skipped": {

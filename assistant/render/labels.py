@@ -86,8 +86,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "proposal_other": {"en": "Protected block", "nl": "Beschermd blok"},
     # Warnings
     "warnings": {
-        "en": "Notes on the data ({count})",
-        "nl": "Opmerkingen over de gegevens ({count})",
+        "en": "Notes ({count})",
+        "nl": "Opmerkingen ({count})",
     },
     "warnings_more": {"en": "and {count} more", "nl": "en nog {count}"},
     # Question

@@ -718,3 +718,10 @@ def test_a_file_read_by_a_leader_in_new_york(calendars: Path) -> None:
     tuesday = week.days[1].first_start
     assert tuesday is not None
     assert tuesday.isoformat() == "2026-11-24T09:00:00-05:00"
+
+
+def test_the_night_before_monday_is_read_even_without_context_weeks() -> None:
+    # Sunday 1 March ends at 23:00, Monday 2 March starts at 07:00: 8 h of rest < 11 h.
+    events = [meeting(date(2026, 3, 1), "22:00", "23:00"), meeting(MON, "07:00", "08:00")]
+    week = review(events, WEEK, rules=rules(measurement={"context_weeks": 0}))
+    assert week.values["short_rest_nights"] == 1

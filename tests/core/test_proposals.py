@@ -315,3 +315,36 @@ def test_no_proposals_on_thanksgiving_for_a_leader_in_new_york() -> None:
         ("reflection", "Fri 27 08:30", "10:00"),
     ]
     assert all(p.start.date() != date(2026, 11, 26) for p in week.proposals)
+
+
+def test_recovery_breaks_are_capped_for_the_longest_chains() -> None:
+    # Five chains next week of 120, 150, 180, 130 and 170 minutes; the cap of 2 keeps the
+    # breaks after the two longest (Wednesday 180, Friday 170), in time order.
+    events = [
+        meeting(N_MON, "09:00", "11:00"),
+        meeting(N_TUE, "09:00", "11:30"),
+        meeting(N_WED, "09:00", "12:00"),
+        meeting(N_THU, "09:00", "11:10"),
+        meeting(N_FRI, "09:00", "11:50"),
+    ]
+    week = review(events, WEEK, rules=only("recovery", recovery={"max_per_week": 2}))
+    assert slots(week) == [
+        ("recovery", "Wed 11 12:00", "12:15"),
+        ("recovery", "Fri 13 12:00", "12:15"),
+    ]
+
+
+def test_a_due_mini_retreat_without_room_is_explained_not_squeezed_in() -> None:
+    # Every working day next week is full from 08:30 to 17:30 except 14:00-16:00: no stretch
+    # of 180 minutes, so no proposal, and a note says why.
+    events = [
+        e
+        for day in (N_MON, N_TUE, N_WED, N_THU, N_FRI)
+        for e in (meeting(day, "08:30", "14:00"), meeting(day, "16:00", "17:30"))
+    ]
+    week = review(events, WEEK, rules=only("mini_retreat"))
+    assert week.proposals == ()
+    notes = [w for w in week.warnings if w.code == "no_room_for_mini_retreat"]
+    assert len(notes) == 1
+    assert "no free stretch of 3 h in working time" in notes[0].message
+    assert "none in the weeks read" in notes[0].message

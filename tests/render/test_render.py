@@ -355,7 +355,7 @@ def test_text_lists_proposals_in_local_time(
 
 def test_text_counts_warnings_and_lists_the_first_few(review_en: WeeklyReview) -> None:
     text = render_text(review_en)
-    assert "Notes on the data (5)" in text
+    assert "Notes (5)" in text
     assert "line 112" in text
     assert "line 512" in text
     assert "line 790" not in text
@@ -555,7 +555,7 @@ def test_html_lists_proposals_and_warnings(review_en: WeeklyReview) -> None:
     assert sorted(keys) == sorted(p.key for p in review_en.proposals)
     text = "".join(page.text)
     assert "08:30–10:00" in text
-    assert "Notes on the data (5)" in text
+    assert "Notes (5)" in text
     assert "and 2 more" in text
     assert review_en.question in text
 
