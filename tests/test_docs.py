@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import yaml
 
 from assistant.catalogue import INDICATOR_IDS
+from assistant.cli import main
 from rules import Rules, default_rules_text
-from tests.conftest import REPO
+from tests.conftest import REPO, SAMPLE, SAMPLE_LEADER
 
 INDICATORS_DOC = (REPO / "docs" / "indicators.md").read_text(encoding="utf-8")
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -52,3 +54,25 @@ def test_the_readme_starts_with_the_two_commands() -> None:
     assert "scripts/check" in head
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "scripts/check" in ci
+
+
+def test_the_readme_excerpt_is_what_the_first_command_prints(tmp_path: Path) -> None:
+    block = README.split("An excerpt of the first command's output", 1)[1]
+    excerpt = block.split("```", 2)[1].strip("\n").splitlines()
+    target = tmp_path / "review.txt"
+    code = main(
+        [
+            "review",
+            str(SAMPLE),
+            "--today",
+            "2026-11-30",
+            "--me",
+            SAMPLE_LEADER,
+            "--output",
+            str(target),
+        ]
+    )
+    assert code == 0
+    printed = [line.rstrip() for line in target.read_text(encoding="utf-8").splitlines()]
+    missing = [line for line in excerpt if line.strip() and line.rstrip() not in printed]
+    assert not missing, f"README lines the review no longer prints: {missing[:3]}"
