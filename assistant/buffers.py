@@ -70,16 +70,6 @@ def buffer_statuses(
     return tuple(statuses)
 
 
-def format_value(value: float | int, unit: str, language: str) -> str:
-    if unit == "share":
-        return texts.percent(float(value), language)
-    if unit == "hours":
-        return texts.hours(float(value), language)
-    if unit == "minutes":
-        return texts.minutes(float(value), language)
-    return texts.number(float(value), language)
-
-
 def _reason(
     result: IndicatorResult,
     fired: Comparison | None,
@@ -119,7 +109,9 @@ def _reason(
     return texts.text(
         f"reason.{result.id}",
         language,
-        value=format_value(result.value, result.unit, language),
+        value=texts.format_value(result.value, result.unit, language),
         level=level,
-        limit=texts.comparison(fired.op, format_value(bound, result.unit, language), language),
+        limit=texts.comparison(
+            fired.op, texts.format_value(bound, result.unit, language), language
+        ),
     )

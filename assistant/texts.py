@@ -7,6 +7,7 @@ message exists in both languages with the same placeholders.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal, format_percent
@@ -219,18 +220,25 @@ def question_for_week(week_number: int, language: str) -> str:
     return QUESTIONS[week_number % len(QUESTIONS)][language]
 
 
-def percent(share: float, language: str) -> str:
-    return str(format_percent(share, format="#,##0%", locale=locale(language)))
+def half_up(value: float | Decimal, digits: int) -> Decimal:
+    """Round half up: "32.25 h" reads "32.3 h" (Babel alone would round half to even)."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
-def hours(value: float, language: str) -> str:
+def percent(share: float | Decimal, language: str) -> str:
+    rounded = half_up(share, 2)
+    return str(format_percent(rounded, format="#,##0%", locale=locale(language)))
+
+
+def hours(value: float | Decimal, language: str) -> str:
     unit = "u" if language == "nl" else "h"
-    return f"{format_decimal(round(value, 1), format='#,##0.#', locale=locale(language))} {unit}"
+    number = format_decimal(half_up(value, 1), format="#,##0.#", locale=locale(language))
+    return f"{number} {unit}"
 
 
-def minutes(value: float, language: str) -> str:
+def minutes(value: float | Decimal, language: str) -> str:
     """95 min, 2 h, 3 h 30 min (Dutch: 2 u, 3 u 30 min)."""
-    whole = round(value)
+    whole = int(half_up(value, 0))
     if whole < 120:
         return f"{format_decimal(whole, locale=locale(language))} min"
     unit = "u" if language == "nl" else "h"
@@ -238,13 +246,20 @@ def minutes(value: float, language: str) -> str:
     return f"{hours_part} {unit}" + (f" {rest} min" if rest else "")
 
 
-def days(value: float, language: str) -> str:
-    unit = "dagen" if language == "nl" else "days"
+def days(value: float | Decimal, language: str) -> str:
+    one = half_up(value, 1) == 1
+    unit = {"nl": ("dag", "dagen"), "en": ("day", "days")}[language][0 if one else 1]
     return f"{number(value, language)} {unit}"
 
 
-def number(value: float, language: str) -> str:
-    return str(format_decimal(value, format="#,##0.##", locale=locale(language)))
+def number(value: float | Decimal, language: str) -> str:
+    return str(format_decimal(half_up(value, 2), format="#,##0.##", locale=locale(language)))
+
+
+def format_value(value: float | Decimal, unit: str, language: str) -> str:
+    """An indicator value with its unit, as every view shows it: 62%, 14.5 h, 3 h 30 min."""
+    formatters = {"share": percent, "hours": hours, "minutes": minutes, "days": days}
+    return formatters.get(unit, number)(value, language)
 
 
 def weekday(day: date, language: str) -> str:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_datetime, format_interval
-from babel.numbers import format_decimal, format_percent
 
+from assistant import texts
 from assistant.catalogue import BUFFER_NAMES, STATUS_NAMES
 from assistant.review import Buffer, DayRow, Status
 
@@ -146,29 +146,10 @@ def non_working_label(reason: str | None, language: str) -> str:
 
 
 def format_value(value: float | Decimal | None, unit: str, language: str) -> str:
-    """An indicator value with its unit: "62%", "14.5 h" / "14,5 u", "95 min", "3 days"."""
+    """An indicator value with its unit ("62%", "14.5 h", "3 h 30 min"), or "no data"."""
     if value is None:
         return label("no_data", language)
-    # Round half up first: Babel rounds half to even, and "32.25 h" should read "32.3 h".
-    value = _round_half_up(value, {"share": 2, "minutes": 0}.get(unit, 1))
-    locale = babel_locale(language)
-    if unit == "share":
-        return str(format_percent(value, format="#,##0%", locale=locale))
-    if unit == "hours":
-        number = str(format_decimal(value, format="#,##0.#", locale=locale))
-        return f"{number} {label('unit_hours', language)}"
-    if unit == "minutes":
-        number = str(format_decimal(value, format="#,##0", locale=locale))
-        return f"{number} {label('unit_minutes', language)}"
-    number = str(format_decimal(value, format="#,##0.#", locale=locale))
-    if unit == "days":
-        word = label("unit_day" if value == 1 else "unit_days", language)
-        return f"{number} {word}"
-    return number
-
-
-def _round_half_up(value: float | Decimal, digits: int) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return texts.format_value(value, unit, language)
 
 
 def zone(timezone: str) -> tzinfo | None:

@@ -232,7 +232,8 @@ def test_text_shows_missing_values_as_no_data(review_empty: WeeklyReview) -> Non
     text = render_text(review_empty)
     meeting_hours_line = next(line for line in text.splitlines() if "Meeting hours " in line)
     assert "no data" in meeting_hours_line
-    assert "180 min" in text
+    target_line = next(line for line in text.splitlines() if "Reflection target" in line)
+    assert "3 h" in target_line  # 180 minutes, read as hours
     assert "Nothing to propose this time." in text
 
 
@@ -251,7 +252,7 @@ def test_text_in_dutch_uses_dutch_words(review_nl: WeeklyReview) -> None:
         "in orde",
         "32,3 u",
         "74%",
-        "375 min",
+        "6 u 15 min",
         "37 dagen",
         "Je week per uur",
         "afwezig",
@@ -284,7 +285,7 @@ def test_text_in_english_uses_english_words(review_en: WeeklyReview) -> None:
         "32.3 h",
         "3.5 h",
         "74%",
-        "375 min",
+        "6 h 15 min",
         "37 days",
         "out of office",
         "weekend",
@@ -576,7 +577,7 @@ def test_every_label_exists_in_both_languages_and_stays_calm() -> None:
         (14.5, "hours", "14.5 h", "14,5 u"),
         (32.25, "hours", "32.3 h", "32,3 u"),
         (95, "minutes", "95 min", "95 min"),
-        (1234.5, "minutes", "1,235 min", "1.235 min"),
+        (1234.5, "minutes", "20 h 35 min", "20 u 35 min"),
         (1, "days", "1 day", "1 dag"),
         (42, "days", "42 days", "42 dagen"),
         (3, "count", "3", "3"),
