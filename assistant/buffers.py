@@ -70,6 +70,19 @@ def buffer_statuses(
     return tuple(statuses)
 
 
+def rule_words(rules: Rules, language: str) -> dict[str, str]:
+    """The rule values that reason sentences name, in words ("2 h", "10 min", "11:30–14:00")."""
+    measurement = rules.measurement
+    return {
+        "focus": texts.minutes(measurement.focus_block_minutes, language),
+        "notice": texts.hours(measurement.short_notice_hours, language),
+        "gap": texts.minutes(measurement.back_to_back_gap_minutes, language),
+        "lunch": texts.minutes(rules.lunch.minutes, language),
+        "window": str(rules.lunch.window).replace("-", "–"),
+        "rest": texts.hours(measurement.rest_hours, language),
+    }
+
+
 def _reason(
     result: IndicatorResult,
     fired: Comparison | None,
@@ -109,6 +122,7 @@ def _reason(
     return texts.text(
         f"reason.{result.id}",
         language,
+        **rule_words(rules, language),
         value=texts.format_value(result.value, result.unit, language),
         level=level,
         limit=texts.comparison(

@@ -39,15 +39,15 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "focus_hours",
         A,
         "hours",
-        "Focus hours (2 h+ stretches)",
-        "Focusuren (blokken van 2 uur of meer)",
+        "Focus hours",
+        "Focusuren",
     ),
     IndicatorDefinition(
         "fragmented_hours",
         A,
         "hours",
-        "Fragmented hours (gaps under 30 min)",
-        "Versnipperde uren (gaten korter dan 30 min)",
+        "Fragmented hours",
+        "Versnipperde uren",
     ),
     IndicatorDefinition(
         "meeting_free_half_days", A, "count", "Meeting-free half-days", "Overlegvrije dagdelen"
@@ -70,8 +70,8 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "back_to_back_chains",
         E,
         "count",
-        "Back-to-back chains of 2 h+",
-        "Reeksen aaneengesloten overleg van 2 uur of meer",
+        "Long back-to-back chains",
+        "Lange reeksen aaneengesloten overleg",
     ),
     IndicatorDefinition(
         "days_without_midday_break",
@@ -91,8 +91,8 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "short_rest_nights",
         E,
         "count",
-        "Nights with less than 11 h rest",
-        "Nachten met minder dan 11 uur rust",
+        "Nights with short rest",
+        "Nachten met korte rust",
     ),
     IndicatorDefinition(
         "after_hours_meeting_hours",

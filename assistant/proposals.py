@@ -162,6 +162,7 @@ def _recovery(planner: _Planner) -> None:
                     day=planner.label(day),
                     chain=planner.window((chain.start, chain.end)),
                     length=texts.minutes(chain.minutes, planner.language),
+                    gap=texts.minutes(rules.measurement.back_to_back_gap_minutes, planner.language),
                     minutes=texts.minutes(rules.recovery.break_minutes, planner.language),
                 )
                 planner.place("recovery", slot, reason)
@@ -193,6 +194,8 @@ def _lunch(planner: _Planner, reviewed_rows: Sequence[DayRow]) -> None:
             planner.language,
             weekday=texts.weekday_name(day.date, planner.language),
             window=planner.window(slot),
+            lunch=texts.minutes(rules.lunch.minutes, planner.language),
+            lunch_window=str(rules.lunch.window).replace("-", "–"),
         )
         planner.place("lunch", slot, reason)
 

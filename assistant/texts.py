@@ -22,38 +22,35 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Overleg nam {value} van je werktijd in beslag ({level} {limit}).",
     },
     "reason.focus_hours": {
-        "en": "You had {value} of focus time in stretches of two hours or more ({level} {limit}).",
-        "nl": "Je had {value} focustijd in blokken van twee uur of langer ({level} {limit}).",
+        "en": "You had {value} of focus time in stretches of {focus} or more ({level} {limit}).",
+        "nl": "Je had {value} focustijd in blokken van {focus} of langer ({level} {limit}).",
     },
     "reason.meeting_free_half_days": {
         "en": "{value} half-days were free of meetings ({level} {limit}).",
         "nl": "{value} dagdelen waren vrij van overleg ({level} {limit}).",
     },
     "reason.short_notice_share": {
-        "en": "{value} of your meeting time was booked less than a day ahead ({level} {limit}).",
-        "nl": "{value} van je overlegtijd werd minder dan een dag vooraf ingepland ({level} "
+        "en": "{value} of your meeting time was booked less than {notice} ahead ({level} {limit}).",
+        "nl": "{value} van je overlegtijd werd minder dan {notice} vooraf ingepland ({level} "
         "{limit}).",
     },
     "reason.longest_back_to_back_minutes": {
-        "en": "Your longest run of meetings without a ten-minute pause lasted {value} ({level} "
+        "en": "Your longest run of meetings without a pause of {gap} lasted {value} ({level} "
         "{limit}).",
-        "nl": "Je langste reeks overleg zonder pauze van tien minuten duurde {value} ({level} "
-        "{limit}).",
+        "nl": "Je langste reeks overleg zonder pauze van {gap} duurde {value} ({level} {limit}).",
     },
     "reason.days_without_midday_break": {
-        "en": "On {value} working days there was no half hour free around midday ({level} "
-        "{limit}).",
-        "nl": "Op {value} werkdagen was er rond het middaguur geen half uur vrij ({level} "
-        "{limit}).",
+        "en": "On {value} there were no {lunch} free between {window} ({level} {limit}).",
+        "nl": "Op {value} was er tussen {window} geen {lunch} vrij ({level} {limit}).",
     },
     "reason.longest_workday_span_hours": {
         "en": "Your longest day ran {value} from first to last appointment ({level} {limit}).",
         "nl": "Je langste dag duurde {value} van eerste tot laatste afspraak ({level} {limit}).",
     },
     "reason.short_rest_nights": {
-        "en": "{value} nights left less than eleven hours between the last and the first "
+        "en": "{value} nights left less than {rest} between the last and the first "
         "appointment ({level} {limit}).",
-        "nl": "{value} nachten bleef er minder dan elf uur tussen de laatste en de eerste "
+        "nl": "{value} nachten bleef er minder dan {rest} tussen de laatste en de eerste "
         "afspraak ({level} {limit}).",
     },
     "reason.after_hours_meeting_hours": {
@@ -99,15 +96,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": " binnen je voorkeursvenster",
     },
     "proposal.recovery": {
-        "en": "{day} {chain} is {length} of meetings with no pause of ten minutes; {minutes} "
+        "en": "{day} {chain} is {length} of meetings with no pause of {gap}; {minutes} "
         "right after helps you recover.",
-        "nl": "{day} {chain} is {length} overleg zonder pauze van tien minuten; {minutes} direct "
+        "nl": "{day} {chain} is {length} overleg zonder pauze van {gap}; {minutes} direct "
         "erna helpt om te herstellen.",
     },
     "proposal.lunch": {
-        "en": "Last {weekday} had no half hour free around midday; next {weekday} {window} is "
-        "still free.",
-        "nl": "Afgelopen {weekday} was er rond het middaguur geen half uur vrij; komende "
+        "en": "Last {weekday} had no {lunch} free between {lunch_window}; next {weekday} "
+        "{window} is still free.",
+        "nl": "Afgelopen {weekday} was er tussen {lunch_window} geen {lunch} vrij; komende "
         "{weekday} is {window} nog vrij.",
     },
     "proposal.mini_retreat.since": {

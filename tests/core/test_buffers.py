@@ -180,7 +180,7 @@ def test_a_buffer_takes_the_worst_status_of_its_indicators_english() -> None:
     assert buffer(week, Buffer.ENERGIE) == (
         Status.ALERT,
         (
-            "Your longest run of meetings without a ten-minute pause lasted 3 h (alert from 3 h).",
+            "Your longest run of meetings without a pause of 10 min lasted 3 h (alert from 3 h).",
             # 1 + 1 + 1.5 = 3.5 h.
             "3.5 h of meetings fell outside your working time (attention above 2 h).",
         ),
@@ -205,7 +205,7 @@ def test_reasons_in_dutch_carry_the_numbers() -> None:
     assert buffer(week, Buffer.ENERGIE) == (
         Status.ALERT,
         (
-            "Je langste reeks overleg zonder pauze van tien minuten duurde 3 u (alarm vanaf 3 u).",
+            "Je langste reeks overleg zonder pauze van 10 min duurde 3 u (alarm vanaf 3 u).",
             "3,5 u overleg viel buiten je werktijd (aandacht boven 2 u).",
         ),
     )
@@ -286,7 +286,37 @@ def test_a_rules_file_can_switch_off_an_alert_level(tmp_path: Path) -> None:
     assert buffer(week, Buffer.ENERGIE) == (
         Status.ATTENTION,
         (
-            "Your longest run of meetings without a ten-minute pause lasted 3 h "
+            "Your longest run of meetings without a pause of 10 min lasted 3 h "
             "(attention from 2 h).",
         ),
+    )
+
+
+def test_reasons_name_the_leaders_own_rule_values() -> None:
+    # A 6-minute gap ends a chain when the gap rule is 5 min, so Monday 09:00-10:00 stands
+    # alone and 10:06-12:30 + 12:30-13:30 is one chain: 10:06-13:30 = 204 min = 3 h 24 min.
+    # Lunch is 45 min in 12:00-14:00; Monday (12:00-13:30 taken; 13:30-14:00 is only
+    # 30 min) and Tuesday and Wednesday (12:00-14:00 taken) have none: 3 days.
+    events = [
+        meeting(MON, "09:00", "10:00"),
+        meeting(MON, "10:06", "12:30"),
+        *(meeting(day, "12:00", "14:00") for day in (TUE, WED)),
+        meeting(MON, "12:30", "13:30"),
+    ]
+    week = review(
+        events,
+        WEEK,
+        rules=rules(
+            measurement={"back_to_back_gap_minutes": 5},
+            lunch={"window": "12:00-14:00", "minutes": 45},
+        ),
+    )
+    _, reasons = buffer(week, Buffer.ENERGIE)
+    assert (
+        "Your longest run of meetings without a pause of 5 min lasted 3 h 24 min "
+        "(alert from 3 h)." in reasons
+    )
+    assert (
+        "On 3 days there were no 45 min free between 12:00–14:00 (attention from 3 days)."
+        in reasons
     )

@@ -136,7 +136,7 @@ def test_recovery_break_after_each_chain_of_two_hours() -> None:
         ("recovery", "Thu 12 11:30", "11:45"),
     ]
     assert week.proposals[0].reason == (
-        "Tuesday 10 March 09:00–11:00 is 2 h of meetings with no pause of ten minutes; "
+        "Tuesday 10 March 09:00–11:00 is 2 h of meetings with no pause of 10 min; "
         "15 min right after helps you recover."
     )
     assert {p.buffer for p in week.proposals} == {Buffer.ENERGIE}
@@ -172,7 +172,7 @@ def test_lunch_on_the_weekdays_that_missed_a_midday_break() -> None:
         ("lunch", "Wed 11 13:15", "13:45"),
     ]
     assert week.proposals[0].reason == (
-        "Last Monday had no half hour free around midday; next Monday 12:30–13:00 is still free."
+        "Last Monday had no 30 min free between 11:30–14:00; next Monday 12:30–13:00 is still free."
     )
 
 
