@@ -591,16 +591,55 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")  # older Outlook exports
 
 
+# Never read, whatever the producer: left out before parsing (see _needed_lines).
+_UNUSED_PROPERTIES = frozenset(
+    {
+        "DESCRIPTION",
+        "LOCATION",
+        "X-ALT-DESC",
+        "DTSTAMP",
+        "LAST-MODIFIED",
+        "ATTACH",
+        "COMMENT",
+        "CONTACT",
+        "GEO",
+        "URL",
+        "CLASS",
+        "PRIORITY",
+        "CONFERENCE",
+        "IMAGE",
+        "RESOURCES",
+        "X-APPLE-STRUCTURED-LOCATION",
+        "X-GOOGLE-CONFERENCE",
+        "X-MICROSOFT-SKYPETEAMSMEETINGURL",
+        "X-MICROSOFT-ONLINEMEETINGINFORMATION",
+        "X-MICROSOFT-LOCATIONDISPLAYNAME",
+    }
+)
+
+
 def _upper(line: str) -> str:
     return line.strip().upper()
 
 
 def _needed_lines(lines: Sequence[str]) -> list[tuple[int, str]]:
-    """The lines of the components we read, each with its line number in the file."""
+    """The lines of the components we read, each with its line number in the file.
+
+    Properties we never use (descriptions, locations, attachments ...) are left out before
+    parsing: they are never read, and the parser has less to do.
+    """
     kept: list[tuple[int, str]] = []
     leaving: str | None = None  # the component being left out
     depth = 0
+    skipping_property = False
     for number, line in enumerate(lines, start=1):
+        if line[:1] in (" ", "\t"):  # a folded continuation of the line before
+            if not skipping_property and leaving is None:
+                kept.append((number, line))
+            continue
+        skipping_property = _property_name(line) in _UNUSED_PROPERTIES
+        if skipping_property:
+            continue
         head = _upper(line)
         if leaving is not None:
             if head == f"BEGIN:{leaving}":

@@ -621,3 +621,45 @@ def test_a_closed_port_is_a_network_error() -> None:
 )
 def test_names_show_where_the_calendar_comes_from_but_no_secrets(location: str, name: str) -> None:
     assert IcsSource(location, zone=AMSTERDAM).name == name
+
+
+def test_long_folded_descriptions_and_locations_are_skipped_without_losing_the_event(
+    tmp_path: Path,
+) -> None:
+    zone = ZoneInfo("Europe/Amsterdam")
+    calendar = tmp_path / "folded.ics"
+    calendar.write_text(
+        "\r\n".join(
+            [
+                "BEGIN:VCALENDAR",
+                "VERSION:2.0",
+                "PRODID:-//test//EN",
+                "BEGIN:VEVENT",
+                "UID:folded-1",
+                "DESCRIPTION:A long agenda that a mail client folded over several lines, with",
+                " a line that looks like a property:",
+                " DTSTART:20300101T000000Z",
+                "\tand a tab-folded tail",
+                "LOCATION:Room 4",
+                " North wing",
+                "DTSTART;TZID=Europe/Amsterdam:20261124T090000",
+                "DTEND;TZID=Europe/Amsterdam:20261124T100000",
+                "SUMMARY:Board",
+                "ATTENDEE;PARTSTAT=ACCEPTED:mailto:someone@example.org",
+                "END:VEVENT",
+                "END:VCALENDAR",
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    window = TimeWindow(datetime(2026, 11, 23, tzinfo=zone), datetime(2026, 11, 30, tzinfo=zone))
+    result = IcsSource(calendar, zone=zone).fetch(window)
+    assert [(e.start, e.end, e.kind) for e in result.events] == [
+        (
+            datetime(2026, 11, 24, 9, tzinfo=zone),
+            datetime(2026, 11, 24, 10, tzinfo=zone),
+            EventKind.MEETING,
+        )
+    ]
+    assert result.skipped == ()
