@@ -637,7 +637,10 @@ def _needed_lines(lines: Sequence[str]) -> list[tuple[int, str]]:
             if not skipping_property and leaving is None:
                 kept.append((number, line))
             continue
-        skipping_property = _property_name(line) in _UNUSED_PROPERTIES
+        # The name ends at the first ";" or ":" (a cheap split: this runs on every line).
+        skipping_property = (
+            line.partition(":")[0].partition(";")[0].strip().upper() in _UNUSED_PROPERTIES
+        )
         if skipping_property:
             continue
         head = _upper(line)
