@@ -38,7 +38,7 @@ def _status(
     if threshold is None:
         return None, None
     if value is None:
-        return definition.status_when_missing, None
+        return (Status(threshold.missing) if threshold.missing else None), None
     if threshold.alert is not None and threshold.alert.holds(float(value), target):
         return Status.ALERT, threshold.alert
     if threshold.attention is not None and threshold.attention.holds(float(value), target):

@@ -17,8 +17,6 @@ class IndicatorDefinition:
     unit: str  # "hours", "minutes", "share", "count", "days"
     name_en: str
     name_nl: str
-    # Status when the value is None (no data): days_since_mini_retreat is "attention".
-    status_when_missing: Status | None = None
 
     def name(self, language: str) -> str:
         return self.name_nl if language == "nl" else self.name_en
@@ -120,7 +118,6 @@ INDICATORS: tuple[IndicatorDefinition, ...] = (
         "days",
         "Days since the last mini-retreat",
         "Dagen sinds de laatste mini-retraite",
-        status_when_missing=Status.ATTENTION,
     ),
 )
 

@@ -161,9 +161,7 @@ def week_indicators(
         "meeting_free_half_days": _meeting_free_half_days(days, rules, zone),
         "short_notice_share": _short_notice_share(timeline, week_start, week_end, rules),
         "longest_back_to_back_minutes": max((c.minutes for c in chains), default=0),
-        "back_to_back_chains": sum(
-            1 for c in chains if c.minutes >= measurement.back_to_back_chain_minutes
-        ),
+        "back_to_back_chains": sum(1 for c in chains if c.minutes >= rules.recovery.chain_minutes),
         "days_without_midday_break": int((working_rows["midday_break"] == False).sum()),  # noqa: E712
         "longest_workday_span_hours": float(table["span_hours"].max(skipna=True))
         if table["span_hours"].notna().any()

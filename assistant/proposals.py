@@ -139,8 +139,7 @@ def _recovery(planner: _Planner) -> None:
     chains = [
         c
         for c in planner.timeline.chains
-        if first.start < c.end <= last.end
-        and c.minutes >= rules.measurement.back_to_back_chain_minutes
+        if first.start < c.end <= last.end and c.minutes >= rules.recovery.chain_minutes
     ]
     # The longest chains first, so a capped week gets the breaks that matter most.
     chains.sort(key=lambda c: (-c.minutes, c.start))
@@ -258,11 +257,16 @@ def _reflection(planner: _Planner) -> None:
         for day in planner.days:
             if settings.different_days and day.date in chosen_days:
                 continue
-            preferred = (
-                local_epoch(day.date, settings.preferred_window.start_minute, planner.zone),
-                local_epoch(day.date, settings.preferred_window.end_minute, planner.zone),
-            )
-            start = next(planner.aligned_starts(day, length, within=preferred), None)
+            # The first preferred window with room, in the order the rules list them.
+            start = None
+            for window in settings.preferred_windows:
+                preferred = (
+                    local_epoch(day.date, window.start_minute, planner.zone),
+                    local_epoch(day.date, window.end_minute, planner.zone),
+                )
+                start = next(planner.aligned_starts(day, length, within=preferred), None)
+                if start is not None:
+                    break
             in_window = start is not None
             if start is None:
                 start = next(planner.aligned_starts(day, length), None)

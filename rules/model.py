@@ -101,12 +101,14 @@ class Comparison(BaseModel):
 
 
 class _Section(BaseModel):
-    """Every value comes from rules/defaults.yaml merged with the leader's file; no defaults."""
+    """Values come from rules/defaults.yaml merged with the rule files; no defaults here but
+    for optional details (a threshold's `missing`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Leader(_Section):
+    name: str | None
     email: str | None
     language: Literal["nl", "en"]
     timezone: str
@@ -183,7 +185,6 @@ class Measurement(_Section):
     half_day_split: time
     short_notice_hours: float = Field(gt=0)
     back_to_back_gap_minutes: int = Field(ge=0, le=120)
-    back_to_back_chain_minutes: int = Field(ge=1)
     rest_hours: float = Field(gt=0, le=24)
     context_weeks: int = Field(ge=0, le=104)
 
@@ -196,6 +197,8 @@ class Measurement(_Section):
 class Threshold(_Section):
     attention: Comparison | None
     alert: Comparison | None
+    # The status when the indicator has no value (days_since_mini_retreat: no retreat read).
+    missing: Literal["attention", "alert"] | None = None
 
     @field_validator("attention", "alert", mode="before")
     @classmethod
@@ -226,16 +229,21 @@ class Thresholds(_Section):
 class Reflection(_Section):
     blocks_per_week: int = Field(ge=0, le=14)
     minutes: int = Field(ge=15, le=8 * 60)
-    preferred_window: ClockRange
+    preferred_windows: tuple[ClockRange, ...]
     different_days: bool
 
-    @field_validator("preferred_window", mode="before")
+    @field_validator("preferred_windows", mode="before")
     @classmethod
-    def _range(cls, value: object) -> object:
-        return _to_range(value)
+    def _ranges(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list | tuple):
+            return tuple(_to_range(v) for v in value)
+        return value
 
 
 class Recovery(_Section):
+    chain_minutes: int = Field(ge=1, le=24 * 60)
     break_minutes: int = Field(ge=5, le=120)
     search_minutes: int = Field(ge=0, le=240)
     max_per_week: int = Field(ge=0, le=50)
@@ -263,6 +271,57 @@ class MiniRetreat(_Section):
     minutes: int = Field(ge=60, le=12 * 60)
 
 
+class Exceptions(_Section):
+    organisers: tuple[str, ...]
+
+    @field_validator("organisers")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for address in value:
+            if "@" not in address:
+                raise ValueError(f"{address!r} is not an email address")
+        return tuple(a.strip().lower().removeprefix("mailto:") for a in value)
+
+
+AutoDecline = Literal["none", "all_conflicting", "only_new_conflicting"]
+
+
+class FocusTime(_Section):
+    auto_decline: AutoDecline
+    decline_message: str | None = Field(max_length=1000)
+
+
+class Google(_Section):
+    focus_time: FocusTime
+
+
+class Delivery(_Section):
+    weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    time: time
+    to: str | None
+    assistant_cc: tuple[str, ...]
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> object:
+        return parse_clock(value) if isinstance(value, str) else value
+
+    @field_validator("assistant_cc")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for address in value:
+            if "@" not in address:
+                raise ValueError(f"{address!r} is not an email address")
+        return value
+
+    @field_validator("to")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and "@" not in value:
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
+
 class Proposals(_Section):
     kinds: tuple[ProposalKind, ...]
     grid_minutes: int = Field(ge=1, le=60)
@@ -282,6 +341,9 @@ class Rules(_Section):
     lunch: Lunch
     mini_retreat: MiniRetreat
     proposals: Proposals
+    exceptions: Exceptions
+    google: Google
+    delivery: Delivery
 
     @property
     def reflection_target_minutes(self) -> int:
