@@ -12,9 +12,10 @@ from datetime import date, datetime, timedelta
 from assistant import texts
 from assistant.buffers import buffer_statuses, indicator_results
 from assistant.indicators import day_rows, week_indicators
+from assistant.intervals import total
 from assistant.proposals import propose
 from assistant.review import SCHEMA_VERSION, IsoWeek, Warning, WeeklyReview
-from assistant.timeline import build_timeline
+from assistant.timeline import Timeline, build_timeline
 from connectors import CalendarEvent, SkippedEvent
 from rules import Rules
 
@@ -67,6 +68,7 @@ def build_review(
         )
         for s in skipped
     ]
+    warnings.extend(_overrun_notes(timeline, week_days, rules))
     warnings.extend(notes)
     if not any(r.working for r in rows):
         warnings.append(Warning("no_working_time", texts.text("warning.no_working_time", language)))
@@ -88,3 +90,24 @@ def build_review(
         warnings=tuple(warnings),
         question=texts.question_for_week(week.week, language),
     )
+
+
+def _overrun_notes(timeline: Timeline, days: Sequence[date], rules: Rules) -> list[Warning]:
+    """A note for each day on which a meeting took protected time (exception organisers aside)."""
+    language = rules.leader.language
+    notes = []
+    for current in days:
+        seconds = total(timeline.days[current].overrun)
+        if seconds:
+            notes.append(
+                Warning(
+                    "protected_block_overrun",
+                    texts.text(
+                        "note.protected_block_overrun",
+                        language,
+                        day=texts.weekday(current, language),
+                        minutes=texts.minutes(seconds / 60, language),
+                    ),
+                )
+            )
+    return notes

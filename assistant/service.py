@@ -25,6 +25,7 @@ def classify_options(rules: Rules) -> ClassifyOptions:
         out_of_office_keywords=settings.out_of_office_keywords,
         personal_keywords=settings.personal_keywords,
         tentative_counts_as_meeting=settings.tentative_counts_as_meeting,
+        exception_organisers=frozenset(rules.exceptions.organisers),
     )
 
 

@@ -134,6 +134,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Een mini-retraite is aan de beurt (in de gelezen weken was er geen), maar volgende "
         "week heeft geen vrij blok van {minutes} in werktijd. Misschien lukt het de week daarna.",
     },
+    "note.protected_block_overrun": {
+        "en": "On {day} meetings took {minutes} of a protected block.",
+        "nl": "Op {day} nam overleg {minutes} van een beschermd blok in beslag.",
+    },
     # Warnings
     "warning.skipped": {
         "en": "Skipped an event that could not be read ({where}): {reason}",

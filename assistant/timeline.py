@@ -45,6 +45,8 @@ class Day:
     meetings: tuple[Interval, ...]  # merged
     holds: tuple[Interval, ...]  # merged solo holds
     protected: tuple[Interval, ...]  # merged protected time
+    # Protected time that a meeting took anyway (meetings of exception organisers aside).
+    overrun: tuple[Interval, ...] = ()
 
     @property
     def is_working(self) -> bool:
@@ -126,6 +128,8 @@ def build_timeline(
     ordered_meetings = sorted(by_kind[EventKind.MEETING], key=lambda e: (e.start, e.end, e.id))
     meeting_spans = [_span(e) for e in ordered_meetings]
     meetings = merge(meeting_spans)
+    regular_meetings = merge(_span(e) for e in ordered_meetings if not e.may_override_protection)
+    regular_ends = [iv[1] for iv in regular_meetings]
     holds = merge(_span(e) for e in by_kind[EventKind.SOLO])
     timed_protected = merge(_span(e) for e in by_kind[EventKind.PROTECTED] if not e.all_day)
     all_day_protected = merge(_span(e) for e in by_kind[EventKind.PROTECTED] if e.all_day)
@@ -160,6 +164,7 @@ def build_timeline(
                 *intersect(all_day_protected, working),
             ]
         )
+        overrun = intersect(protected, window(regular_meetings, regular_ends, start, end))
         days[current] = Day(
             date=current,
             start=start,
@@ -169,6 +174,7 @@ def build_timeline(
             meetings=tuple(window(meetings, meeting_ends, start, end)),
             holds=tuple(window(holds, hold_ends, start, end)),
             protected=tuple(protected),
+            overrun=tuple(overrun),
         )
         current += timedelta(days=1)
     chains = back_to_back_chains(meeting_spans, rules.measurement.back_to_back_gap_minutes)

@@ -21,6 +21,8 @@ class ClassifyOptions:
     out_of_office_keywords: tuple[str, ...] = ()
     personal_keywords: tuple[str, ...] = ()
     tentative_counts_as_meeting: bool = True
+    # Organisers (lower-case addresses) whose meetings may take the place of a protected block.
+    exception_organisers: frozenset[str] = frozenset()
 
     @cached_property
     def _patterns(self) -> dict[str, re.Pattern[str] | None]:

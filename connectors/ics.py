@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 from connectors.model import (
     CalendarEvent,
+    EventKind,
     EventStatus,
     FetchResult,
     Response,
@@ -391,6 +392,11 @@ class IcsSource:
         if busy_status == "tentative" and status is EventStatus.CONFIRMED:
             status = EventStatus.TENTATIVE
         my_response, organized_by_me, other_attendees = self._people(component)
+        organizer_value = component.get("ORGANIZER")
+        may_override = (
+            isinstance(organizer_value, str)
+            and _address(organizer_value) in self._options.exception_organisers
+        )
         ours = _text(component, OUR_MARKER_PROPERTY).lower() == OUR_MARKER_VALUE
         raw = RawEvent(
             title=_text(component, "SUMMARY"),
@@ -420,6 +426,7 @@ class IcsSource:
             recurring=series.recurring,
             source=self._name,
             ours=ours,
+            may_override_protection=may_override and kind is EventKind.MEETING,
         )
 
     def _people(self, component: Component) -> tuple[Response, bool, int]:

@@ -76,6 +76,8 @@ class CalendarEvent:
     recurring: bool
     source: str
     ours: bool = False
+    # A meeting whose organiser the rules allow to take the place of a protected block.
+    may_override_protection: bool = False
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:

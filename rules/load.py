@@ -1,22 +1,63 @@
-"""Loading protection rules: the bundled defaults, overridden by a leader's file.
+"""Loading protection rules in layers: bundled defaults, organisation, team, leader.
 
-A leader's file holds only what differs. Mappings merge key by key; any other value (a list, a
-number) replaces the default whole.
+A rule file holds only what differs from the layer below it and names that layer with
+`extends: PATH` (relative to the file). Mappings merge key by key; any other value (a list, a
+number) replaces the one below it whole. Every effective value remembers which file set it, so
+`rules show` can say where it comes from and every problem points at a file, line and column.
 """
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from rules.checks import cross_checks
 from rules.errors import RuleProblem, RulesError
 from rules.model import Rules
 
 DEFAULTS_NAME = "defaults.yaml"
+DEFAULTS_WHERE = f"<bundled {DEFAULTS_NAME}>"
+EXTENDS = "extends"
+
+KeyPath = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value was set: a file and the line and column of its key."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.path
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass
+class Layer:
+    """One parsed rule file."""
+
+    where: str
+    data: dict[str, Any]
+    positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+
+
+@dataclass
+class Layered:
+    """The merged data of all layers, and the origin of every value in it."""
+
+    data: dict[str, Any]
+    origins: dict[KeyPath, Origin]
+    files: list[str]
 
 
 def default_rules_text() -> str:
@@ -24,39 +65,95 @@ def default_rules_text() -> str:
 
 
 def load_rules(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Rules:
-    """The effective rules: defaults, then the file at `path`, then `overrides` (from the CLI)."""
-    data = _parse(default_rules_text(), f"<bundled {DEFAULTS_NAME}>")[0]
-    lines: dict[tuple[str, ...], tuple[int, int]] = {}
-    where = f"<bundled {DEFAULTS_NAME}>"
-    if path is not None:
-        where = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise RulesError([RuleProblem(where, "", "file not found")]) from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise RulesError([RuleProblem(where, "", f"cannot be read ({error})")]) from None
-        override, lines = _parse(text, where)
-        data = merge(data, override)
-    if overrides:
-        data = merge(data, overrides)
+    """The effective rules: defaults, then the chain of files ending in `path`, then `overrides`
+    (from the command line)."""
+    rules, _ = load_with_origins(path, overrides)
+    return rules
+
+
+def load_with_origins(
+    path: Path | None = None, overrides: dict[str, Any] | None = None
+) -> tuple[Rules, Layered]:
+    layered = merge_layers(path, overrides)
     try:
-        return Rules.model_validate(data)
+        rules = Rules.model_validate(layered.data)
     except ValidationError as error:
-        raise RulesError(_problems(error, where, lines)) from None
+        raise RulesError(_problems(error, layered)) from None
+    problems = []
+    for key, message in cross_checks(rules):
+        where, line, column = _locate(layered, key)
+        problems.append(RuleProblem(where, ".".join(key), message, line, column))
+    if problems:
+        raise RulesError(problems)
+    return rules, layered
 
 
-def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+def merge_layers(path: Path | None, overrides: dict[str, Any] | None = None) -> Layered:
+    base = _parse(default_rules_text(), DEFAULTS_WHERE)
+    layers = [base, *(_chain(path) if path is not None else [])]
+    if overrides:
+        layers.append(Layer("<command line>", overrides))
+    data: dict[str, Any] = {}
+    origins: dict[KeyPath, Origin] = {}
+    for layer in layers:
+        layer.data.pop(EXTENDS, None)
+        data = _merge(data, layer.data, (), layer, origins)
+    return Layered(data, origins, [layer.where for layer in layers])
 
 
-def _parse(text: str, where: str) -> tuple[dict[str, Any], dict[tuple[str, ...], tuple[int, int]]]:
+def _chain(path: Path) -> list[Layer]:
+    """The file at `path` and the files it extends, lowest layer first."""
+    chain: list[Layer] = []
+    seen: set[Path] = set()
+    current: Path | None = path
+    extended_from: tuple[Layer, KeyPath] | None = None
+    while current is not None:
+        resolved = current.resolve()
+        if resolved in seen:
+            layer, key = extended_from  # type: ignore[misc]
+            line, column = layer.positions.get(key, (None, None))
+            raise RulesError(
+                [
+                    RuleProblem(
+                        layer.where, EXTENDS, f"{current} extends itself in a loop", line, column
+                    )
+                ]
+            )
+        seen.add(resolved)
+        layer = _read(current, extended_from)
+        chain.append(layer)
+        parent = layer.data.get(EXTENDS)
+        if parent is None:
+            break
+        if not isinstance(parent, str):
+            line, column = layer.positions.get((EXTENDS,), (None, None))
+            raise RulesError(
+                [RuleProblem(layer.where, EXTENDS, "must be the path of a rule file", line, column)]
+            )
+        extended_from = (layer, (EXTENDS,))
+        current = current.parent / parent
+    return list(reversed(chain))
+
+
+def _read(path: Path, extended_from: tuple[Layer, KeyPath] | None) -> Layer:
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        problem = "file not found" if not path.is_dir() else "is a directory, not a rule file"
+        if extended_from is not None:
+            layer, key = extended_from
+            line, column = layer.positions.get(key, (None, None))
+            raise RulesError(
+                [RuleProblem(layer.where, EXTENDS, f"{where}: {problem}", line, column)]
+            ) from None
+        raise RulesError([RuleProblem(where, "", problem)]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise RulesError([RuleProblem(where, "", f"cannot be read ({error})")]) from None
+    return _parse(text, where)
+
+
+def _parse(text: str, where: str) -> Layer:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -68,38 +165,98 @@ def _parse(text: str, where: str) -> tuple[dict[str, Any], dict[tuple[str, ...],
         problems = [RuleProblem(where, "", f"not valid YAML: {problem}", line, column)]
         raise RulesError(problems) from None
     if data is None:
-        return {}, {}
+        return Layer(where, {})
     if not isinstance(data, dict):
         raise RulesError([RuleProblem(where, "", "must be a mapping of settings", 1, 1)])
-    lines: dict[tuple[str, ...], tuple[int, int]] = {}
-    _collect_lines(node, (), lines)
-    return data, lines
+    positions: dict[KeyPath, tuple[int, int]] = {}
+    _collect_positions(node, (), positions)
+    return Layer(where, data, positions)
 
 
-def _collect_lines(
-    node: yaml.Node | None, prefix: tuple[str, ...], out: dict[tuple[str, ...], tuple[int, int]]
+def _collect_positions(
+    node: yaml.Node | None, prefix: KeyPath, out: dict[KeyPath, tuple[int, int]]
 ) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             path = (*prefix, str(key_node.value))
             out[path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _collect_lines(value_node, path, out)
+            _collect_positions(value_node, path, out)
 
 
-def _problems(
-    error: ValidationError, where: str, lines: dict[tuple[str, ...], tuple[int, int]]
-) -> list[RuleProblem]:
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Merge two layers of rule data (mappings key by key, anything else replaced)."""
+    return _merge(base, override, (), Layer("", override), {})
+
+
+def _merge(
+    base: dict[str, Any],
+    override: dict[str, Any],
+    prefix: KeyPath,
+    layer: Layer,
+    origins: dict[KeyPath, Origin],
+) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        path = (*prefix, str(key))
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value, path, layer, origins)
+            continue
+        merged[key] = value
+        # A replaced mapping or list no longer holds what lower layers set inside it.
+        for stale in [k for k in origins if k[: len(path)] == path and len(k) > len(path)]:
+            del origins[stale]
+        line, column = layer.positions.get(path, (None, None))
+        origins[path] = Origin(layer.where, line, column)
+        if isinstance(value, dict):
+            for inner in _leaf_paths(value, path):
+                line, column = layer.positions.get(inner, (None, None))
+                origins[inner] = Origin(layer.where, line, column)
+    return merged
+
+
+def _leaf_paths(data: dict[str, Any], prefix: KeyPath) -> list[KeyPath]:
+    paths = []
+    for key, value in data.items():
+        path = (*prefix, str(key))
+        paths.append(path)
+        if isinstance(value, dict):
+            paths.extend(_leaf_paths(value, path))
+    return paths
+
+
+def _locate(layered: Layered, key: KeyPath) -> tuple[str, int | None, int | None]:
+    """The file, line and column that set `key` (or its nearest enclosing setting)."""
+    for depth in range(len(key), 0, -1):
+        origin = layered.origins.get(key[:depth])
+        if origin is not None:
+            return origin.path, origin.line, origin.column
+    return layered.files[-1], None, None
+
+
+def _problems(error: ValidationError, layered: Layered) -> list[RuleProblem]:
     problems = []
     for item in error.errors():
-        path = tuple(str(p) for p in item["loc"] if not str(p).isdigit())
-        key = ".".join(path)
-        line, column = None, None
-        for depth in range(len(path), 0, -1):
-            if path[:depth] in lines:
-                line, column = lines[path[:depth]]
-                break
+        loc = tuple(str(p) for p in item["loc"])
+        key_path = tuple(p for p in loc if not p.isdigit())
+        where, line, column = _locate(layered, key_path)
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
-            message = "unknown setting"
-        problems.append(RuleProblem(where, key, message, line, column))
-    return problems
+            message = "unknown setting" + _did_you_mean(key_path)
+        elif item["type"] == "missing":
+            message = "is missing (the bundled defaults were changed?)"
+        problems.append(RuleProblem(where, ".".join(key_path), message, line, column))
+    return sorted(problems, key=lambda p: (p.path, p.line or 0, p.column or 0, p.key))
+
+
+def _did_you_mean(key_path: KeyPath) -> str:
+    section: type[BaseModel] = Rules
+    for name in key_path[:-1]:
+        annotation = section.model_fields[name].annotation if name in section.model_fields else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return ""
+        section = annotation
+    known = [n for n in section.model_fields if n != "version"] + (
+        [EXTENDS] if section is Rules else []
+    )
+    close = difflib.get_close_matches(key_path[-1], known, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
