@@ -86,7 +86,36 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument(
         "--today", type=_day, metavar="YYYY-MM-DD", help="pretend today is this date"
     )
+    _add_rules_commands(commands)
     return parser
+
+
+def _add_rules_commands(commands: Any) -> None:
+    rules = commands.add_parser(
+        "rules",
+        help="write, check, show and try protection rule files",
+        description="Protection rules per leader: YAML files that assistants write.",
+    )
+    actions = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    init = actions.add_parser("init", help="print a commented starter rule file for a leader")
+    init.add_argument("--leader", required=True, metavar="EMAIL", help="the leader's address")
+    init.add_argument("--lang", choices=("nl", "en"), default="en")
+    init.add_argument("--output", type=Path, metavar="FILE", help="write here (a new file)")
+    check = actions.add_parser("check", help="check rule files; exit 0 when all are valid")
+    check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    show = actions.add_parser("show", help="every effective setting and where it comes from")
+    show.add_argument("path", type=Path, metavar="PATH")
+    actions.add_parser("schema", help="print the JSON Schema of rule files (for editors)")
+    preview = actions.add_parser(
+        "preview", help="what the rules would propose next week; writes nothing"
+    )
+    preview.add_argument("path", type=Path, metavar="PATH")
+    preview.add_argument(
+        "--calendar", required=True, metavar="SOURCE", help="an .ics file or http(s) feed URL"
+    )
+    preview.add_argument("--week", type=_week, help="the week to review (default: last week)")
+    preview.add_argument("--me", action="append", default=[], metavar="EMAIL")
+    preview.add_argument("--today", type=_day, metavar="YYYY-MM-DD")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "review":
             return _review(args)
+        if args.command == "rules":
+            return _rules(args)
         parser.error(f"unknown command {args.command}")
     except InputError as error:
         return _fail(str(error))
@@ -143,6 +174,46 @@ def _review(args: argparse.Namespace) -> int:
     source = open_ics(args.source, rules, args.me)
     review = review_week(source, rules, week, now)
     _write(review, args.format, args.output)
+    return EXIT_OK
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from assistant import rules_commands
+
+    action = args.rules_command
+    if action == "init":
+        text = rules_commands.init_text(args.leader, args.lang)
+        if args.output is None:
+            sys.stdout.write(text)
+        else:
+            try:
+                with args.output.open("x", encoding="utf-8") as handle:
+                    handle.write(text)
+            except FileExistsError:
+                raise InputError(f"{args.output}: exists already; not overwritten") from None
+            except OSError as error:
+                raise InputError(f"{args.output}: cannot be written ({error.strerror})") from None
+        return EXIT_OK
+    if action == "check":
+        ok, lines = rules_commands.check(args.paths)
+        print("\n".join(lines), file=sys.stdout if ok else sys.stderr)
+        return EXIT_OK if ok else EXIT_INPUT
+    if action == "show":
+        sys.stdout.write(rules_commands.show(args.path))
+        return EXIT_OK
+    if action == "schema":
+        sys.stdout.write(rules_commands.schema_text())
+        return EXIT_OK
+    sys.stdout.write(
+        rules_commands.preview(
+            args.path,
+            args.calendar,
+            week=args.week,
+            me=args.me,
+            today=args.today,
+            now=datetime.now(UTC),
+        )
+    )
     return EXIT_OK
 
 
