@@ -14,7 +14,7 @@ from assistant.buffers import buffer_statuses, indicator_results
 from assistant.indicators import day_rows, week_indicators
 from assistant.intervals import total
 from assistant.proposals import propose
-from assistant.review import SCHEMA_VERSION, IsoWeek, Warning, WeeklyReview
+from assistant.review import SCHEMA_VERSION, IsoWeek, Warning, WeeklyReview, WeekMetrics
 from assistant.timeline import Timeline, build_timeline
 from connectors import CalendarEvent, SkippedEvent
 from rules import Rules
@@ -111,3 +111,28 @@ def _overrun_notes(timeline: Timeline, days: Sequence[date], rules: Rules) -> li
                 )
             )
     return notes
+
+
+def measure_weeks(
+    events: Sequence[CalendarEvent],
+    *,
+    rules: Rules,
+    weeks: Sequence[IsoWeek],
+    holidays: Iterable[date] = (),
+) -> list[WeekMetrics]:
+    """The indicators and trend inputs of several weeks, from one layout of the events.
+
+    Each week is measured exactly as its own review would measure it (same context weeks).
+    """
+    if not weeks:
+        return []
+    first, _ = analysis_span(min(weeks), rules)
+    last = max(weeks).days()[-1]
+    timeline = build_timeline(events, rules=rules, first=first, last=last, holidays=holidays)
+    measured = []
+    for week in sorted(weeks):
+        history_first = week.monday - timedelta(weeks=rules.measurement.context_weeks)
+        rows = day_rows(timeline, week.days(), rules)
+        values = week_indicators(timeline, week.days(), rules, rows, history_first=history_first)
+        measured.append(WeekMetrics(week, values))
+    return measured

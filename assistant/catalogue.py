@@ -135,3 +135,12 @@ STATUS_NAMES: dict[Status, dict[str, str]] = {
     Status.ATTENTION: {"en": "attention", "nl": "aandacht"},
     Status.ALERT: {"en": "alert", "nl": "alarm"},
 }
+
+# Weekly measures stored with the indicators for the signals of narrowing (assistant.trends);
+# not indicators of their own, so they carry no status.
+TREND_INPUT_IDS: tuple[str, ...] = (
+    "median_meeting_minutes",
+    "organised_meeting_share",
+    "protected_overrun_minutes",
+)
+METRIC_IDS: tuple[str, ...] = INDICATOR_IDS + TREND_INPUT_IDS

@@ -6,8 +6,10 @@ language. Thresholds and lengths come from the rules, never from this module.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import date, timedelta
+from statistics import median
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -176,6 +178,29 @@ def week_indicators(
         "days_since_mini_retreat": days_since_mini_retreat(
             timeline, history_first, week_days[-1], rules
         ),
+        **trend_inputs(timeline, days),
+    }
+
+
+def trend_inputs(timeline: Timeline, days: Sequence[Day]) -> dict[str, float | int | None]:
+    """The weekly measures the signals of narrowing need beyond the catalogue (DESIGN 6).
+
+    `median_meeting_minutes`: the median length of the meetings starting in the week.
+    `organised_meeting_share`: the share of that meeting time the leader organised.
+    `protected_overrun_minutes`: protected time that meetings took anyway.
+    """
+    week_start, week_end = days[0].start, days[-1].end
+    first = bisect_left(timeline.meeting_starts, week_start)
+    last = bisect_left(timeline.meeting_starts, week_end)
+    meetings = timeline.meetings[first:last]
+    lengths = [(e.end - e.start).total_seconds() for e in meetings]
+    organised = sum(
+        length for length, e in zip(lengths, meetings, strict=True) if e.organized_by_me
+    )
+    return {
+        "median_meeting_minutes": round(median(lengths) / MINUTE, 1) if lengths else None,
+        "organised_meeting_share": round(organised / sum(lengths), 4) if sum(lengths) else None,
+        "protected_overrun_minutes": _minutes(sum(total(day.overrun) for day in days)),
     }
 
 

@@ -29,7 +29,7 @@ class Buffer(StrEnum):
     MINI_RETRAITES = "mini_retraites"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, order=True)
 class IsoWeek:
     year: int
     week: int
@@ -66,6 +66,14 @@ class IsoWeek:
 
     def __str__(self) -> str:
         return f"{self.year}-W{self.week:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class WeekMetrics:
+    """One week's measured values (catalogue indicators and trend inputs), as history."""
+
+    week: IsoWeek
+    values: dict[str, float | int | None]
 
 
 @dataclass(frozen=True, slots=True)
