@@ -39,6 +39,8 @@ def _status(
         return None, None
     if value is None:
         return (Status(threshold.missing) if threshold.missing else None), None
+    if definition.id == "missing_reflection_minutes" and target <= 0:
+        return None, None  # no reflection target set: nothing can be missing
     if threshold.alert is not None and threshold.alert.holds(float(value), target):
         return Status.ALERT, threshold.alert
     if threshold.attention is not None and threshold.attention.holds(float(value), target):
@@ -100,6 +102,9 @@ def _reason(
             minutes=texts.minutes(rules.mini_retreat.minutes, language),
             weeks=weeks_read,
         )
+    if result.value is None:
+        definition = next(d for d in INDICATORS if d.id == result.id)
+        return texts.text("reason.no_value", language, name=definition.name(language), level=level)
     if result.id == "missing_reflection_minutes":
         return texts.text(
             "reason.missing_reflection_minutes",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from assistant import texts
 from assistant.indicators import (
@@ -45,8 +45,11 @@ class _Placed:
 class _Planner:
     """Holds the coming week's days and the slots taken so far."""
 
-    def __init__(self, timeline: Timeline, days: Sequence[date], rules: Rules) -> None:
+    def __init__(
+        self, timeline: Timeline, days: Sequence[date], rules: Rules, not_before: int
+    ) -> None:
         self.timeline = timeline
+        self.not_before = not_before
         self.zone = timeline.zone
         self.rules = rules
         self.language = rules.leader.language
@@ -57,7 +60,8 @@ class _Planner:
 
     def free(self, day: Day) -> list[Interval]:
         taken = [p.slot for p in self.placed]
-        return subtract(day.working, [*day.busy, *taken])
+        past = [(day.start, self.not_before)] if self.not_before > day.start else []
+        return subtract(day.working, [*day.busy, *taken, *past])
 
     def aligned_starts(
         self, day: Day, length: int, within: Interval | None = None
@@ -99,9 +103,19 @@ def propose(
     reviewed_rows: Sequence[DayRow],
     history_first: date,
     leader_key: str,
+    now: datetime,
 ) -> tuple[tuple[Proposal, ...], tuple[Warning, ...]]:
-    """Proposals for `week` (the week after the reviewed one), and notes on what did not fit."""
-    planner = _Planner(timeline, week.days(), rules)
+    """Proposals for `week` (the week after the reviewed one), and notes on what did not fit.
+
+    When `now` falls inside that week, nothing is proposed before it; a week wholly in the past
+    (an old week reviewed again) gets the proposals it would have had.
+    """
+    days = week.days()
+    start_of_week = timeline.days[days[0]].start
+    end_of_week = timeline.days[days[-1]].end
+    moment = int(now.timestamp())
+    not_before = moment if start_of_week <= moment < end_of_week else 0
+    planner = _Planner(timeline, days, rules, not_before)
     kinds = set(rules.proposals.kinds)
     if "recovery" in kinds:
         _recovery(planner)

@@ -1,0 +1,40 @@
+"""The store: leaders, connections, rules, weekly metrics, proposals, reviews (a shell).
+
+SQLAlchemy lives here and in `assistant.secrets`, nowhere else in `assistant`; the pure core
+never imports this package. Modules:
+
+- `models`: the tables (typed SQLAlchemy 2 declarative classes).
+- `database`: the engine and sessions from `Settings`.
+- `repository`: the functions the rest of the product calls.
+- `migrations`: Alembic revisions, run with `upgrade(url)` (`agenda-regie db upgrade`).
+
+Importing this package loads no SQLAlchemy; import the module you need.
+"""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base class of the store's errors; the message is one sentence a person can act on."""
+
+
+class MigrationNeededError(StoreError):
+    """The database schema is not the one this version of agenda-regie needs."""
+
+    def __init__(self, current: str | None, head: str) -> None:
+        self.current = current
+        self.head = head
+        where = f"revision {current}" if current else "an empty database (no revision)"
+        super().__init__(
+            f"the database is at {where}, but this version of agenda-regie needs revision "
+            f"{head}; run `agenda-regie db upgrade`"
+        )
+
+
+class DatabaseUnavailableError(StoreError):
+    """The database could not be reached (server down, wrong address, file not writable)."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        self.where = where
+        self.problem = problem
+        super().__init__(f"cannot reach the database at {where}: {problem}")

@@ -1,0 +1,543 @@
+"""The functions the rest of the product calls to read and write the store (a shell).
+
+Every function takes a `Session` and works inside the caller's transaction: none commits. Wrap a
+unit of work in `database.session_scope(engine)`. All datetimes going in must be aware; all coming
+out are aware UTC. A leader is passed as the `Leader` row or its id.
+
+Writes that two workers may do at the same moment (a leader's first appearance, a week's
+metrics, a review sent) are single `INSERT ... ON CONFLICT` statements on both SQLite and
+PostgreSQL, so a race leaves one row and raises nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Executable, Select, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from assistant.catalogue import METRIC_IDS
+from assistant.review import IsoWeek, WeekMetrics
+from assistant.secrets import SecretBox
+from assistant.store import StoreError
+from assistant.store.models import (
+    LANGUAGES,
+    PROVIDERS,
+    Assistant,
+    AuditEntry,
+    Connection,
+    Leader,
+    ReviewDelivery,
+    RuleSet,
+    WeeklyMetricsRow,
+    assistant_leaders,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ExportFormat = Literal["csv", "parquet"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "parquet")
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
+DEFAULT_LANGUAGE = "en"
+
+
+class UnknownLeaderError(StoreError):
+    def __init__(self, leader: int | str) -> None:
+        self.leader = leader
+        super().__init__(f"no leader {leader!r} in the database")
+
+
+# Leaders and assistants ------------------------------------------------------------------------
+
+
+def upsert_leader(
+    session: Session,
+    email: str,
+    *,
+    name: str | None = None,
+    timezone: str | None = None,
+    language: str | None = None,
+    now: datetime | None = None,
+) -> Leader:
+    """The leader with this address, created when new; the fields given replace stored ones.
+
+    Addresses are compared case-insensitively (kept in lower case). A field left None keeps its
+    stored value (or the default, Europe/Amsterdam and English, for a new leader).
+    """
+    address = _address(email)
+    if timezone is not None:
+        _check_timezone(timezone)
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    changes: dict[str, Any] = {
+        key: value
+        for key, value in (("name", name), ("timezone", timezone), ("language", language))
+        if value is not None
+    }
+    values = {
+        "email": address,
+        "name": name,
+        "timezone": timezone or DEFAULT_TIMEZONE,
+        "language": language or DEFAULT_LANGUAGE,
+        "created_at": _aware(now, "now"),
+    }
+    session.execute(_upsert(session, Leader, values, ["email"], changes))
+    return session.scalars(
+        select(Leader).where(Leader.email == address).execution_options(populate_existing=True)
+    ).one()
+
+
+def find_leader(session: Session, email: str) -> Leader | None:
+    return session.scalars(select(Leader).where(Leader.email == _address(email))).one_or_none()
+
+
+def upsert_assistant(
+    session: Session, email: str, *, name: str | None = None, now: datetime | None = None
+) -> Assistant:
+    address = _address(email)
+    values = {"email": address, "name": name, "created_at": _aware(now, "now")}
+    changes = {"name": name} if name is not None else {}
+    session.execute(_upsert(session, Assistant, values, ["email"], changes))
+    return session.scalars(
+        select(Assistant)
+        .where(Assistant.email == address)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def let_assistant_manage(session: Session, assistant: Assistant, leader: Leader | int) -> None:
+    """Give the assistant access to the leader (idempotent)."""
+    values = {"assistant_id": assistant.id, "leader_id": _leader_id(leader)}
+    session.execute(_upsert(session, assistant_leaders, values, ["assistant_id", "leader_id"], {}))
+    session.expire(assistant, ["leaders"])
+
+
+def leaders_managed_by(session: Session, assistant: Assistant) -> list[Leader]:
+    """The leaders this assistant may see and configure, by address."""
+    statement = (
+        select(Leader)
+        .join(assistant_leaders, assistant_leaders.c.leader_id == Leader.id)
+        .where(assistant_leaders.c.assistant_id == assistant.id)
+        .order_by(Leader.email)
+    )
+    return list(session.scalars(statement))
+
+
+# Weekly metrics --------------------------------------------------------------------------------
+
+
+def record_week(
+    session: Session,
+    leader: Leader | int,
+    metrics: WeekMetrics,
+    rules_version: int | None,
+    computed_at: datetime,
+) -> None:
+    """Store one week's metrics; a second recording of the same week replaces the first.
+
+    Ids not in `catalogue.METRIC_IDS` are refused (ValueError) rather than silently dropped;
+    ids left out are stored as NULL; NaN is stored as NULL.
+    """
+    unknown = sorted(set(metrics.values) - set(METRIC_IDS))
+    if unknown:
+        raise ValueError(
+            f"the store has no column for {', '.join(unknown)}; a new metric needs a migration"
+        )
+    values: dict[str, Any] = {
+        "leader_id": _leader_id(leader),
+        "iso_week": str(metrics.week),
+        "year": metrics.week.year,
+        "week": metrics.week.week,
+        **{metric: _number(metric, metrics.values.get(metric)) for metric in METRIC_IDS},
+        "rules_version": rules_version,
+        "computed_at": _aware(computed_at, "computed_at"),
+    }
+    replaced = [key for key in values if key not in {"leader_id", "iso_week"}]
+    session.execute(
+        _upsert(
+            session,
+            WeeklyMetricsRow,
+            values,
+            ["leader_id", "iso_week"],
+            {key: _EXCLUDED for key in replaced},
+        )
+    )
+
+
+def weekly_history(
+    session: Session, leader: Leader | int, until: IsoWeek, weeks: int
+) -> list[WeekMetrics]:
+    """The stored weeks among the `weeks` weeks ending with `until`, oldest first.
+
+    Weeks never recorded are simply absent. Every returned week carries every id of
+    `catalogue.METRIC_IDS`, None where nothing was measured; values come back as floats.
+    """
+    if weeks < 1:
+        raise ValueError(f"weeks must be at least 1, not {weeks}")
+    first = until.shifted(-(weeks - 1))
+    statement = (
+        select(WeeklyMetricsRow)
+        .where(
+            WeeklyMetricsRow.leader_id == _leader_id(leader),
+            # 'YYYY-Www' sorts like the weeks, and the unique index covers it.
+            WeeklyMetricsRow.iso_week.between(str(first), str(until)),
+        )
+        .order_by(WeeklyMetricsRow.iso_week)
+    )
+    return [
+        WeekMetrics(
+            week=IsoWeek(row.year, row.week),
+            values={metric: getattr(row, metric) for metric in METRIC_IDS},
+        )
+        for row in session.scalars(statement)
+    ]
+
+
+def metrics_frame(
+    session: Session, leaders: Iterable[Leader | int | str] | None = None
+) -> pd.DataFrame:
+    """Every stored week (of `leaders`, or of all), one row each, for export and analysis.
+
+    Columns: leader (address), iso_week, year, week, one per metric id, rules_version (nullable
+    integer) and computed_at (UTC). Sorted by leader, then week.
+    """
+    import pandas as pd
+
+    statement: Select[Any] = select(
+        Leader.email.label("leader"),
+        WeeklyMetricsRow.iso_week,
+        WeeklyMetricsRow.year,
+        WeeklyMetricsRow.week,
+        *(getattr(WeeklyMetricsRow, metric) for metric in METRIC_IDS),
+        WeeklyMetricsRow.rules_version,
+        WeeklyMetricsRow.computed_at,
+    ).join(Leader, Leader.id == WeeklyMetricsRow.leader_id)
+    if leaders is not None:
+        ids, addresses = _split_leaders(leaders)
+        statement = statement.where(Leader.id.in_(ids) | Leader.email.in_(addresses))
+    statement = statement.order_by(Leader.email, WeeklyMetricsRow.iso_week)
+    rows = session.execute(statement).all()
+    columns = ["leader", "iso_week", "year", "week", *METRIC_IDS, "rules_version", "computed_at"]
+    frame = pd.DataFrame([tuple(row) for row in rows], columns=columns)
+    # Text columns keep the pandas default (str in pandas 3, object before).
+    dtypes: dict[str, Any] = {
+        "year": "int64",
+        "week": "int64",
+        **dict.fromkeys(METRIC_IDS, "float64"),
+        "rules_version": "Int64",
+    }
+    frame = frame.astype(dtypes)
+    frame["computed_at"] = pd.to_datetime(frame["computed_at"], utc=True).astype(
+        "datetime64[us, UTC]"
+    )
+    return frame
+
+
+def export_metrics(
+    session: Session,
+    path: str | Path,
+    format: ExportFormat | None = None,
+    *,
+    leaders: Iterable[Leader | int | str] | None = None,
+) -> int:
+    """Write `metrics_frame` to `path` as csv or parquet (default: from the suffix).
+
+    Returns the number of rows written.
+    """
+    target = Path(path)
+    chosen = format or target.suffix.lstrip(".").lower()
+    if chosen not in EXPORT_FORMATS:
+        raise ValueError(
+            f"{target}: cannot tell the export format; use a .csv or .parquet file name "
+            "or pass format='csv' or 'parquet'"
+        )
+    frame = metrics_frame(session, leaders)
+    if chosen == "csv":
+        frame.to_csv(target, index=False)
+    else:
+        if importlib.util.find_spec("pyarrow") is None:
+            raise StoreError(
+                "parquet export needs pyarrow; install it (pip install pyarrow) or export csv"
+            )
+        frame.to_parquet(target, index=False)
+    return len(frame)
+
+
+# Rules -------------------------------------------------------------------------------------------
+
+
+def store_rules(
+    session: Session,
+    leader: Leader | int,
+    yaml_text: str,
+    actor: str,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Save a new version of the leader's rules and audit who did it; returns the version (1, 2..).
+
+    The leader's row is locked (PostgreSQL; SQLite writes one at a time anyway) so two assistants
+    saving at once get versions n and n+1, never the same one.
+    """
+    at = _aware(now, "now")
+    owner = session.get(Leader, _leader_id(leader), with_for_update=True)
+    if owner is None:
+        raise UnknownLeaderError(_leader_id(leader))
+    latest = session.scalar(select(func.max(RuleSet.version)).where(RuleSet.leader_id == owner.id))
+    version = (latest or 0) + 1
+    session.add(
+        RuleSet(
+            leader_id=owner.id,
+            version=version,
+            yaml_text=yaml_text,
+            created_at=at,
+            created_by=actor,
+        )
+    )
+    add_audit(
+        session,
+        actor=actor,
+        action="rules.store",
+        subject=owner.email,
+        detail={"version": version},
+        now=at,
+    )
+    session.flush()
+    return version
+
+
+def latest_rules(session: Session, leader: Leader | int) -> RuleSet | None:
+    statement = (
+        select(RuleSet)
+        .where(RuleSet.leader_id == _leader_id(leader))
+        .order_by(RuleSet.version.desc())
+        .limit(1)
+    )
+    return session.scalars(statement).one_or_none()
+
+
+# Audit -------------------------------------------------------------------------------------------
+
+
+def add_audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+    detail: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> AuditEntry:
+    """One audit line. `detail` is JSON of ids, versions and counts, never an event's title."""
+    entry = AuditEntry(
+        at=_aware(now, "now"),
+        actor=actor,
+        action=action,
+        subject=subject,
+        detail=dict(detail or {}),
+    )
+    session.add(entry)
+    return entry
+
+
+# Connections -------------------------------------------------------------------------------------
+
+
+def upsert_connection(
+    session: Session, leader: Leader | int, provider: str, account: str
+) -> Connection:
+    """The leader's connection to this provider account, created when new."""
+    if provider not in PROVIDERS:
+        raise ValueError(f"provider must be one of {', '.join(PROVIDERS)}, not {provider!r}")
+    values = {"leader_id": _leader_id(leader), "provider": provider, "account": account}
+    session.execute(_upsert(session, Connection, values, ["leader_id", "provider", "account"], {}))
+    return session.scalars(
+        select(Connection).where(
+            Connection.leader_id == values["leader_id"],
+            Connection.provider == provider,
+            Connection.account == account,
+        )
+    ).one()
+
+
+def save_connection_token(
+    session: Session, connection: Connection, token_plaintext: bytes, cipher: SecretBox
+) -> None:
+    """Encrypt the token with the first key and store only the ciphertext."""
+    connection.token_ciphertext = cipher.encrypt(token_plaintext)
+    session.add(connection)
+    session.flush()
+
+
+def load_connection_token(connection: Connection, cipher: SecretBox) -> bytes | None:
+    """The decrypted token, or None when none is stored; `SecretKeyError` when no key fits."""
+    if connection.token_ciphertext is None:
+        return None
+    return cipher.decrypt(connection.token_ciphertext)
+
+
+# Reviews -----------------------------------------------------------------------------------------
+
+
+def record_review_sent(
+    session: Session,
+    leader: Leader | int,
+    week: IsoWeek,
+    *,
+    sent_at: datetime,
+    message_id: str | None = None,
+    delivery_status: Literal["sent", "failed", "bounced"] = "sent",
+) -> bool:
+    """Record the week's review for the leader; False when a sent one was already recorded.
+
+    One review per (leader, ISO week): a review recorded as sent is never replaced, so a task
+    that runs twice records it once. A failed attempt may be replaced by a later one.
+    """
+    values = {
+        "leader_id": _leader_id(leader),
+        "iso_week": str(week),
+        "sent_at": _aware(sent_at, "sent_at"),
+        "message_id": message_id,
+        "delivery_status": delivery_status,
+    }
+    replaced = {key: _EXCLUDED for key in ("sent_at", "message_id", "delivery_status")}
+    statement = _upsert(
+        session,
+        ReviewDelivery,
+        values,
+        ["leader_id", "iso_week"],
+        replaced,
+        only_where=ReviewDelivery.delivery_status != "sent",
+        returning=ReviewDelivery.id,
+    )
+    return session.execute(statement).scalar_one_or_none() is not None
+
+
+def review_delivery(session: Session, leader: Leader | int, week: IsoWeek) -> ReviewDelivery | None:
+    statement = select(ReviewDelivery).where(
+        ReviewDelivery.leader_id == _leader_id(leader), ReviewDelivery.iso_week == str(week)
+    )
+    return session.scalars(statement).one_or_none()
+
+
+# Helpers -----------------------------------------------------------------------------------------
+
+# Marks a column whose new value comes from the row that was refused (`excluded.<column>`).
+_EXCLUDED: Any = object()
+
+
+def _upsert(
+    session: Session,
+    target: Any,
+    values: Mapping[str, Any],
+    conflict_columns: list[str],
+    changes: Mapping[str, Any],
+    *,
+    only_where: Any = None,
+    returning: Any = None,
+) -> Executable:
+    """INSERT ... ON CONFLICT (conflict_columns) DO UPDATE SET changes, or DO NOTHING."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        insert: Any = postgresql.insert(target)
+    elif dialect == "sqlite":
+        insert = sqlite.insert(target)
+    else:
+        raise StoreError(f"the store supports SQLite and PostgreSQL, not {dialect}")
+    statement = insert.values(dict(values))
+    if changes:
+        assignments = {
+            key: statement.excluded[key] if value is _EXCLUDED else value
+            for key, value in changes.items()
+        }
+        statement = statement.on_conflict_do_update(
+            index_elements=conflict_columns, set_=assignments, where=only_where
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=conflict_columns)
+    if returning is not None:
+        statement = statement.returning(returning)
+    result: Executable = statement
+    return result
+
+
+def _leader_id(leader: Leader | int) -> int:
+    return leader if isinstance(leader, int) else leader.id
+
+
+def _split_leaders(leaders: Iterable[Leader | int | str]) -> tuple[list[int], list[str]]:
+    ids: list[int] = []
+    addresses: list[str] = []
+    for leader in leaders:
+        if isinstance(leader, str):
+            addresses.append(_address(leader))
+        else:
+            ids.append(_leader_id(leader))
+    return ids, addresses
+
+
+def _address(email: str) -> str:
+    address = email.strip().lower()
+    if "@" not in address:
+        raise ValueError(f"{email!r} is not an email address")
+    return address
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{name!r} is not a known IANA time zone (e.g. Europe/Amsterdam)"
+        ) from None
+
+
+def _aware(moment: datetime | None, name: str) -> datetime:
+    if moment is None:
+        return datetime.now(UTC)
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime, got naive {moment.isoformat()}")
+    return moment.astimezone(UTC)
+
+
+def _number(metric: str, value: float | int | None) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    if math.isnan(number):
+        return None
+    if math.isinf(number):
+        raise ValueError(f"{metric} is {number}; the store keeps finite numbers only")
+    return number
+
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "ExportFormat",
+    "UnknownLeaderError",
+    "add_audit",
+    "export_metrics",
+    "find_leader",
+    "latest_rules",
+    "leaders_managed_by",
+    "let_assistant_manage",
+    "load_connection_token",
+    "metrics_frame",
+    "record_review_sent",
+    "record_week",
+    "review_delivery",
+    "save_connection_token",
+    "store_rules",
+    "upsert_assistant",
+    "upsert_connection",
+    "upsert_leader",
+    "weekly_history",
+]

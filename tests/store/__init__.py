@@ -1,0 +1,1 @@
+"""Tests of the store: repository, migrations, secrets and concurrency, on both databases."""
