@@ -16,6 +16,7 @@ from assistant.intervals import total
 from assistant.proposals import propose
 from assistant.review import SCHEMA_VERSION, IsoWeek, Warning, WeeklyReview, WeekMetrics
 from assistant.timeline import Timeline, build_timeline
+from assistant.trends import trend_report
 from connectors import CalendarEvent, SkippedEvent
 from rules import Rules
 
@@ -37,8 +38,13 @@ def build_review(
     holidays: Iterable[date] = (),
     skipped: Sequence[SkippedEvent] = (),
     source_name: str = "",
+    history: Sequence[WeekMetrics] = (),
 ) -> WeeklyReview:
-    """Review `week` and propose blocks for the week after it."""
+    """Review `week` and propose blocks for the week after it.
+
+    `history` holds the stored weeks before `week` (any order, gaps allowed) for the signals of
+    narrowing; without it the review says there is not enough history yet.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be aware")
     language = rules.leader.language
@@ -60,6 +66,7 @@ def build_review(
         reviewed_rows=rows,
         history_first=history_first,
         leader_key=leader_key,
+        now=now,
     )
     warnings = [
         Warning(
@@ -89,6 +96,7 @@ def build_review(
         proposals=proposals,
         warnings=tuple(warnings),
         question=texts.question_for_week(week.week, language),
+        trends=trend_report(WeekMetrics(week, values), history, rules),
     )
 
 

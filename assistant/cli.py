@@ -12,13 +12,16 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant import __version__
 from assistant.review import IsoWeek, WeeklyReview
 from connectors import ConnectorError
 from rules import RulesError, load_rules
+
+if TYPE_CHECKING:
+    from assistant.history import Store
 
 EXIT_OK, EXIT_OURS, EXIT_INPUT = 0, 1, 2
 
@@ -86,6 +89,47 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument(
         "--today", type=_day, metavar="YYYY-MM-DD", help="pretend today is this date"
     )
+    review.add_argument(
+        "--no-store",
+        action="store_true",
+        help="read the history from the calendar only and record nothing in the database",
+    )
+
+    history = commands.add_parser(
+        "history",
+        help="measure and store past weeks of a calendar (the baseline for trends)",
+        description="Compute and store the weekly indicators of past weeks.",
+    )
+    history.add_argument("source", metavar="SOURCE", help="an .ics file or an http(s) feed URL")
+    history.add_argument("--weeks", type=int, default=26, help="how many weeks (default 26)")
+    history.add_argument("--leader", metavar="EMAIL", help="whose history (default: from rules)")
+    history.add_argument("--me", action="append", default=[], metavar="EMAIL")
+    history.add_argument("--tz", type=_zone, metavar="ZONE")
+    history.add_argument("--rules", type=Path, metavar="FILE")
+    history.add_argument("--today", type=_day, metavar="YYYY-MM-DD")
+
+    export = commands.add_parser("export", help="weekly metrics for analysts, as CSV or Parquet")
+    export.add_argument("--format", choices=("csv", "parquet"), required=True)
+    export.add_argument("--output", type=Path, required=True, metavar="FILE")
+    export.add_argument(
+        "--leader",
+        action="append",
+        default=[],
+        metavar="EMAIL",
+        help="only these leaders (repeatable; default all)",
+    )
+
+    db = commands.add_parser("db", help="the database: migrations")
+    db_actions = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_actions.add_parser("upgrade", help="bring the database schema up to date")
+    upgrade.add_argument("--revision", default="head")
+    db_actions.add_parser("current", help="the schema revision the database is at")
+
+    secrets = commands.add_parser("secrets", help="the keys that encrypt connection tokens")
+    secret_actions = secrets.add_subparsers(dest="secrets_command", required=True, metavar="ACTION")
+    secret_actions.add_parser(
+        "rotate", help="re-encrypt every token with the first key of AGENDA_REGIE_SECRET_KEYS"
+    )
     _add_rules_commands(commands)
     return parser
 
@@ -122,17 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "review":
-            return _review(args)
-        if args.command == "rules":
-            return _rules(args)
-        parser.error(f"unknown command {args.command}")
-    except InputError as error:
-        return _fail(str(error))
-    except ConnectorError as error:
-        return _fail(str(error))
-    except RulesError as error:
-        return _fail("\n".join(str(p) for p in error.problems))
+        return _dispatch(parser, args)
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # the last line of defence: no traceback for the user
@@ -145,7 +179,52 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_OURS
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    try:
+        if args.command == "review":
+            return _review(args)
+        if args.command == "rules":
+            return _rules(args)
+        if args.command == "history":
+            return _history(args)
+        if args.command == "export":
+            return _export(args)
+        if args.command == "db":
+            return _db(args)
+        if args.command == "secrets":
+            return _secrets(args)
+        parser.error(f"unknown command {args.command}")
+    except InputError as error:
+        return _fail(str(error))
+    except ConnectorError as error:
+        return _fail(str(error))
+    except RulesError as error:
+        return _fail("\n".join(str(p) for p in error.problems))
+    except Exception as error:
+        message = _store_problem(error)
+        if message is None:
+            raise
+        return _fail(message)
     return EXIT_OK
+
+
+def _store_problem(error: Exception) -> str | None:
+    """One line for a problem with the database or its keys (the operator's input)."""
+    from sqlalchemy.exc import OperationalError
+
+    from assistant.secrets import SecretKeyError
+    from assistant.settings import SettingsError
+    from assistant.store import StoreError
+
+    if isinstance(error, SettingsError):
+        return "; ".join(error.problems)
+    if isinstance(error, SecretKeyError | StoreError):
+        return str(error)
+    if isinstance(error, OperationalError):
+        return f"the database cannot be used: {str(error.orig).strip().splitlines()[0]}"
+    return None
 
 
 def _fail(message: str) -> int:
@@ -154,7 +233,8 @@ def _fail(message: str) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
-    from assistant.service import last_complete_week, open_ics, review_week
+    from assistant.history import review_with_history
+    from assistant.service import last_complete_week, open_ics
 
     overrides: dict[str, Any] = {}
     leader: dict[str, Any] = {}
@@ -172,8 +252,111 @@ def _review(args: argparse.Namespace) -> int:
         now = datetime.combine(args.today, datetime.min.time(), tzinfo=zone).replace(hour=12)
     week = args.week or last_complete_week(today)
     source = open_ics(args.source, rules, args.me)
-    review = review_week(source, rules, week, now)
+    store = None if args.no_store else _store_for(rules.leader.email or _first(args.me))
+    review = review_with_history(source, rules, week, now, store)
     _write(review, args.format, args.output)
+    return EXIT_OK
+
+
+def _first(values: list[str]) -> str | None:
+    return values[0] if values else None
+
+
+def _store_for(leader_email: str | None, *, create: bool = False) -> Store | None:
+    """The store for this leader's history, when there is one.
+
+    Without an address there is no one to keep it for. A review uses the database only when it
+    is configured (DATABASE_URL) or already made (by `history` or an earlier `db upgrade`), so a
+    first try on an exported calendar leaves nothing behind.
+    """
+    if leader_email is None:
+        return None
+    from assistant.settings import DATABASE_FILE_NAME, Settings, default_data_dir
+
+    configured = "DATABASE_URL" in os.environ
+    if not (create or configured or (default_data_dir() / DATABASE_FILE_NAME).exists()):
+        return None
+    from assistant.history import Store, open_store
+
+    return Store(open_store(Settings.from_environ()), leader_email)
+
+
+def _history(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from assistant.history import backfill
+    from assistant.service import last_complete_week, open_ics
+
+    rules = load_rules(args.rules, {"leader": {"timezone": args.tz}} if args.tz else None)
+    leader = args.leader or rules.leader.email or _first(args.me)
+    if leader is None:
+        raise InputError("history: say whose history it is with --leader EMAIL")
+    if args.weeks < 1:
+        raise InputError("history: --weeks must be at least 1")
+    zone = ZoneInfo(rules.leader.timezone)
+    now = datetime.now(UTC)
+    today = args.today or now.astimezone(zone).date()
+    store = _store_for(leader, create=True)
+    assert store is not None
+    source = open_ics(args.source, rules, [leader, *args.me])
+    last = last_complete_week(today)
+    with Progress(transient=True) as progress:
+        task = progress.add_task("Measuring weeks", total=args.weeks)
+        recorded = backfill(
+            source,
+            rules,
+            last,
+            args.weeks,
+            now,
+            store,
+            progress=lambda _week: progress.advance(task),
+        )
+    if recorded:
+        print(f"Stored {len(recorded)} weeks for {leader}: {recorded[0]} to {recorded[-1]}.")
+    else:
+        print(f"The calendar has no events in the {args.weeks} weeks up to {last}; nothing stored.")
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from assistant.history import export
+    from assistant.settings import Settings
+
+    rows = export(Settings.from_environ(), args.output, args.format, args.leader)
+    print(f"Wrote {rows} weekly rows to {args.output}.")
+    return EXIT_OK
+
+
+def _db(args: argparse.Namespace) -> int:
+    from assistant.settings import Settings
+    from assistant.store import migrations
+
+    url = Settings.from_environ().database_url
+    if args.db_command == "upgrade":
+        migrations.upgrade(url, args.revision)
+        print(f"The database is at revision {migrations.current(url)}.")
+    else:
+        print(migrations.current(url) or "empty: run agenda-regie db upgrade")
+    return EXIT_OK
+
+
+def _secrets(args: argparse.Namespace) -> int:
+    from assistant.secrets import SecretBox, rotate
+    from assistant.settings import Settings
+    from assistant.store import migrations
+    from assistant.store.database import make_engine, session_scope
+
+    settings = Settings.from_environ()
+    engine = make_engine(settings)
+    migrations.require_head(engine)
+    with session_scope(engine) as session:
+        count = rotate(
+            session,
+            SecretBox.from_settings(settings),
+            actor="agenda-regie secrets",
+            now=datetime.now(UTC),
+        )
+    print(f"Re-encrypted {count} connection tokens with the first key.")
     return EXIT_OK
 
 

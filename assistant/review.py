@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class Status(StrEnum):
@@ -133,6 +133,59 @@ class Warning:
 
 
 @dataclass(frozen=True, slots=True)
+class SignalResult:
+    """One signal of narrowing at the reviewed week (DESIGN section 6; assistant.trends).
+
+    The numbers are those of `metric`, the trend input that fired (or, when none fired, the
+    signal's first input that has data): `recent` is the average of the recent weeks, `baseline`
+    the median of the weeks before them, `shift` the signed change as a fraction of the baseline
+    (or of the input's floor when the baseline is smaller). `weeks_held` counts the weeks in a
+    row, up to the reviewed week, in which the adverse shift held.
+    """
+
+    id: str  # reflection_erosion, shorter_conversations, faster_agenda, taking_over, ...
+    fired: bool
+    metric: str
+    unit: str  # the unit of `metric`: "minutes", "share", "days"
+    direction: str  # "down" or "up": which way is adverse for `metric`
+    recent: float | None
+    baseline: float | None
+    shift: float | None
+    weeks_held: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sparkline:
+    """One key indicator over the last weeks, oldest first; None for a week without data."""
+
+    indicator: str
+    unit: str
+    weeks: tuple[IsoWeek, ...]
+    values: tuple[float | int | None, ...]
+
+    @property
+    def latest(self) -> float | int | None:
+        return self.values[-1] if self.values else None
+
+
+@dataclass(frozen=True, slots=True)
+class TrendReport:
+    """The leader against their own baseline: the signals of narrowing and the sparklines."""
+
+    enough_history: bool
+    weeks_available: int  # weeks with data in the weeks a comparison reads, this one included
+    weeks_needed: int
+    message: str
+    signals: tuple[SignalResult, ...]  # every signal, fired or not; empty without enough history
+    sparklines: tuple[Sparkline, ...]
+
+    @property
+    def fired(self) -> tuple[SignalResult, ...]:
+        return tuple(signal for signal in self.signals if signal.fired)
+
+
+@dataclass(frozen=True, slots=True)
 class WeeklyReview:
     schema_version: str
     leader: str | None
@@ -148,6 +201,7 @@ class WeeklyReview:
     proposals: tuple[Proposal, ...]
     warnings: tuple[Warning, ...]
     question: str  # one question from the whitepaper's reflection guide
+    trends: TrendReport
 
     def indicator(self, indicator_id: str) -> IndicatorResult:
         for result in self.indicators:

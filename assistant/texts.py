@@ -72,6 +72,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Geen mini-retraite (een beschermd blok van {minutes} of langer) in de {weeks} "
         "gelezen weken.",
     },
+    "reason.no_value": {
+        "en": "{name}: no value this week ({level} when there is none).",
+        "nl": "{name}: deze week geen waarde ({level} als die ontbreekt).",
+    },
     "reason.ok": {
         "en": "All indicators of this buffer are within your rules.",
         "nl": "Alle indicatoren van deze buffer vallen binnen je regels.",
@@ -138,6 +142,125 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "On {day} meetings took {minutes} of a protected block.",
         "nl": "Op {day} nam overleg {minutes} van een beschermd blok in beslag.",
     },
+    # Signals of narrowing (assistant.trends): the leader against their own baseline.
+    # {held} and {span} are numbers of weeks in words ("3 weeks"); {recent} and {baseline} come
+    # from the "trend.value.*" phrases; {change} is "−25%" or, against a floor, "+45 min".
+    "trend.not_enough_history": {
+        "en": "There is not enough history yet to compare you with your own baseline: "
+        "{available} of the {needed} weeks needed.",
+        "nl": "Er is nog niet genoeg geschiedenis om je met je eigen basislijn te vergelijken: "
+        "{available} van de {needed} benodigde weken.",
+    },
+    "trend.none_fired": {
+        "en": "Against your own baseline, no signal of narrowing has held for {hold} or more "
+        "({weeks} of history read).",
+        "nl": "Tegen je eigen basislijn hield geen signaal van versmalling {hold} of langer aan "
+        "({weeks} geschiedenis gelezen).",
+    },
+    "trend.some_fired.one": {
+        "en": "Against your own baseline, one of the {total} signals of narrowing has held for "
+        "{hold} or more. A pattern to notice, not a verdict.",
+        "nl": "Tegen je eigen basislijn hield één van de {total} signalen van versmalling {hold} "
+        "of langer aan. Een patroon om op te merken, geen oordeel.",
+    },
+    "trend.some_fired.many": {
+        "en": "Against your own baseline, {count} of the {total} signals of narrowing have held "
+        "for {hold} or more. A pattern to notice, not a verdict.",
+        "nl": "Tegen je eigen basislijn hielden {count} van de {total} signalen van versmalling "
+        "{hold} of langer aan. Een patroon om op te merken, geen oordeel.",
+    },
+    "trend.steady": {
+        "en": "{subject}: {recent} on average over the last {span}, against {baseline} before "
+        "({change}).",
+        "nl": "{subject}: gemiddeld {recent} over de laatste {span}, tegen {baseline} daarvoor "
+        "({change}).",
+    },
+    "trend.no_data": {
+        "en": "{subject}: not enough data to compare yet.",
+        "nl": "{subject}: nog niet genoeg gegevens om te vergelijken.",
+    },
+    "trend.fired.reflection_minutes": {
+        "en": "Reflection time has been lower for {held}: {recent} on average over the last "
+        "{span}, against {baseline} before ({change}).",
+        "nl": "Je reflectietijd is al {held} lager: gemiddeld {recent} over de laatste {span}, "
+        "tegen {baseline} daarvoor ({change}).",
+    },
+    "trend.fired.protected_overrun_minutes": {
+        "en": "Meetings have been taking more of your protected time for {held}: {recent} on "
+        "average over the last {span}, against {baseline} before ({change}).",
+        "nl": "Overleg neemt al {held} meer van je beschermde tijd in: gemiddeld {recent} over "
+        "de laatste {span}, tegen {baseline} daarvoor ({change}).",
+    },
+    "trend.fired.median_meeting_minutes": {
+        "en": "Your meetings have been shorter for {held}: a typical meeting lasted {recent} on "
+        "average over the last {span}, against {baseline} before ({change}).",
+        "nl": "Je overleggen zijn al {held} korter: een doorsnee overleg duurde gemiddeld "
+        "{recent} over de laatste {span}, tegen {baseline} daarvoor ({change}).",
+    },
+    "trend.fired.short_notice_share": {
+        "en": "More of your meetings have been booked at short notice for {held}: {recent} on "
+        "average over the last {span}, against {baseline} before ({change}).",
+        "nl": "Er wordt al {held} meer overleg op korte termijn ingepland: gemiddeld {recent} "
+        "over de laatste {span}, tegen {baseline} daarvoor ({change}).",
+    },
+    "trend.fired.organised_meeting_share": {
+        "en": "You have been organising more of your meetings yourself for {held}: {recent} on "
+        "average over the last {span}, against {baseline} before ({change}).",
+        "nl": "Je organiseert al {held} meer van je overleg zelf: gemiddeld {recent} over de "
+        "laatste {span}, tegen {baseline} daarvoor ({change}).",
+    },
+    "trend.fired.longest_back_to_back_minutes": {
+        "en": "Your longest runs of back-to-back meetings have been longer for {held}: {recent} "
+        "on average over the last {span}, against {baseline} before ({change}).",
+        "nl": "Je langste reeksen aaneengesloten overleg zijn al {held} langer: gemiddeld "
+        "{recent} over de laatste {span}, tegen {baseline} daarvoor ({change}).",
+    },
+    "trend.fired.days_without_midday_break": {
+        "en": "Midday breaks have been scarcer for {held}: {recent} without one on average over "
+        "the last {span}, against {baseline} before ({change}).",
+        "nl": "Middagpauzes zijn al {held} schaarser: gemiddeld {recent} zonder over de laatste "
+        "{span}, tegen {baseline} daarvoor ({change}).",
+    },
+    "trend.subject.reflection_minutes": {"en": "Reflection time", "nl": "Reflectietijd"},
+    "trend.subject.protected_overrun_minutes": {
+        "en": "Protected time taken by meetings",
+        "nl": "Beschermde tijd die overleg innam",
+    },
+    "trend.subject.median_meeting_minutes": {
+        "en": "Length of a typical meeting",
+        "nl": "Duur van een doorsnee overleg",
+    },
+    "trend.subject.short_notice_share": {
+        "en": "Meeting time booked at short notice",
+        "nl": "Overlegtijd op korte termijn ingepland",
+    },
+    "trend.subject.organised_meeting_share": {
+        "en": "Meeting time you organised yourself",
+        "nl": "Overlegtijd die je zelf organiseerde",
+    },
+    "trend.subject.longest_back_to_back_minutes": {
+        "en": "Longest run of back-to-back meetings",
+        "nl": "Langste reeks aaneengesloten overleg",
+    },
+    "trend.subject.days_without_midday_break": {
+        "en": "Days without a midday break",
+        "nl": "Dagen zonder middagpauze",
+    },
+    "trend.value.reflection_minutes": {"en": "{value} a week", "nl": "{value} per week"},
+    "trend.value.protected_overrun_minutes": {"en": "{value} a week", "nl": "{value} per week"},
+    "trend.value.median_meeting_minutes": {"en": "{value}", "nl": "{value}"},
+    "trend.value.short_notice_share": {
+        "en": "{value} of meeting time",
+        "nl": "{value} van de overlegtijd",
+    },
+    "trend.value.organised_meeting_share": {
+        "en": "{value} of meeting time",
+        "nl": "{value} van de overlegtijd",
+    },
+    "trend.value.longest_back_to_back_minutes": {"en": "{value}", "nl": "{value}"},
+    "trend.value.days_without_midday_break": {"en": "{value} a week", "nl": "{value} per week"},
+    "trend.unchanged": {"en": "unchanged", "nl": "onveranderd"},
+    "trend.points": {"en": "{sign}{value} percentage points", "nl": "{sign}{value} procentpunt"},
     # Warnings
     "warning.skipped": {
         "en": "Skipped an event that could not be read ({where}): {reason}",
@@ -251,6 +374,41 @@ def days(value: float | Decimal, language: str) -> str:
     one = half_up(value, 1) == 1
     unit = {"nl": ("dag", "dagen"), "en": ("day", "days")}[language][0 if one else 1]
     return f"{number(value, language)} {unit}"
+
+
+def weeks(count: int, language: str) -> str:
+    """3 weeks / 3 weken; 1 week in both languages."""
+    unit = {"nl": ("week", "weken"), "en": ("week", "weeks")}[language][0 if count == 1 else 1]
+    return f"{count} {unit}"
+
+
+MINUS = "\u2212"  # a real minus sign: "−25%" reads better than "-25%"
+
+
+def _sign(value: Decimal) -> str:
+    return "+" if value > 0 else MINUS if value < 0 else ""
+
+
+def signed_percent(fraction: float, language: str) -> str:
+    """A relative change: +25%, −70%, or "unchanged" when it rounds to 0%."""
+    rounded = half_up(fraction, 2)
+    if not rounded:
+        return text("trend.unchanged", language)
+    return _sign(rounded) + percent(abs(rounded), language)
+
+
+def signed_difference(difference: float, unit: str, language: str) -> str:
+    """An absolute change in a value's unit: +45 min, +1.5 days, +7 percentage points, or
+    "unchanged" when it rounds to nothing."""
+    if unit == "share":
+        points = half_up(difference * 100, 0)
+        if not points:
+            return text("trend.unchanged", language)
+        return text("trend.points", language, sign=_sign(points), value=abs(points))
+    rounded = half_up(difference, 0 if unit == "minutes" else 1)
+    if not rounded:
+        return text("trend.unchanged", language)
+    return _sign(rounded) + format_value(abs(rounded), unit, language)
 
 
 def number(value: float | Decimal, language: str) -> str:

@@ -8,6 +8,7 @@ number) replaces the one below it whole. Every effective value remembers which f
 
 from __future__ import annotations
 
+import copy
 import difflib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from rules.checks import cross_checks
 from rules.errors import RuleProblem, RulesError
-from rules.model import Rules
+from rules.model import WEEKDAYS, ClockRange, Rules
 
 DEFAULTS_NAME = "defaults.yaml"
 DEFAULTS_WHERE = f"<bundled {DEFAULTS_NAME}>"
@@ -78,7 +79,8 @@ def load_with_origins(
     try:
         rules = Rules.model_validate(layered.data)
     except ValidationError as error:
-        raise RulesError(_problems(error, layered)) from None
+        problems = _problems(error, layered) + _cross_problems_despite(error, layered)
+        raise RulesError(sorted(problems, key=_problem_order)) from None
     problems = []
     for key, message in cross_checks(rules):
         where, line, column = _locate(layered, key)
@@ -246,6 +248,72 @@ def _problems(error: ValidationError, layered: Layered) -> list[RuleProblem]:
             message = "is missing (the bundled defaults were changed?)"
         problems.append(RuleProblem(where, ".".join(key_path), message, line, column))
     return sorted(problems, key=lambda p: (p.path, p.line or 0, p.column or 0, p.key))
+
+
+def _problem_order(problem: RuleProblem) -> tuple[str, int, int, str]:
+    return (problem.path, problem.line or 0, problem.column or 0, problem.key)
+
+
+def _cross_problems_despite(error: ValidationError, layered: Layered) -> list[RuleProblem]:
+    """The cross-checks that do not depend on an invalid setting, so that one run reports every
+    problem. The invalid settings are put back to their bundled defaults, except a day of
+    working hours: overlapping ranges become their union, anything else the whole day, so a
+    check may miss a problem but never invents one. A check about a section with an invalid
+    setting is left out."""
+    broken = [tuple(str(p) for p in item["loc"] if not str(p).isdigit()) for item in error.errors()]
+    if not all(broken):
+        return []
+    defaults = yaml.safe_load(default_rules_text())
+    data = copy.deepcopy(layered.data)
+    for key in broken:
+        if key[:1] == ("working_hours",):
+            if len(key) != 2 or key[1] not in WEEKDAYS or not isinstance(data[key[0]], dict):
+                return []
+            data[key[0]][key[1]] = _union_or_whole_day(data[key[0]][key[1]])
+        elif key[0] not in defaults or not _reset(data, defaults, key):
+            return []  # an unknown section may be misspelt working hours
+    try:
+        rules = Rules.model_validate(data)
+    except ValidationError:
+        return []
+    sections = {key[0] for key in broken}
+    problems = []
+    for key, message in cross_checks(rules):
+        if key[0] not in sections:
+            where, line, column = _locate(layered, key)
+            problems.append(RuleProblem(where, ".".join(key), message, line, column))
+    return problems
+
+
+def _union_or_whole_day(value: Any) -> list[str]:
+    texts = [value] if isinstance(value, str) else value
+    try:
+        ranges = sorted((ClockRange.parse(text) for text in texts), key=lambda r: r.start_minute)
+    except (TypeError, ValueError):
+        return ["00:00-24:00"]
+    union: list[ClockRange] = []
+    for clock_range in ranges:
+        if union and clock_range.start_minute <= union[-1].end_minute:
+            end = max(union[-1].end_minute, clock_range.end_minute)
+            union[-1] = ClockRange(start_minute=union[-1].start_minute, end_minute=end)
+        else:
+            union.append(clock_range)
+    return [str(r) for r in union]
+
+
+def _reset(data: dict[str, Any], defaults: dict[str, Any], key: KeyPath) -> bool:
+    """Put the setting at `key` back to its bundled default (or remove an unknown one)."""
+    if not key:
+        return False
+    for name in key[:-1]:
+        data, defaults = data.get(name), defaults.get(name, {})  # type: ignore[assignment]
+        if not isinstance(data, dict) or not isinstance(defaults, dict):
+            return False
+    if key[-1] in defaults:
+        data[key[-1]] = copy.deepcopy(defaults[key[-1]])
+    else:
+        data.pop(key[-1], None)
+    return True
 
 
 def _did_you_mean(key_path: KeyPath) -> str:

@@ -12,7 +12,14 @@ from datetime import time
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
@@ -59,6 +66,15 @@ class ClockRange(BaseModel):
 
 def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _to_clock(value: object) -> object:
+    if isinstance(value, str):
+        return parse_clock(value)
+    if isinstance(value, int | float):
+        # YAML 1.1 reads an unquoted 13:00 as the number 780 (base 60), not as a time of day.
+        raise ValueError(f'{value!r} is not a time of day; write it in quotes, like "13:00"')
+    return value
 
 
 def _to_range(value: object) -> object:
@@ -137,6 +153,24 @@ class Leader(_Section):
             raise ValueError(f"{value!r} is not a country the holidays package knows (e.g. NL)")
         return value.upper()
 
+    @field_validator("holiday_subdivision")
+    @classmethod
+    def _known_subdivision(cls, value: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("holiday_country")
+        if value is None or country is None:
+            return value
+        import holidays
+
+        known = holidays.list_supported_countries()[country]
+        for name in known:
+            if name.lower() == value.lower():
+                return name
+        examples = ", ".join(known[:8]) + (", …" if len(known) > 8 else "")
+        raise ValueError(
+            f"{value!r} is not a subdivision of {country} the holidays package knows"
+            + (f" ({examples})" if known else f"; {country} has none")
+        )
+
 
 class WorkingHours(_Section):
     monday: tuple[ClockRange, ...]
@@ -191,7 +225,7 @@ class Measurement(_Section):
     @field_validator("half_day_split", mode="before")
     @classmethod
     def _clock(cls, value: object) -> object:
-        return parse_clock(value) if isinstance(value, str) else value
+        return _to_clock(value)
 
 
 class Threshold(_Section):
@@ -304,7 +338,7 @@ class Delivery(_Section):
     @field_validator("time", mode="before")
     @classmethod
     def _clock(cls, value: object) -> object:
-        return parse_clock(value) if isinstance(value, str) else value
+        return _to_clock(value)
 
     @field_validator("assistant_cc")
     @classmethod
@@ -327,6 +361,49 @@ class Proposals(_Section):
     grid_minutes: int = Field(ge=1, le=60)
 
 
+class TrendFloors(_Section):
+    """Per trend input, the smallest baseline a shift is measured against (in its own unit).
+
+    A baseline below its floor would make a small change look large (and a baseline of 0 makes
+    every rise infinite), so the shift is taken against the floor instead.
+    """
+
+    reflection_minutes: float = Field(gt=0)
+    protected_overrun_minutes: float = Field(gt=0)
+    median_meeting_minutes: float = Field(gt=0)
+    short_notice_share: float = Field(gt=0, le=1)
+    organised_meeting_share: float = Field(gt=0, le=1)
+    longest_back_to_back_minutes: float = Field(gt=0)
+    days_without_midday_break: float = Field(gt=0, le=7)
+
+
+class Trends(_Section):
+    """The signals of narrowing: the leader against their own baseline (assistant.trends)."""
+
+    recent_weeks: int = Field(ge=1, le=26)
+    baseline_weeks: int = Field(ge=1, le=104)
+    min_history_weeks: int = Field(ge=2, le=130)
+    shift: float = Field(gt=0, le=10)
+    hold_weeks: int = Field(ge=1, le=26)
+    sparkline_weeks: int = Field(ge=2, le=104)
+    floors: TrendFloors
+
+    @model_validator(mode="after")
+    def _windows_fit(self) -> Trends:
+        if self.min_history_weeks <= self.recent_weeks:
+            raise ValueError(
+                f"min_history_weeks ({self.min_history_weeks}) must be more than recent_weeks "
+                f"({self.recent_weeks}), so the baseline has at least one week"
+            )
+        if self.min_history_weeks > self.recent_weeks + self.baseline_weeks:
+            raise ValueError(
+                f"min_history_weeks ({self.min_history_weeks}) cannot be more than recent_weeks "
+                f"+ baseline_weeks ({self.recent_weeks + self.baseline_weeks}), the weeks a "
+                "comparison reads"
+            )
+        return self
+
+
 class Rules(_Section):
     """The effective protection rules for one leader."""
 
@@ -344,6 +421,7 @@ class Rules(_Section):
     exceptions: Exceptions
     google: Google
     delivery: Delivery
+    trends: Trends
 
     @property
     def reflection_target_minutes(self) -> int:

@@ -13,6 +13,17 @@ SAMPLE = REPO / "examples" / "sample-leader.ics"
 SAMPLE_LEADER = "sanne.devries@example.org"
 
 
+@pytest.fixture(autouse=True)
+def _own_database(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test that reviews through the CLI records into its own SQLite file, never into the
+    user's data directory."""
+    folder = tmp_path_factory.mktemp("store")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{folder / 'agenda-regie.db'}")
+    monkeypatch.delenv("AGENDA_REGIE_SECRET_KEYS", raising=False)
+
+
 @pytest.fixture(scope="session")
 def real_world_dir() -> Path:
     assert REAL_WORLD.is_dir(), f"the real-world calendars are missing: {REAL_WORLD}"

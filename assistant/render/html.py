@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from assistant.catalogue import INDICATORS
+from assistant.catalogue import BY_ID, INDICATORS
 from assistant.render.labels import (
     CELL_MINUTES,
     SEGMENT_KINDS,
@@ -29,6 +29,7 @@ from assistant.render.labels import (
     language_of,
     non_working_label,
     segment_label,
+    sparkline,
     status_name,
     to_local,
     week_picture,
@@ -102,6 +103,7 @@ def html_context(review: WeeklyReview) -> dict[str, Any]:
             for item in review.buffers
         ],
         "figure_groups": _figure_groups(review),
+        "trends": _trends(review),
         "picture": _picture(review),
         "legend": [
             {"kind": kind, "label": segment_label(kind, language), "colour": CELL_COLOURS[kind]}
@@ -137,6 +139,10 @@ _PLAIN_LABELS = (
     "nothing_stands_out",
     "status",
     "key_figures",
+    "trends",
+    "trend_latest",
+    "trend_caption",
+    "signals",
     "indicator",
     "value",
     "week_picture",
@@ -184,6 +190,31 @@ def _figure_groups(review: WeeklyReview) -> list[dict[str, Any]]:
             }
         )
     return groups
+
+
+def _trends(review: WeeklyReview) -> dict[str, Any]:
+    """The trend section: the message, and with enough history the sparklines and signals."""
+    language = review.language
+    report = review.trends
+    weeks = max((len(line.values) for line in report.sparklines), default=0)
+    return {
+        "enough_history": report.enough_history,
+        "message": report.message,
+        "weeks_heading": label("trend_weeks", language, count=weeks),
+        "rows": [
+            {
+                "id": line.indicator,
+                "name": BY_ID[line.indicator].name(language_of(language)),
+                "sparkline": sparkline(line.values),
+                # Spoken and hovered: every week's value in words, oldest first.
+                "spoken": ", ".join(format_value(v, line.unit, language) for v in line.values),
+                "latest": format_value(line.latest, line.unit, language),
+                "has_latest": line.latest is not None,
+            }
+            for line in report.sparklines
+        ],
+        "fired": [{"id": signal.id, "message": signal.message} for signal in report.fired],
+    }
 
 
 def _picture(review: WeeklyReview) -> dict[str, Any]:

@@ -13,7 +13,14 @@ from typing import Any
 
 from assistant.catalogue import BY_ID, INDICATOR_IDS
 from assistant.render.labels import to_local
-from assistant.review import DayRow, IndicatorResult, WeeklyReview
+from assistant.review import (
+    DayRow,
+    IndicatorResult,
+    SignalResult,
+    Sparkline,
+    TrendReport,
+    WeeklyReview,
+)
 
 Json = dict[str, Any]
 
@@ -48,6 +55,7 @@ def review_to_dict(review: WeeklyReview) -> Json:
             }
             for status in review.buffers
         ],
+        "trends": _trends(review.trends),
         "proposals": [
             {
                 "key": proposal.key,
@@ -116,4 +124,39 @@ def _day(day: DayRow, timezone: str) -> Json:
         "focus_minutes": day.focus_minutes,
         "protected_minutes": day.protected_minutes,
         "after_hours_meeting_minutes": day.after_hours_meeting_minutes,
+    }
+
+
+def _trends(report: TrendReport) -> Json:
+    return {
+        "enough_history": report.enough_history,
+        "weeks_available": report.weeks_available,
+        "weeks_needed": report.weeks_needed,
+        "message": report.message,
+        "signals": [_signal(signal) for signal in report.signals],
+        "sparklines": [_sparkline(line) for line in report.sparklines],
+    }
+
+
+def _signal(signal: SignalResult) -> Json:
+    return {
+        "id": signal.id,
+        "fired": signal.fired,
+        "metric": signal.metric,
+        "unit": signal.unit,
+        "direction": signal.direction,
+        "recent": round_value(signal.recent, signal.unit),
+        "baseline": round_value(signal.baseline, signal.unit),
+        "shift": round(signal.shift, 3) if signal.shift is not None else None,
+        "weeks_held": signal.weeks_held,
+        "message": signal.message,
+    }
+
+
+def _sparkline(line: Sparkline) -> Json:
+    return {
+        "indicator": line.indicator,
+        "unit": line.unit,
+        "weeks": [str(week) for week in line.weeks],
+        "values": [round_value(value, line.unit) for value in line.values],
     }

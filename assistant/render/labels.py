@@ -9,6 +9,7 @@ and HTML views say the same thing in the same words. It imports only `assistant.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -50,6 +51,20 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "unit_minutes": {"en": "min", "nl": "min"},
     "unit_day": {"en": "day", "nl": "dag"},
     "unit_days": {"en": "days", "nl": "dagen"},
+    # Trend against the leader's own baseline (the signals of narrowing)
+    "trends": {
+        "en": "Trend against your own baseline",
+        "nl": "Trend ten opzichte van je eigen basislijn",
+    },
+    "trend_weeks": {"en": "Last {count} weeks", "nl": "Laatste {count} weken"},
+    "trend_latest": {"en": "This week", "nl": "Deze week"},
+    "trend_caption": {
+        "en": "One bar a week, oldest on the left, from 0 up to the highest week; "
+        "· marks a week without data.",
+        "nl": "Eén staafje per week, de oudste links, van 0 tot de hoogste week; "
+        "· is een week zonder gegevens.",
+    },
+    "signals": {"en": "Signals of narrowing", "nl": "Signalen van versmalling"},
     # The week by the hour
     "week_picture": {"en": "Your week by the hour", "nl": "Je week per uur"},
     "legend": {"en": "Legend", "nl": "Legenda"},
@@ -190,6 +205,31 @@ def format_moment(moment: datetime, timezone: str, language: str) -> str:
 def format_time_range(start: datetime, end: datetime, timezone: str) -> str:
     """Local clock times: "08:30–10:00" (24-hour, in both languages)."""
     return f"{to_local(start, timezone):%H:%M}–{to_local(end, timezone):%H:%M}"
+
+
+# --- Sparklines: one block character a week -------------------------------------------------
+
+SPARK_BLOCKS: Final = "▁▂▃▄▅▆▇█"
+SPARK_GAP: Final = "·"
+
+
+def sparkline(values: Sequence[float | int | None]) -> str:
+    """Values as block characters scaled from 0 to the highest value; a gap is "·".
+
+    The scale starts at 0, not at the lowest week, so a small wobble stays a small wobble.
+    """
+    top = max((float(v) for v in values if v is not None), default=0.0)
+    steps = len(SPARK_BLOCKS) - 1
+    characters = []
+    for value in values:
+        if value is None:
+            characters.append(SPARK_GAP)
+        elif top <= 0:
+            characters.append(SPARK_BLOCKS[0])
+        else:
+            level = int(texts.half_up(max(0.0, float(value)) / top * steps, 0))
+            characters.append(SPARK_BLOCKS[level])
+    return "".join(characters)
 
 
 # --- The week picture: half-hour cells from DayRow.segments ----------------------------------

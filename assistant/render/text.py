@@ -2,8 +2,9 @@
 
 `render_text` gives plain text (no colour codes) at a fixed width; `print_text` draws the same
 view in colour on a console the caller owns. Both show, in the leader's language: the header,
-the three buffers with their status and reasons, the key figures, the week by the hour, the
-proposals for next week, notes on the data and the reflection question.
+the three buffers with their status and reasons, the key figures, the trend against the
+leader's own baseline (sparklines and the signals of narrowing that fired), the week by the
+hour, the proposals for next week, notes on the data and the reflection question.
 Everything shown comes from the review; no event titles exist in it.
 """
 
@@ -18,7 +19,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from assistant.catalogue import INDICATORS
+from assistant.catalogue import BY_ID, INDICATORS
 from assistant.render.labels import (
     SEGMENT_KINDS,
     WeekPicture,
@@ -34,6 +35,7 @@ from assistant.render.labels import (
     language_of,
     non_working_label,
     segment_label,
+    sparkline,
     status_name,
     to_local,
     week_picture,
@@ -99,6 +101,9 @@ def _sections(review: WeeklyReview) -> Iterator[RenderableType]:
     yield Text()
     yield _heading(label("key_figures", review.language))
     yield _key_figures(review)
+    yield Text()
+    yield _heading(label("trends", review.language))
+    yield _trends(review)
     yield Text()
     yield _heading(label("week_picture", review.language))
     yield _indented(_week_picture(review))
@@ -193,6 +198,52 @@ def _key_figures(review: WeeklyReview) -> RenderableType:
             _status_text(status, language) if status is not None else Text(""),
         )
     return _indented(table)
+
+
+def _trends(review: WeeklyReview) -> RenderableType:
+    """The message; with enough history, the sparklines and the signals that fired."""
+    language = review.language
+    report = review.trends
+    message = _indented(Text(report.message))
+    if not report.enough_history:
+        return message
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 2, 0, 0),
+        header_style="bold",
+    )
+    weeks = max((len(line.values) for line in report.sparklines), default=0)
+    table.add_column(label("indicator", language), ratio=1)
+    table.add_column(label("trend_weeks", language, count=weeks), no_wrap=True)
+    table.add_column(label("trend_latest", language), justify="right", no_wrap=True)
+    for line in report.sparklines:
+        latest = line.latest
+        table.add_row(
+            Text(BY_ID[line.indicator].name(language_of(language))),
+            Text(sparkline(line.values)),
+            Text(format_value(latest, line.unit, language), style="dim" if latest is None else ""),
+        )
+    parts: list[RenderableType] = [
+        message,
+        Text(),
+        _indented(table),
+        _indented(Text(label("trend_caption", language), style="dim")),
+    ]
+    fired = report.fired
+    if fired:
+        signals = Table.grid(padding=(0, 1, 0, 0))
+        signals.add_column(no_wrap=True)
+        signals.add_column(ratio=1)
+        for signal in fired:
+            signals.add_row(Text("-"), Text(signal.message))
+        parts += [
+            Text(),
+            _indented(Text(label("signals", language), style="bold")),
+            _indented(signals),
+        ]
+    return Group(*parts)
 
 
 def _week_picture(review: WeeklyReview) -> RenderableType:

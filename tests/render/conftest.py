@@ -3,6 +3,9 @@
 - `review_en`: a busy week in Amsterdam (2026-W48), English, with proposals and five warnings.
 - `review_nl`: the week the clocks go forward (2026-W13), Dutch, proposals in summer time.
 - `review_empty`: a week with no working time and no data: values are None, nothing proposed.
+
+The first two have 12 weeks of history with a gap (week 4 of the 12) and fired signals of
+narrowing; the empty week has not enough history yet.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from assistant.review import (
     IndicatorResult,
     IsoWeek,
     Proposal,
+    SignalResult,
+    Sparkline,
     Status,
+    TrendReport,
     Warning,
     WeeklyReview,
 )
@@ -183,6 +189,135 @@ BUSY_STATUSES: dict[str, Status] = {
 }
 
 
+# Twelve weeks of the key indicators, oldest first; the fourth week is missing (not stored).
+TREND_VALUES: dict[str, tuple[str, tuple[float | int | None, ...]]] = {
+    "meeting_share": (
+        "share",
+        (0.6, 0.62, 0.61, None, 0.64, 0.66, 0.65, 0.68, 0.7, 0.72, 0.73, 0.74),
+    ),
+    "focus_hours": ("hours", (9.5, 9.0, 10.0, None, 8.0, 7.5, 7.0, 6.0, 5.5, 4.0, 4.5, 3.5)),
+    "longest_back_to_back_minutes": (
+        "minutes",
+        (150, 165, 150, None, 180, 240, 210, 270, 300, 330, 345, 375),
+    ),
+    "reflection_minutes": ("minutes", (180, 180, 150, None, 180, 120, 90, 60, 90, 45, 0, 90)),
+    "short_notice_share": (
+        "share",
+        (0.2, 0.22, 0.18, None, 0.2, 0.25, 0.24, 0.3, 0.28, 0.3, 0.3, 0.31),
+    ),
+    "days_without_midday_break": ("days", (1, 0, 1, None, 1, 2, 1, 2, 2, 3, 2, 2)),
+}
+
+
+def sparklines(week: IsoWeek) -> tuple[Sparkline, ...]:
+    weeks = tuple(week.shifted(offset) for offset in range(-11, 1))
+    return tuple(
+        Sparkline(indicator, unit, weeks, values)
+        for indicator, (unit, values) in TREND_VALUES.items()
+    )
+
+
+def signal(
+    signal_id: str,
+    metric: str,
+    unit: str,
+    numbers: tuple[float, float, float, int],
+    message: str,
+    *,
+    direction: str = "up",
+) -> SignalResult:
+    recent, baseline, shift, held = numbers
+    return SignalResult(
+        id=signal_id,
+        fired=held >= 3,
+        metric=metric,
+        unit=unit,
+        direction=direction,
+        recent=recent,
+        baseline=baseline,
+        shift=shift,
+        weeks_held=held,
+        message=message,
+    )
+
+
+def trends_en(week: IsoWeek) -> TrendReport:
+    return TrendReport(
+        enough_history=True,
+        weeks_available=11,
+        weeks_needed=6,
+        message="Against your own baseline, 2 of the 5 signals of narrowing have held for 3 "
+        "weeks or more. A pattern to notice, not a verdict.",
+        signals=(
+            signal(
+                "reflection_erosion",
+                "reflection_minutes",
+                "minutes",
+                (56.25, 165.0, -0.6591, 4),
+                "Reflection time has been lower for 4 weeks: 56 min a week on average over the "
+                "last 4 weeks, against 2 h 45 min a week before (−66%).",
+                direction="down",
+            ),
+            signal(
+                "shorter_conversations",
+                "median_meeting_minutes",
+                "minutes",
+                (52.5, 55.0, -0.0455, 0),
+                "Length of a typical meeting: 53 min on average over the last 4 weeks, against "
+                "55 min before (−5%).",
+                direction="down",
+            ),
+            signal(
+                "faster_agenda",
+                "short_notice_share",
+                "share",
+                (0.2975, 0.2, 0.39, 0),
+                "Meeting time booked at short notice: 30% of meeting time on average over the "
+                "last 4 weeks, against 20% of meeting time before (+10 percentage points).",
+            ),
+            signal(
+                "taking_over",
+                "organised_meeting_share",
+                "share",
+                (0.3, 0.3, 0.0, 0),
+                "Meeting time you organised yourself: 30% of meeting time on average over the "
+                "last 4 weeks, against 30% of meeting time before (0%).",
+            ),
+            signal(
+                "rising_density",
+                "longest_back_to_back_minutes",
+                "minutes",
+                (337.5, 165.0, 1.0455, 5),
+                "Your longest runs of back-to-back meetings have been longer for 5 weeks: 5 h "
+                "38 min on average over the last 4 weeks, against 2 h 45 min before (+105%).",
+            ),
+        ),
+        sparklines=sparklines(week),
+    )
+
+
+def trends_nl(week: IsoWeek) -> TrendReport:
+    return TrendReport(
+        enough_history=True,
+        weeks_available=11,
+        weeks_needed=6,
+        message="Tegen je eigen basislijn hield één van de 5 signalen van versmalling 3 weken "
+        "of langer aan. Een patroon om op te merken, geen oordeel.",
+        signals=(
+            signal(
+                "faster_agenda",
+                "short_notice_share",
+                "share",
+                (0.3, 0.2, 0.4, 3),
+                "Er wordt al 3 weken meer overleg op korte termijn ingepland: gemiddeld 30% van "
+                "de overlegtijd over de laatste 4 weken, tegen 20% van de overlegtijd daarvoor "
+                "(+10 procentpunt).",
+            ),
+        ),
+        sparklines=sparklines(week),
+    )
+
+
 @pytest.fixture
 def review_en() -> WeeklyReview:
     week = IsoWeek(2026, 48)
@@ -258,6 +393,7 @@ def review_en() -> WeeklyReview:
             for line in (112, 340, 512, 790, 1024)
         ),
         question="When did you last take a decision more slowly than the pressure asked for?",
+        trends=trends_en(week),
     )
 
 
@@ -310,6 +446,7 @@ def review_nl() -> WeeklyReview:
         ),
         warnings=(),
         question="Wanneer nam je voor het laatst een besluit trager dan de druk vroeg?",
+        trends=trends_nl(week),
     )
 
 
@@ -344,6 +481,23 @@ def review_empty() -> WeeklyReview:
         proposals=(),
         warnings=(Warning("no_working_time", "This week had no working time."),),
         question="What gave you room this week?",
+        trends=TrendReport(
+            enough_history=False,
+            weeks_available=1,
+            weeks_needed=6,
+            message="There is not enough history yet to compare you with your own baseline: 1 "
+            "of the 6 weeks needed.",
+            signals=(),
+            sparklines=tuple(
+                Sparkline(
+                    line.indicator,
+                    line.unit,
+                    line.weeks,
+                    (None,) * 12,
+                )
+                for line in sparklines(week)
+            ),
+        ),
     )
 
 
