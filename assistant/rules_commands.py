@@ -37,6 +37,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "proposals": {"en": "Proposals", "nl": "Voorstellen"},
     "no_proposals": {"en": "No proposals.", "nl": "Geen voorstellen."},
+    "notes": {"en": "Notes", "nl": "Opmerkingen"},
     "changes": {
         "en": "Buffer statuses compared with the default rules",
         "nl": "Bufferstatussen vergeleken met de standaardregels",
@@ -179,6 +180,10 @@ def _preview_text(path: Path, rules: Rules, review: WeeklyReview, baseline: Week
         out.append(f"      {proposal.reason}")
     if not review.proposals:
         out.append("  " + word("no_proposals", language))
+    notes = [w.message for w in review.warnings if w.code != "skipped_event"]
+    if notes:
+        out += ["", word("notes", language)]
+        out += [f"  - {note}" for note in notes]
     out += ["", word("changes", language)]
     for mine, theirs in zip(review.buffers, baseline.buffers, strict=True):
         name = BUFFER_NAMES[mine.buffer][language]

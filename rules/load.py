@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -138,7 +139,7 @@ def _chain(path: Path) -> list[Layer]:
 
 
 def _read(path: Path, extended_from: tuple[Layer, KeyPath] | None) -> Layer:
-    where = str(path)
+    where = os.path.normpath(path)  # "team/../organisation.yaml" reads as "organisation.yaml"
     try:
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
@@ -227,11 +228,21 @@ def _leaf_paths(data: dict[str, Any], prefix: KeyPath) -> list[KeyPath]:
 
 
 def _locate(layered: Layered, key: KeyPath) -> tuple[str, int | None, int | None]:
-    """The file, line and column that set `key` (or its nearest enclosing setting)."""
+    """The file, line and column that set `key` (or its nearest enclosing setting).
+
+    A problem with a whole section (say `lunch`) points at the highest layer that set anything
+    in it, not at the defaults where the section first appeared.
+    """
     for depth in range(len(key), 0, -1):
-        origin = layered.origins.get(key[:depth])
-        if origin is not None:
-            return origin.path, origin.line, origin.column
+        prefix = key[:depth]
+        origin = layered.origins.get(prefix)
+        if origin is None:
+            continue
+        inside = [o for k, o in layered.origins.items() if k[:depth] == prefix]
+        rank = {where: index for index, where in enumerate(layered.files)}
+        latest = max(inside, key=lambda o: (rank.get(o.path, -1), -(o.line or 0)))
+        chosen = latest if rank.get(latest.path, -1) > rank.get(origin.path, -1) else origin
+        return chosen.path, chosen.line, chosen.column
     return layered.files[-1], None, None
 
 

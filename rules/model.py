@@ -131,6 +131,13 @@ class Leader(_Section):
     holiday_country: str | None
     holiday_subdivision: str | None
 
+    @field_validator("email")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and "@" not in value:
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

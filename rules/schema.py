@@ -26,18 +26,28 @@ def rules_json_schema() -> dict[str, Any]:
         "description": 'A local time range such as "08:30-17:30"; 24:00 may end a range.',
     }
     definitions["Comparison"] = {
-        "type": ["string", "number"],
+        "type": "string",
         "pattern": COMPARISON_PATTERN,
         "description": 'A threshold such as ">= 0.60" or "< 10"; "target" stands for '
         "reflection_target_minutes.",
     }
     _shape(schema)
+    # Like the loader: a single range may stand alone, and null (for a weekday) means none.
+    ranges = {
+        "anyOf": [
+            {"type": "array", "items": {"$ref": "#/$defs/ClockRange"}},
+            {"$ref": "#/$defs/ClockRange"},
+            {"type": "null"},
+        ]
+    }
+    for weekday in definitions["WorkingHours"]["properties"]:
+        definitions["WorkingHours"]["properties"][weekday] = dict(ranges)
+    definitions["Reflection"]["properties"]["preferred_windows"] = dict(ranges)
     schema["properties"]["extends"] = {
         "type": "string",
         "description": "The rule file this one builds on (organisation, then team), relative "
         "to this file.",
     }
-    schema["required"] = ["version"]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

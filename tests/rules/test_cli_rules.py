@@ -388,3 +388,23 @@ def test_review_with_a_bad_rules_file_says_where(
         f"agenda-regie: {path}:3:3: leader.langauge: unknown setting; did you mean 'language'?\n"
         f"{path}:5:3: reflection.minutes: Input should be greater than or equal to 15\n"
     )
+
+
+def test_preview_says_why_a_due_mini_retreat_is_not_proposed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The four-day-week leader's next week has no free stretch of 3 h on Monday to Thursday.
+    code, out, err = run(
+        capsys,
+        "rules",
+        "preview",
+        str(REPO / "examples" / "rules" / "leader-four-day-week.yaml"),
+        "--calendar",
+        str(SAMPLE),
+        "--today",
+        "2026-11-30",
+    )
+    assert code == 0, err
+    notes = out.split("Opmerkingen\n", 1)[1]
+    assert notes.startswith("  - Een mini-retraite is aan de beurt")
+    assert "geen vrij blok van 3 u in werktijd" in notes

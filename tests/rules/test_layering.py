@@ -180,7 +180,7 @@ def test_a_missing_extended_file_is_reported_at_the_extends_line(tmp_path: Path)
     leader.parent.mkdir()
     leader.write_text("version: 1\nextends: ../team/nope.yaml\n", encoding="utf-8")
 
-    missing = leader.parent / "../team/nope.yaml"
+    missing = tmp_path / "team" / "nope.yaml"  # shown without the "leaders/.." detour
     assert problems(leader) == [f"{leader}:2:1: extends: {missing}: file not found"]
 
 
@@ -189,8 +189,9 @@ def test_a_missing_file_deeper_in_the_chain_is_reported_where_it_is_named(
 ) -> None:
     layers["organisation"].unlink()
 
-    team_as_named = layers["leader"].parent / "../team/team.yaml"
-    missing = team_as_named.parent / "../organisation.yaml"
+    # Paths are shown as plain as they can be, without "leaders/../" detours.
+    team_as_named = layers["team"]
+    missing = layers["organisation"]
     assert problems(layers["leader"]) == [
         f"{team_as_named}:1:1: extends: {missing}: file not found"
     ]
@@ -286,7 +287,7 @@ def test_a_mistake_in_the_organisation_file_is_reported_against_that_file(
     layers["organisation"].write_text(
         ORGANISATION + "lunch:\n  minutez: 45\nmini_retreat:\n  minutes: 30\n", encoding="utf-8"
     )
-    organisation_as_named = layers["leader"].parent / "../team/../organisation.yaml"
+    organisation_as_named = layers["organisation"]
     leader_problems = problems(layers["leader"])
 
     assert leader_problems == [
@@ -309,7 +310,7 @@ def test_a_cross_check_is_reported_where_the_value_was_set(layers: dict[str, Pat
         ORGANISATION.replace('["08:30-12:00", "13:00-15:00"]', '["07:00-08:00"]'),
         encoding="utf-8",
     )
-    organisation_as_named = layers["leader"].parent / "../team/../organisation.yaml"
+    organisation_as_named = layers["organisation"]
 
     assert problems(layers["leader"]) == [
         f"{organisation_as_named}:10:3: reflection.preferred_windows.0: 07:00-08:00 lies "
