@@ -77,7 +77,7 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def word(key: str, language: str, **values: object) -> str:
-    return WORDS[key][language].format(**values)
+    return texts.lookup(WORDS, key, language, **values)
 
 
 def init_text(email: str, language: str) -> str:

@@ -332,8 +332,16 @@ def comparison(op: str, bound: str, language: str) -> str:
     return _COMPARISONS[language][op].format(x=bound)
 
 
+def lookup(table: dict[str, dict[str, str]], key: str, language: str, **values: object) -> str:
+    """Message `key` of `table` in `language` ("nl", "nl-BE" ... read as Dutch, else English),
+    with its `{placeholders}` filled from `values`."""
+    chosen = "nl" if language.lower().split("-")[0].split("_")[0] == "nl" else "en"
+    message = table[key][chosen]
+    return message.format(**values) if values else message
+
+
 def text(key: str, language: str, **values: object) -> str:
-    return MESSAGES[key][language].format(**values)
+    return lookup(MESSAGES, key, language, **values)
 
 
 def locale(language: str) -> str:

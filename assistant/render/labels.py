@@ -120,8 +120,7 @@ def language_of(language: str) -> str:
 
 def label(key: str, language: str, **values: object) -> str:
     """The label `key` in `language`, with `{placeholders}` filled from `values`."""
-    text = LABELS[key][language_of(language)]
-    return text.format(**values) if values else text
+    return texts.lookup(LABELS, key, language, **values)
 
 
 def babel_locale(language: str) -> str:
