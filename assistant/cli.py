@@ -44,6 +44,14 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-30") from None
 
 
+def _email(text: str) -> str:
+    # The store keeps history per address; a name here would fail only once the store is read.
+    local, at, domain = text.strip().partition("@")
+    if not (at and local and domain):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an email address")
+    return text.strip()
+
+
 def _zone(text: str) -> str:
     try:
         ZoneInfo(text)
@@ -78,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--me",
         action="append",
         default=[],
+        type=_email,
         metavar="EMAIL",
         help="your address in the calendar, to read your own answer to invitations (repeatable)",
     )
@@ -102,8 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("source", metavar="SOURCE", help="an .ics file or an http(s) feed URL")
     history.add_argument("--weeks", type=int, default=26, help="how many weeks (default 26)")
-    history.add_argument("--leader", metavar="EMAIL", help="whose history (default: from rules)")
-    history.add_argument("--me", action="append", default=[], metavar="EMAIL")
+    history.add_argument(
+        "--leader", type=_email, metavar="EMAIL", help="whose history (default: from rules)"
+    )
+    history.add_argument("--me", action="append", default=[], type=_email, metavar="EMAIL")
     history.add_argument("--tz", type=_zone, metavar="ZONE")
     history.add_argument("--rules", type=Path, metavar="FILE")
     history.add_argument("--today", type=_day, metavar="YYYY-MM-DD")
@@ -115,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--leader",
         action="append",
         default=[],
+        type=_email,
         metavar="EMAIL",
         help="only these leaders (repeatable; default all)",
     )
@@ -212,7 +224,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 def _store_problem(error: Exception) -> str | None:
     """One line for a problem with the database or its keys (the operator's input)."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError, OperationalError
 
     from assistant.secrets import SecretKeyError
     from assistant.settings import SettingsError
@@ -222,7 +234,9 @@ def _store_problem(error: Exception) -> str | None:
         return "; ".join(error.problems)
     if isinstance(error, SecretKeyError | StoreError):
         return str(error)
-    if isinstance(error, OperationalError):
+    # A plain DatabaseError (not one of its subclasses, which are our faults) is a file that is
+    # not a SQLite database, or a damaged one.
+    if isinstance(error, OperationalError) or type(error) is DatabaseError:
         return f"the database cannot be used: {str(error.orig).strip().splitlines()[0]}"
     return None
 
@@ -253,9 +267,21 @@ def _review(args: argparse.Namespace) -> int:
     week = args.week or last_complete_week(today)
     source = open_ics(args.source, rules, args.me)
     store = None if args.no_store else _store_for(rules.leader.email or _first(args.me))
-    review = review_with_history(source, rules, week, now, store)
+    try:
+        review = review_with_history(source, rules, week, now, store)
+    finally:
+        if store is not None:
+            store.engine.dispose()
     _write(review, args.format, args.output)
     return EXIT_OK
+
+
+def _database_exists() -> bool:
+    """A database is configured (DATABASE_URL) or the local one has been made already."""
+    from assistant.settings import DATABASE_FILE_NAME, default_data_dir
+
+    configured = "DATABASE_URL" in os.environ
+    return configured or (default_data_dir() / DATABASE_FILE_NAME).exists()
 
 
 def _first(values: list[str]) -> str | None:
@@ -271,10 +297,9 @@ def _store_for(leader_email: str | None, *, create: bool = False) -> Store | Non
     """
     if leader_email is None:
         return None
-    from assistant.settings import DATABASE_FILE_NAME, Settings, default_data_dir
+    from assistant.settings import Settings
 
-    configured = "DATABASE_URL" in os.environ
-    if not (create or configured or (default_data_dir() / DATABASE_FILE_NAME).exists()):
+    if not (create or _database_exists()):
         return None
     from assistant.history import Store, open_store
 
@@ -282,6 +307,7 @@ def _store_for(leader_email: str | None, *, create: bool = False) -> Store | Non
 
 
 def _history(args: argparse.Namespace) -> int:
+    from rich.console import Console
     from rich.progress import Progress
 
     from assistant.history import backfill
@@ -300,17 +326,23 @@ def _history(args: argparse.Namespace) -> int:
     assert store is not None
     source = open_ics(args.source, rules, [leader, *args.me])
     last = last_complete_week(today)
-    with Progress(transient=True) as progress:
-        task = progress.add_task("Measuring weeks", total=args.weeks)
-        recorded = backfill(
-            source,
-            rules,
-            last,
-            args.weeks,
-            now,
-            store,
-            progress=lambda _week: progress.advance(task),
-        )
+    # The bar goes to a terminal on stderr only: stdout carries the one-line summary, and a
+    # transient bar on a pipe leaves an empty line behind.
+    console = Console(stderr=True)
+    try:
+        with Progress(transient=True, console=console, disable=not console.is_terminal) as progress:
+            task = progress.add_task("Measuring weeks", total=args.weeks)
+            recorded = backfill(
+                source,
+                rules,
+                last,
+                args.weeks,
+                now,
+                store,
+                progress=lambda _week: progress.advance(task),
+            )
+    finally:
+        store.engine.dispose()
     if recorded:
         print(f"Stored {len(recorded)} weeks for {leader}: {recorded[0]} to {recorded[-1]}.")
     else:
@@ -322,6 +354,13 @@ def _export(args: argparse.Namespace) -> int:
     from assistant.history import export
     from assistant.settings import Settings
 
+    folder = args.output.parent
+    if not folder.is_dir():
+        raise InputError(f"{args.output}: cannot write the export; there is no folder {folder}")
+    if args.output.is_dir():
+        raise InputError(f"{args.output}: is a folder; name the file to write")
+    if not _database_exists():
+        raise InputError("no history is stored yet; run `agenda-regie history SOURCE` first")
     rows = export(Settings.from_environ(), args.output, args.format, args.leader)
     print(f"Wrote {rows} weekly rows to {args.output}.")
     return EXIT_OK
@@ -348,15 +387,19 @@ def _secrets(args: argparse.Namespace) -> int:
 
     settings = Settings.from_environ()
     engine = make_engine(settings)
-    migrations.require_head(engine)
-    with session_scope(engine) as session:
-        count = rotate(
-            session,
-            SecretBox.from_settings(settings),
-            actor="agenda-regie secrets",
-            now=datetime.now(UTC),
-        )
-    print(f"Re-encrypted {count} connection tokens with the first key.")
+    try:
+        migrations.require_head(engine)
+        with session_scope(engine) as session:
+            count = rotate(
+                session,
+                SecretBox.from_settings(settings),
+                actor="agenda-regie secrets",
+                now=datetime.now(UTC),
+            )
+    finally:
+        engine.dispose()
+    tokens = "connection token" if count == 1 else "connection tokens"
+    print(f"Re-encrypted {count} {tokens} with the first key.")
     return EXIT_OK
 
 

@@ -79,14 +79,18 @@ def open_store(settings: Settings, *, migrate_sqlite: bool = True) -> Engine:
 
     engine = make_engine(settings)
     try:
-        migrations.require_head(engine)
-    except MigrationNeededError:
-        if not (migrate_sqlite and engine.dialect.name == "sqlite"):
-            raise
-        migrations.upgrade(settings.database_url)
-    with session_scope(engine) as session:
-        if encrypted_token_count(session):
-            check_keys(session, SecretBox.from_settings(settings))
+        try:
+            migrations.require_head(engine)
+        except MigrationNeededError:
+            if not (migrate_sqlite and engine.dialect.name == "sqlite"):
+                raise
+            migrations.upgrade(settings.database_url)
+        with session_scope(engine) as session:
+            if encrypted_token_count(session):
+                check_keys(session, SecretBox.from_settings(settings))
+    except BaseException:
+        engine.dispose()  # no pooled connection left open behind the error
+        raise
     return engine
 
 
@@ -155,8 +159,11 @@ def export(
     from assistant.store.repository import export_metrics
 
     engine = open_store(settings)
-    with session_scope(engine) as session:
-        return export_metrics(session, path, fmt, leaders=list(leaders) or None)
+    try:
+        with session_scope(engine) as session:
+            return export_metrics(session, path, fmt, leaders=list(leaders) or None)
+    finally:
+        engine.dispose()
 
 
 def _stored_history(store: Store, week: IsoWeek, count: int) -> list[WeekMetrics]:

@@ -24,9 +24,9 @@ class MigrationNeededError(StoreError):
     def __init__(self, current: str | None, head: str) -> None:
         self.current = current
         self.head = head
-        where = f"revision {current}" if current else "an empty database (no revision)"
+        found = f"is at revision {current}" if current else "has no tables yet"
         super().__init__(
-            f"the database is at {where}, but this version of agenda-regie needs revision "
+            f"the database {found}, but this version of agenda-regie needs revision "
             f"{head}; run `agenda-regie db upgrade`"
         )
 

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.settings import Settings, normalise_database_url
+from assistant.store import DatabaseUnavailableError
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -37,7 +38,12 @@ def make_engine(database: Settings | str) -> Engine:
     url = make_url(normalise_database_url(raw_url))
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(url.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                problem = f"the folder cannot be made ({error.strerror})"
+                raise DatabaseUnavailableError(str(folder), problem) from None
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
         _sqlite_transactions(engine)
         return engine
