@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant import __version__
+from assistant.cli_google import add_google_commands, connect_command
 from assistant.review import IsoWeek, WeeklyReview
 from connectors import ConnectorError
 from rules import RulesError, load_rules
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate", help="re-encrypt every token with the first key of AGENDA_REGIE_SECRET_KEYS"
     )
     _add_rules_commands(commands)
+    add_google_commands(commands)
     return parser
 
 
@@ -207,6 +209,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _db(args)
         if args.command == "secrets":
             return _secrets(args)
+        if args.command == "connect":
+            return connect_command(args)
         parser.error(f"unknown command {args.command}")
     except InputError as error:
         return _fail(str(error))

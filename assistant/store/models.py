@@ -305,4 +305,37 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class CachedEvent(Base):
+    """One occurrence kept by a connection's last sync (connectors.model.CalendarEvent, no title).
+
+    `provider_event_id` is the provider's id of the occurrence, unique per connection, so an
+    incremental sync updates in place and a full resync reconciles by id.
+    """
+
+    __tablename__ = "event_cache"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "provider_event_id"),
+        CheckConstraint("end_at >= start_at", name="end_not_before_start"),
+        Index(None, "connection_id", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    provider_event_id: Mapped[str] = mapped_column(String(1024))
+    start: Mapped[datetime] = mapped_column("start_at", UtcDateTime())
+    end: Mapped[datetime] = mapped_column("end_at", UtcDateTime())
+    all_day: Mapped[bool]
+    status: Mapped[str] = mapped_column(String(16))
+    my_response: Mapped[str] = mapped_column(String(16))
+    busy: Mapped[bool]
+    kind: Mapped[str] = mapped_column(String(16))
+    # A count only; the column name avoids "attendee" (no table may hold attendee data).
+    other_attendees: Mapped[int] = mapped_column("others_invited")
+    organized_by_me: Mapped[bool]
+    created: Mapped[datetime | None]
+    recurring: Mapped[bool]
+    ours: Mapped[bool]
+    may_override_protection: Mapped[bool]
+
+
 TABLE_NAMES: frozenset[str] = frozenset(Base.metadata.tables)

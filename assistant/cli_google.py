@@ -1,0 +1,133 @@
+"""`agenda-regie connect google`: connect a leader's Google calendar (a shell).
+
+Wire into assistant/cli.py with two lines: `add_google_commands(commands)` in `build_parser`,
+and `if args.command == "connect": return connect_command(args)` in `_dispatch`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def add_google_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    connect = subparsers.add_parser("connect", help="connect a leader's calendar account")
+    providers = connect.add_subparsers(dest="connect_provider", required=True, metavar="PROVIDER")
+    google = providers.add_parser(
+        "google",
+        help="Google Calendar: sign in once (or use a service account with delegation)",
+        description="Asks the leader's consent in a browser (the URL is printed when no browser "
+        "is at hand) and stores the credentials encrypted. See docs/google.md.",
+    )
+    google.add_argument("--leader", required=True, metavar="EMAIL", help="the leader's address")
+    google.add_argument(
+        "--client-file",
+        type=Path,
+        metavar="FILE",
+        help="the OAuth client JSON downloaded from the Cloud console (installed app)",
+    )
+    google.add_argument(
+        "--service-account",
+        type=Path,
+        metavar="FILE",
+        help="a service account key with domain-wide delegation, instead of a sign-in",
+    )
+    google.add_argument(
+        "--write-back",
+        action="store_true",
+        help="also ask calendar.events.owned, to write accepted blocks",
+    )
+    google.add_argument("--calendar", default="primary", help="calendar id (default: primary)")
+    google.add_argument("--no-browser", action="store_true", help="only print the URL")
+    google.add_argument("--port", type=int, default=0, help="local redirect port (default: any)")
+
+
+def connect_command(args: argparse.Namespace) -> int:
+    from assistant.google_sync import connect_google
+    from assistant.secrets import SecretBox
+    from assistant.settings import Settings
+    from assistant.store.database import make_engine
+    from connectors.google import auth
+
+    if (args.client_file is None) == (args.service_account is None):
+        raise auth.GoogleAuthError(
+            "connect google", "give either --client-file or --service-account"
+        )
+    settings = Settings.from_environ()
+    cipher = SecretBox.from_settings(settings)
+    leader = args.leader.strip().lower()
+    if args.service_account is not None:
+        info = _read_json(args.service_account)
+        delegated = auth.delegated_credentials(info, leader, write_back=args.write_back)
+        _check_delegation(delegated, leader)
+        print(
+            f"agenda-regie: {leader} is read through the service account "
+            f"{info.get('client_email', '?')}; nothing is stored for this leader except the "
+            "connection (the key stays in its file)"
+        )
+        return 0
+    config = auth.client_config_from_json(_read_text(args.client_file), str(args.client_file))
+    credentials = auth.run_installed_app_flow(
+        config,
+        write_back=args.write_back,
+        open_browser=False if args.no_browser else None,
+        port=args.port,
+        login_hint=leader,
+    )
+    engine = make_engine(settings)
+    try:
+        connection_id = connect_google(
+            engine,
+            leader,
+            leader,
+            credentials,
+            cipher,
+            calendar_id=args.calendar,
+            now=datetime.now(UTC),
+        )
+    finally:
+        engine.dispose()
+    print(f"agenda-regie: connected Google calendar of {leader} (connection {connection_id})")
+    return 0
+
+
+def _check_delegation(credentials: object, leader: str) -> None:
+    from google.auth.exceptions import RefreshError
+    from google.auth.transport.requests import Request
+
+    from connectors.google.errors import NeedsReauthorisationError
+
+    try:
+        credentials.refresh(Request())  # type: ignore[attr-defined]
+    except RefreshError as error:
+        raise NeedsReauthorisationError(
+            "service account",
+            f"cannot act as {leader} ({error}); check domain-wide delegation and its scopes "
+            "(docs/google.md)",
+        ) from None
+
+
+def _read_text(path: Path) -> str:
+    from connectors.google.auth import GoogleAuthError
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise GoogleAuthError(str(path), f"cannot be read: {error.strerror}") from None
+
+
+def _read_json(path: Path) -> dict[str, object]:
+    from connectors.google.auth import GoogleAuthError
+
+    try:
+        data = json.loads(_read_text(path))
+    except ValueError as error:
+        raise GoogleAuthError(str(path), f"not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise GoogleAuthError(str(path), "not a service account key")
+    return data
+
+
+__all__ = ["add_google_commands", "connect_command"]

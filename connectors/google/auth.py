@@ -1,0 +1,233 @@
+"""Google authorisation: scopes, the installed-app flow, service accounts, the service object.
+
+Least privilege (DESIGN 9): `calendar.events.readonly` always; `calendar.events.owned` only when
+write-back is on (it lets us change only events the calendar owns, i.e. our own blocks).
+
+- `run_installed_app_flow`: a leader on their own machine; a local redirect on 127.0.0.1, and the
+  URL printed when no browser can be opened.
+- `web_authorisation_url` / `credentials_from_web_code`: the same client for a web callback.
+- `delegated_credentials`: a service account with domain-wide delegation, acting as the leader.
+- `build_service`: the googleapiclient service over an authorised transport that refreshes the
+  token once on a 401; a failed refresh surfaces as `NeedsReauthorisationError` (calls.py).
+
+Credentials are (de)serialised to JSON bytes here; the caller encrypts them before storing.
+"""
+
+from __future__ import annotations
+
+import json
+import webbrowser
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+import google_auth_httplib2
+import httplib2
+from google.oauth2 import credentials as user_credentials
+from google.oauth2 import service_account
+from google_auth_oauthlib.flow import Flow, InstalledAppFlow
+from googleapiclient.discovery import build
+
+from connectors.errors import ConnectorError
+
+SCOPE_READ = "https://www.googleapis.com/auth/calendar.events.readonly"
+SCOPE_OWNED = "https://www.googleapis.com/auth/calendar.events.owned"
+HTTP_TIMEOUT_SECONDS = 30.0
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+
+Credentials = user_credentials.Credentials | service_account.Credentials
+
+
+class GoogleAuthError(ConnectorError):
+    """Authorisation could not be set up (bad client file, flow refused or abandoned)."""
+
+
+def scopes(*, write_back: bool) -> list[str]:
+    return [SCOPE_READ, SCOPE_OWNED] if write_back else [SCOPE_READ]
+
+
+def browser_available() -> bool:
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return True
+
+
+def run_installed_app_flow(
+    client_config: Mapping[str, Any],
+    *,
+    write_back: bool,
+    open_browser: bool | None = None,
+    port: int = 0,
+    say: Callable[[str], None] = print,
+    login_hint: str | None = None,
+    timeout_seconds: float | None = 600,
+) -> user_credentials.Credentials:
+    """Ask the leader's consent in a browser; the answer comes back to a local redirect.
+
+    When no browser can be opened, the URL is printed for the leader to open anywhere that can
+    reach this machine's 127.0.0.1 (for a remote shell: an SSH port forward of `port`).
+    """
+    flow = InstalledAppFlow.from_client_config(dict(client_config), scopes(write_back=write_back))
+    use_browser = browser_available() if open_browser is None else open_browser
+    message = (
+        "Your browser opens Google's consent page. If it does not, open this URL:\n{url}"
+        if use_browser
+        else "Open this URL in a browser and allow access to the calendar:\n{url}"
+    )
+    extra: dict[str, Any] = {"access_type": "offline", "prompt": "consent"}
+    if login_hint:
+        extra["login_hint"] = login_hint
+    try:
+        credentials = flow.run_local_server(
+            host="127.0.0.1",
+            bind_addr="127.0.0.1",
+            port=port,
+            open_browser=use_browser,
+            authorization_prompt_message=message,
+            success_message="agenda-regie is connected; you may close this window.",
+            timeout_seconds=timeout_seconds,
+            **extra,
+        )
+    except Exception as error:  # the flow raises oauthlib/requests errors of many kinds
+        raise GoogleAuthError("Google sign-in", f"the consent flow failed: {error}") from None
+    if credentials is None:
+        raise GoogleAuthError("Google sign-in", "no answer came back from the consent page")
+    result: user_credentials.Credentials = credentials
+    if not result.refresh_token:
+        raise GoogleAuthError(
+            "Google sign-in", "Google gave no refresh token; remove the app's access and retry"
+        )
+    return result
+
+
+def web_authorisation_url(
+    client_config: Mapping[str, Any], *, write_back: bool, redirect_uri: str, state: str
+) -> str:
+    """Where to send the leader's browser from a web page (the web callback later)."""
+    flow = Flow.from_client_config(
+        dict(client_config), scopes(write_back=write_back), redirect_uri=redirect_uri, state=state
+    )
+    url, _ = flow.authorization_url(access_type="offline", prompt="consent")
+    return str(url)
+
+
+def credentials_from_web_code(
+    client_config: Mapping[str, Any], *, write_back: bool, redirect_uri: str, code: str
+) -> user_credentials.Credentials:
+    flow = Flow.from_client_config(
+        dict(client_config), scopes(write_back=write_back), redirect_uri=redirect_uri
+    )
+    try:
+        flow.fetch_token(code=code)
+    except Exception as error:
+        raise GoogleAuthError("Google sign-in", f"the code was refused: {error}") from None
+    result: user_credentials.Credentials = flow.credentials
+    return result
+
+
+def delegated_credentials(
+    service_account_info: Mapping[str, Any], leader_email: str, *, write_back: bool
+) -> service_account.Credentials:
+    """A service account acting as the leader (domain-wide delegation set up by an admin)."""
+    try:
+        # google-auth's factory functions are untyped; Any at the border.
+        from_info: Any = service_account.Credentials.from_service_account_info
+        base = from_info(dict(service_account_info), scopes=scopes(write_back=write_back))
+    except (ValueError, KeyError) as error:
+        raise GoogleAuthError("service account key", f"not usable: {error}") from None
+    delegated: service_account.Credentials = base.with_subject(leader_email)
+    return delegated
+
+
+def credentials_to_json(credentials: user_credentials.Credentials) -> bytes:
+    """The user credentials as JSON bytes (refresh token included): encrypt before storing."""
+    as_json: Any = credentials.to_json
+    return str(as_json()).encode("utf-8")
+
+
+def credentials_from_json(data: bytes) -> user_credentials.Credentials:
+    """Credentials from `credentials_to_json`, keeping the stored token endpoint.
+
+    (google-auth's `from_authorized_user_info` always substitutes Google's endpoint; we keep the
+    one we stored, which is Google's in production and the fake's in tests.)
+    """
+    try:
+        info = json.loads(data.decode("utf-8"))
+        expiry = info.get("expiry")
+        make: Any = user_credentials.Credentials  # untyped constructor
+        result: user_credentials.Credentials = make(
+            token=info.get("token"),
+            refresh_token=info["refresh_token"],
+            token_uri=info.get("token_uri") or GOOGLE_TOKEN_URI,
+            client_id=info["client_id"],
+            client_secret=info["client_secret"],
+            scopes=info.get("scopes"),
+            # google-auth compares naive UTC datetimes
+            expiry=(
+                datetime.strptime(expiry.rstrip("Z").split(".")[0], "%Y-%m-%dT%H:%M:%S")  # noqa: DTZ007
+                if expiry
+                else None
+            ),
+        )
+    except (ValueError, KeyError, AttributeError) as error:
+        raise GoogleAuthError("stored Google credentials", f"not readable: {error}") from None
+    return result
+
+
+def build_service(
+    credentials: Any,
+    *,
+    api_endpoint: str | None = None,
+    timeout_seconds: float = HTTP_TIMEOUT_SECONDS,
+    max_refresh_attempts: int = 1,
+) -> Any:
+    """The Calendar v3 service from the bundled discovery document (no network to build it).
+
+    One service per thread: httplib2 is not thread-safe.
+    """
+    http = google_auth_httplib2.AuthorizedHttp(
+        credentials,
+        http=httplib2.Http(timeout=int(timeout_seconds)),
+        max_refresh_attempts=max_refresh_attempts,
+    )
+    options = {"api_endpoint": api_endpoint} if api_endpoint else None
+    return build(
+        "calendar",
+        "v3",
+        http=http,
+        static_discovery=True,
+        cache_discovery=False,
+        client_options=options,
+    )
+
+
+def client_config_from_json(text: str, where: str) -> dict[str, Any]:
+    """The OAuth client file downloaded from the Cloud console ("installed" or "web")."""
+    try:
+        config = json.loads(text)
+    except ValueError as error:
+        raise GoogleAuthError(where, f"not JSON: {error}") from None
+    if not isinstance(config, dict) or not ({"installed", "web"} & set(config)):
+        raise GoogleAuthError(
+            where, "not an OAuth client file; download it from Credentials in the Cloud console"
+        )
+    return config
+
+
+__all__ = [
+    "SCOPE_OWNED",
+    "SCOPE_READ",
+    "Credentials",
+    "GoogleAuthError",
+    "browser_available",
+    "build_service",
+    "client_config_from_json",
+    "credentials_from_json",
+    "credentials_to_json",
+    "delegated_credentials",
+    "run_installed_app_flow",
+    "scopes",
+    "web_authorisation_url",
+]

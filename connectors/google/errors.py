@@ -1,0 +1,114 @@
+"""The errors of the Google connector, and the one function that maps HTTP answers to them.
+
+Every error derives from `connectors.errors.ConnectorError`, so the CLI turns it into one line.
+`map_http_error` is the only place that decides what a Google status and reason mean for us.
+"""
+
+from __future__ import annotations
+
+from connectors.errors import CalendarFetchError, ConnectorError
+
+RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+
+
+class GoogleError(CalendarFetchError):
+    """Google answered, but not with what we asked for."""
+
+    def __init__(
+        self, where: str, problem: str, *, status: int | None = None, reason: str | None = None
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        super().__init__(where, problem)
+
+
+class RetryableError(GoogleError):
+    """Rate limited or a server fault: worth another try after a pause."""
+
+    def __init__(
+        self,
+        where: str,
+        problem: str,
+        *,
+        status: int | None = None,
+        reason: str | None = None,
+        retry_after_seconds: float | None = None,
+    ) -> None:
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(where, problem, status=status, reason=reason)
+
+
+class RateLimitedError(RetryableError):
+    """403 rateLimitExceeded/userRateLimitExceeded or 429."""
+
+
+class ServerFaultError(RetryableError):
+    """5xx."""
+
+
+class AccessDeniedError(GoogleError):
+    """403 for another reason (quotaExceeded, forbidden ...): retrying does not help."""
+
+
+class NotFoundError(GoogleError):
+    """404: the calendar or event does not exist, or the account may not see it."""
+
+
+class AlreadyExistsError(GoogleError):
+    """409 duplicate: an event with this id exists (perhaps cancelled)."""
+
+
+class GoneError(GoogleError):
+    """410: a sync token expired (full resync needed), or the event was deleted already."""
+
+
+class BadRequestError(GoogleError):
+    """400: Google refused the request as written."""
+
+
+class NeedsReauthorisationError(ConnectorError):
+    """The stored authorisation no longer works (refresh failed, or 401 after a refresh).
+
+    Terminal: never retried. The leader (or an operator) must connect again.
+    """
+
+
+class RetriesExhaustedError(GoogleError):
+    """Still rate limited or failing after the bounded number of attempts or the time budget."""
+
+
+def map_http_error(
+    status: int,
+    reason: str | None,
+    message: str,
+    *,
+    where: str,
+    retry_after_seconds: float | None = None,
+) -> ConnectorError:
+    """Our error for a Google HTTP error answer (status, first `errors[].reason`, message)."""
+    said = f"Google answered {status}" + (f" {reason}" if reason else "") + f": {message}"
+    if status == 429 or (status == 403 and reason in RATE_LIMIT_REASONS):
+        return RateLimitedError(
+            where, said, status=status, reason=reason, retry_after_seconds=retry_after_seconds
+        )
+    if status >= 500:
+        return ServerFaultError(
+            where, said, status=status, reason=reason, retry_after_seconds=retry_after_seconds
+        )
+    if status == 401:
+        return NeedsReauthorisationError(
+            where,
+            f"{said}; the authorisation was refused even after refreshing it, connect again "
+            "with `agenda-regie connect google`",
+        )
+    if status == 403:
+        return AccessDeniedError(where, f"{said} (not retried)", status=status, reason=reason)
+    if status == 404:
+        return NotFoundError(where, f"{said}; check the calendar id", status=status, reason=reason)
+    if status == 409:
+        return AlreadyExistsError(where, said, status=status, reason=reason)
+    if status == 410:
+        return GoneError(where, said, status=status, reason=reason)
+    if status == 400:
+        return BadRequestError(where, said, status=status, reason=reason)
+    return GoogleError(where, said, status=status, reason=reason)
