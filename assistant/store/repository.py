@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import importlib.util
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Executable, Select, delete, func, select
+from sqlalchemy import Executable, Select, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from assistant.catalogue import METRIC_IDS
-from assistant.review import IsoWeek, WeekMetrics
+from assistant.review import IsoWeek, Proposal, WeekMetrics
 from assistant.secrets import SecretBox
 from assistant.store import StoreError
 from assistant.store.models import (
@@ -36,8 +36,11 @@ from assistant.store.models import (
     CachedEvent,
     Connection,
     Leader,
+    OutboxEntry,
+    ProposalRow,
     ReviewDelivery,
     RuleSet,
+    SelfRating,
     WeeklyMetricsRow,
     assistant_leaders,
 )
@@ -728,3 +731,171 @@ __all__ = [
     "upsert_leader",
     "weekly_history",
 ]
+
+
+# Proposals, the outbox, self-ratings and questions asked (the weekly email) ----------------------
+
+
+def ensure_proposals(
+    session: Session,
+    leader: Leader | int,
+    week: IsoWeek,
+    proposals: Sequence[Proposal],
+    *,
+    now: datetime,
+) -> dict[str, ProposalRow]:
+    """Store the week's proposals that are not stored yet (by key); every one's row, by key.
+
+    A proposal already stored keeps its status and generation: mailing a review twice never
+    reopens a block that was accepted or declined.
+    """
+    for proposal in proposals:
+        values = {
+            "key": proposal.key,
+            "leader_id": _leader_id(leader),
+            "iso_week": str(week),
+            "kind": proposal.kind,
+            "start_at": _aware(proposal.start, "start"),
+            "end_at": _aware(proposal.end, "end"),
+            "status": "proposed",
+            "generation": 0,
+            "updated_at": _aware(now, "now"),
+        }
+        session.execute(_upsert(session, ProposalRow.__table__, values, ["key"], {}))
+    keys = [proposal.key for proposal in proposals]
+    if not keys:
+        return {}
+    rows = session.scalars(select(ProposalRow).where(ProposalRow.key.in_(keys)))
+    return {row.key: row for row in rows}
+
+
+def proposal_by_key(session: Session, key: str) -> ProposalRow | None:
+    return session.scalars(select(ProposalRow).where(ProposalRow.key == key)).one_or_none()
+
+
+def proposals_of_week(session: Session, leader: Leader | int, week: IsoWeek) -> list[ProposalRow]:
+    statement = (
+        select(ProposalRow)
+        .where(ProposalRow.leader_id == _leader_id(leader), ProposalRow.iso_week == str(week))
+        .order_by(ProposalRow.start, ProposalRow.key)
+    )
+    return list(session.scalars(statement))
+
+
+def decide_proposal(
+    session: Session,
+    key: str,
+    generation: int,
+    decision: Literal["accepted", "declined"],
+    *,
+    now: datetime,
+) -> bool:
+    """Accept or decline a proposal that is still open; False when it was decided already.
+
+    One conditional UPDATE, so two clicks at the same moment decide once. An accept is put in
+    the outbox in the same transaction (stored first, written after).
+    """
+    statement = (
+        update(ProposalRow)
+        .where(
+            ProposalRow.key == key,
+            ProposalRow.generation == generation,
+            ProposalRow.status == "proposed",
+        )
+        .values(status=decision, updated_at=_aware(now, "now"))
+    )
+    changed = _rowcount(session.execute(statement)) == 1
+    if changed and decision == "accepted":
+        session.add(
+            OutboxEntry(proposal_key=key, action="create", next_attempt_at=_aware(now, "now"))
+        )
+    return changed
+
+
+def due_outbox(session: Session, *, now: datetime, key: str | None = None) -> list[OutboxEntry]:
+    """Outbox entries not done whose next attempt is due (optionally of one proposal)."""
+    statement = select(OutboxEntry).where(
+        OutboxEntry.done_at.is_(None), OutboxEntry.next_attempt_at <= _aware(now, "now")
+    )
+    if key is not None:
+        statement = statement.where(OutboxEntry.proposal_key == key)
+    return list(session.scalars(statement.order_by(OutboxEntry.id)))
+
+
+def outbox_written(
+    session: Session, entry: OutboxEntry, *, event_id: str | None, status: str, now: datetime
+) -> None:
+    """The entry's write is done: the proposal becomes `status` ("written", or "accepted"
+    when the leader imports an .ics themselves)."""
+    entry.done_at = _aware(now, "now")
+    entry.attempts += 1
+    entry.last_error = None
+    proposal = proposal_by_key(session, entry.proposal_key)
+    if proposal is not None:
+        proposal.status = status
+        proposal.provider_event_id = event_id
+        proposal.updated_at = _aware(now, "now")
+
+
+def outbox_failed(
+    session: Session, entry: OutboxEntry, *, error: str, now: datetime, retry_at: datetime
+) -> None:
+    entry.attempts += 1
+    entry.last_error = error[:2000]
+    entry.next_attempt_at = _aware(retry_at, "retry_at")
+
+
+def record_self_rating(
+    session: Session, leader: Leader | int, week: IsoWeek, score: int, *, now: datetime
+) -> None:
+    """The leader's own rating of the week's room (1-5 in the email); a later one replaces it."""
+    if not 1 <= score <= 5:
+        raise ValueError("a self-rating is 1 to 5")
+    values = {
+        "leader_id": _leader_id(leader),
+        "iso_week": str(week),
+        "score": score,
+        "recorded_at": _aware(now, "now"),
+    }
+    changes = {"score": _EXCLUDED, "recorded_at": _EXCLUDED}
+    session.execute(_upsert(session, SelfRating, values, ["leader_id", "iso_week"], changes))
+
+
+def self_ratings(
+    session: Session, leader: Leader | int, weeks: Sequence[IsoWeek]
+) -> dict[IsoWeek, int]:
+    statement = select(SelfRating).where(
+        SelfRating.leader_id == _leader_id(leader),
+        SelfRating.iso_week.in_([str(week) for week in weeks]),
+    )
+    return {IsoWeek.parse(row.iso_week): row.score for row in session.scalars(statement)}
+
+
+QUESTION_ASKED = "review.question"
+
+
+def record_question(
+    session: Session, leader_email: str, week: IsoWeek, index: int, *, now: datetime
+) -> None:
+    """Remember which reflection question a week's email asked (an audit line, no new table)."""
+    add_audit(
+        session,
+        actor="agenda-regie",
+        action=QUESTION_ASKED,
+        subject=_address(leader_email),
+        detail={"week": str(week), "question": index},
+        now=now,
+    )
+
+
+def questions_asked(session: Session, leader_email: str) -> dict[IsoWeek, int]:
+    """Which question each week's email asked this leader (the last recorded one per week)."""
+    statement = (
+        select(AuditEntry)
+        .where(AuditEntry.action == QUESTION_ASKED, AuditEntry.subject == _address(leader_email))
+        .order_by(AuditEntry.id)
+    )
+    return {
+        IsoWeek.parse(str(entry.detail["week"])): int(entry.detail["question"])
+        for entry in session.scalars(statement)
+    }

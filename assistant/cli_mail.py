@@ -1,0 +1,160 @@
+"""`agenda-regie send-review` and `agenda-regie web` (a shell).
+
+Wire into assistant/cli.py with two lines: `add_mail_commands(commands)` in `build_parser`, and
+`if args.command in MAIL_COMMANDS: return mail_command(args)` in `_dispatch`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+MAIL_COMMANDS = ("send-review", "web")
+
+
+def add_mail_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    send = subparsers.add_parser(
+        "send-review",
+        help="email a leader's weekly review (once per week unless --force)",
+        description="Reviews the week, stores its proposals, signs the links and sends the "
+        "email over SMTP (AGENDA_REGIE_SMTP_*). See docs/email.md.",
+    )
+    send.add_argument("--leader", required=True, metavar="EMAIL", help="the leader's address")
+    send.add_argument(
+        "--week", metavar="YYYY-Www", help="the week (default: the last complete one)"
+    )
+    send.add_argument(
+        "--calendar",
+        metavar="ICS",
+        help="an iCalendar file or URL (otherwise the leader's Google connection's cached events)",
+    )
+    send.add_argument("--rules", type=Path, metavar="FILE", help="the leader's rule file")
+    send.add_argument("--dry-run", action="store_true", help="write the message, do not send it")
+    send.add_argument("--output", type=Path, metavar="FILE.eml", help="where --dry-run writes")
+    send.add_argument("--force", action="store_true", help="send again a week already sent")
+    web = subparsers.add_parser("web", help="serve the confirm pages behind the email's links")
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port", type=int, default=8000)
+
+
+def mail_command(args: argparse.Namespace) -> int:
+    if args.command == "web":
+        return _web(args)
+    return _send_review(args)
+
+
+@dataclass(frozen=True)
+class _CachedSource:
+    """The leader's Google connection's event cache as a CalendarSource."""
+
+    engine: Any
+    connection_id: int
+
+    @property
+    def name(self) -> str:
+        return "google"
+
+    def fetch(self, window: Any) -> Any:
+        from assistant.google_sync import cached_fetch
+
+        return cached_fetch(self.engine, self.connection_id, window)
+
+
+def _send_review(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from assistant.history import Store, open_store, review_with_history
+    from assistant.mail.links import LinkSigner
+    from assistant.mail.send import SmtpSettings
+    from assistant.mail.weekly import deliver, message_for, prepare_email
+    from assistant.review import IsoWeek
+    from assistant.service import last_complete_week, open_ics
+    from assistant.settings import Settings
+    from assistant.store.database import session_scope
+    from assistant.store.models import Connection
+    from assistant.store.repository import find_leader
+    from rules import load_rules
+
+    leader_email = args.leader.strip().lower()
+    rules = load_rules(args.rules, {"leader": {"email": leader_email}})
+    now = datetime.now(UTC)
+    week = (
+        IsoWeek.parse(args.week)
+        if args.week
+        else last_complete_week(now.astimezone(ZoneInfo(rules.leader.timezone)).date())
+    )
+    engine = open_store(Settings.from_environ())
+    try:
+        if args.calendar:
+            source: Any = open_ics(args.calendar, rules, [leader_email])
+        else:
+            with session_scope(engine) as session:
+                leader = find_leader(session, leader_email)
+                connection_id = (
+                    None
+                    if leader is None
+                    else session.scalars(
+                        select(Connection.id).where(
+                            Connection.leader_id == leader.id, Connection.provider == "google"
+                        )
+                    ).first()
+                )
+            if connection_id is None:
+                print(
+                    f"agenda-regie: {leader_email} has no calendar connection; "
+                    "give --calendar FILE.ics",
+                    file=sys.stderr,
+                )
+                return 2
+            source = _CachedSource(engine, connection_id)
+        review = review_with_history(source, rules, week, now, Store(engine, leader_email))
+        prepared = prepare_email(
+            engine,
+            review,
+            leader_email=leader_email,
+            signer=LinkSigner.from_environ(),
+            now=now,
+            pause_contact=rules.delivery.assistant_cc[0] if rules.delivery.assistant_cc else None,
+        )
+        to, cc = rules.delivery.to or leader_email, list(rules.delivery.assistant_cc)
+        if args.dry_run:
+            message = message_for(prepared, sender="agenda-regie@localhost", to=to, cc=cc, now=now)
+            if args.output:
+                args.output.write_bytes(message.as_bytes())
+            else:
+                sys.stdout.write(message.as_string())
+            return 0
+        delivery = deliver(
+            engine, prepared, SmtpSettings.from_environ(), now=now, to=to, cc=cc, force=args.force
+        )
+        print(f"{week}: {delivery.status.replace('_', ' ')} ({delivery.message_id})")
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _web(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from assistant.history import open_store
+    from assistant.mail.links import LinkSigner
+    from assistant.secrets import SecretBox
+    from assistant.settings import Settings
+    from assistant.web.acceptance import google_write_back
+    from assistant.web.app import create_app
+
+    settings = Settings.from_environ()
+    engine = open_store(settings)
+    app = create_app(
+        engine,
+        LinkSigner.from_environ(),
+        write_back=google_write_back(SecretBox.from_settings(settings)),
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0

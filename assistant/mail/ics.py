@@ -1,0 +1,42 @@
+"""The proposals as an iCalendar file (METHOD:PUBLISH), for leaders without write-back.
+
+Importing it adds the blocks; the UIDs come from the proposal keys, so importing twice updates
+the same events instead of doubling them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from icalendar import Calendar, Event
+
+from assistant.render.labels import kind_label
+from assistant.review import Proposal
+
+PRODID = "-//agenda-regie//weekly review//EN"
+
+
+def proposal_uid(key: str, generation: int = 0) -> str:
+    digest = hashlib.sha256(f"{key}\x00{generation}".encode()).hexdigest()[:32]
+    return f"{digest}@agenda-regie"
+
+
+def proposals_ics(proposals: Sequence[Proposal], language: str, now: datetime) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    for proposal in sorted(proposals, key=lambda p: (p.start, p.key)):
+        event = Event()
+        event.add("uid", proposal_uid(proposal.key))
+        event.add("dtstamp", now.astimezone(UTC))
+        event.add("dtstart", proposal.start.astimezone(UTC))
+        event.add("dtend", proposal.end.astimezone(UTC))
+        event.add("summary", kind_label(proposal.kind, language))
+        event.add("description", proposal.reason)
+        event.add("transp", "OPAQUE")
+        event.add("x-agenda-regie-key", proposal.key)
+        calendar.add_component(event)
+    return bytes(calendar.to_ical())

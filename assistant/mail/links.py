@@ -1,0 +1,122 @@
+"""Signed links in the weekly email (DESIGN 8): accept or decline one block, accept all, rate.
+
+A token is the JSON of what it may do, signed with `AGENDA_REGIE_LINK_SECRET` (itsdangerous,
+HMAC-SHA1 over a salt per purpose). It carries its own expiry (default 10 days), checked against
+an injected clock, and is bound to the proposal key and generation; acting once is the store's
+job (a proposal that is no longer `proposed` is not changed again).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+DEFAULT_LIFETIME = timedelta(days=10)
+SECRET_VARIABLE = "AGENDA_REGIE_LINK_SECRET"
+BASE_URL_VARIABLE = "AGENDA_REGIE_BASE_URL"
+Purpose = Literal["proposal", "all", "rating"]
+
+
+class LinkError(Exception):
+    """A link that cannot be used; `kind` is "tampered" or "expired"."""
+
+    def __init__(self, kind: Literal["tampered", "expired"]) -> None:
+        self.kind = kind
+        super().__init__(f"the link is {kind}")
+
+
+class LinkSecretMissingError(Exception):
+    def __init__(self) -> None:
+        super().__init__(
+            f"set {SECRET_VARIABLE} to a long random string (the key that signs email links)"
+        )
+
+
+@dataclass(frozen=True)
+class ProposalLink:
+    key: str
+    generation: int
+    leader: str
+    reason: str = ""  # the proposal's "why", shown on the confirm page (not stored elsewhere)
+
+
+@dataclass(frozen=True)
+class AllLink:
+    leader: str
+    week: str
+
+
+@dataclass(frozen=True)
+class RatingLink:
+    leader: str
+    week: str
+    score: int
+
+
+Link = ProposalLink | AllLink | RatingLink
+
+
+class LinkSigner:
+    def __init__(self, secret: str, base_url: str, lifetime: timedelta = DEFAULT_LIFETIME) -> None:
+        if not secret:
+            raise LinkSecretMissingError()
+        self._secret = secret
+        self.base_url = base_url.rstrip("/")
+        self.lifetime = lifetime
+
+    @classmethod
+    def from_environ(cls, base_url: str | None = None) -> LinkSigner:
+        secret = os.environ.get(SECRET_VARIABLE, "")
+        url = base_url or os.environ.get(BASE_URL_VARIABLE, "http://127.0.0.1:8000")
+        return cls(secret, url)
+
+    def _serializer(self, purpose: Purpose) -> URLSafeSerializer:
+        return URLSafeSerializer(self._secret, salt=f"agenda-regie/{purpose}")
+
+    def token(self, link: Link, now: datetime) -> str:
+        expires = int((now + self.lifetime).timestamp())
+        payload: dict[str, Any]
+        if isinstance(link, ProposalLink):
+            purpose: Purpose = "proposal"
+            payload = {"k": link.key, "g": link.generation, "l": link.leader, "r": link.reason}
+        elif isinstance(link, AllLink):
+            purpose, payload = "all", {"l": link.leader, "w": link.week}
+        else:
+            purpose = "rating"
+            payload = {"l": link.leader, "w": link.week, "s": link.score}
+        return str(self._serializer(purpose).dumps({**payload, "x": expires}))
+
+    def url(self, link: Link, now: datetime, action: str | None = None) -> str:
+        prefix = {ProposalLink: "p", AllLink: "all", RatingLink: "r"}[type(link)]
+        query = f"?do={action}" if action else ""
+        return f"{self.base_url}/{prefix}/{self.token(link, now)}{query}"
+
+    def _load(self, purpose: Purpose, token: str, now: datetime) -> dict[str, Any]:
+        try:
+            payload = self._serializer(purpose).loads(token)
+        except BadSignature:
+            raise LinkError("tampered") from None
+        if not isinstance(payload, dict) or not isinstance(payload.get("x"), int):
+            raise LinkError("tampered")
+        if now.timestamp() > payload["x"]:
+            raise LinkError("expired")
+        return payload
+
+    def proposal(self, token: str, now: datetime) -> ProposalLink:
+        data = self._load("proposal", token, now)
+        return ProposalLink(str(data["k"]), int(data["g"]), str(data["l"]), str(data.get("r", "")))
+
+    def accept_all(self, token: str, now: datetime) -> AllLink:
+        data = self._load("all", token, now)
+        return AllLink(str(data["l"]), str(data["w"]))
+
+    def rating(self, token: str, now: datetime) -> RatingLink:
+        data = self._load("rating", token, now)
+        score = int(data["s"])
+        if not 1 <= score <= 5:
+            raise LinkError("tampered")
+        return RatingLink(str(data["l"]), str(data["w"]), score)

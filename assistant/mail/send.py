@@ -1,0 +1,143 @@
+"""SMTP delivery of the weekly email: STARTTLS or SSL with auth, configured from the environment.
+
+One message per (leader, ISO week): the Message-ID is derived from both, and a week already
+recorded as sent is not sent again unless forced. A failed attempt is recorded (`failed`) and the
+next run tries again; within one run, connection-level failures are retried a bounded number of
+times with a growing pause.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import smtplib
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Literal
+
+log = logging.getLogger("assistant.mail")
+
+Security = Literal["starttls", "ssl", "none"]
+TRANSIENT = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+class MailError(Exception):
+    """Base class of the mail errors; the message is one sentence a person can act on."""
+
+
+class SmtpSettingsError(MailError):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class SendFailedError(MailError):
+    def __init__(self, leader: str, week: str, problem: str) -> None:
+        self.leader, self.week, self.problem = leader, week, problem
+        super().__init__(
+            f"the weekly review of {leader} for {week} could not be sent: {problem}; "
+            "it is recorded as failed and the next run tries again"
+        )
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: Security
+    sender: str
+    user: str | None = None
+    password: str | None = None
+    timeout_seconds: float = 30.0
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings:
+        """AGENDA_REGIE_SMTP_HOST/PORT/USER/PASSWORD/SECURITY/FROM; all problems at once."""
+        env = os.environ if environ is None else environ
+        problems = []
+        host = env.get("AGENDA_REGIE_SMTP_HOST", "")
+        sender = env.get("AGENDA_REGIE_SMTP_FROM", "")
+        security = env.get("AGENDA_REGIE_SMTP_SECURITY", "starttls").lower()
+        if not host:
+            problems.append("AGENDA_REGIE_SMTP_HOST is not set (the SMTP server's name)")
+        if "@" not in sender:
+            problems.append("AGENDA_REGIE_SMTP_FROM must be the sender's address")
+        if security not in ("starttls", "ssl", "none"):
+            problems.append("AGENDA_REGIE_SMTP_SECURITY must be starttls, ssl or none")
+        default_port = {"ssl": 465, "starttls": 587}.get(security, 25)
+        port_text = env.get("AGENDA_REGIE_SMTP_PORT", str(default_port))
+        port = int(port_text) if port_text.isdigit() else 0
+        if not 0 < port < 65536:
+            problems.append(f"AGENDA_REGIE_SMTP_PORT {port_text!r} is not a port number")
+        user = env.get("AGENDA_REGIE_SMTP_USER") or None
+        password = env.get("AGENDA_REGIE_SMTP_PASSWORD") or None
+        if user and not password:
+            problems.append("AGENDA_REGIE_SMTP_USER is set but AGENDA_REGIE_SMTP_PASSWORD is not")
+        if problems:
+            raise SmtpSettingsError(problems)
+        return cls(host, port, security, sender, user, password)  # type: ignore[arg-type]
+
+
+def message_id(leader_email: str, week: str, sender: str) -> str:
+    """The same Message-ID for every attempt at one leader's week (no address in clear)."""
+    digest = hashlib.sha256(f"{leader_email.strip().lower()}\x00{week}".encode()).hexdigest()[:24]
+    domain = sender.rsplit("@", 1)[-1].strip(">") or "agenda-regie.local"
+    return f"<review.{week}.{digest}@{domain}>"
+
+
+def smtp_send(
+    message: EmailMessage,
+    settings: SmtpSettings,
+    *,
+    attempts: int = 3,
+    sleep: Callable[[float], None] = time.sleep,
+    context: ssl.SSLContext | None = None,
+) -> None:
+    """Hand the message to the SMTP server; retries only connection-level failures."""
+    for attempt in range(1, attempts + 1):
+        try:
+            _send_once(message, settings, context)
+            return
+        except TRANSIENT as error:
+            if attempt == attempts:
+                raise
+            log.warning("SMTP attempt %d failed (%s); trying again", attempt, type(error).__name__)
+            sleep(min(30.0, 2.0**attempt))
+
+
+def _send_once(
+    message: EmailMessage, settings: SmtpSettings, context: ssl.SSLContext | None
+) -> None:
+    context = context or ssl.create_default_context()
+    client: smtplib.SMTP
+    if settings.security == "ssl":
+        client = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=settings.timeout_seconds, context=context
+        )
+    else:
+        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
+    with client:
+        client.ehlo()
+        if settings.security == "starttls":
+            client.starttls(context=context)
+            client.ehlo()
+        if settings.user and settings.password:
+            client.login(settings.user, settings.password)
+        client.send_message(message)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    status: Literal["sent", "already_sent", "failed"]
+    message_id: str
+    sent_at: datetime | None = None

@@ -1,0 +1,199 @@
+"""The use cases behind the weekly email: prepare it for a leader's week, and send it once.
+
+Preparing stores the proposals (so their links have something to act on), picks the reflection
+question (not one asked in the six weeks before), reads the leader's self-ratings, signs the
+links and composes the message. Sending records the delivery per (leader, week).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from email.message import EmailMessage
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from assistant import texts
+from assistant.mail.compose import (
+    RATING_SCORES,
+    ComposedEmail,
+    EmailExtras,
+    EmailLinks,
+    ProposalLinks,
+    build_message,
+    compose,
+)
+from assistant.mail.ics import proposals_ics
+from assistant.mail.links import AllLink, LinkSigner, ProposalLink, RatingLink
+from assistant.mail.send import Delivery, SendFailedError, SmtpSettings, message_id, smtp_send
+from assistant.render.labels import language_of
+from assistant.review import IsoWeek, WeeklyReview
+from assistant.store.database import session_scope
+from assistant.store.models import Connection, Leader
+from assistant.store.repository import (
+    ensure_proposals,
+    questions_asked,
+    record_question,
+    record_review_sent,
+    review_delivery,
+    self_ratings,
+    upsert_leader,
+)
+
+QUESTION_GAP_WEEKS = 6
+RATING_WEEKS = 12
+WRITE_BACK_PROVIDERS = ("google", "microsoft")
+
+
+@dataclass(frozen=True)
+class PreparedEmail:
+    review: WeeklyReview  # with the question actually asked
+    email: ComposedEmail
+    leader: str
+
+
+def choose_question(week: IsoWeek, asked: dict[IsoWeek, int], count: int) -> int:
+    """The week's question: the one already recorded for it, else the rotation's pick unless it
+    was asked in the six weeks before, else the one asked longest ago (or never)."""
+    if week in asked:
+        return asked[week]
+    recent = {
+        index for when, index in asked.items() if week.shifted(-QUESTION_GAP_WEEKS) < when < week
+    }
+    preferred = week.week % count
+    if preferred not in recent:
+        return preferred
+    last_asked = {
+        index: max((w for w, i in asked.items() if i == index), default=None)
+        for index in range(count)
+    }
+    free = [index for index in range(count) if index not in recent]
+    candidates = free or list(range(count))
+    return min(candidates, key=lambda i: (last_asked[i] is not None, last_asked[i] or week, i))
+
+
+def has_write_back(session: Session, leader: Leader) -> bool:
+    statement = select(Connection.id).where(
+        Connection.leader_id == leader.id,
+        Connection.provider.in_(WRITE_BACK_PROVIDERS),
+        Connection.status == "ok",
+    )
+    return session.scalars(statement).first() is not None
+
+
+def prepare_email(
+    engine: Engine,
+    review: WeeklyReview,
+    *,
+    leader_email: str,
+    signer: LinkSigner,
+    now: datetime,
+    rules_set_by: str | None = None,
+    pause_contact: str | None = None,
+) -> PreparedEmail:
+    language = language_of(review.language)
+    with session_scope(engine) as session:
+        leader = upsert_leader(
+            session, leader_email, language=language, timezone=review.timezone, now=now
+        )
+        address = leader.email
+        rows = ensure_proposals(session, leader, review.proposals_week, review.proposals, now=now)
+        asked = questions_asked(session, address)
+        index = choose_question(review.week, asked, len(texts.QUESTIONS))
+        if review.week not in asked:
+            record_question(session, address, review.week, index, now=now)
+        weeks = [review.week.shifted(-offset) for offset in range(RATING_WEEKS - 1, -1, -1)]
+        stored = self_ratings(session, leader, weeks)
+        write_back = has_write_back(session, leader)
+        generations = {key: row.generation for key, row in rows.items()}
+    review = replace(review, question=texts.QUESTIONS[index][language])
+    links = EmailLinks(
+        proposals={
+            p.key: ProposalLinks(
+                accept=signer.url(
+                    ProposalLink(p.key, generations[p.key], address, p.reason), now, "accept"
+                ),
+                decline=signer.url(
+                    ProposalLink(p.key, generations[p.key], address, p.reason), now, "decline"
+                ),
+            )
+            for p in review.proposals
+        },
+        accept_all=signer.url(AllLink(address, str(review.proposals_week)), now),
+        ratings={
+            score: signer.url(RatingLink(address, str(review.week), score), now)
+            for score in RATING_SCORES
+        },
+    )
+    extras = EmailExtras(
+        ratings=[(week, stored.get(week)) for week in weeks],
+        rules_set_by=rules_set_by,
+        pause_contact=pause_contact,
+        write_back=write_back,
+    )
+    ics = None
+    if not write_back and review.proposals:
+        ics = proposals_ics(review.proposals, language, now)
+    return PreparedEmail(review, compose(review, links, extras, ics), address)
+
+
+def message_for(
+    prepared: PreparedEmail,
+    *,
+    sender: str,
+    to: str | None = None,
+    cc: Sequence[str] = (),
+    now: datetime,
+) -> EmailMessage:
+    return build_message(
+        prepared.email,
+        sender=sender,
+        to=to or prepared.leader,
+        cc=cc,
+        reply_to=cc[0] if cc else None,
+        message_id=message_id(prepared.leader, str(prepared.review.week), sender),
+        date=now,
+    )
+
+
+def deliver(
+    engine: Engine,
+    prepared: PreparedEmail,
+    smtp: SmtpSettings,
+    *,
+    now: datetime,
+    to: str | None = None,
+    cc: Sequence[str] = (),
+    force: bool = False,
+    send: Callable[[EmailMessage, SmtpSettings], None] = smtp_send,
+) -> Delivery:
+    """Send the week's email unless it was sent already (or `force`); record the outcome."""
+    week = prepared.review.week
+    message = message_for(prepared, sender=smtp.sender, to=to, cc=cc, now=now)
+    identifier = str(message["Message-ID"])
+    with session_scope(engine) as session:
+        leader = upsert_leader(session, prepared.leader, now=now)
+        earlier = review_delivery(session, leader, week)
+        if earlier is not None and earlier.delivery_status == "sent" and not force:
+            return Delivery("already_sent", earlier.message_id or identifier, earlier.sent_at)
+        leader_id = leader.id
+    try:
+        send(message, smtp)
+    except Exception as error:
+        with session_scope(engine) as session:
+            record_review_sent(
+                session,
+                leader_id,
+                week,
+                sent_at=now,
+                message_id=identifier,
+                delivery_status="failed",
+            )
+        raise SendFailedError(
+            prepared.leader, str(week), f"{type(error).__name__}: {error}"
+        ) from error
+    with session_scope(engine) as session:
+        record_review_sent(session, leader_id, week, sent_at=now, message_id=identifier)
+    return Delivery("sent", identifier, now)
