@@ -23,6 +23,7 @@ from assistant.review import IsoWeek
 from assistant.store.database import session_scope
 from assistant.store.models import Connection, Leader, ProposalRow
 from assistant.store.repository import (
+    add_audit,
     decide_proposal,
     due_outbox,
     find_leader,
@@ -33,6 +34,7 @@ from assistant.store.repository import (
     record_self_rating,
 )
 from connectors.google.writer import Block
+from rules.model import FocusTime
 
 log = logging.getLogger("assistant.web")
 
@@ -82,14 +84,35 @@ def google_write_back(cipher: Any, **options: Any) -> WriteBack:
                     Connection.status == "ok",
                 )
             ).first()
+            focus = _leaders_focus_time(session, leader_id)
         if connection_id is None:
             return None
         result = write_google_block(
-            engine, connection_id, block, cipher=cipher, focus_time=FocusTimeOptions(), **options
+            engine,
+            connection_id,
+            block,
+            cipher=cipher,
+            focus_time=FocusTimeOptions(
+                auto_decline=focus.auto_decline, decline_message=focus.decline_message
+            ),
+            **options,
         )
         return result.event_id
 
     return write
+
+
+def _leaders_focus_time(session: Any, leader_id: int) -> FocusTime:
+    """The leader's google.focus_time rules as last stored with their history (else defaults)."""
+    import yaml
+
+    from assistant.store.repository import latest_rules
+    from rules import load_rules
+
+    stored = latest_rules(session, leader_id)
+    data = yaml.safe_load(stored.yaml_text) if stored is not None else None
+    rules = load_rules(None, data if isinstance(data, dict) else None)
+    return rules.google.focus_time
 
 
 def leader_language(engine: Engine, address: str) -> str | None:
@@ -121,6 +144,15 @@ def decide(
             return "gone"
         decision: Literal["accepted", "declined"] = "accepted" if action == "accept" else "declined"
         changed = decide_proposal(session, row.key, row.generation, decision, now=now)
+        if changed:
+            add_audit(
+                session,
+                actor=leader.email,
+                action=f"proposal.{decision}",
+                subject=row.key,
+                detail={"generation": row.generation, "via": "confirm page"},
+                now=now,
+            )
         session.refresh(row)
         status = row.status
     if not changed:

@@ -19,7 +19,7 @@ from assistant.mail.weekly import PreparedEmail, deliver, prepare_email
 from assistant.review import WeeklyReview
 from assistant.secrets import SecretBox
 from assistant.store.database import session_scope
-from assistant.store.models import OutboxEntry, ProposalRow
+from assistant.store.models import AuditEntry, OutboxEntry, ProposalRow
 from assistant.web.acceptance import WriteBack, google_write_back, no_write_back
 from assistant.web.app import create_app
 from connectors.google.auth import build_service
@@ -96,6 +96,15 @@ def ours(fake: FakeGoogleCalendar, key: str) -> list[dict[str, Any]]:
     ]
 
 
+def audit_actions(store: Engine, key: str) -> list[str]:
+    with session_scope(store) as session:
+        return list(
+            session.scalars(
+                select(AuditEntry.action).where(AuditEntry.subject == key).order_by(AuditEntry.id)
+            )
+        )
+
+
 def status_of(store: Engine, key: str) -> str:
     with session_scope(store) as session:
         return session.scalars(select(ProposalRow.status).where(ProposalRow.key == key)).one()
@@ -128,6 +137,14 @@ def test_accept_from_the_email_writes_the_block_exactly_once(
         assert page.locator("h1").inner_text() == "Added to your calendar."
         assert len(ours(google_site.fake, key)) == 1
         assert status_of(google_site.store, key) == "written"
+        # Written as the leader's rules say (the defaults: decline new conflicting invitations).
+        written = ours(google_site.fake, key)[0]
+        assert written["eventType"] == "focusTime"
+        assert (
+            written["focusTimeProperties"]["autoDeclineMode"]
+            == "declineOnlyNewConflictingInvitations"
+        )
+        assert audit_actions(google_site.store, key) == ["proposal.accepted"]
 
         # The second click: the link now says it is there already; a replayed POST changes nothing.
         page.goto(accept)
