@@ -212,6 +212,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if args.command == "secrets":
             return _secrets(args)
         if args.command == "connect":
+            if args.connect_provider == "microsoft":
+                from assistant.cli_microsoft import connect_microsoft_command
+
+                return connect_microsoft_command(args)
             return connect_command(args)
         if args.command in MAIL_COMMANDS:
             return mail_command(args)

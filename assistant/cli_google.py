@@ -43,6 +43,10 @@ def add_google_commands(subparsers: argparse._SubParsersAction[argparse.Argument
     google.add_argument("--no-browser", action="store_true", help="only print the URL")
     google.add_argument("--port", type=int, default=0, help="local redirect port (default: any)")
 
+    from assistant.cli_microsoft import add_microsoft_provider
+
+    add_microsoft_provider(providers)
+
 
 def connect_command(args: argparse.Namespace) -> int:
     from assistant.google_sync import connect_google

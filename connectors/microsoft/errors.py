@@ -1,0 +1,118 @@
+"""The errors of the Microsoft connector, and the one function that maps Graph answers to them.
+
+Every error derives from `connectors.errors.ConnectorError`, so the CLI turns it into one line.
+`map_http_error` is the only place that decides what a Graph status and `error.code` mean for us.
+"""
+
+from __future__ import annotations
+
+from connectors.errors import CalendarFetchError, ConnectorError
+
+# A delta token Graph no longer knows: start again with a full listing (calendar-apis.md B.1).
+RESYNC_CODES = frozenset({"syncStateNotFound", "resyncRequired", "syncStateInvalid"})
+
+
+class GraphError(CalendarFetchError):
+    """Graph answered, but not with what we asked for."""
+
+    def __init__(
+        self, where: str, problem: str, *, status: int | None = None, code: str | None = None
+    ) -> None:
+        self.status = status
+        self.code = code
+        super().__init__(where, problem)
+
+
+class RetryableError(GraphError):
+    """Throttled or a server fault: worth another try after a pause."""
+
+    def __init__(
+        self,
+        where: str,
+        problem: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        retry_after_seconds: float | None = None,
+    ) -> None:
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(where, problem, status=status, code=code)
+
+
+class ThrottledError(RetryableError):
+    """429 TooManyRequests (per app and mailbox: 10,000 requests per 10 minutes, 4 at once)."""
+
+
+class ServerFaultError(RetryableError):
+    """5xx, or the connection failed before an answer came."""
+
+
+class SyncStateGoneError(GraphError):
+    """The delta token expired (`syncStateNotFound`) or Graph asks a full resync (410)."""
+
+
+class AccessDeniedError(GraphError):
+    """403: the app or the signed-in user may not read this mailbox (not retried)."""
+
+
+class NotFoundError(GraphError):
+    """404: the mailbox or event does not exist, or the account may not see it."""
+
+
+class BadRequestError(GraphError):
+    """400: Graph refused the request as written."""
+
+
+class NeedsReauthorisationError(ConnectorError):
+    """The stored authorisation no longer works (refresh refused, or 401 after a fresh token).
+
+    Terminal: never retried. The leader (or an administrator) must connect again.
+    """
+
+
+class RetriesExhaustedError(GraphError):
+    """Still throttled or failing after the bounded number of attempts or the time budget."""
+
+
+class UnsafeLinkError(GraphError):
+    """A paging link pointing away from the Graph endpoint: our token is not sent there."""
+
+
+def map_http_error(
+    status: int,
+    code: str | None,
+    message: str,
+    *,
+    where: str,
+    retry_after_seconds: float | None = None,
+) -> ConnectorError:
+    """Our error for a Graph error answer (status, `error.code`, `error.message`)."""
+    said = f"Graph answered {status}" + (f" {code}" if code else "") + f": {message}"
+    if status == 429:
+        return ThrottledError(
+            where, said, status=status, code=code, retry_after_seconds=retry_after_seconds
+        )
+    if status == 410 or code in RESYNC_CODES:
+        return SyncStateGoneError(where, said, status=status, code=code)
+    if status >= 500:
+        return ServerFaultError(
+            where, said, status=status, code=code, retry_after_seconds=retry_after_seconds
+        )
+    if status == 401:
+        return NeedsReauthorisationError(
+            where,
+            f"{said}; the token was refused even after renewing it, connect again with "
+            "`agenda-regie connect microsoft`",
+        )
+    if status == 403:
+        hint = (
+            "; an application access policy may exclude this mailbox (docs/microsoft.md)"
+            if code == "ErrorAccessDenied"
+            else ""
+        )
+        return AccessDeniedError(where, f"{said} (not retried){hint}", status=status, code=code)
+    if status == 404:
+        return NotFoundError(where, f"{said}; check the mailbox address", status=status, code=code)
+    if status == 400:
+        return BadRequestError(where, said, status=status, code=code)
+    return GraphError(where, said, status=status, code=code)

@@ -1,0 +1,258 @@
+"""`MicrosoftSource`: a `CalendarSource` over Graph `calendarView`, plus delta sync.
+
+`fetch(window)` lists the window afresh (the `CalendarSource` contract), in slices fetched side
+by side (never more than 4 requests in flight per mailbox: `GraphClient`'s limiter). `sync(state,
+window)` is what a stored cache uses: `calendarView/delta` over the window, following
+`@odata.nextLink` to the `@odata.deltaLink`, which the caller keeps; later rounds GET that link
+verbatim and return only changes. A full listing happens the first time, whenever the window
+moves (a delta token is bound to its window), and when Graph no longer knows the token
+(`syncStateNotFound`, 410): the caller then reconciles by id. The caller keeps the cache and the
+`SyncState`; this module keeps nothing.
+
+A leader's own calendar, or another one's for an assistant with delegate rights or an app with
+application permissions, is read at `/users/{mailbox}/...`; without a mailbox, at `/me/...`.
+Vendor JSON goes through `mapping` only.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from connectors.classify import ClassifyOptions
+from connectors.microsoft import mapping
+from connectors.microsoft.errors import GraphError, SyncStateGoneError
+from connectors.microsoft.graph import GraphClient
+from connectors.microsoft.throttle import Retrier
+from connectors.model import CalendarEvent, FetchResult, SkippedEvent, TimeWindow
+
+log = logging.getLogger("connectors.microsoft")
+
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 500
+# All-day events are dates: list a day more on each side and cut exactly here, so zero-length and
+# all-day events follow the contract's half-open rule.
+_MARGIN = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """What a caller stores between syncs: the delta link, and the window it was made for."""
+
+    delta_link: str
+    window: TimeWindow
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """The outcome of `MicrosoftSource.sync`.
+
+    `full`: `kept` is the complete set of the window; the caller reconciles by id (keeps these,
+    removes every other cached id). Otherwise `kept` are changed events to upsert and `removed`
+    the ids to remove.
+    """
+
+    kind: Literal["first", "window_moved", "token_expired", "incremental"]
+    kept: tuple[CalendarEvent, ...]
+    removed: tuple[str, ...]
+    skipped: tuple[SkippedEvent, ...]
+    state: SyncState
+    requests: int
+
+    @property
+    def full(self) -> bool:
+        return self.kind != "incremental"
+
+
+@dataclass
+class _Listing:
+    items: dict[str, mapping.Mapped] = field(default_factory=dict)  # last one of an id wins
+    skipped: list[SkippedEvent] = field(default_factory=list)
+    delta_link: str | None = None
+
+
+class MicrosoftSource:
+    def __init__(
+        self,
+        client: GraphClient,
+        *,
+        zone: ZoneInfo,
+        mailbox: str | None = None,
+        options: ClassifyOptions | None = None,
+        name: str = "microsoft",
+        retrier: Retrier | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        slice_days: int = 28,
+        parallel: int = 4,
+    ) -> None:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be 1 to {MAX_PAGE_SIZE}, not {page_size}")
+        if slice_days < 1 or parallel < 1:
+            raise ValueError("slice_days and parallel must be at least 1")
+        self._client = client
+        self._zone = zone
+        self._mailbox = mailbox.strip().lower() if mailbox else None
+        self._options = options or ClassifyOptions()
+        self._name = name
+        self._retrier = retrier
+        self._page_size = page_size
+        self._slice = timedelta(days=slice_days)
+        self._parallel = parallel
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def where(self) -> str:
+        return f"Microsoft 365 calendar of {self._mailbox or 'the signed-in user'}"
+
+    def fetch(self, window: TimeWindow) -> FetchResult:
+        retrier = self._retrier or Retrier()
+        low, high = window.start - _MARGIN, window.end + _MARGIN
+        slices: list[tuple[datetime, datetime]] = []
+        while low < high:
+            slices.append((low, min(low + self._slice, high)))
+            low += self._slice
+        path = self._root() + "/calendar/calendarView"
+        with ThreadPoolExecutor(max_workers=min(self._parallel, len(slices))) as pool:
+            listings = list(
+                pool.map(
+                    lambda span: self._pages(
+                        self._client.url(path), retrier, _window_params(*span)
+                    ),
+                    slices,
+                )
+            )
+        events: dict[str, CalendarEvent] = {}
+        skipped: list[SkippedEvent] = []
+        for listing in listings:  # an event spanning two slices comes twice: once is kept
+            skipped += listing.skipped
+            for mapped in listing.items.values():
+                if mapped.event is not None and overlaps(mapped.event, window):
+                    events[mapped.provider_id] = mapped.event
+        ordered = sorted(events.values(), key=lambda e: (e.start, e.end, e.id))
+        return FetchResult(events=tuple(ordered), skipped=tuple(skipped))
+
+    def sync(self, state: SyncState | None, window: TimeWindow) -> SyncResult:
+        """Changes since `state`, or the whole `window` when there is no usable state."""
+        retrier = self._retrier or Retrier()
+        before = self._client.requests
+        if state is None:
+            return self._full_sync(window, retrier, "first", before)
+        if state.window != window:
+            return self._full_sync(window, retrier, "window_moved", before)
+        try:
+            listing = self._pages(state.delta_link, retrier, None)
+        except SyncStateGoneError as error:
+            log.info("graph %s: delta token no longer valid (%s), full resync", self.where, error)
+            return self._full_sync(window, retrier, "token_expired", before)
+        kept: list[CalendarEvent] = []
+        removed: list[str] = []
+        for item in listing.items.values():
+            if item.event is not None and overlaps(item.event, window):
+                kept.append(item.event)
+            else:  # deleted, cancelled, declined, or moved out of the window
+                removed.append(item.provider_id)
+        return SyncResult(
+            kind="incremental",
+            kept=tuple(kept),
+            removed=tuple(removed),
+            skipped=tuple(listing.skipped),
+            state=SyncState(listing.delta_link or state.delta_link, window),
+            requests=self._client.requests - before,
+        )
+
+    def _full_sync(
+        self,
+        window: TimeWindow,
+        retrier: Retrier,
+        kind: Literal["first", "window_moved", "token_expired"],
+        requests_before: int,
+    ) -> SyncResult:
+        url = self._client.url(self._root() + "/calendarView/delta")
+        params = _window_params(window.start - _MARGIN, window.end + _MARGIN)
+        try:
+            listing = self._pages(url, retrier, params)
+        except SyncStateGoneError:  # a paging token expired mid-round: once more from the start
+            log.info("graph %s: paging token expired during a full listing, restarting", self.where)
+            listing = self._pages(url, retrier, params)
+        if listing.delta_link is None:
+            raise GraphError(self.where, "Graph gave no @odata.deltaLink on the last page")
+        kept = [
+            m.event
+            for m in listing.items.values()
+            if m.event is not None and overlaps(m.event, window)
+        ]
+        return SyncResult(
+            kind=kind,
+            kept=tuple(kept),
+            removed=(),
+            skipped=tuple(listing.skipped),
+            state=SyncState(listing.delta_link, window),
+            requests=self._client.requests - requests_before,
+        )
+
+    def _root(self) -> str:
+        return f"users/{quote(self._mailbox, safe='@')}" if self._mailbox else "me"
+
+    def _pages(self, url: str, retrier: Retrier, params: dict[str, str] | None) -> _Listing:
+        listing = _Listing()
+        prefer = (f"odata.maxpagesize={self._page_size}", 'outlook.timezone="UTC"')
+        next_url: str | None = url
+        while next_url is not None:
+            _, page = self._client.request(
+                "GET",
+                next_url,
+                mailbox=self._mailbox or "me",
+                retrier=retrier,
+                what="calendarView",
+                where=self.where,
+                params=params,
+                prefer=prefer,
+            )
+            params = None  # the links carry every parameter of the first request
+            for item in (page or {}).get("value") or []:
+                self._add(listing, item)
+            next_url = (page or {}).get("@odata.nextLink")
+            if next_url is None:
+                listing.delta_link = (page or {}).get("@odata.deltaLink")
+        return listing
+
+    def _add(self, listing: _Listing, item: Any) -> None:
+        try:
+            mapped = mapping.to_mapped(
+                item,
+                zone=self._zone,
+                options=self._options,
+                source=self._name,
+                mailbox=self._mailbox,
+            )
+        except mapping.UnreadableEvent as error:
+            listing.skipped.append(SkippedEvent(where=self.where, reason=str(error)))
+            provider_id = item.get("id") if isinstance(item, dict) else None
+            if isinstance(provider_id, str) and provider_id:
+                listing.items[provider_id] = mapping.Mapped(provider_id, None)
+            return
+        listing.items.pop(mapped.provider_id, None)  # keep the order of the last appearance
+        listing.items[mapped.provider_id] = mapped
+
+
+def _window_params(start: datetime, end: datetime) -> dict[str, str]:
+    return {"startDateTime": _utc(start), "endDateTime": _utc(end)}
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def overlaps(event: CalendarEvent, window: TimeWindow) -> bool:
+    """The half-open rule of `MemorySource`: a zero-length event belongs where it starts."""
+    if event.start == event.end:
+        return window.start <= event.start < window.end
+    return event.start < window.end and event.end > window.start
