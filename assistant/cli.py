@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from assistant import __version__
 from assistant.cli_google import add_google_commands, connect_command
 from assistant.cli_mail import MAIL_COMMANDS, add_mail_commands, mail_command
+from assistant.cli_worker import WORKER_COMMANDS, add_worker_commands, worker_command
 from assistant.review import IsoWeek, WeeklyReview
 from connectors import ConnectorError
 from rules import RulesError, load_rules
@@ -147,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rules_commands(commands)
     add_google_commands(commands)
     add_mail_commands(commands)
+    add_worker_commands(commands)
     return parser
 
 
@@ -219,6 +221,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return connect_command(args)
         if args.command in MAIL_COMMANDS:
             return mail_command(args)
+        if args.command in WORKER_COMMANDS:
+            return worker_command(args)
         parser.error(f"unknown command {args.command}")
     except InputError as error:
         return _fail(str(error))

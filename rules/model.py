@@ -22,7 +22,8 @@ from pydantic import (
 )
 
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+# HH:MM, or HH:MM:00 as rules stored with a leader's history are written.
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::00)?\s*$")
 _COMPARISON = re.compile(r"^\s*(<=|>=|<|>|=)\s*(target|-?\d+(?:\.\d+)?)\s*$")
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

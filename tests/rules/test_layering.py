@@ -328,3 +328,15 @@ def test_a_higher_layer_can_mend_a_value_of_a_lower_one(layers: dict[str, Path])
         "14:00-16:00"
     ]
     assert len(problems(layers["organisation"])) == 1
+
+
+def test_rules_stored_with_the_history_load_back_the_same() -> None:
+    # The history keeps each week's effective rules as JSON (times written "07:00:00", ranges
+    # as objects); reading them back must give the same rules, or the confirm page and the
+    # workers would act on other rules than the review used.
+    from rules import load_rules
+
+    rules = load_rules(None, {"delivery": {"time": "06:30"}, "leader": {"language": "nl"}})
+    again = load_rules(None, rules.model_dump(mode="json"))
+    assert again == rules
+    assert again.delivery.time.strftime("%H:%M") == "06:30"

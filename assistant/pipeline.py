@@ -1,0 +1,452 @@
+"""Use cases of the weekly pipeline as the background workers run it (a shell).
+
+When each leader's review is due (their delivery weekday and local time, in their own zone), the
+claim that starts a leader's pipeline once per ISO week (a key in the store, checked under the
+leader's row lock, never a lock in memory), computing and sending the week's review exactly once,
+the sync of one connection with a visible failed status, and what `agenda-regie status` shows.
+
+The Celery tasks in `worker/` are thin wrappers around these functions; `run_once` runs the whole
+pipeline for one leader in one process, without Redis. Must not import Celery or `worker`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, select
+
+from assistant.history import Store, review_with_history
+from assistant.mail.links import LinkSigner
+from assistant.mail.send import Delivery, SendFailedError, SmtpSettings, smtp_send
+from assistant.mail.weekly import message_for, prepare_email
+from assistant.review import IsoWeek, WeeklyReview
+from assistant.secrets import SecretBox
+from assistant.service import last_complete_week
+from assistant.store.database import session_scope
+from assistant.store.models import AuditEntry, Connection, Leader
+from assistant.store.repository import (
+    add_audit,
+    latest_rules,
+    record_review_sent,
+    review_delivery,
+)
+from connectors import FetchResult, TimeWindow
+from connectors.google.retry import Retrier, RetryPolicy
+from rules import Rules, load_rules
+
+log = logging.getLogger("assistant.pipeline")
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DISPATCHED = "pipeline.dispatched"
+FAILED = "pipeline.failed"
+# A claimed week whose review was not sent is claimed again after this long (the next period).
+REDISPATCH_AFTER = timedelta(hours=1)
+_SECONDS_ZERO = re.compile(r"\d\d:\d\d:00")
+Send = Callable[[EmailMessage, SmtpSettings], None]
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the pipeline needs from outside, built once per process from the environment."""
+
+    engine: Engine
+    smtp: SmtpSettings
+    signer: LinkSigner
+    cipher: SecretBox
+    google_api_endpoint: str | None = None
+    google_retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Wraps every Google HTTP attempt (the workers take a token from the shared budget here).
+    google_gate: Callable[[int], None] = lambda _connection_id: None
+    send: Send = smtp_send
+
+
+@dataclass(frozen=True)
+class DueReview:
+    leader_id: int
+    leader: str
+    week: IsoWeek  # the week reviewed: the last complete one before the delivery moment
+    due_at: datetime
+
+
+# When -------------------------------------------------------------------------------------------
+
+
+def delivery_moment(rules: Rules, week: IsoWeek) -> datetime:
+    """The delivery weekday and time of ISO week `week`, in the leader's zone (aware).
+
+    A wall time that does not exist (the spring-forward hour) resolves the way zoneinfo does, to
+    the same wall clock with the offset before the change; comparisons use the instant.
+    """
+    day = date.fromisocalendar(week.year, week.week, WEEKDAYS.index(rules.delivery.weekday) + 1)
+    zone = ZoneInfo(rules.leader.timezone)
+    return datetime.combine(day, rules.delivery.time, tzinfo=zone)
+
+
+def review_due(rules: Rules, now: datetime) -> tuple[IsoWeek, datetime] | None:
+    """The week whose review is due at `now` and its moment, or None before this week's moment."""
+    local = now.astimezone(ZoneInfo(rules.leader.timezone))
+    current = IsoWeek.containing(local.date())
+    moment = delivery_moment(rules, current)
+    if now < moment:
+        return None
+    return last_complete_week(moment.date()), moment
+
+
+def next_delivery(rules: Rules, now: datetime) -> datetime:
+    local = now.astimezone(ZoneInfo(rules.leader.timezone))
+    current = IsoWeek.containing(local.date())
+    moment = delivery_moment(rules, current)
+    return moment if now < moment else delivery_moment(rules, current.shifted(1))
+
+
+def leader_rules(session: Any, leader: Leader) -> Rules:
+    """The leader's effective rules: the latest stored set (JSON), with the leader's address."""
+    stored = latest_rules(session, leader)
+    return _effective_rules(stored.yaml_text if stored else "", leader.email, leader.timezone)
+
+
+@lru_cache(maxsize=4096)
+def _effective_rules(text: str, email: str, zone: str) -> Rules:
+    # Loading rules takes tens of milliseconds and a stored rule set never changes (a change is a
+    # new version), so each distinct text is loaded once per process.
+    data: dict[str, Any] = _clock_times(json.loads(text)) if text else {}
+    section = dict(data.get("leader") or {})
+    section["email"] = email
+    section.setdefault("timezone", zone)
+    data["leader"] = section
+    return load_rules(None, overrides=data)
+
+
+def due_reviews(engine: Engine, now: datetime) -> list[DueReview]:
+    """Leaders whose review is due at `now` (this ISO week's moment has passed in their zone)
+    and not yet sent."""
+    due = []
+    with session_scope(engine) as session:
+        for leader in session.scalars(select(Leader).order_by(Leader.id)):
+            found = review_due(leader_rules(session, leader), now)
+            if found is None:
+                continue
+            week, moment = found
+            if moment < _utc(leader.created_at):
+                continue  # a leader's first review is at the first moment after they joined
+            earlier = review_delivery(session, leader, week)
+            if earlier is None or earlier.delivery_status != "sent":
+                due.append(DueReview(leader.id, leader.email, week, moment))
+    return due
+
+
+def claim_review(
+    engine: Engine, leader_id: int, week: IsoWeek, now: datetime, *, retry_after: timedelta
+) -> bool:
+    """Claim the (leader, week) pipeline; False when it is sent, or claimed less than
+    `retry_after` ago. The key lives in the store (the audit log), checked and written under the
+    leader's row lock, so two dispatchers on two machines cannot both claim it."""
+    with session_scope(engine) as session:
+        leader = session.get(Leader, leader_id, with_for_update=True)
+        if leader is None:
+            return False
+        earlier = review_delivery(session, leader, week)
+        if earlier is not None and earlier.delivery_status == "sent":
+            return False
+        subject = _subject(leader.email, week)
+        last = session.scalar(
+            select(AuditEntry.at)
+            .where(AuditEntry.action == DISPATCHED, AuditEntry.subject == subject)
+            .order_by(AuditEntry.at.desc())
+            .limit(1)
+        )
+        if last is not None and _utc(last) > now - retry_after:
+            return False
+        add_audit(session, actor="agenda-regie", action=DISPATCHED, subject=subject, now=now)
+    return True
+
+
+# Work -------------------------------------------------------------------------------------------
+
+
+def google_connections(engine: Engine, leader_id: int) -> list[int]:
+    with session_scope(engine) as session:
+        return list(
+            session.scalars(
+                select(Connection.id)
+                .where(Connection.leader_id == leader_id, Connection.provider == "google")
+                .order_by(Connection.id)
+            )
+        )
+
+
+def all_connections(engine: Engine) -> list[int]:
+    with session_scope(engine) as session:
+        return list(
+            session.scalars(
+                select(Connection.id)
+                .where(Connection.provider == "google", Connection.status != "disabled")
+                .order_by(Connection.id)
+            )
+        )
+
+
+def sync_connection(services: Services, connection_id: int, now: datetime) -> str:
+    """Sync one Google connection; a connection marked failed becomes `ok` again once it syncs."""
+    from assistant.google_sync import sync_google_connection
+    from connectors.google.auth import build_service
+
+    def factory(credentials: Any) -> Any:
+        return build_service(credentials, api_endpoint=services.google_api_endpoint)
+
+    retrier = _GatedRetrier(services.google_retry, gate=lambda: services.google_gate(connection_id))
+    outcome = sync_google_connection(
+        services.engine,
+        connection_id,
+        cipher=services.cipher,
+        now=now,
+        service_factory=factory,
+        retrier=retrier,
+    )
+    if outcome.status == "synced":
+        with session_scope(services.engine) as session:
+            connection = session.get(Connection, connection_id)
+            if connection is not None and connection.status == "error":
+                connection.status = "ok"
+    return outcome.status
+
+
+def mark_connection_failed(engine: Engine, connection_id: int, problem: str, now: datetime) -> None:
+    """Retries are spent: the connection shows `error` until a later sync succeeds."""
+    with session_scope(engine) as session:
+        connection = session.get(Connection, connection_id)
+        if connection is None:
+            return
+        if connection.status == "ok":
+            connection.status = "error"
+        connection.last_error = problem[:2000]
+        leader = session.get(Leader, connection.leader_id)
+        add_audit(
+            session,
+            actor="agenda-regie",
+            action=FAILED,
+            subject=leader.email if leader else str(connection_id),
+            detail={"stage": "sync", "connection": connection_id, "error": problem[:500]},
+            now=now,
+        )
+
+
+def record_failure(engine: Engine, leader_id: int, stage: str, problem: str, now: datetime) -> None:
+    with session_scope(engine) as session:
+        leader = session.get(Leader, leader_id)
+        add_audit(
+            session,
+            actor="agenda-regie",
+            action=FAILED,
+            subject=leader.email if leader else str(leader_id),
+            detail={"stage": stage, "error": problem[:500]},
+            now=now,
+        )
+
+
+def compute_week(services: Services, leader_id: int, week: IsoWeek, now: datetime) -> WeeklyReview:
+    """The leader's review of `week` from their calendar cache, recorded in their history."""
+    with session_scope(services.engine) as session:
+        leader = session.get(Leader, leader_id)
+        if leader is None:
+            raise ValueError(f"no leader with id {leader_id}")
+        rules, email = leader_rules(session, leader), leader.email
+    source = _StoreSource(services.engine, google_connections(services.engine, leader_id))
+    return review_with_history(source, rules, week, now, Store(services.engine, email))
+
+
+def send_review(services: Services, leader_id: int, week: IsoWeek, now: datetime) -> Delivery:
+    """Send the leader's review of `week` once: a second call, concurrent or later, sends nothing.
+
+    The check, the SMTP hand-over and the record happen under the leader's row lock; a crash
+    between the server accepting the message and the commit is the one window where a retry
+    could send it again (the Message-ID is the same, so mail clients show it once)."""
+    engine = services.engine
+    with session_scope(engine) as session:
+        leader = session.get(Leader, leader_id)
+        if leader is None:
+            raise ValueError(f"no leader with id {leader_id}")
+        earlier = review_delivery(session, leader, week)
+        if earlier is not None and earlier.delivery_status == "sent":
+            return Delivery("already_sent", earlier.message_id or "", earlier.sent_at)
+        rules, email = leader_rules(session, leader), leader.email
+    review = compute_week(services, leader_id, week, now)
+    prepared = prepare_email(
+        engine,
+        review,
+        leader_email=email,
+        signer=services.signer,
+        now=now,
+        pause_contact=rules.delivery.assistant_cc[0] if rules.delivery.assistant_cc else None,
+    )
+    to, cc = rules.delivery.to or email, list(rules.delivery.assistant_cc)
+    message = message_for(prepared, sender=services.smtp.sender, to=to, cc=cc, now=now)
+    identifier = str(message["Message-ID"])
+    with session_scope(engine) as session:
+        locked = session.get(Leader, leader_id, with_for_update=True)
+        earlier = review_delivery(session, leader_id, week)
+        if locked is None or (earlier is not None and earlier.delivery_status == "sent"):
+            return Delivery("already_sent", identifier, earlier.sent_at if earlier else None)
+        try:
+            services.send(message, services.smtp)
+        except Exception as error:
+            problem = f"{type(error).__name__}: {error}"
+            record_review_sent(
+                session, leader_id, week, sent_at=now, message_id=identifier,
+                delivery_status="failed",
+            )  # fmt: skip
+            raise SendFailedError(email, str(week), problem) from error
+        record_review_sent(session, leader_id, week, sent_at=now, message_id=identifier)
+    log.info("review of %s for %s sent (%s)", email, week, identifier)
+    return Delivery("sent", identifier, now)
+
+
+def run_pipeline(services: Services, leader_id: int, week: IsoWeek, now: datetime) -> Delivery:
+    """Sync the leader's connections, compute the week and send its review, in this process.
+
+    A connection that cannot be synced is marked failed and the review uses the cache it has."""
+    for connection_id in google_connections(services.engine, leader_id):
+        try:
+            sync_connection(services, connection_id, now)
+        except Exception as error:
+            mark_connection_failed(services.engine, connection_id, str(error), now)
+    return send_review(services, leader_id, week, now)
+
+
+def run_once(services: Services, leader_email: str, now: datetime) -> tuple[IsoWeek, Delivery]:
+    """The whole weekly pipeline for one leader without Redis: the last complete week."""
+    with session_scope(services.engine) as session:
+        leader = session.scalars(
+            select(Leader).where(Leader.email == leader_email.strip().lower())
+        ).one_or_none()
+        if leader is None:
+            raise ValueError(f"{leader_email} is not in the store")
+        leader_id, zone = leader.id, ZoneInfo(leader_rules(session, leader).leader.timezone)
+    week = last_complete_week(now.astimezone(zone).date())
+    return week, run_pipeline(services, leader_id, week, now)
+
+
+# Status -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConnectionStatus:
+    connection_id: int
+    leader: str
+    provider: str
+    status: str
+    last_sync_at: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Failure:
+    at: datetime
+    leader: str
+    stage: str
+    error: str
+
+
+@dataclass(frozen=True)
+class PipelineStatus:
+    connections: list[ConnectionStatus]
+    failures: list[Failure]
+    next_reviews: list[tuple[str, datetime]]  # leader, next delivery moment
+
+
+def pipeline_status(engine: Engine, now: datetime, *, failures: int = 20) -> PipelineStatus:
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Connection, Leader.email)
+            .join(Leader, Leader.id == Connection.leader_id)
+            .order_by(Connection.id)
+        ).all()
+        connections = [
+            ConnectionStatus(c.id, email, c.provider, c.status, c.last_sync_at, c.last_error)
+            for c, email in rows
+        ]
+        audit = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == FAILED)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(failures)
+        )
+        failed = [
+            Failure(
+                _utc(a.at), a.subject, str(a.detail.get("stage", "")), str(a.detail.get("error"))
+            )
+            for a in audit
+        ]
+        upcoming = [
+            (leader.email, next_delivery(leader_rules(session, leader), now))
+            for leader in session.scalars(select(Leader).order_by(Leader.id))
+        ]
+    upcoming.sort(key=lambda item: item[1])
+    return PipelineStatus(connections, failed, upcoming)
+
+
+# Helpers ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _StoreSource:
+    """The leader's Google event caches as one CalendarSource (no connection: an empty week)."""
+
+    engine: Engine
+    connection_ids: list[int]
+
+    @property
+    def name(self) -> str:
+        return "google" if self.connection_ids else "none"
+
+    def fetch(self, window: TimeWindow) -> FetchResult:
+        from assistant.google_sync import cached_fetch
+
+        events: list[Any] = []
+        for connection_id in self.connection_ids:
+            events.extend(cached_fetch(self.engine, connection_id, window).events)
+        return FetchResult(events=tuple(events))
+
+
+class _GatedRetrier(Retrier):
+    """A Retrier that passes every attempt through `gate` first (a shared request budget)."""
+
+    def __init__(self, policy: RetryPolicy, gate: Callable[[], None]) -> None:
+        super().__init__(policy)
+        self._gate = gate
+
+    def call(self, what: str, action: Callable[[], Any]) -> Any:
+        def gated() -> Any:
+            self._gate()
+            return action()
+
+        return super().call(what, gated)
+
+
+def _clock_times(value: Any) -> Any:
+    """Times as the rules loader reads them: the history stores `model_dump(mode="json")`, which
+    writes 09:00 as "09:00:00", and the loader accepts only "09:00"."""
+    if isinstance(value, dict):
+        return {key: _clock_times(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clock_times(item) for item in value]
+    if isinstance(value, str) and _SECONDS_ZERO.fullmatch(value):
+        return value[:5]
+    return value
+
+
+def _subject(email: str, week: IsoWeek) -> str:
+    return f"{email} {week}"
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

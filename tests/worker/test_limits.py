@@ -1,0 +1,67 @@
+"""Provider limits shared through Redis: at most 4 Graph requests in flight per mailbox across
+threads (standing in for workers), and Google's per-user budget as a token bucket."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from tests.worker.conftest import redis_db
+from worker.limits import (
+    LimitTimeoutError,
+    google_user_bucket,
+    microsoft_mailbox_semaphore,
+)
+
+__all__ = ["redis_db"]
+
+
+def test_at_most_four_requests_in_flight_per_mailbox(redis_db: Any) -> None:
+    peak, current, lock = [0], [0], threading.Lock()
+
+    def request() -> None:
+        semaphore = microsoft_mailbox_semaphore(redis_db, "Leader@Example.org")
+        with semaphore.slot(timeout_seconds=20):
+            with lock:
+                current[0] += 1
+                peak[0] = max(peak[0], current[0])
+            time.sleep(0.05)
+            with lock:
+                current[0] -= 1
+
+    threads = [threading.Thread(target=request) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert peak[0] == 4
+    assert microsoft_mailbox_semaphore(redis_db, "leader@example.org").in_flight() == 0
+
+
+def test_a_dead_holder_frees_its_slot_when_the_lease_ends(redis_db: Any) -> None:
+    from worker.limits import RedisSemaphore
+
+    semaphore = RedisSemaphore(redis_db, "agenda-regie:test:lease", 1, lease_seconds=0.3)
+    assert semaphore.try_acquire() is not None  # never released: its worker died
+    assert semaphore.try_acquire() is None
+    time.sleep(0.4)
+    assert semaphore.try_acquire() is not None
+
+
+def test_google_budget_is_a_token_bucket_shared_by_everyone(redis_db: Any) -> None:
+    first = google_user_bucket(redis_db, 7, rate_per_second=20.0, burst=5)
+    second = google_user_bucket(redis_db, 7, rate_per_second=20.0, burst=5)
+    assert [first.wait_needed_seconds() for _ in range(5)] == [0.0] * 5
+    assert second.wait_needed_seconds() > 0  # the burst is spent for both
+    started = time.monotonic()
+    second.take(timeout_seconds=5)
+    assert 0.02 < time.monotonic() - started < 1.0
+    other_user = google_user_bucket(redis_db, 8, rate_per_second=20.0, burst=5)
+    assert other_user.wait_needed_seconds() == 0.0
+    slow = google_user_bucket(redis_db, 9, rate_per_second=0.1, burst=1)
+    slow.take()
+    with pytest.raises(LimitTimeoutError):
+        slow.take(timeout_seconds=1)

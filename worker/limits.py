@@ -1,0 +1,140 @@
+"""Provider limits shared by every worker on every machine, kept in Redis.
+
+- `RedisSemaphore`: at most N requests in flight per key (Microsoft Graph: 4 per mailbox). Each
+  holder has a lease, so a worker killed while holding a slot frees it when the lease runs out.
+- `TokenBucket`: a request budget per key (Google: per user), refilled at a steady rate.
+
+Both run as one Lua script on the Redis server, which is atomic and uses the server's clock, so
+workers on machines with different clocks agree.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+class LimitTimeoutError(Exception):
+    """No slot or token came free within the time allowed; the caller may retry later."""
+
+    def __init__(self, key: str, waited_seconds: float) -> None:
+        self.key, self.waited_seconds = key, waited_seconds
+        super().__init__(f"no capacity for {key} after waiting {waited_seconds:.1f} s")
+
+
+_ACQUIRE = """
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now_ms + tonumber(ARGV[2]), ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+  return 1
+end
+return 0
+"""
+
+_TAKE = """
+local now = redis.call('TIME')
+local now_s = tonumber(now[1]) + tonumber(now[2]) / 1000000
+local rate = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or capacity
+local at = tonumber(state[2]) or now_s
+tokens = math.min(capacity, tokens + math.max(0, now_s - at) * rate)
+local wait_ms = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+else
+  wait_ms = math.ceil((1 - tokens) / rate * 1000)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now_s))
+redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate * 1000) + 1000)
+return wait_ms
+"""
+
+
+class RedisSemaphore:
+    def __init__(
+        self,
+        client: Any,
+        key: str,
+        limit: int,
+        *,
+        lease_seconds: float = 120.0,
+        poll_seconds: float = 0.05,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client, self.key, self.limit = client, key, limit
+        self.lease_ms = int(lease_seconds * 1000)
+        self.poll_seconds, self.sleep = poll_seconds, sleep
+        self._acquire = client.register_script(_ACQUIRE)
+
+    def try_acquire(self) -> str | None:
+        token = uuid.uuid4().hex
+        got = self._acquire(keys=[self.key], args=[self.limit, self.lease_ms, token])
+        return token if int(got) == 1 else None
+
+    def release(self, token: str) -> None:
+        self.client.zrem(self.key, token)
+
+    def in_flight(self) -> int:
+        return int(self.client.zcard(self.key))
+
+    @contextmanager
+    def slot(self, timeout_seconds: float = 60.0) -> Iterator[str]:
+        started = time.monotonic()
+        while (token := self.try_acquire()) is None:
+            waited = time.monotonic() - started
+            if waited >= timeout_seconds:
+                raise LimitTimeoutError(self.key, waited)
+            self.sleep(self.poll_seconds)
+        try:
+            yield token
+        finally:
+            self.release(token)
+
+
+class TokenBucket:
+    def __init__(
+        self,
+        client: Any,
+        key: str,
+        rate_per_second: float,
+        capacity: int,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client, self.key = client, key
+        self.rate, self.capacity, self.sleep = rate_per_second, capacity, sleep
+        self._take = client.register_script(_TAKE)
+
+    def wait_needed_seconds(self) -> float:
+        """Take a token when one is there (0.0); else how long until one will be."""
+        return int(self._take(keys=[self.key], args=[self.rate, self.capacity])) / 1000.0
+
+    def take(self, timeout_seconds: float = 60.0) -> float:
+        """Block until a token is taken; the seconds waited."""
+        waited = 0.0
+        while (needed := self.wait_needed_seconds()) > 0:
+            if waited + needed > timeout_seconds:
+                raise LimitTimeoutError(self.key, waited)
+            self.sleep(needed)
+            waited += needed
+        return waited
+
+
+def microsoft_mailbox_semaphore(client: Any, mailbox: str, limit: int = 4) -> RedisSemaphore:
+    """At most `limit` Graph requests in flight for one mailbox, across all workers."""
+    return RedisSemaphore(client, f"agenda-regie:limit:microsoft:{mailbox.lower()}", limit)
+
+
+def google_user_bucket(
+    client: Any, connection_id: int, rate_per_second: float, burst: int
+) -> TokenBucket:
+    """Google's per-user budget for one connection, across all workers."""
+    return TokenBucket(client, f"agenda-regie:limit:google:{connection_id}", rate_per_second, burst)

@@ -1,0 +1,191 @@
+"""Thin tasks: each takes ids (and the clock's instant as ISO text), reloads state from the store,
+calls one use case of `assistant.pipeline`, and is safe to run twice.
+
+Retries are deliberate: only calendar errors are retried, a bounded number of times, with a delay
+below the visibility timeout; when they are spent the failure is recorded where `agenda-regie
+status` shows it, and the next period tries again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from celery import Task, chain
+from celery.signals import worker_process_shutdown
+
+from assistant import pipeline
+from assistant.review import IsoWeek
+from connectors import ConnectorError
+from worker.app import app
+from worker.config import WorkerSettings, clock
+
+log = logging.getLogger("worker.tasks")
+
+
+@cache
+def worker_settings() -> WorkerSettings:
+    return WorkerSettings.from_environ()
+
+
+@cache
+def services() -> pipeline.Services:
+    """Built once per worker process (after the fork), from the environment."""
+    import redis
+
+    from assistant.history import open_store
+    from assistant.mail.links import LinkSigner
+    from assistant.mail.send import SmtpSettings
+    from assistant.secrets import SecretBox
+    from assistant.settings import Settings
+    from connectors.google.retry import RetryPolicy
+    from worker.limits import google_user_bucket
+
+    settings = Settings.from_environ()
+    config = worker_settings()
+    client = redis.Redis.from_url(config.broker_url)
+
+    def google_gate(connection_id: int) -> None:
+        bucket = google_user_bucket(
+            client, connection_id, config.google_requests_per_second, config.google_burst
+        )
+        bucket.take(timeout_seconds=config.retry_max_seconds)
+
+    return pipeline.Services(
+        engine=open_store(settings),
+        smtp=SmtpSettings.from_environ(),
+        signer=LinkSigner.from_environ(),
+        cipher=SecretBox.from_settings(settings),
+        google_api_endpoint=config.google_api_endpoint,
+        google_retry=RetryPolicy(max_attempts_per_call=config.google_attempts_per_call),
+        google_gate=google_gate,
+    )
+
+
+@worker_process_shutdown.connect
+def _dispose(**_: Any) -> None:
+    if services.cache_info().currsize:
+        services().engine.dispose()
+
+
+def instant(text: str | None) -> datetime:
+    return datetime.fromisoformat(text) if text else clock()
+
+
+def retry_delay(retries: int, settings: WorkerSettings) -> float:
+    """Exponential with full jitter, never above the configured maximum."""
+    cap = min(settings.retry_max_seconds, settings.retry_base_seconds * 2.0**retries)
+    return cap * (0.5 + random.random() / 2)
+
+
+def spread_countdown(connection_id: int, period_seconds: int) -> int:
+    """Where in the period this connection's sync runs: the same place every period."""
+    digest = hashlib.sha256(f"connection:{connection_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % max(1, period_seconds)
+
+
+@app.task(bind=True, name="agenda_regie.sync_connection")
+def sync_connection(self: Task, connection_id: int, now: str | None = None) -> str:
+    moment = instant(now)
+    try:
+        return pipeline.sync_connection(services(), connection_id, moment)
+    except ConnectorError as error:
+        config = worker_settings()
+        if self.request.retries < config.max_retries:
+            raise self.retry(
+                exc=error, countdown=retry_delay(self.request.retries, config)
+            ) from None
+        pipeline.mark_connection_failed(services().engine, connection_id, str(error), moment)
+        log.warning("sync of connection %d failed after retries: %s", connection_id, error)
+        return "failed"
+
+
+@app.task(name="agenda_regie.compute_week")
+def compute_week(leader_id: int, week: str, now: str | None = None) -> str:
+    review = pipeline.compute_week(services(), leader_id, IsoWeek.parse(week), instant(now))
+    return str(review.week)
+
+
+@app.task(bind=True, name="agenda_regie.send_review")
+def send_review(self: Task, leader_id: int, week: str, now: str | None = None) -> str:
+    from assistant.mail.send import SendFailedError
+
+    moment = instant(now)
+    try:
+        return pipeline.send_review(services(), leader_id, IsoWeek.parse(week), moment).status
+    except SendFailedError as error:
+        config = worker_settings()
+        if self.request.retries < config.max_retries:
+            raise self.retry(
+                exc=error, countdown=retry_delay(self.request.retries, config)
+            ) from None
+        pipeline.record_failure(services().engine, leader_id, "send", str(error), moment)
+        raise
+
+
+@app.task(name="agenda_regie.write_block")
+def write_block(proposal_key: str, now: str | None = None) -> dict[str, str]:
+    return _flush(instant(now), proposal_key)
+
+
+@app.task(name="agenda_regie.drain_outbox")
+def drain_outbox(now: str | None = None) -> dict[str, str]:
+    return _flush(instant(now), None)
+
+
+def _flush(moment: datetime, key: str | None) -> dict[str, str]:
+    from assistant.web.acceptance import flush_outbox, google_write_back
+    from connectors.google.auth import build_service
+
+    current = services()
+
+    def factory(credentials: Any) -> Any:
+        return build_service(credentials, api_endpoint=current.google_api_endpoint)
+
+    write_back = google_write_back(current.cipher, service_factory=factory)
+    return dict(flush_outbox(current.engine, write_back, moment, key=key))
+
+
+@app.task(name="agenda_regie.dispatch_due")
+def dispatch_due(now: str | None = None) -> list[dict[str, str]]:
+    """Start the pipeline of every leader whose review is due in their own zone, once a week."""
+    moment = instant(now)
+    current, config = services(), worker_settings()
+    started = []
+    for due in pipeline.due_reviews(current.engine, moment):
+        retry_after = timedelta(seconds=config.redispatch_after_seconds)
+        if pipeline.claim_review(
+            current.engine, due.leader_id, due.week, moment, retry_after=retry_after
+        ):
+            task_id = start_pipeline(due.leader_id, due.week, moment)
+            started.append({"leader": due.leader, "week": str(due.week), "task": task_id})
+    return started
+
+
+def start_pipeline(leader_id: int, week: IsoWeek, moment: datetime) -> str:
+    """Sync the leader's connections, then send the review (each a task, in order); the id of
+    the last task."""
+    at = moment.isoformat()
+    steps = [
+        sync_connection.si(connection_id, at)
+        for connection_id in pipeline.google_connections(services().engine, leader_id)
+    ]
+    result = chain(*steps, send_review.si(leader_id, str(week), at)).apply_async()
+    return str(result.id)
+
+
+@app.task(name="agenda_regie.schedule_syncs")
+def schedule_syncs(now: str | None = None) -> int:
+    """Queue a sync of every connection, spread over the sync period."""
+    # Without an injected instant each sync reads the clock when it runs, not when queued.
+    period = worker_settings().sync_period_seconds
+    ids = pipeline.all_connections(services().engine)
+    for connection_id in ids:
+        sync_connection.apply_async(
+            (connection_id, now), countdown=spread_countdown(connection_id, period)
+        )
+    return len(ids)
