@@ -460,20 +460,25 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _write(review: WeeklyReview, fmt: str, output: Path | None) -> None:
-    from assistant.render import render_html, render_text, review_to_json
-
+    # Each renderer is imported only when asked for: a JSON review loads neither rich nor Jinja2.
     if fmt == "text" and output is None:
         from rich.console import Console
 
-        from assistant.render import print_text
+        from assistant.render.text import print_text
 
         print_text(review, Console())
         return None
     if fmt == "json":
+        from assistant.render.json_out import review_to_json
+
         content = review_to_json(review) + "\n"
     elif fmt == "html":
+        from assistant.render.html import render_html
+
         content = render_html(review)
     else:
+        from assistant.render.text import render_text
+
         content = render_text(review)
     if output is None:
         sys.stdout.write(content)
