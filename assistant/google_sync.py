@@ -16,22 +16,19 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 
+from assistant.calendar_cache import SyncOutcome, apply_sync_result
 from assistant.secrets import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Connection, Leader
 from assistant.store.repository import (
     cached_events,
-    count_cached_events,
     load_connection_token,
-    reconcile_cached_events,
-    remove_cached_events,
     save_connection_token,
-    upsert_cached_events,
     upsert_connection,
     upsert_leader,
 )
@@ -87,19 +84,6 @@ class ConnectionState:
         if self.sync_token and self.window_start and self.window_end:
             return SyncState(self.sync_token, TimeWindow(self.window_start, self.window_end))
         return None
-
-
-@dataclass(frozen=True)
-class SyncOutcome:
-    connection_id: int
-    leader: str
-    status: Literal["synced", "needs_reauthorisation", "skipped", "flagged"]
-    message: str
-    kind: str | None = None
-    kept: int = 0
-    removed: int = 0
-    requests: int = 0
-    waited_seconds: float = 0.0
 
 
 def sync_window(
@@ -187,46 +171,22 @@ def sync_google_connection(
         connection, _ = _load(session, connection_id)
         if credentials.token and credentials_to_json(credentials) != token:
             save_connection_token(session, connection, credentials_to_json(credentials), cipher)
-        had = count_cached_events(session, connection)
-        if result.full and not result.kept and had:
-            # DESIGN 9: an empty answer for a calendar with history is flagged, not applied.
-            message = (
-                f"Google returned no events for {address}'s calendar, which had {had}; "
-                "the cache was kept, and the next sync lists the window again"
-            )
-            connection.last_error = message
-            connection.sync_state = replace(state, sync_token=None).dumps()
-            log.warning("google sync of connection %d flagged: %s", connection_id, message)
-            return SyncOutcome(connection_id, address, "flagged", message, kind=result.kind)
-        if result.full:
-            kept, removed = reconcile_cached_events(session, connection, result.kept)
-        else:
-            kept = upsert_cached_events(session, connection, result.kept)
-            removed = remove_cached_events(session, connection, result.removed)
-        connection.sync_state = replace(
-            state,
-            sync_token=result.state.sync_token,
-            window_start=result.state.window.start,
-            window_end=result.state.window.end,
-        ).dumps()
-        connection.last_sync_at = now
-        connection.last_error = None
-    message = (
-        f"{result.kind} sync: {kept} kept, {removed} removed, {len(result.skipped)} skipped, "
-        f"{result.requests} requests, waited {retrier.total_wait_seconds:.1f} s"
-    )
-    log.info("google sync of connection %d: %s", connection_id, message)
-    return SyncOutcome(
-        connection_id,
-        address,
-        "synced",
-        message,
-        kind=result.kind,
-        kept=kept,
-        removed=removed,
-        requests=result.requests,
-        waited_seconds=retrier.total_wait_seconds,
-    )
+        return apply_sync_result(
+            session,
+            connection,
+            result,
+            provider="Google",
+            address=address,
+            flagged_state=replace(state, sync_token=None).dumps(),
+            synced_state=replace(
+                state,
+                sync_token=result.state.sync_token,
+                window_start=result.state.window.start,
+                window_end=result.state.window.end,
+            ).dumps(),
+            now=now,
+            waited_seconds=retrier.total_wait_seconds,
+        )
 
 
 def sync_all_google(engine: Engine, **kwargs: Any) -> list[SyncOutcome]:

@@ -24,18 +24,15 @@ import httpx
 import msal
 from sqlalchemy import Engine, select
 
-from assistant.google_sync import SyncOutcome, sync_window
+from assistant.calendar_cache import SyncOutcome, apply_sync_result
+from assistant.google_sync import sync_window
 from assistant.secrets import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Connection, Leader
 from assistant.store.repository import (
     cached_events,
-    count_cached_events,
     load_connection_token,
-    reconcile_cached_events,
-    remove_cached_events,
     save_connection_token,
-    upsert_cached_events,
     upsert_connection,
     upsert_leader,
 )
@@ -208,46 +205,22 @@ def sync_microsoft_connection(
     with session_scope(engine) as session:
         connection, _ = _load(session, connection_id)
         _save_cache(session, connection, use, cipher)
-        had = count_cached_events(session, connection)
-        if result.full and not result.kept and had:
-            # DESIGN 9: an empty answer for a calendar with history is flagged, not applied.
-            message = (
-                f"Microsoft 365 returned no events for {address}'s calendar, which had {had}; "
-                "the cache was kept, and the next sync lists the window again"
-            )
-            connection.last_error = message
-            connection.sync_state = replace(state, delta_link=None).dumps()
-            log.warning("microsoft sync of connection %d flagged: %s", connection_id, message)
-            return SyncOutcome(connection_id, address, "flagged", message, kind=result.kind)
-        if result.full:
-            kept, removed = reconcile_cached_events(session, connection, result.kept)
-        else:
-            kept = upsert_cached_events(session, connection, result.kept)
-            removed = remove_cached_events(session, connection, result.removed)
-        connection.sync_state = replace(
-            state,
-            delta_link=result.state.delta_link,
-            window_start=result.state.window.start,
-            window_end=result.state.window.end,
-        ).dumps()
-        connection.last_sync_at = now
-        connection.last_error = None
-    message = (
-        f"{result.kind} sync: {kept} kept, {removed} removed, {len(result.skipped)} skipped, "
-        f"{result.requests} requests, waited {retrier.total_wait_seconds:.1f} s"
-    )
-    log.info("microsoft sync of connection %d: %s", connection_id, message)
-    return SyncOutcome(
-        connection_id,
-        address,
-        "synced",
-        message,
-        kind=result.kind,
-        kept=kept,
-        removed=removed,
-        requests=result.requests,
-        waited_seconds=retrier.total_wait_seconds,
-    )
+        return apply_sync_result(
+            session,
+            connection,
+            result,
+            provider="Microsoft 365",
+            address=address,
+            flagged_state=replace(state, delta_link=None).dumps(),
+            synced_state=replace(
+                state,
+                delta_link=result.state.delta_link,
+                window_start=result.state.window.start,
+                window_end=result.state.window.end,
+            ).dumps(),
+            now=now,
+            waited_seconds=retrier.total_wait_seconds,
+        )
 
 
 def sync_all_microsoft(engine: Engine, **kwargs: Any) -> list[SyncOutcome]:

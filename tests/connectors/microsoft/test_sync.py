@@ -14,7 +14,8 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select, text
 
-from assistant.google_sync import SyncOutcome, sync_window
+from assistant.calendar_cache import SyncOutcome
+from assistant.google_sync import sync_window
 from assistant.microsoft_sync import (
     ConnectionState,
     GraphAccess,

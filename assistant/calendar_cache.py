@@ -1,0 +1,104 @@
+"""Applying a provider's sync result to the title-free event cache (a shell, provider-neutral).
+
+Google's syncToken and Microsoft's delta link give the same shape of answer: a full listing of
+the window (reconcile by id) or the changes since the last sync. Both syncs end here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from assistant.store.repository import (
+    count_cached_events,
+    reconcile_cached_events,
+    remove_cached_events,
+    upsert_cached_events,
+)
+from connectors import CalendarEvent, SkippedEvent
+
+log = logging.getLogger("assistant.calendar_cache")
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    connection_id: int
+    leader: str
+    status: Literal["synced", "needs_reauthorisation", "skipped", "flagged"]
+    message: str
+    kind: str | None = None
+    kept: int = 0
+    removed: int = 0
+    requests: int = 0
+    waited_seconds: float = 0.0
+
+
+class SyncResultLike(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def kept(self) -> Sequence[CalendarEvent]: ...
+    @property
+    def removed(self) -> Sequence[str]: ...
+    @property
+    def skipped(self) -> Sequence[SkippedEvent]: ...
+    @property
+    def requests(self) -> int: ...
+    @property
+    def full(self) -> bool: ...
+
+
+def apply_sync_result(
+    session: Any,
+    connection: Any,
+    result: SyncResultLike,
+    *,
+    provider: str,
+    address: str,
+    flagged_state: str,
+    synced_state: str,
+    now: datetime,
+    waited_seconds: float,
+) -> SyncOutcome:
+    """Store what a sync found and return its `SyncOutcome`.
+
+    DESIGN 9: an empty full answer for a calendar with history is flagged, not applied; the
+    connection then keeps `flagged_state` (no token), so the next sync lists the window again.
+    """
+    had = count_cached_events(session, connection)
+    if result.full and not result.kept and had:
+        message = (
+            f"{provider} returned no events for {address}'s calendar, which had {had}; "
+            "the cache was kept, and the next sync lists the window again"
+        )
+        connection.last_error = message
+        connection.sync_state = flagged_state
+        log.warning("%s sync of connection %d flagged: %s", provider, connection.id, message)
+        return SyncOutcome(connection.id, address, "flagged", message, kind=result.kind)
+    if result.full:
+        kept, removed = reconcile_cached_events(session, connection, result.kept)
+    else:
+        kept = upsert_cached_events(session, connection, result.kept)
+        removed = remove_cached_events(session, connection, result.removed)
+    connection.sync_state = synced_state
+    connection.last_sync_at = now
+    connection.last_error = None
+    message = (
+        f"{result.kind} sync: {kept} kept, {removed} removed, {len(result.skipped)} skipped, "
+        f"{result.requests} requests, waited {waited_seconds:.1f} s"
+    )
+    log.info("%s sync of connection %d: %s", provider, connection.id, message)
+    return SyncOutcome(
+        connection.id,
+        address,
+        "synced",
+        message,
+        kind=result.kind,
+        kept=kept,
+        removed=removed,
+        requests=result.requests,
+        waited_seconds=waited_seconds,
+    )
