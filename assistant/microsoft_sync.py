@@ -27,6 +27,7 @@ from sqlalchemy import Engine, select
 from assistant.calendar_cache import SyncOutcome, apply_sync_result
 from assistant.google_sync import sync_window
 from assistant.secrets import SecretBox
+from assistant.settings import MICROSOFT_CLIENT_ID_VARIABLE, Settings
 from assistant.store.database import session_scope
 from assistant.store.models import Connection, Leader
 from assistant.store.repository import (
@@ -39,6 +40,7 @@ from assistant.store.repository import (
 from connectors import ClassifyOptions, ConnectorError, FetchResult, TimeWindow
 from connectors.microsoft.auth import (
     AppRegistration,
+    MicrosoftAuthError,
     StoredAuthorisation,
     load_cache,
     token_source,
@@ -46,7 +48,7 @@ from connectors.microsoft.auth import (
 from connectors.microsoft.errors import NeedsReauthorisationError
 from connectors.microsoft.graph import GRAPH_URL, GraphClient
 from connectors.microsoft.source import MicrosoftSource, SyncState, overlaps
-from connectors.microsoft.throttle import PROCESS_LIMITER, MailboxLimiter, Retrier
+from connectors.microsoft.throttle import PROCESS_LIMITER, MailboxSlots, Retrier
 from connectors.microsoft.writer import Block, MicrosoftWriter, WriteResult
 
 log = logging.getLogger("assistant.microsoft_sync")
@@ -64,9 +66,24 @@ class GraphAccess:
     http: httpx.Client
     graph_url: str = GRAPH_URL
     login_http_client: Any = None  # msal's HTTP client; None: msal makes its own
-    limiter: MailboxLimiter = PROCESS_LIMITER
+    limiter: MailboxSlots = PROCESS_LIMITER
     # msal's HTTP cache (OpenID discovery ...), shared by every connection in this process.
     login_http_cache: dict[Any, Any] = field(default_factory=dict)
+
+
+def registration_from_settings(settings: Settings) -> AppRegistration:
+    """The Entra ID app registration the settings describe; a clear error when there is none."""
+    if settings.microsoft_client_id is None:
+        raise MicrosoftAuthError(
+            "Microsoft 365",
+            f"set {MICROSOFT_CLIENT_ID_VARIABLE} to the application (client) id of the app "
+            "registered in Entra ID (docs/microsoft.md)",
+        )
+    return AppRegistration(
+        settings.microsoft_client_id,
+        settings.microsoft_tenant,
+        settings.microsoft_client_secret,
+    )
 
 
 @dataclass(frozen=True)

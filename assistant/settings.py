@@ -1,8 +1,9 @@
 """Settings from the environment, read and validated once at start-up (a shell).
 
-`Settings.from_environ()` reads `DATABASE_URL` and `AGENDA_REGIE_SECRET_KEYS`, checks them and
-reports every problem at once in one `SettingsError`. Nothing here runs at import time: the CLI
-and the workers build a `Settings` and hand it to whatever needs it.
+`Settings.from_environ()` reads `DATABASE_URL`, `AGENDA_REGIE_SECRET_KEYS` and the Microsoft
+app registration (`AGENDA_REGIE_MICROSOFT_CLIENT_ID`, `..._TENANT`, `..._CLIENT_SECRET`), checks
+them and reports every problem at once in one `SettingsError`. Nothing here runs at import time:
+the CLI and the workers build a `Settings` and hand it to whatever needs it.
 
 Must not import SQLAlchemy, cryptography or anything of the pure core.
 """
@@ -23,6 +24,9 @@ APP_NAME = "agenda-regie"
 DATABASE_FILE_NAME = "agenda-regie.db"
 DATABASE_URL_VARIABLE = "DATABASE_URL"
 SECRET_KEYS_VARIABLE = "AGENDA_REGIE_SECRET_KEYS"
+MICROSOFT_CLIENT_ID_VARIABLE = "AGENDA_REGIE_MICROSOFT_CLIENT_ID"
+MICROSOFT_TENANT_VARIABLE = "AGENDA_REGIE_MICROSOFT_TENANT"
+MICROSOFT_SECRET_VARIABLE = "AGENDA_REGIE_MICROSOFT_CLIENT_SECRET"
 
 
 class SettingsError(Exception):
@@ -51,6 +55,10 @@ class Settings:
     database_url: str
     # Fernet keys, newest first: the first encrypts, every one decrypts (rotation).
     secret_keys: tuple[str, ...] = field(default=(), repr=False)
+    # The app registered in Entra ID (docs/microsoft.md); no client id: Microsoft 365 is not set up.
+    microsoft_client_id: str | None = None
+    microsoft_tenant: str = "organizations"
+    microsoft_client_secret: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_environ(
@@ -72,9 +80,24 @@ class Settings:
         secret_keys = tuple(key.strip() for key in raw_keys.split(",") if key.strip())
         problems.extend(_key_problems(secret_keys))
 
+        client_id = env.get(MICROSOFT_CLIENT_ID_VARIABLE, "").strip() or None
+        tenant = env.get(MICROSOFT_TENANT_VARIABLE, "").strip() or "organizations"
+        client_secret = env.get(MICROSOFT_SECRET_VARIABLE, "").strip() or None
+        if client_id is None and client_secret is not None:
+            problems.append(
+                f"{MICROSOFT_SECRET_VARIABLE} is set but {MICROSOFT_CLIENT_ID_VARIABLE} is not; "
+                "set both (the application (client) id of the app registered in Entra ID)"
+            )
+
         if problems:
             raise SettingsError(problems)
-        return cls(database_url=database_url, secret_keys=secret_keys)
+        return cls(
+            database_url=database_url,
+            secret_keys=secret_keys,
+            microsoft_client_id=client_id,
+            microsoft_tenant=tenant,
+            microsoft_client_secret=client_secret,
+        )
 
 
 def normalise_database_url(url: str) -> str:

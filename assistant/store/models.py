@@ -115,6 +115,9 @@ class Leader(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime]
+    # Set when the leader paused the weekly review; no `paused_until`: until they resume.
+    paused_at: Mapped[datetime | None]
+    paused_until: Mapped[datetime | None]
 
     assistants: Mapped[list[Assistant]] = relationship(
         secondary=assistant_leaders, back_populates="leaders"
@@ -275,13 +278,27 @@ class ReviewDelivery(Base):
     delivery_status: Mapped[str] = mapped_column(String(16))
 
 
+class ReviewClaim(Base):
+    """A (leader, ISO week) whose weekly pipeline a dispatcher started; the unique key is the
+    once-per-week guarantee, on every database and across machines."""
+
+    __tablename__ = "review_claims"
+    __table_args__ = (UniqueConstraint("leader_id", "iso_week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    leader_id: Mapped[int] = mapped_column(ForeignKey("leaders.id", ondelete="CASCADE"))
+    iso_week: Mapped[str] = mapped_column(String(8))
+    claimed_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+
+
 class SelfRating(Base):
-    """The leader's own score of the week, 1 to 10."""
+    """The leader's own score of the week: how much room they had, 1 to 5."""
 
     __tablename__ = "self_ratings"
     __table_args__ = (
         UniqueConstraint("leader_id", "iso_week"),
-        CheckConstraint("score BETWEEN 1 AND 10", name="score_range"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,7 +21,7 @@ from connectors.microsoft.errors import (
     UnsafeLinkError,
     map_http_error,
 )
-from connectors.microsoft.throttle import PROCESS_LIMITER, MailboxLimiter, Retrier
+from connectors.microsoft.throttle import PROCESS_LIMITER, MailboxSlots, Retrier
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
 IMMUTABLE_IDS = 'IdType="ImmutableId"'
@@ -40,7 +40,7 @@ class GraphClient:
         tokens: TokenSource,
         *,
         base_url: str = GRAPH_URL,
-        limiter: MailboxLimiter = PROCESS_LIMITER,
+        limiter: MailboxSlots = PROCESS_LIMITER,
     ) -> None:
         self._http = http
         self._tokens = tokens

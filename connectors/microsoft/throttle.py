@@ -17,9 +17,9 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from connectors.microsoft.errors import RetriesExhaustedError, RetryableError
 
@@ -27,6 +27,13 @@ T = TypeVar("T")
 log = logging.getLogger("connectors.microsoft")
 
 MAX_IN_FLIGHT_PER_MAILBOX = 4
+
+
+class MailboxSlots(Protocol):
+    """What Graph requests wait on: a slot of a mailbox's in-flight limit (per process here,
+    shared by every worker through Redis in `worker.limits`)."""
+
+    def slot(self, mailbox: str) -> AbstractContextManager[None]: ...
 
 
 class MailboxLimiter:

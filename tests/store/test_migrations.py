@@ -27,6 +27,7 @@ EXPECTED_TABLES = {
     "self_ratings",
     "audit_log",
     "event_cache",
+    "review_claims",
 }
 
 
@@ -45,7 +46,7 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
     assert tables_in(url) == set()
 
     migrations.upgrade(url)
-    assert migrations.current(url) == migrations.head_revision() == "0002"
+    assert migrations.current(url) == migrations.head_revision() == "0003"
     assert tables_in(url) == EXPECTED_TABLES == TABLE_NAMES
 
     migrations.downgrade(url)
@@ -59,7 +60,7 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
 def test_upgrading_twice_changes_nothing(empty_database_url: str) -> None:
     migrations.upgrade(empty_database_url)
     migrations.upgrade(empty_database_url)
-    assert migrations.current(empty_database_url) == "0002"
+    assert migrations.current(empty_database_url) == "0003"
 
 
 def test_the_models_match_the_migrated_schema(empty_database_url: str) -> None:
