@@ -53,9 +53,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("self_ratings") as batch:
         batch.drop_constraint(op.f("ck_self_ratings_score_range"), type_="check")
-        batch.create_check_constraint(
-            op.f("ck_self_ratings_score_range"), "score BETWEEN 1 AND 10"
-        )
+        batch.create_check_constraint(op.f("ck_self_ratings_score_range"), "score BETWEEN 1 AND 10")
     with op.batch_alter_table("leaders") as batch:
         batch.drop_column("paused_until")
         batch.drop_column("paused_at")
