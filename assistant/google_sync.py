@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
@@ -39,6 +39,7 @@ from connectors.google.retry import Retrier
 from connectors.google.source import GoogleSource, SyncState, overlaps
 from connectors.google.writer import Block, FocusTimeOptions, GoogleWriter, WriteResult
 
+T = TypeVar("T")
 log = logging.getLogger("assistant.google_sync")
 
 NEEDS_REAUTHORISATION = "needs_reauthorisation"
@@ -226,6 +227,56 @@ def write_google_block(
     retrier: Retrier | None = None,
 ) -> WriteResult:
     """Write one accepted block; remembers when the account refuses focus time."""
+    result = _with_writer(
+        engine,
+        connection_id,
+        cipher,
+        service_factory,
+        lambda state, service: GoogleWriter(
+            service,
+            calendar_id=state.calendar_id,
+            focus_time=focus_time,
+            use_focus_time=not state.focus_time_refused,
+            retrier=retrier,
+        ).create_block(block),
+    )
+    if result.focus_time_refused:
+        with session_scope(engine) as session:
+            connection, _ = _load(session, connection_id)
+            fresh = ConnectionState.loads(connection.sync_state)
+            connection.sync_state = replace(fresh, focus_time_refused=True).dumps()
+    return result
+
+
+def withdraw_google_block(
+    engine: Engine,
+    connection_id: int,
+    key: str,
+    generation: int,
+    *,
+    cipher: SecretBox,
+    service_factory: ServiceFactory = build_service,
+    retrier: Retrier | None = None,
+) -> bool:
+    """Delete the block of a withdrawn accept; False when it was not there."""
+    return _with_writer(
+        engine,
+        connection_id,
+        cipher,
+        service_factory,
+        lambda state, service: GoogleWriter(
+            service, calendar_id=state.calendar_id, retrier=retrier
+        ).delete_block(key, generation),
+    )
+
+
+def _with_writer(
+    engine: Engine,
+    connection_id: int,
+    cipher: SecretBox,
+    service_factory: ServiceFactory,
+    act: Callable[[ConnectionState, Any], T],
+) -> T:
     with session_scope(engine) as session:
         connection, leader = _load(session, connection_id)
         address = leader.email
@@ -242,25 +293,12 @@ def write_google_block(
         )
     service = service_factory(credentials_from_json(token))
     try:
-        writer = GoogleWriter(
-            service,
-            calendar_id=state.calendar_id,
-            focus_time=focus_time,
-            use_focus_time=not state.focus_time_refused,
-            retrier=retrier,
-        )
-        result = writer.create_block(block)
+        return act(state, service)
     except NeedsReauthorisationError as error:
         _mark_reauthorisation(engine, connection_id, address, error.problem)
         raise
     finally:
         service.close()
-    if result.focus_time_refused:
-        with session_scope(engine) as session:
-            connection, _ = _load(session, connection_id)
-            fresh = ConnectionState.loads(connection.sync_state)
-            connection.sync_state = replace(fresh, focus_time_refused=True).dumps()
-    return result
 
 
 def _mark_reauthorisation(
