@@ -10,6 +10,10 @@ import argparse
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used, so the command line starts fast
+    from connectors.google.auth import Delegation
 
 
 def add_google_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,7 +23,8 @@ def add_google_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         "google",
         help="Google Calendar: sign in once (or use a service account with delegation)",
         description="Asks the leader's consent in a browser (the URL is printed when no browser "
-        "is at hand) and stores the credentials encrypted. See docs/google.md.",
+        "is at hand), or checks that a service account may act as the leader, and stores the "
+        "credentials (or the key) encrypted. See docs/google.md.",
     )
     google.add_argument("--leader", required=True, metavar="EMAIL", help="the leader's address")
     google.add_argument(
@@ -32,7 +37,8 @@ def add_google_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         "--service-account",
         type=Path,
         metavar="FILE",
-        help="a service account key with domain-wide delegation, instead of a sign-in",
+        help="a service account key with domain-wide delegation, instead of a sign-in "
+        "(checked now, then stored encrypted with the connection)",
     )
     google.add_argument(
         "--write-back",
@@ -62,24 +68,21 @@ def connect_command(args: argparse.Namespace) -> int:
     settings = Settings.from_environ()
     cipher = SecretBox.from_settings(settings)
     leader = args.leader.strip().lower()
+    credentials: auth.Delegation | auth.Credentials
     if args.service_account is not None:
-        info = _read_json(args.service_account)
-        delegated = auth.delegated_credentials(info, leader, write_back=args.write_back)
-        _check_delegation(delegated, leader)
-        print(
-            f"agenda-regie: {leader} is read through the service account "
-            f"{info.get('client_email', '?')}; nothing is stored for this leader except the "
-            "connection (the key stays in its file)"
+        credentials = auth.Delegation(
+            key=_read_json(args.service_account), subject=leader, write_back=args.write_back
         )
-        return 0
-    config = auth.client_config_from_json(_read_text(args.client_file), str(args.client_file))
-    credentials = auth.run_installed_app_flow(
-        config,
-        write_back=args.write_back,
-        open_browser=False if args.no_browser else None,
-        port=args.port,
-        login_hint=leader,
-    )
+        _check_delegation(credentials)
+    else:
+        config = auth.client_config_from_json(_read_text(args.client_file), str(args.client_file))
+        credentials = auth.run_installed_app_flow(
+            config,
+            write_back=args.write_back,
+            open_browser=False if args.no_browser else None,
+            port=args.port,
+            login_hint=leader,
+        )
     engine = make_engine(settings)
     try:
         connection_id = connect_google(
@@ -93,24 +96,45 @@ def connect_command(args: argparse.Namespace) -> int:
         )
     finally:
         engine.dispose()
-    print(f"agenda-regie: connected Google calendar of {leader} (connection {connection_id})")
+    way = (
+        f"through the service account {credentials.service_account_email}; "
+        "its key is stored encrypted"
+        if isinstance(credentials, auth.Delegation)
+        else "with the leader's own sign-in, stored encrypted"
+    )
+    print(f"agenda-regie: connected Google calendar of {leader} (connection {connection_id}) {way}")
     return 0
 
 
-def _check_delegation(credentials: object, leader: str) -> None:
-    from google.auth.exceptions import RefreshError
+def _check_delegation(delegation: Delegation) -> None:
+    """Ask Google for a token as the leader now, so a missing grant shows here, not at night."""
+    from google.auth.exceptions import RefreshError, TransportError
     from google.auth.transport.requests import Request
 
+    from connectors.google.auth import GoogleAuthError
     from connectors.google.errors import NeedsReauthorisationError
 
+    credentials = delegation.credentials()
     try:
-        credentials.refresh(Request())  # type: ignore[attr-defined]
+        credentials.refresh(Request())  # type: ignore[no-untyped-call]
     except RefreshError as error:
+        said = _first_line(error)
         raise NeedsReauthorisationError(
             "service account",
-            f"cannot act as {leader} ({error}); check domain-wide delegation and its scopes "
-            "(docs/google.md)",
+            f"Google refused to let {delegation.service_account_email} act as {delegation.subject} "
+            f"({said}); {delegation.advice()}",
         ) from None
+    except TransportError as error:
+        raise GoogleAuthError(
+            "service account", f"Google's token endpoint cannot be reached ({_first_line(error)})"
+        ) from None
+
+
+def _first_line(error: Exception) -> str:
+    # google-auth's errors carry (message, response body); the message is what a person reads.
+    first = error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
+    lines = first.strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def _read_text(path: Path) -> str:

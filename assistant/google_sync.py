@@ -5,8 +5,13 @@ credentials, runs one use case, and stores the outcome: the title-free event cac
 state (JSON in `connections.sync_state`), refreshed credentials (encrypted again), and the
 connection's status. No transaction is held open while Google is being called.
 
-A failed refresh marks the connection `needs_reauthorisation` once, with a message saying what
-to do; later runs skip it without calling Google, so nothing loops.
+A connection stores one of two kinds of token (both encrypted): a leader's own sign-in, or a
+service account key with domain-wide delegation and the leader it acts as (`Delegation`).
+`stored_authorisation` turns either into credentials; everything after that is the same.
+
+A failed refresh (a revoked sign-in, or delegation not granted in the Admin console) marks the
+connection `needs_reauthorisation` once, with a message saying what to do; later runs skip it
+without calling Google, so nothing loops.
 """
 
 from __future__ import annotations
@@ -33,7 +38,14 @@ from assistant.store.repository import (
     upsert_leader,
 )
 from connectors import ClassifyOptions, ConnectorError, FetchResult, TimeWindow
-from connectors.google.auth import build_service, credentials_from_json, credentials_to_json
+from connectors.google.auth import (
+    Delegation,
+    GoogleAuthError,
+    StoredAuthorisation,
+    authorisation_to_json,
+    build_service,
+    stored_authorisation,
+)
 from connectors.google.errors import NeedsReauthorisationError
 from connectors.google.retry import Retrier
 from connectors.google.source import GoogleSource, SyncState, overlaps
@@ -111,11 +123,15 @@ def connect_google(
     calendar_id: str = "primary",
     now: datetime,
 ) -> int:
-    """Store (or renew) the leader's Google connection with encrypted credentials; its id."""
+    """Store (or renew) the leader's Google connection with encrypted credentials; its id.
+
+    `credentials` are the leader's own (a sign-in) or a `Delegation` (a service account key and
+    the leader it acts as).
+    """
     with session_scope(engine) as session:
         leader = upsert_leader(session, leader_email, now=now)
         connection = upsert_connection(session, leader, "google", account)
-        save_connection_token(session, connection, credentials_to_json(credentials), cipher)
+        save_connection_token(session, connection, authorisation_to_json(credentials), cipher)
         state = ConnectionState.loads(connection.sync_state)
         if state.calendar_id != calendar_id:
             state = ConnectionState(calendar_id=calendar_id)
@@ -141,25 +157,27 @@ def sync_google_connection(
     with session_scope(engine) as session:
         connection, leader = _load(session, connection_id)
         address, zone = leader.email, ZoneInfo(leader.timezone)
+        token = load_connection_token(connection, cipher)
         if connection.status == NEEDS_REAUTHORISATION:
-            message = _reauthorise_message(address)
+            message = _reauthorise_message(address, _delegation_of(token))
             log.warning("google sync of connection %d skipped: %s", connection_id, message)
             return SyncOutcome(connection_id, address, "skipped", message)
-        token = load_connection_token(connection, cipher)
         state = ConnectionState.loads(connection.sync_state)
     if token is None:
         return _mark_reauthorisation(engine, connection_id, address, "no credentials are stored")
-    credentials = credentials_from_json(token)
+    stored = stored_authorisation(token)
     window = sync_window(now, zone, weeks_back, weeks_ahead)
     retrier = retrier or Retrier()
-    service = service_factory(credentials)
+    service = service_factory(stored.credentials)
     try:
         source = GoogleSource(
             service, zone=zone, options=options, calendar_id=state.calendar_id, retrier=retrier
         )
         result = source.sync(state.sync_state(), window)
     except NeedsReauthorisationError as error:
-        return _mark_reauthorisation(engine, connection_id, address, error.problem)
+        return _mark_reauthorisation(
+            engine, connection_id, address, error.problem, stored.delegation
+        )
     except ConnectorError as error:
         with session_scope(engine) as session:
             connection, _ = _load(session, connection_id)
@@ -170,8 +188,9 @@ def sync_google_connection(
 
     with session_scope(engine) as session:
         connection, _ = _load(session, connection_id)
-        if credentials.token and credentials_to_json(credentials) != token:
-            save_connection_token(session, connection, credentials_to_json(credentials), cipher)
+        refreshed = stored.changed_token(token)
+        if refreshed is not None:
+            save_connection_token(session, connection, refreshed, cipher)
         return apply_sync_result(
             session,
             connection,
@@ -280,31 +299,39 @@ def _with_writer(
     with session_scope(engine) as session:
         connection, leader = _load(session, connection_id)
         address = leader.email
+        token = load_connection_token(connection, cipher)
         if connection.status == NEEDS_REAUTHORISATION:
             raise NeedsReauthorisationError(
-                f"Google calendar of {address}", _reauthorise_message(address)
+                f"Google calendar of {address}",
+                _reauthorise_message(address, _delegation_of(token)),
             )
-        token = load_connection_token(connection, cipher)
         state = ConnectionState.loads(connection.sync_state)
     if token is None:
         _mark_reauthorisation(engine, connection_id, address, "no credentials are stored")
         raise NeedsReauthorisationError(
             f"Google calendar of {address}", _reauthorise_message(address)
         )
-    service = service_factory(credentials_from_json(token))
+    stored = stored_authorisation(token)
+    service = service_factory(stored.credentials)
     try:
         return act(state, service)
     except NeedsReauthorisationError as error:
-        _mark_reauthorisation(engine, connection_id, address, error.problem)
-        raise
+        outcome = _mark_reauthorisation(
+            engine, connection_id, address, error.problem, stored.delegation
+        )
+        raise NeedsReauthorisationError(error.where, outcome.message) from None
     finally:
         service.close()
 
 
 def _mark_reauthorisation(
-    engine: Engine, connection_id: int, address: str, problem: str
+    engine: Engine,
+    connection_id: int,
+    address: str,
+    problem: str,
+    delegation: Delegation | None = None,
 ) -> SyncOutcome:
-    message = _reauthorise_message(address)
+    message = _reauthorise_message(address, delegation)
     with session_scope(engine) as session:
         connection, _ = _load(session, connection_id)
         connection.status = NEEDS_REAUTHORISATION
@@ -313,11 +340,27 @@ def _mark_reauthorisation(
     return SyncOutcome(connection_id, address, "needs_reauthorisation", message)
 
 
-def _reauthorise_message(address: str) -> str:
+def _reauthorise_message(address: str, delegation: Delegation | None = None) -> str:
+    if delegation is not None:
+        return (
+            f"the Google connection of {address} needs re-authorisation: Google refused to let "
+            f"the service account {delegation.service_account_email} act as {address}; "
+            f"{delegation.advice()}. Until then it is skipped"
+        )
     return (
         f"the Google connection of {address} needs re-authorisation; it is skipped until "
         f"someone runs `agenda-regie connect google --leader {address}`"
     )
+
+
+def _delegation_of(token: bytes | None) -> Delegation | None:
+    if token is None:
+        return None
+    try:
+        stored: StoredAuthorisation = stored_authorisation(token)
+    except GoogleAuthError:  # unreadable: the plain message applies
+        return None
+    return stored.delegation
 
 
 def _load(session: Any, connection_id: int) -> tuple[Connection, Leader]:

@@ -7,6 +7,8 @@ write-back is on (it lets us change only events the calendar owns, i.e. our own 
   URL printed when no browser can be opened.
 - `web_authorisation_url` / `credentials_from_web_code`: the same client for a web callback.
 - `delegated_credentials`: a service account with domain-wide delegation, acting as the leader.
+- `Delegation` / `authorisation_to_json` / `stored_authorisation`: what a connection stores (user
+  credentials, or a service account key with the leader it acts as) and the credentials of either.
 - `build_service`: the googleapiclient service over an authorised transport that refreshes the
   token once on a 401; a failed refresh surfaces as `NeedsReauthorisationError` (calls.py).
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 import webbrowser
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +37,12 @@ SCOPE_READ = "https://www.googleapis.com/auth/calendar.events.readonly"
 SCOPE_OWNED = "https://www.googleapis.com/auth/calendar.events.owned"
 HTTP_TIMEOUT_SECONDS = 30.0
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+# The `kind` of a stored service account token; user credentials carry no `kind`.
+DELEGATION_KIND = "agenda-regie/service-account-delegation"
+DELEGATION_CONSOLE = (
+    "Admin console > Security > Access and data control > API controls > "
+    "Manage domain-wide delegation"
+)
 
 Credentials = user_credentials.Credentials | service_account.Credentials
 
@@ -86,12 +95,23 @@ def run_installed_app_flow(
             port=port,
             open_browser=use_browser,
             authorization_prompt_message=message,
-            success_message="agenda-regie is connected; you may close this window.",
+            # Shown for a refusal too (the local page cannot tell): the terminal says which.
+            success_message="agenda-regie has Google's answer; you may close this window and "
+            "return to the terminal.",
             timeout_seconds=timeout_seconds,
             **extra,
         )
     except Exception as error:  # the flow raises oauthlib/requests errors of many kinds
-        raise GoogleAuthError("Google sign-in", f"the consent flow failed: {error}") from None
+        if getattr(error, "error", None) == "access_denied":
+            raise GoogleAuthError(
+                "Google sign-in",
+                "access was not allowed on Google's consent page (access_denied); nothing was "
+                "stored. Run the command again and choose Allow, or ask your Workspace "
+                "administrator whether this app may be used",
+            ) from None
+        raise GoogleAuthError(
+            "Google sign-in", f"the consent flow failed: {_first_line(error)}"
+        ) from None
     if credentials is None:
         raise GoogleAuthError("Google sign-in", "no answer came back from the consent page")
     result: user_credentials.Credentials = credentials
@@ -139,6 +159,94 @@ def delegated_credentials(
         raise GoogleAuthError("service account key", f"not usable: {error}") from None
     delegated: service_account.Credentials = base.with_subject(leader_email)
     return delegated
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """A service account key and the leader it acts as: what an organisation's connection stores.
+
+    `key` is the service account's JSON key as downloaded from the Cloud console (secret: it is
+    only ever stored encrypted). `write_back` decides the scopes, as for a sign-in.
+    """
+
+    key: Mapping[str, Any] = field(repr=False)
+    subject: str
+    write_back: bool
+
+    @property
+    def service_account_email(self) -> str:
+        return str(self.key.get("client_email", "?"))
+
+    @property
+    def client_id(self) -> str:
+        return str(self.key.get("client_id", "?"))
+
+    def credentials(self) -> service_account.Credentials:
+        return delegated_credentials(self.key, self.subject, write_back=self.write_back)
+
+    def advice(self) -> str:
+        """What an administrator does when Google refuses the delegation (one sentence)."""
+        return (
+            f"domain-wide delegation lets the service account {self.service_account_email} act as "
+            f"{self.subject} only when a Workspace administrator has added its client ID "
+            f"{self.client_id} with the scopes {','.join(scopes(write_back=self.write_back))} "
+            f"under {DELEGATION_CONSOLE}; add or correct that entry (changes can take some "
+            "minutes), then run `agenda-regie connect google --leader "
+            f"{self.subject} --service-account KEY_FILE` again"
+        )
+
+
+@dataclass(frozen=True)
+class StoredAuthorisation:
+    """The credentials a stored token gives; `delegation` is set for a service account."""
+
+    credentials: Credentials
+    delegation: Delegation | None = None
+
+    def changed_token(self, stored: bytes) -> bytes | None:
+        """The token to store again after use (a refreshed user token), or None.
+
+        A service account's access token is minted anew from the key; nothing to keep.
+        """
+        credentials = self.credentials
+        if not isinstance(credentials, user_credentials.Credentials) or not credentials.token:
+            return None
+        current = credentials_to_json(credentials)
+        return current if current != stored else None
+
+
+def authorisation_to_json(authorisation: user_credentials.Credentials | Delegation) -> bytes:
+    """What a connection stores (encrypt before storing): user credentials or a delegation."""
+    if isinstance(authorisation, Delegation):
+        return json.dumps(
+            {
+                "kind": DELEGATION_KIND,
+                "subject": authorisation.subject,
+                "write_back": authorisation.write_back,
+                "key": dict(authorisation.key),
+            },
+            sort_keys=True,
+        ).encode("utf-8")
+    return credentials_to_json(authorisation)
+
+
+def stored_authorisation(data: bytes) -> StoredAuthorisation:
+    """The credentials of a stored token of either kind (`authorisation_to_json`)."""
+    try:
+        info = json.loads(data.decode("utf-8"))
+    except ValueError as error:
+        raise GoogleAuthError("stored Google credentials", f"not readable: {error}") from None
+    if isinstance(info, dict) and info.get("kind") == DELEGATION_KIND:
+        try:
+            delegation = Delegation(
+                key=info["key"], subject=str(info["subject"]), write_back=bool(info["write_back"])
+            )
+        except (KeyError, TypeError) as error:
+            raise GoogleAuthError(
+                "stored Google service account", f"not readable: {error}"
+            ) from None
+        return StoredAuthorisation(delegation.credentials(), delegation)
+    return StoredAuthorisation(credentials_from_json(data))
 
 
 def credentials_to_json(credentials: user_credentials.Credentials) -> bytes:
@@ -216,11 +324,20 @@ def client_config_from_json(text: str, where: str) -> dict[str, Any]:
     return config
 
 
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
 __all__ = [
+    "DELEGATION_KIND",
     "SCOPE_OWNED",
     "SCOPE_READ",
     "Credentials",
+    "Delegation",
     "GoogleAuthError",
+    "StoredAuthorisation",
+    "authorisation_to_json",
     "browser_available",
     "build_service",
     "client_config_from_json",
@@ -229,5 +346,6 @@ __all__ = [
     "delegated_credentials",
     "run_installed_app_flow",
     "scopes",
+    "stored_authorisation",
     "web_authorisation_url",
 ]

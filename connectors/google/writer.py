@@ -5,9 +5,14 @@ generation, so a second accept, a retried request or a second process asks Googl
 id; Google answers 409 and we fetch the event and confirm it is ours. Only events we created are
 ever patched or deleted; nobody else's meeting is touched.
 
-The block is Focus Time where the account supports it. When Google refuses focus time (400 on
-the insert), it is written as a normal busy event and the result says so, so the caller can
-remember it for the connection (`use_focus_time=False` next time).
+The block is Focus Time where the account supports it. Google documents focus time as available
+"only on primary calendars, and to some Calendar users" (Workspace editions), but not the answer
+to an account without it. Taken as a refusal (`refuses_focus_time`): a 400/403 whose reason is
+`eventTypeRestriction` (the reason Google gives when an operation is not allowed for an event
+type) or whose message names focus time; and an insert that succeeds but comes back as a
+`default` event. Then the block is written (or kept) as a normal busy event and the result says
+so, so the caller remembers it for the connection (`use_focus_time=False` next time). Any other
+400 is the error it is: nothing is written and the caller hears why.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from connectors.google.calls import execute
 from connectors.google.errors import (
+    AccessDeniedError,
     AlreadyExistsError,
     BadRequestError,
     GoneError,
@@ -85,6 +91,19 @@ class BlockConflictError(GoogleError):
     """An event with our deterministic id exists but is not our block (should never happen)."""
 
 
+FOCUS_TIME_REFUSAL_REASONS = frozenset({"eventTypeRestriction"})
+
+
+def refuses_focus_time(error: GoogleError) -> bool:
+    """Whether Google's error answer to a focus-time insert means "no focus time here"."""
+    if not isinstance(error, BadRequestError | AccessDeniedError):
+        return False
+    if error.reason in FOCUS_TIME_REFUSAL_REASONS:
+        return True
+    said = error.problem.lower()
+    return "focus time" in said or "focustime" in said
+
+
 def block_event_id(key: str, generation: int) -> str:
     """base32hex (Google's id alphabet: a-v, 0-9) of SHA-256 of the key and generation."""
     digest = hashlib.sha256(f"agenda-regie\x00{key}\x00{generation}".encode()).digest()
@@ -116,11 +135,19 @@ class GoogleWriter:
         event_id = block_event_id(block.key, block.generation)
         if self._use_focus_time:
             try:
-                return self._insert(retrier, block, event_id, focus_time=True)
-            except BadRequestError as error:
+                result = self._insert(retrier, block, event_id, focus_time=True)
+            except (BadRequestError, AccessDeniedError) as error:
+                if not refuses_focus_time(error):
+                    raise
                 log.info("google: focus time refused (%s); writing a busy event", error.reason)
                 result = self._insert(retrier, block, event_id, focus_time=False)
                 return WriteResult(result.event_id, result.created, False, True)
+            if result.created and not result.focus_time:
+                # Accepted, but as a `default` event: the account has no focus time. It stays a
+                # busy block (opaque, tagged); remember not to ask again.
+                log.info("google: focus time came back as a default event; remembered")
+                return WriteResult(result.event_id, True, False, True)
+            return result
         return self._insert(retrier, block, event_id, focus_time=False)
 
     def delete_block(self, key: str, generation: int) -> bool:

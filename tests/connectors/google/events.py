@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from connectors import Response
 from connectors.google.mapping import TAG_KEY
-from tests.connectors.contract import ME, EventSpec
+from tests.connectors.contract import AMSTERDAM, ME, EventSpec
 
 _RESPONSES = {
     Response.ACCEPTED: "accepted",
@@ -79,3 +79,11 @@ def meeting(number: int, start: datetime, minutes: int = 30, **extra: Any) -> di
         ],
         **extra,
     }
+
+
+def fill(fake: Any, count: int) -> None:
+    """`count` meetings spread over the 26 weeks before NOW, working hours only."""
+    first = datetime(2025, 12, 1, 8, 0, tzinfo=AMSTERDAM)
+    for number in range(count):
+        day = first + timedelta(days=(number // 18) % 182)
+        fake.put(meeting(number, day + timedelta(minutes=30 * (number % 18))))

@@ -2,25 +2,46 @@
 
 It speaks the part we use: `events.list` (paging, `syncToken` with 410 once expired, cancelled
 events in increments, `eventTypes`), `events.insert/get/patch/delete` (409 on a duplicate id,
-also for a deleted one; a mode that refuses focus time), the OAuth token endpoint (refresh, and
-`invalid_grant` once revoked), and failures injected per request number. It counts requests.
+also for a deleted one; modes that refuse focus time or quietly store a default event instead),
+and failures injected per request number. It counts requests.
+
+It is also Google's OAuth server, enough for the real google-auth and google-auth-oauthlib:
+- `/auth`, the consent page of the installed-app flow: it "allows" at once and redirects to the
+  client's local redirect URI with a code and the state (or with `error=access_denied`);
+- `/token`: the authorization code (client secret and PKCE verifier checked), a refresh token
+  (`invalid_grant` once revoked), and a service account's signed JWT for domain-wide delegation
+  (signature checked with the key's public half, then `sub` and `scope` against the grants an
+  administrator made; `unauthorized_client` otherwise, as Google answers).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 # (status, reason) to answer instead of the real thing, or None; given the request number (1..).
 Failure = Callable[[int, str, str], tuple[int, str] | None]
+
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
+# No Google document gives the answer to a focus-time insert on an account without focus time;
+# `eventTypeRestriction` is the reason Google gives when an event type forbids an operation.
+FOCUS_TIME_REFUSAL = (400, "eventTypeRestriction", "Focus time is not available for this calendar.")
 
 
 @dataclass(frozen=True)
@@ -45,9 +66,22 @@ class FakeGoogleCalendar:
         self.failure: Failure | None = None
         self.retry_after: str | None = None
         self.refuse_focus_time = False
+        self.focus_time_refusal: tuple[int, str, str] = FOCUS_TIME_REFUSAL
+        self.downgrade_focus_time = False  # accept, but store a default event
         self.revoked = False
         self.rejected_tokens: set[str] = set()
         self.issued_tokens = itertools.count(1)
+        # The installed-app flow: the OAuth client, its pending codes, and the leader's answer.
+        self.client_id = "client-1.apps.googleusercontent.com"
+        self.client_secret = "client-secret-1"
+        self.deny_consent = False
+        self.codes: dict[str, dict[str, str]] = {}
+        # Domain-wide delegation: service account email -> its public key and granted scopes.
+        self.domain = owner.split("@")[1]
+        self.service_account_keys: dict[str, rsa.RSAPublicKey] = {}
+        self.delegated_scopes: dict[str, set[str]] = {}
+        self.assertions: list[dict[str, Any]] = []
+        self.token_subjects: dict[str, str] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.02,), daemon=True
@@ -62,6 +96,45 @@ class FakeGoogleCalendar:
     @property
     def token_uri(self) -> str:
         return self.url + "token"
+
+    @property
+    def auth_uri(self) -> str:
+        return self.url + "auth"
+
+    def client_config(self) -> dict[str, Any]:
+        """An installed-app OAuth client file whose endpoints are this server."""
+        return {
+            "installed": {
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "auth_uri": self.auth_uri,
+                "token_uri": self.token_uri,
+                "redirect_uris": ["http://localhost"],
+            }
+        }
+
+    def service_account(
+        self, email: str = "agenda@project.iam.gserviceaccount.com", *, scopes: set[str]
+    ) -> dict[str, Any]:
+        """A new service account key (JSON as the Cloud console gives it) and its grant."""
+        from cryptography.hazmat.primitives import serialization
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.service_account_keys[email] = key.public_key()
+        self.delegated_scopes[email] = set(scopes)
+        return {
+            "type": "service_account",
+            "project_id": "project",
+            "private_key_id": "key-1",
+            "private_key": key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ).decode(),
+            "client_email": email,
+            "client_id": "104857600000000000001",
+            "token_uri": self.token_uri,
+        }
 
     def start(self) -> FakeGoogleCalendar:
         self._thread.start()
@@ -169,21 +242,98 @@ class FakeGoogleCalendar:
                 headers = {"Retry-After": self.retry_after} if self.retry_after else {}
                 return _send(handler, *answer, headers)
             if path == "/token":
-                return _send(handler, *self._token(body))
+                return _send(handler, *self._token(body, seen.authorization))
+            if path == "/auth":
+                status, location = self._consent(query)
+                return _send(handler, status, None, {"Location": location} if location else None)
             bearer = seen.authorization.removeprefix("Bearer ")
             if not bearer or bearer in self.rejected_tokens:
                 return _send(handler, *_error(401, "authError", "Invalid Credentials"))
             return _send(handler, *self._calendar(method, path, query, body))
 
-    def _token(self, body: bytes) -> tuple[int, Any]:
-        form = parse_qs(body.decode())
-        if self.revoked or form.get("grant_type") != ["refresh_token"]:
+    def _consent(self, query: dict[str, list[str]]) -> tuple[int, str | None]:
+        """The consent page, already answered: a redirect back to the client with the outcome."""
+        asked = {name: values[0] for name, values in query.items()}
+        redirect = asked.get("redirect_uri", "")
+        if asked.get("client_id") != self.client_id or not redirect.startswith("http://"):
+            return 400, None
+        if self.deny_consent:
+            answer = {"error": "access_denied", "state": asked.get("state", "")}
+        else:
+            code = f"code-{next(self.issued_tokens)}"
+            self.codes[code] = asked
+            answer = {"code": code, "state": asked.get("state", ""), "scope": asked["scope"]}
+        return 302, f"{redirect}?{urlencode(answer)}"
+
+    def _token(self, body: bytes, authorization: str) -> tuple[int, Any]:
+        form = {name: values[0] for name, values in parse_qs(body.decode()).items()}
+        grant = form.get("grant_type")
+        if grant == "authorization_code":
+            return self._exchange_code(form, authorization)
+        if grant == JWT_BEARER:
+            return self._delegate(form.get("assertion", ""))
+        if self.revoked or grant != "refresh_token":
             return 400, {"error": "invalid_grant", "error_description": "Token has been revoked."}
         return 200, {
             "access_token": f"fresh-{next(self.issued_tokens)}",
             "expires_in": 3600,
             "token_type": "Bearer",
         }
+
+    def _exchange_code(self, form: dict[str, str], authorization: str) -> tuple[int, Any]:
+        client = (form.get("client_id"), form.get("client_secret"))
+        if authorization.startswith("Basic "):
+            user, _, secret = base64.b64decode(authorization[6:]).decode().partition(":")
+            client = (unquote(user), unquote(secret))
+        if client != (self.client_id, self.client_secret):
+            return 401, {"error": "invalid_client", "error_description": "Unauthorized"}
+        asked = self.codes.pop(form.get("code", ""), None)  # a code works once
+        if asked is None or asked.get("redirect_uri") != form.get("redirect_uri"):
+            return 400, {"error": "invalid_grant", "error_description": "Bad Request"}
+        verifier = form.get("code_verifier", "")
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+        if asked.get("code_challenge") != challenge.decode().rstrip("="):
+            return 400, {"error": "invalid_grant", "error_description": "Missing code verifier."}
+        return 200, {
+            "access_token": f"consented-{next(self.issued_tokens)}",
+            "refresh_token": "refresh-from-consent",
+            "expires_in": 3599,
+            "scope": asked["scope"],
+            "token_type": "Bearer",
+        }
+
+    def _delegate(self, assertion: str) -> tuple[int, Any]:
+        """A service account's JWT: signed by its key, for a subject and scopes it was granted."""
+        try:
+            header_part, claims_part, signature_part = assertion.split(".")
+            header = json.loads(_unb64(header_part))
+            claims = json.loads(_unb64(claims_part))
+            public_key = self.service_account_keys[claims["iss"]]
+            public_key.verify(
+                _unb64(signature_part),
+                f"{header_part}.{claims_part}".encode(),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
+        except (ValueError, KeyError, InvalidSignature):
+            return 400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+        self.assertions.append(claims)
+        if header.get("alg") != "RS256" or claims.get("aud") != GOOGLE_TOKEN_AUDIENCE:
+            return 400, {"error": "invalid_grant", "error_description": "Invalid JWT audience."}
+        if not claims.get("iat", 0) - 300 <= time.time() < claims.get("exp", 0):
+            return 400, {"error": "invalid_grant", "error_description": "Invalid JWT: expired."}
+        asked = set(str(claims.get("scope", "")).split())
+        granted = self.delegated_scopes.get(claims["iss"], set())
+        subject = str(claims.get("sub", ""))
+        if not subject.endswith("@" + self.domain) or not asked or not asked <= granted:
+            return 401, {
+                "error": "unauthorized_client",
+                "error_description": "Client is unauthorized to retrieve access tokens using "
+                "this method, or client not authorized for any of the scopes requested.",
+            }
+        token = f"delegated-{next(self.issued_tokens)}"
+        self.token_subjects[token] = subject
+        return 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
 
     def _calendar(
         self, method: str, path: str, query: dict[str, list[str]], body: bytes
@@ -222,7 +372,10 @@ class FakeGoogleCalendar:
         if event_id in self.events.get(calendar, {}):
             return _error(409, "duplicate", "The requested identifier already exists.")
         if event.get("eventType") == "focusTime" and self.refuse_focus_time:
-            return _error(400, "invalid", "Focus time is not available for this calendar.")
+            return _error(*self.focus_time_refusal)
+        if event.get("eventType") == "focusTime" and self.downgrade_focus_time:
+            event = {k: v for k, v in event.items() if k != "focusTimeProperties"}
+            event["eventType"] = "default"
         stored = {
             **event,
             "id": event_id,
@@ -296,8 +449,18 @@ def _instant(value: Any) -> datetime:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
+def _unb64(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
 def _error(status: int, reason: str, message: str) -> tuple[int, Any]:
-    domain = "usageLimits" if "Limit" in reason else "global"
+    domain = (
+        "usageLimits"
+        if "Limit" in reason
+        else "calendar"
+        if reason in {"eventTypeRestriction", "timeRangeEmpty"}
+        else "global"
+    )
     return status, {
         "error": {
             "code": status,

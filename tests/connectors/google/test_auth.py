@@ -86,3 +86,33 @@ def test_connect_google_needs_exactly_one_way_to_sign_in() -> None:
     assert (args.command, args.connect_provider, args.write_back) == ("connect", "google", True)
     with pytest.raises(GoogleAuthError, match="either --client-file or --service-account"):
         connect_command(args)
+
+
+def test_a_stored_delegation_gives_delegated_credentials_and_a_broken_one_a_clear_error() -> None:
+    from connectors.google.auth import Delegation, authorisation_to_json, stored_authorisation
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    info = {
+        "type": "service_account",
+        "client_email": "agenda@project.iam.gserviceaccount.com",
+        "client_id": "1048576",
+        "private_key": key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode(),
+        "token_uri": "http://127.0.0.1:9/token",
+    }
+
+    stored = stored_authorisation(
+        authorisation_to_json(Delegation(key=info, subject="l@example.org", write_back=True))
+    )
+
+    assert stored.delegation is not None
+    assert stored.delegation.client_id == "1048576"
+    assert stored.credentials._subject == "l@example.org"  # type: ignore[union-attr]
+    assert stored.credentials.scopes == [SCOPE_READ, SCOPE_OWNED]
+    assert stored.changed_token(b"anything") is None  # a service account token is not kept
+    broken = json.dumps({"kind": "agenda-regie/service-account-delegation", "key": {}})
+    with pytest.raises(GoogleAuthError, match="service account"):
+        stored_authorisation(broken.encode())

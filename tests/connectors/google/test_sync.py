@@ -1,110 +1,33 @@
-"""The store-backed sync: few requests, nothing lost or doubled, storms survived, revoked tokens
-flagged once. Runs on SQLite and on the real PostgreSQL."""
+"""The store-backed sync, write and withdraw: few requests, nothing lost or doubled, storms
+survived, revoked tokens flagged once. Runs on SQLite and on the real PostgreSQL."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
-from sqlalchemy import Engine, select, text
+from sqlalchemy import text
 
 from assistant.google_sync import (
     ConnectionState,
     cached_fetch,
-    connect_google,
     sync_all_google,
-    sync_google_connection,
     sync_window,
+    withdraw_google_block,
     write_google_block,
 )
-from assistant.secrets import SecretBox
 from assistant.store.database import session_scope
-from assistant.store.models import Base, CachedEvent, Connection
 from assistant.store.repository import load_connection_token, upsert_leader
-from connectors.google.auth import build_service, credentials_from_json
-from connectors.google.retry import Retrier, RetryPolicy
-from connectors.google.writer import Block, FocusTimeOptions
+from connectors.google.auth import credentials_from_json
+from connectors.google.errors import BadRequestError, NeedsReauthorisationError
+from connectors.google.mapping import TAG_KEY
+from connectors.google.writer import Block, BlockConflictError, FocusTimeOptions, block_event_id
 from tests.connectors.contract import AMSTERDAM, SECRET
-from tests.connectors.google.conftest import user_credentials
-from tests.connectors.google.events import meeting
+from tests.connectors.google.conftest import LEADER, NOW, Shell
+from tests.connectors.google.events import fill, meeting
 from tests.connectors.google.fake_server import FakeGoogleCalendar
-
-NOW = datetime(2026, 6, 3, 12, 0, tzinfo=UTC)  # a Wednesday
-LEADER = "leader@example.org"
-
-
-@pytest.fixture
-def store(engine: Engine) -> Iterator[Engine]:
-    yield engine
-    with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(text(f"DELETE FROM {table.name}"))
-
-
-@pytest.fixture
-def cipher() -> SecretBox:
-    return SecretBox([Fernet.generate_key()])
-
-
-class Shell:
-    """The sync and write use cases wired to the fake server, with a clock and no real sleep."""
-
-    def __init__(self, store: Engine, fake: FakeGoogleCalendar, cipher: SecretBox) -> None:
-        self.store, self.fake, self.cipher = store, fake, cipher
-        self.sleeps: list[float] = []
-        with session_scope(store) as session:
-            upsert_leader(session, LEADER, timezone="Europe/Amsterdam", now=NOW)
-
-    def connect(self, leader: str = LEADER, token: str = "first-token") -> int:
-        return connect_google(
-            self.store, leader, leader, user_credentials(self.fake, token), self.cipher, now=NOW
-        )
-
-    def factory(self, credentials: Any) -> Any:
-        return build_service(credentials, api_endpoint=self.fake.url)
-
-    def retrier(self, **policy: Any) -> Retrier:
-        return Retrier(RetryPolicy(**policy), sleep=self.sleeps.append, jitter=lambda: 0.5)
-
-    def sync(self, connection_id: int, **policy: Any) -> Any:
-        return sync_google_connection(
-            self.store,
-            connection_id,
-            cipher=self.cipher,
-            now=NOW,
-            service_factory=self.factory,
-            retrier=self.retrier(**policy),
-        )
-
-    def cache(self, connection_id: int) -> dict[str, CachedEvent]:
-        with session_scope(self.store) as session:
-            rows = session.scalars(
-                select(CachedEvent).where(CachedEvent.connection_id == connection_id)
-            ).all()
-            return {row.provider_event_id: row for row in rows}
-
-    def connection(self, connection_id: int) -> Connection:
-        with session_scope(self.store) as session:
-            found = session.get(Connection, connection_id)
-            assert found is not None
-            return found
-
-
-@pytest.fixture
-def shell(store: Engine, fake: FakeGoogleCalendar, cipher: SecretBox) -> Shell:
-    return Shell(store, fake, cipher)
-
-
-def fill(fake: FakeGoogleCalendar, count: int) -> None:
-    """`count` meetings spread over the 26 weeks before NOW, working hours only."""
-    first = datetime(2025, 12, 1, 8, 0, tzinfo=AMSTERDAM)
-    for number in range(count):
-        day = first + timedelta(days=(number // 18) % 182)
-        fake.put(meeting(number, day + timedelta(minutes=30 * (number % 18))))
 
 
 def test_after_a_full_sync_no_change_costs_one_request_and_one_change_one(
@@ -347,3 +270,96 @@ def test_writing_blocks_through_the_store_remembers_refused_focus_time(
     assert len(fake.live()) == 2
     assert ConnectionState.loads(shell.connection(connection_id).sync_state).focus_time_refused
     assert (second.focus_time, fake.count("POST")) == (False, 1)
+
+
+BLOCK_START = datetime(2026, 6, 9, 8, 30, tzinfo=AMSTERDAM)
+
+
+def write(shell: Shell, connection_id: int, key: str = "k1") -> Any:
+    block = Block(key, 0, BLOCK_START, BLOCK_START + timedelta(minutes=90), "Reflectie", AMSTERDAM)
+    return write_google_block(
+        shell.store,
+        connection_id,
+        block,
+        cipher=shell.cipher,
+        focus_time=FocusTimeOptions(),
+        service_factory=shell.factory,
+    )
+
+
+def withdraw(shell: Shell, connection_id: int, key: str = "k1") -> bool:
+    return withdraw_google_block(
+        shell.store, connection_id, key, 0, cipher=shell.cipher, service_factory=shell.factory
+    )
+
+
+def test_another_bad_request_on_a_write_is_an_error_and_focus_time_is_not_given_up(
+    shell: Shell, fake: FakeGoogleCalendar
+) -> None:
+    connection_id = shell.connect()
+    fake.refuse_focus_time = True
+    fake.focus_time_refusal = (400, "invalid", "Invalid value for: Invalid time zone definition")
+
+    with pytest.raises(BadRequestError, match="400 invalid: Invalid value"):
+        write(shell, connection_id)
+
+    assert fake.live() == {}
+    assert not ConnectionState.loads(shell.connection(connection_id).sync_state).focus_time_refused
+
+
+def test_withdrawing_through_the_store_deletes_the_block_once(
+    shell: Shell, fake: FakeGoogleCalendar
+) -> None:
+    connection_id = shell.connect()
+    written = write(shell, connection_id)
+    write(shell, connection_id, key="k2")
+    fake.reset_counts()
+
+    assert withdraw(shell, connection_id) is True
+    assert written.event_id not in fake.live()
+    assert list(fake.live()) == [block_event_id("k2", 0)]  # the other block stays
+    assert fake.count("DELETE") == 1
+
+    assert withdraw(shell, connection_id) is False
+    assert withdraw(shell, connection_id, key="never-written") is False
+    assert fake.count("DELETE") == 1  # nothing deleted twice
+
+
+def test_withdrawing_leaves_an_event_that_is_not_ours_alone(
+    shell: Shell, fake: FakeGoogleCalendar
+) -> None:
+    connection_id = shell.connect()
+    start = BLOCK_START.isoformat()
+    fake.put({"id": block_event_id("k1", 0), "summary": SECRET, "start": {"dateTime": start}})
+
+    with pytest.raises(BlockConflictError, match="left alone"):
+        withdraw(shell, connection_id)
+
+    assert fake.live()[block_event_id("k1", 0)]["summary"] == SECRET
+    assert TAG_KEY not in str(fake.live())
+    assert fake.count("DELETE") == 0
+    assert shell.connection(connection_id).status == "ok"
+
+
+def test_withdrawing_with_revoked_credentials_flags_the_connection_once(
+    shell: Shell, fake: FakeGoogleCalendar
+) -> None:
+    connection_id = shell.connect()
+    write(shell, connection_id)
+    fake.rejected_tokens.add("first-token")
+    fake.revoked = True
+    fake.reset_counts()
+
+    with pytest.raises(NeedsReauthorisationError, match="needs re-authorisation"):
+        withdraw(shell, connection_id)
+
+    connection = shell.connection(connection_id)
+    assert connection.status == "needs_reauthorisation"
+    assert "invalid_grant" in (connection.last_error or "")
+    assert fake.count("POST", "/token") == 1  # refreshed once, no loop
+    assert len(fake.live()) == 1  # the block is still there; nothing was deleted
+
+    fake.reset_counts()
+    with pytest.raises(NeedsReauthorisationError, match=f"connect google --leader {LEADER}"):
+        withdraw(shell, connection_id)
+    assert fake.count() == 0

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from connectors.google.auth import build_service
+from connectors.google.errors import BadRequestError
 from connectors.google.mapping import TAG_GENERATION, TAG_KEY
 from connectors.google.retry import Retrier
 from connectors.google.writer import (
@@ -162,10 +163,23 @@ def test_an_insert_retried_after_a_server_error_still_makes_one_event(
     assert len(fake.live()) == 1
 
 
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        # The reason Google gives when an event type does not allow an operation.
+        (400, "eventTypeRestriction", "Focus time is not available for this calendar."),
+        (400, "eventTypeRestriction", "Attempt made to create a 'focusTime' event."),
+        # No documented reason, but the message names focus time.
+        (400, "invalid", "Focus time events cannot be created on this calendar."),
+        (403, "forbidden", "The user may not create focusTime events."),
+    ],
+    ids=["reason", "reason-other-message", "message", "forbidden-message"],
+)
 def test_an_account_without_focus_time_gets_a_busy_event_and_says_so(
-    fake: FakeGoogleCalendar, service: Any
+    fake: FakeGoogleCalendar, service: Any, refusal: tuple[int, str, str]
 ) -> None:
     fake.refuse_focus_time = True
+    fake.focus_time_refusal = refusal
 
     result = GoogleWriter(service).create_block(block())
 
@@ -174,6 +188,45 @@ def test_an_account_without_focus_time_gets_a_busy_event_and_says_so(
     assert event["eventType"] == "default"
     assert event["transparency"] == "opaque"
     assert event["extendedProperties"]["private"][TAG_KEY] == KEY
+
+
+def test_focus_time_quietly_stored_as_a_default_event_is_remembered(
+    fake: FakeGoogleCalendar, service: Any
+) -> None:
+    fake.downgrade_focus_time = True
+
+    result = GoogleWriter(service).create_block(block())
+
+    (event,) = fake.live().values()
+    assert (result.created, result.focus_time, result.focus_time_refused) == (True, False, True)
+    assert (event["eventType"], event["transparency"]) == ("default", "opaque")
+    assert fake.count("POST") == 1
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        (400, "invalid", "Invalid value for: Invalid time zone definition"),
+        (400, "timeRangeEmpty", "The specified time range is empty."),
+        (403, "forbiddenForNonOrganizer", "Shared properties can only be changed by the organizer"),
+    ],
+    ids=["invalid", "time-range", "forbidden"],
+)
+def test_another_refused_insert_is_a_clear_error_not_a_silent_busy_event(
+    fake: FakeGoogleCalendar, service: Any, refusal: tuple[int, str, str]
+) -> None:
+    fake.refuse_focus_time = True
+    fake.focus_time_refusal = refusal
+    status, reason, message = refusal
+
+    with pytest.raises(Exception, match=f"Google answered {status} {reason}: ") as raised:
+        GoogleWriter(service).create_block(block())
+
+    assert message in str(raised.value)
+    assert fake.live() == {}
+    assert fake.count("POST") == 1  # no second insert as a busy event
+    if status == 400:
+        assert isinstance(raised.value, BadRequestError)
 
 
 def test_a_connection_known_to_refuse_focus_time_asks_only_once(
