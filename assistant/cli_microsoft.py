@@ -4,26 +4,32 @@ Registered under the same `connect` command as Google: `add_microsoft_provider(p
 the providers subparsers object that `cli_google.add_google_commands` creates, and
 `connect_microsoft_command(args)` runs when `args.connect_provider == "microsoft"`.
 
-The app registration comes from the environment (until the settings carry it):
-AGENDA_REGIE_MICROSOFT_CLIENT_ID (required), AGENDA_REGIE_MICROSOFT_TENANT (tenant id or domain;
-default "organizations") and AGENDA_REGIE_MICROSOFT_CLIENT_SECRET (needed for --application).
+The app registration and the cloud come from the settings (`Settings.from_environ`, see
+docs/microsoft.md): AGENDA_REGIE_MICROSOFT_CLIENT_ID (required), ..._TENANT, ..._CLIENT_SECRET
+(needed for --application), ..._AUTHORITY_HOST and ..._GRAPH_URL (a national cloud). The store
+and the secret keys are checked before anyone is sent to sign in, so a sign-in is never wasted.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import threading
+import time
 import webbrowser
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
-from urllib.parse import parse_qs
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
-CLIENT_ID_VARIABLE = "AGENDA_REGIE_MICROSOFT_CLIENT_ID"
-TENANT_VARIABLE = "AGENDA_REGIE_MICROSOFT_TENANT"
-SECRET_VARIABLE = "AGENDA_REGIE_MICROSOFT_CLIENT_SECRET"
+if TYPE_CHECKING:  # imported when the command runs, so `agenda-regie --help` stays quick
+    from sqlalchemy import Engine
+
+    from assistant.secrets import SecretBox
+    from connectors.microsoft.auth import StoredAuthorisation
+
+# How long the command waits for the browser to come back from Entra ID.
+SIGN_IN_TIMEOUT_SECONDS = 600.0
 
 
 def add_microsoft_provider(providers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,73 +64,65 @@ def add_microsoft_commands(subparsers: argparse._SubParsersAction[argparse.Argum
     add_microsoft_provider(providers)
 
 
-def registration_from_environ(environ: Mapping[str, str]) -> Any:
-    from connectors.microsoft.auth import AppRegistration, MicrosoftAuthError
-
-    client_id = environ.get(CLIENT_ID_VARIABLE, "").strip()
-    if not client_id:
-        raise MicrosoftAuthError(
-            "connect microsoft",
-            f"set {CLIENT_ID_VARIABLE} to the application (client) id of the app registered in "
-            "Entra ID (docs/microsoft.md)",
-        )
-    return AppRegistration(
-        client_id,
-        environ.get(TENANT_VARIABLE, "").strip() or "organizations",
-        environ.get(SECRET_VARIABLE) or None,
-    )
-
-
 def connect_microsoft_command(
     args: argparse.Namespace, environ: Mapping[str, str] | None = None
 ) -> int:
+    from assistant.microsoft_sync import registration_from_settings
+    from assistant.secrets import SecretBox, SecretKeyError
+    from assistant.settings import SECRET_KEYS_VARIABLE, Settings
+    from assistant.store import migrations
+    from assistant.store.database import make_engine
     from connectors.microsoft import auth
 
-    environ = os.environ if environ is None else environ
-    registration = registration_from_environ(environ)
-    leader = args.leader.strip().lower()
-    cache = auth.load_cache(None)
-    app = auth.make_app(registration, cache)
-    if args.application:
-        if args.assistant:
-            raise auth.MicrosoftAuthError("connect microsoft", "--application has no assistant")
-        tokens = auth.token_source(
-            auth.StoredAuthorisation("application", None, auth.APPLICATION_SCOPES, ""),
-            registration,
-            cache,
-            leader=leader,
+    if args.application and args.assistant:
+        raise auth.MicrosoftAuthError(
+            "connect microsoft", "--application signs in as the organisation; drop --assistant"
         )
-        tokens()  # fails clearly now when the secret or the admin consent is missing
-        stored = auth.StoredAuthorisation(
-            "application", None, auth.APPLICATION_SCOPES, cache.serialize()
-        )
-    else:
-        scopes = auth.delegated_scopes(write_back=args.write_back, shared=args.assistant)
-        username = _sign_in(app, scopes, leader, args.port, not args.no_browser)
-        if not args.assistant and username != leader:
-            raise auth.MicrosoftAuthError(
-                "connect microsoft",
-                f"signed in as {username}, not {leader}; an assistant adds --assistant",
-            )
-        stored = auth.StoredAuthorisation("delegated", username, tuple(scopes), cache.serialize())
-    return _store(leader, stored)
-
-
-def _store(leader: str, stored: Any) -> int:
-    from assistant.microsoft_sync import connect_microsoft
-    from assistant.secrets import SecretBox
-    from assistant.settings import Settings
-    from assistant.store.database import make_engine
-
-    settings = Settings.from_environ()
+    settings = Settings.from_environ(environ)
+    registration = registration_from_settings(settings)
     cipher = SecretBox.from_settings(settings)
+    if not cipher.has_keys:
+        raise SecretKeyError(
+            f"{SECRET_KEYS_VARIABLE} is not set; it must hold a Fernet key to store the "
+            "Microsoft sign-in encrypted (docs/microsoft.md)"
+        )
     engine = make_engine(settings)
     try:
-        connection_id = connect_microsoft(
-            engine, leader, stored, cipher, now=datetime.now(UTC), mailbox=leader
-        )
+        migrations.require_head(engine)
+        resource = auth.graph_resource(settings.microsoft_graph_url)
+        leader = args.leader.strip().lower()
+        cache = auth.load_cache(None)
+        app = auth.make_app(registration, cache)
+        if args.application:
+            scopes = auth.application_scopes(resource)
+            auth.check_application_access(app, registration, scopes)
+            stored = auth.StoredAuthorisation("application", None, scopes, cache.serialize())
+        else:
+            delegated = auth.delegated_scopes(
+                write_back=args.write_back, shared=args.assistant, resource=resource
+            )
+            username = _sign_in(app, delegated, leader, args.port, not args.no_browser)
+            if not args.assistant and username != leader:
+                raise auth.MicrosoftAuthError(
+                    "connect microsoft",
+                    f"signed in as {username}, not as {leader}; sign in with the leader's own "
+                    "account, or, when you are the leader's assistant with delegate access, "
+                    "add --assistant",
+                )
+            stored = auth.StoredAuthorisation(
+                "delegated", username, tuple(delegated), cache.serialize()
+            )
+        return _store(engine, cipher, leader, stored)
     finally:
         engine.dispose()
+
+
+def _store(engine: Engine, cipher: SecretBox, leader: str, stored: StoredAuthorisation) -> int:
+    from assistant.microsoft_sync import connect_microsoft
+
+    connection_id = connect_microsoft(
+        engine, leader, stored, cipher, now=datetime.now(UTC), mailbox=leader
+    )
     who = stored.username or "the organisation's application permissions"
     print(
         f"agenda-regie: connected the Microsoft 365 calendar of {leader} through {who} "
@@ -134,21 +132,40 @@ def _store(leader: str, stored: Any) -> int:
 
 
 def _sign_in(app: Any, scopes: list[str], leader: str, port: int, open_browser: bool) -> str:
-    """The auth-code flow with a one-shot redirect listener on 127.0.0.1."""
+    """The auth-code flow with a redirect listener on 127.0.0.1 that waits for Entra ID's answer.
+
+    Entra ID answers with a form POST (`response_mode=form_post`); a GET with the answer in the
+    query is taken too. Anything else that reaches the port (a browser asking for a favicon) gets
+    a 404 and the listener keeps waiting, until the answer comes or the time is up.
+    """
     from connectors.microsoft import auth
 
     answer: dict[str, str] = {}
 
     class Redirect(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
-            pass
+            pass  # the answer holds a code: never logged
 
-        def do_POST(self) -> None:  # response_mode=form_post
+        def do_GET(self) -> None:
+            self._take(parse_qs(urlsplit(self.path).query))
+
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            form = parse_qs(self.rfile.read(length).decode("utf-8"))
-            answer.update({k: v[0] for k, v in form.items()})
-            data = b"agenda-regie is connected; you may close this window."
-            self.send_response(200)
+            self._take(parse_qs(self.rfile.read(length).decode("utf-8")))
+
+        def _take(self, fields: dict[str, list[str]]) -> None:
+            if urlsplit(self.path).path != "/" or not ({"code", "error"} & fields.keys()):
+                self._reply(404, "Not the answer agenda-regie waits for.")
+                return
+            answer.update({key: values[0] for key, values in fields.items()})
+            if "error" in fields:
+                self._reply(200, "Microsoft sign-in did not complete; see the terminal.")
+            else:
+                self._reply(200, "agenda-regie received the sign-in; you may close this window.")
+
+        def _reply(self, status: int, text: str) -> None:
+            data = text.encode("utf-8")
+            self.send_response(status)
             self.send_header("Content-Type", "text/plain; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -158,13 +175,20 @@ def _sign_in(app: Any, scopes: list[str], leader: str, port: int, open_browser: 
         # Entra ID lets a public client's "http://localhost" redirect use any port.
         redirect_uri = f"http://localhost:{server.server_address[1]}/"
         flow = auth.begin_sign_in(app, scopes, redirect_uri=redirect_uri, login_hint=leader)
-        print(f"Open this URL in a browser and sign in:\n{flow['auth_uri']}")
+        print(f"Open this URL in a browser and sign in:\n{flow['auth_uri']}", flush=True)
         if open_browser:
             threading.Thread(target=webbrowser.open, args=(flow["auth_uri"],), daemon=True).start()
-        server.timeout = 600
-        server.handle_request()
-    if not answer:
-        raise auth.MicrosoftAuthError("Microsoft sign-in", "no answer came back within 10 minutes")
+        deadline = time.monotonic() + SIGN_IN_TIMEOUT_SECONDS
+        while not answer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise auth.MicrosoftAuthError(
+                    "Microsoft sign-in",
+                    f"no answer came back within {SIGN_IN_TIMEOUT_SECONDS / 60:.0f} minutes; "
+                    "run the command again",
+                )
+            server.timeout = left
+            server.handle_request()
     username: str = auth.finish_sign_in(app, flow, answer)
     return username
 
@@ -173,5 +197,4 @@ __all__ = [
     "add_microsoft_commands",
     "add_microsoft_provider",
     "connect_microsoft_command",
-    "registration_from_environ",
 ]

@@ -6,6 +6,9 @@ outcome: the title-free event cache, the delta link (JSON in `connections.sync_s
 cache again when it changed (encrypted), and the connection's status. No transaction is held
 open while Graph is being called.
 
+`graph_access_from_settings` builds how a process reaches Graph and Entra ID (the app
+registration, the cloud, an httpx client with timeouts) from `Settings`, for every shell.
+
 A refused sign-in marks the connection `needs_reauthorisation` once, with a message saying what
 to do; later runs skip it without calling Graph, so nothing loops.
 """
@@ -56,6 +59,9 @@ T = TypeVar("T")
 
 PROVIDER = "microsoft"
 NEEDS_REAUTHORISATION = "needs_reauthorisation"
+# A delta page of 500 events can take a while; a connection that does not open fails fast.
+GRAPH_TIMEOUT_SECONDS = 60.0
+GRAPH_CONNECT_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,34 @@ def registration_from_settings(settings: Settings) -> AppRegistration:
         settings.microsoft_client_id,
         settings.microsoft_tenant,
         settings.microsoft_client_secret,
+        authority_host=settings.microsoft_authority_host,
+    )
+
+
+def graph_access_from_settings(
+    settings: Settings,
+    *,
+    limiter: MailboxSlots = PROCESS_LIMITER,
+    login_http_client: Any = None,
+) -> GraphAccess:
+    """Graph and Entra ID as the settings describe them, for any shell (CLI, workers, web).
+
+    One per process: the httpx client pools connections and msal's discovery cache is shared.
+    The caller closes `access.http` when the process is done with it. `limiter`: the per-mailbox
+    in-flight limit (this process's by default; workers hand in one shared through Redis).
+    `login_http_client`: msal's HTTP client (a `requests.Session`); None lets msal make its own,
+    which trusts `REQUESTS_CA_BUNDLE`.
+    """
+    return GraphAccess(
+        registration_from_settings(settings),
+        httpx.Client(
+            timeout=httpx.Timeout(GRAPH_TIMEOUT_SECONDS, connect=GRAPH_CONNECT_TIMEOUT_SECONDS),
+            headers={"User-Agent": "agenda-regie"},
+            follow_redirects=False,  # a token is never carried to another host
+        ),
+        graph_url=settings.microsoft_graph_url,
+        login_http_client=login_http_client,
+        limiter=limiter,
     )
 
 

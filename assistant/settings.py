@@ -1,22 +1,25 @@
 """Settings from the environment, read and validated once at start-up (a shell).
 
-`Settings.from_environ()` reads `DATABASE_URL`, `AGENDA_REGIE_SECRET_KEYS` and the Microsoft
-app registration (`AGENDA_REGIE_MICROSOFT_CLIENT_ID`, `..._TENANT`, `..._CLIENT_SECRET`), checks
-them and reports every problem at once in one `SettingsError`. Nothing here runs at import time:
-the CLI and the workers build a `Settings` and hand it to whatever needs it.
+`Settings.from_environ()` reads `DATABASE_URL`, `AGENDA_REGIE_SECRET_KEYS`, the Microsoft
+app registration (`AGENDA_REGIE_MICROSOFT_CLIENT_ID`, `..._TENANT`, `..._CLIENT_SECRET`) and the
+Microsoft cloud (`AGENDA_REGIE_MICROSOFT_AUTHORITY_HOST`, `..._GRAPH_URL`: a national cloud, or
+local fakes in tests), checks them and reports every problem at once in one `SettingsError`.
+Nothing here runs at import time: the CLI and the workers build a `Settings` and hand it to
+whatever needs it.
 
-Must not import SQLAlchemy, cryptography or anything of the pure core.
+Must not import SQLAlchemy, cryptography, msal or anything of the pure core.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import platformdirs
 
@@ -27,6 +30,11 @@ SECRET_KEYS_VARIABLE = "AGENDA_REGIE_SECRET_KEYS"
 MICROSOFT_CLIENT_ID_VARIABLE = "AGENDA_REGIE_MICROSOFT_CLIENT_ID"
 MICROSOFT_TENANT_VARIABLE = "AGENDA_REGIE_MICROSOFT_TENANT"
 MICROSOFT_SECRET_VARIABLE = "AGENDA_REGIE_MICROSOFT_CLIENT_SECRET"
+MICROSOFT_AUTHORITY_HOST_VARIABLE = "AGENDA_REGIE_MICROSOFT_AUTHORITY_HOST"
+MICROSOFT_GRAPH_URL_VARIABLE = "AGENDA_REGIE_MICROSOFT_GRAPH_URL"
+# The global service; national clouds (docs/microsoft.md) have their own pair.
+MICROSOFT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+MICROSOFT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
 
 
 class SettingsError(Exception):
@@ -59,6 +67,9 @@ class Settings:
     microsoft_client_id: str | None = None
     microsoft_tenant: str = "organizations"
     microsoft_client_secret: str | None = field(default=None, repr=False)
+    # Where Entra ID and Graph live: the global service unless a national cloud is configured.
+    microsoft_authority_host: str = MICROSOFT_AUTHORITY_HOST
+    microsoft_graph_url: str = MICROSOFT_GRAPH_URL
 
     @classmethod
     def from_environ(
@@ -88,6 +99,20 @@ class Settings:
                 f"{MICROSOFT_SECRET_VARIABLE} is set but {MICROSOFT_CLIENT_ID_VARIABLE} is not; "
                 "set both (the application (client) id of the app registered in Entra ID)"
             )
+        authority_host = _checked(
+            problems,
+            MICROSOFT_AUTHORITY_HOST_VARIABLE,
+            env.get(MICROSOFT_AUTHORITY_HOST_VARIABLE, ""),
+            MICROSOFT_AUTHORITY_HOST,
+            normalise_authority_host,
+        )
+        graph_url = _checked(
+            problems,
+            MICROSOFT_GRAPH_URL_VARIABLE,
+            env.get(MICROSOFT_GRAPH_URL_VARIABLE, ""),
+            MICROSOFT_GRAPH_URL,
+            normalise_graph_url,
+        )
 
         if problems:
             raise SettingsError(problems)
@@ -97,6 +122,8 @@ class Settings:
             microsoft_client_id=client_id,
             microsoft_tenant=tenant,
             microsoft_client_secret=client_secret,
+            microsoft_authority_host=authority_host,
+            microsoft_graph_url=graph_url,
         )
 
 
@@ -127,6 +154,90 @@ def normalise_database_url(url: str) -> str:
         f"{DATABASE_URL_VARIABLE} uses {scheme!r}, which agenda-regie does not support; use "
         "sqlite:///PATH or postgresql://USER@HOST:PORT/DATABASE (psycopg 3 is used as the driver)"
     )
+
+
+def normalise_authority_host(value: str) -> str:
+    """`https://HOST[:PORT]` of Entra ID, without a trailing slash; ValueError saying what is wrong.
+
+    msal accepts only an https authority (it refuses http even on 127.0.0.1), and appends the
+    tenant itself, so a path here would be a tenant in the wrong place.
+    """
+    parts = _url_parts(value)
+    if parts.scheme != "https":
+        raise ValueError(
+            "must start with https:// (msal refuses any other authority), e.g. "
+            "https://login.microsoftonline.us"
+        )
+    if parts.path.strip("/"):
+        raise ValueError(
+            f"must be the host only, without a path such as {parts.path!r}; the tenant goes in "
+            f"{MICROSOFT_TENANT_VARIABLE}"
+        )
+    return f"https://{parts.netloc}"
+
+
+def normalise_graph_url(value: str) -> str:
+    """The Graph service root with its version, e.g. `https://graph.microsoft.us/v1.0`.
+
+    https, except on a loopback host (a local test double): a bearer token is sent there.
+    """
+    parts = _url_parts(value)
+    if parts.scheme != "https" and not (parts.scheme == "http" and _loopback(parts.hostname)):
+        raise ValueError(
+            "must start with https:// (plain http only for a server on this machine), e.g. "
+            "https://graph.microsoft.us/v1.0"
+        )
+    path = parts.path.rstrip("/")
+    if not path.endswith("/v1.0"):
+        raise ValueError(
+            "must end in the API version /v1.0, e.g. https://graph.microsoft.us/v1.0 "
+            "(agenda-regie uses Graph v1.0 only)"
+        )
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _url_parts(value: str) -> SplitResult:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError("is not a URL") from None
+    if not parts.hostname or parts.scheme not in {"http", "https"}:
+        raise ValueError("is not an http(s) URL with a host name")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not hold a user name or password")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query (?...) or fragment (#...)")
+    return parts
+
+
+def _loopback(hostname: str | None) -> bool:
+    if hostname is None:
+        return False
+    if hostname.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def _checked(
+    problems: list[str],
+    variable: str,
+    raw: str,
+    default: str,
+    normalise: Callable[[str], str],
+) -> str:
+    """`raw` normalised, or `default` when unset; a problem naming `variable` when unusable."""
+    value = raw.strip()
+    if not value:
+        return default
+    try:
+        return normalise(value)
+    except ValueError as error:
+        problems.append(f"{variable} {error}")
+        return default
 
 
 def _key_problems(keys: tuple[str, ...]) -> list[str]:

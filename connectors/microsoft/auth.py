@@ -15,7 +15,14 @@ organisation that connects all its leaders at once.
   `SerializableTokenCache`), as bytes the caller encrypts. msal only changes the cache in memory;
   the caller persists it when `cache.has_state_changed`.
 
-msal's own HTTP client is `requests`; tests inject a session that points it at a local server.
+National clouds: the authority host and the Graph resource come from the settings. msal needs an
+https authority; a host that is not one of msal's well-known Entra ID hosts (a private cloud, or a
+local test double) gets `instance_discovery=False`, because msal would otherwise ask
+login.microsoftonline.com to vouch for it and refuse it (`invalid_instance`). Scopes name the
+Graph of the cloud in use (`https://graph.microsoft.us/.default` ...).
+
+msal's own HTTP client is `requests` (it honours `REQUESTS_CA_BUNDLE`); tests inject a session
+that points it at a local server, or run the local server with TLS and a private CA.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import msal
 import requests
@@ -35,6 +43,10 @@ from connectors.microsoft.errors import NeedsReauthorisationError, ServerFaultEr
 GRAPH_RESOURCE = "https://graph.microsoft.com/"
 APPLICATION_SCOPES = (GRAPH_RESOURCE + ".default",)
 LOGIN_HOST = "https://login.microsoftonline.com"
+# Seconds msal waits for Entra ID before giving up (msal's own default is to wait forever).
+LOGIN_TIMEOUT_SECONDS = 30.0
+# Entra ID's answers to a client-credentials request that only an administrator can fix.
+ADMIN_CONSENT_ERRORS = frozenset({"invalid_grant", "consent_required", "interaction_required"})
 # Answers after which only a person can help; anything else (a network fault, a 5xx) is retried.
 TERMINAL_ERRORS = frozenset(
     {
@@ -56,10 +68,24 @@ class MicrosoftAuthError(ConnectorError):
     """Authorisation could not be set up (no app registration, flow refused or abandoned)."""
 
 
-def delegated_scopes(*, write_back: bool, shared: bool = False) -> list[str]:
+def graph_resource(graph_url: str) -> str:
+    """The resource that scopes name for a Graph service root: `https://graph.microsoft.us/` for
+    `https://graph.microsoft.us/v1.0`. A national cloud's tokens are for its own Graph."""
+    parts = urlsplit(graph_url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def delegated_scopes(
+    *, write_back: bool, shared: bool = False, resource: str = GRAPH_RESOURCE
+) -> list[str]:
     """`shared`: an assistant reads (and writes) a leader's calendar with delegate rights."""
     name = "Calendars.ReadWrite" if write_back else "Calendars.Read"
-    return [GRAPH_RESOURCE + name + (".Shared" if shared else "")]
+    return [resource + name + (".Shared" if shared else "")]
+
+
+def application_scopes(resource: str = GRAPH_RESOURCE) -> tuple[str, ...]:
+    """The application permissions granted to the app (admin consent), for `resource`'s Graph."""
+    return (resource + ".default",)
 
 
 @dataclass(frozen=True)
@@ -74,6 +100,18 @@ class AppRegistration:
     @property
     def authority(self) -> str:
         return f"{self.authority_host.rstrip('/')}/{self.tenant}"
+
+    @property
+    def instance_discovery(self) -> bool | None:
+        """None (msal's default) for msal's well-known hosts; False for any other host.
+
+        msal skips instance discovery for its well-known hosts (the global service and the
+        national clouds) anyway; for any other host it asks login.microsoftonline.com, which
+        refuses hosts it does not know. The operator configured this host on purpose, which is
+        the case msal's documentation gives for turning the discovery off.
+        """
+        host = (urlsplit(self.authority_host).hostname or "").lower()
+        return None if host in msal.authority.WELL_KNOWN_AUTHORITY_HOSTS else False
 
 
 def load_cache(text: str | None) -> msal.SerializableTokenCache:
@@ -99,6 +137,8 @@ def make_app(
         "token_cache": cache,
         "http_client": http_client,
         "http_cache": http_cache,
+        "instance_discovery": registration.instance_discovery,
+        "timeout": LOGIN_TIMEOUT_SECONDS,
     }
     try:
         if registration.client_secret:
@@ -147,6 +187,13 @@ def finish_sign_in(
         raise MicrosoftAuthError("Microsoft sign-in", f"the answer does not fit: {error}") from None
     except requests.RequestException as error:
         raise MicrosoftAuthError("Microsoft sign-in", f"Entra ID unreachable: {error}") from None
+    if result.get("error") in {"access_denied", "consent_required"}:
+        raise MicrosoftAuthError(
+            "Microsoft sign-in",
+            f"the permissions were not granted ({_said(result)}); sign in again and accept "
+            "them, or ask an administrator to grant admin consent (docs/microsoft.md, Admin "
+            "consent)",
+        )
     if "access_token" not in result:
         raise MicrosoftAuthError("Microsoft sign-in", _said(result))
     username = (result.get("id_token_claims") or {}).get("preferred_username")
@@ -187,9 +234,16 @@ class DelegatedTokens:
 class ApplicationTokens:
     """App-only tokens (client credentials); msal serves them from its cache until they expire."""
 
-    def __init__(self, app: msal.ConfidentialClientApplication, *, leader: str) -> None:
+    def __init__(
+        self,
+        app: msal.ConfidentialClientApplication,
+        *,
+        leader: str,
+        scopes: Sequence[str] = APPLICATION_SCOPES,
+    ) -> None:
         self._app = app
         self._leader = leader
+        self._scopes = list(scopes)
         self._lock = threading.Lock()
 
     def __call__(self, *, force_refresh: bool = False) -> str:
@@ -198,7 +252,7 @@ class ApplicationTokens:
             try:
                 if force_refresh:
                     self._app.remove_tokens_for_client()
-                result = self._app.acquire_token_for_client(scopes=list(APPLICATION_SCOPES))
+                result = self._app.acquire_token_for_client(scopes=self._scopes)
             except requests.RequestException as error:
                 raise ServerFaultError(where, f"Entra ID unreachable: {error}") from None
         return _token(result, where, self._leader)
@@ -252,10 +306,62 @@ def token_source(
             raise MicrosoftAuthError(
                 registration.authority, "application permissions need a client secret"
             )
-        return ApplicationTokens(app, leader=leader)
+        return ApplicationTokens(app, leader=leader, scopes=stored.scopes or APPLICATION_SCOPES)
     if not stored.username:
         raise MicrosoftAuthError("stored Microsoft authorisation", "no account is named")
     return DelegatedTokens(app, stored.scopes, stored.username, leader=leader)
+
+
+def check_application_access(
+    app: msal.ClientApplication, registration: AppRegistration, scopes: Sequence[str]
+) -> None:
+    """Ask Entra ID for an app-only token now, so `connect --application` fails at once, naming
+    admin consent, when the organisation has not granted it (or the secret is wrong).
+
+    The token lands in the app's cache (persist it).
+    """
+    where = "Microsoft application permissions"
+    if not isinstance(app, msal.ConfidentialClientApplication):
+        raise MicrosoftAuthError(
+            where, "application permissions need a client secret; set the app's secret"
+        )
+    try:
+        result = app.acquire_token_for_client(scopes=list(scopes))
+    except requests.RequestException as error:
+        raise MicrosoftAuthError(where, f"Entra ID unreachable: {error}") from None
+    if isinstance(result.get("access_token"), str) and result["access_token"]:
+        return
+    consent = (
+        f"ask an administrator of {registration.tenant} to grant admin consent for the "
+        f"application permission Calendars.Read (or Calendars.ReadWrite) of app "
+        f"{registration.client_id} (Entra admin centre > App registrations > API permissions > "
+        "Grant admin consent; docs/microsoft.md, Admin consent)"
+    )
+    code = result.get("error")
+    if 65001 in (result.get("error_codes") or []) or code in ADMIN_CONSENT_ERRORS:
+        raise MicrosoftAuthError(
+            where, f"admin consent is missing ({_said(result)}); {consent}, then run this again"
+        )
+    if code == "invalid_client":
+        raise MicrosoftAuthError(
+            where,
+            f"Entra ID refused the app's credentials ({_said(result)}); check the client "
+            f"secret (it may have expired), and {consent}",
+        )
+    if code == "unauthorized_client":
+        raise MicrosoftAuthError(
+            where,
+            f"Entra ID does not know app {registration.client_id} in {registration.tenant} "
+            f"({_said(result)}); check the client id and tenant, and that the app is registered "
+            "in this cloud",
+        )
+    if code == "invalid_resource":
+        raise MicrosoftAuthError(
+            where,
+            f"Entra ID does not know the Graph resource {' '.join(scopes)!r} "
+            f"({_said(result)}); the Graph URL must belong to the same cloud as the authority",
+        )
+    raise MicrosoftAuthError(where, f"Entra ID gave no token: {_said(result)}")
 
 
 def _token(result: Mapping[str, Any] | None, where: str, leader: str) -> str:
@@ -287,9 +393,12 @@ __all__ = [
     "DelegatedTokens",
     "MicrosoftAuthError",
     "StoredAuthorisation",
+    "application_scopes",
     "begin_sign_in",
+    "check_application_access",
     "delegated_scopes",
     "finish_sign_in",
+    "graph_resource",
     "load_cache",
     "make_app",
     "token_source",

@@ -10,17 +10,24 @@ mailboxes an access policy excludes, failures injected per request number with `
 It CHECKS the per-mailbox concurrency limit: every request counts as in flight for `delay_seconds`
 and `violations` records each moment more than 4 were in flight for one mailbox.
 
-Entra ID part (for msal through a rewriting `requests.Session`): OpenID discovery, and the token
-endpoint for client credentials, authorisation codes and refresh tokens (`invalid_grant` once
-revoked). It counts requests.
+Entra ID part (for msal through a rewriting `requests.Session`, or, with `tls`, as the
+authority itself at https://127.0.0.1:PORT): OpenID discovery; the authorize page, which answers
+the browser as Entra ID does (a self-submitting form to the redirect URI for
+`response_mode=form_post`, a redirect otherwise) as `signs_in_as`, or with `access_denied` when
+`consent_denied`; and the token endpoint for client credentials (AADSTS65001 without
+`admin_consent`), authorisation codes (single use, PKCE and redirect URI checked) and refresh
+tokens (`invalid_grant` once revoked). It counts requests.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import html
 import itertools
 import json
 import re
+import ssl
 import threading
 import time
 from collections import defaultdict
@@ -49,8 +56,18 @@ class Seen:
     headers: dict[str, str]
 
 
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code the authorize page gave out: for whom, and what the token request must match."""
+
+    username: str
+    nonce: str | None
+    redirect_uri: str
+    code_challenge: str
+
+
 class FakeGraph:
-    def __init__(self, owner: str = "leader@example.org") -> None:
+    def __init__(self, owner: str = "leader@example.org", *, tls: ssl.SSLContext | None = None):
         self.owner = owner
         self.lock = threading.RLock()
         self.events: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
@@ -76,8 +93,16 @@ class FakeGraph:
         self.revoked = False
         self.nonces: dict[str, str] = {}
         self.issued = itertools.count(1)
+        self.codes: dict[str, IssuedCode] = {}
+        self.refresh_owners: dict[str, str] = {}
+        self.signs_in_as: str | None = None  # who signs in at the authorize page (the owner)
+        self.consent_denied = False
+        self.admin_consent = True
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
+        self.tls = tls is not None
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.02,), daemon=True
         )
@@ -86,7 +111,14 @@ class FakeGraph:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def login_host(self) -> str:
+        """The authority host msal is given: this server with TLS, else the public one (which
+        the tests' rewriting session sends here)."""
+        return self.url if self.tls else LOGIN_HOST
 
     @property
     def graph_url(self) -> str:
@@ -197,7 +229,7 @@ class FakeGraph:
         if not path.startswith("/v1.0/"):
             with self.lock:
                 self.requests.append(Seen(method, path, query, headers))
-            return _send(handler, *self._login(method, path, body))
+            return _send(handler, *self._login(method, path, query, body))
         segments = path.removeprefix("/v1.0/").split("/")
         mailbox = self.owner if segments[0] == "me" else segments[1].lower()
         with self.lock:
@@ -387,10 +419,14 @@ class FakeGraph:
 
     # --- Entra ID ---------------------------------------------------------------------------
 
-    def _login(self, method: str, path: str, body: bytes) -> tuple[int, Any, dict[str, str]]:
+    def _login(
+        self, method: str, path: str, query: dict[str, list[str]], body: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
         segments = path.strip("/").split("/")
         tenant = segments[0]
-        base = f"{LOGIN_HOST}/{tenant}"
+        base = f"{self.login_host}/{tenant}"
+        if path.endswith("/oauth2/v2.0/authorize") and method == "GET":
+            return self._authorize({k: v[0] for k, v in query.items()})
         if path == "/common/discovery/instance":
             return (
                 200,
@@ -413,7 +449,7 @@ class FakeGraph:
                 {
                     "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
                     "token_endpoint": f"{base}/oauth2/v2.0/token",
-                    "issuer": f"{LOGIN_HOST}/{tenant}/v2.0",
+                    "issuer": f"{self.login_host}/{tenant}/v2.0",
                     "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
                 },
                 {},
@@ -422,11 +458,61 @@ class FakeGraph:
             return self._token(tenant, {k: v[0] for k, v in parse_qs(body.decode()).items()})
         return 404, {"error": "not_found"}, {}
 
+    def _authorize(self, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        """The sign-in and consent pages, already passed: the answer the browser carries back."""
+        redirect_uri = query["redirect_uri"]
+        if self.consent_denied:
+            answer = {
+                "error": "access_denied",
+                "error_subcode": "cancel",
+                "error_description": "AADSTS65004: User declined to consent to access the app.",
+            }
+        else:
+            code = f"code-{next(self.numbers)}"
+            self.codes[code] = IssuedCode(
+                self.signs_in_as or self.owner,
+                query.get("nonce"),
+                redirect_uri,
+                query.get("code_challenge", ""),
+            )
+            answer = {"code": code}
+        answer["state"] = query.get("state", "")
+        if query.get("response_mode") == "form_post":
+            fields = "".join(
+                f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
+                for name, value in answer.items()
+            )
+            page = (
+                f'<html><body onload="document.forms[0].submit()"><form method="POST" '
+                f'action="{html.escape(redirect_uri)}">{fields}</form></body></html>'
+            )
+            return 200, page, {}
+        return 302, None, {"Location": f"{redirect_uri}?{urlencode(answer)}"}
+
     def _token(self, tenant: str, form: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         grant = form.get("grant_type")
         if grant == "client_credentials":
             if form.get("client_secret") != "secret":
-                return 401, {"error": "invalid_client", "error_description": "bad secret"}, {}
+                return (
+                    401,
+                    {
+                        "error": "invalid_client",
+                        "error_description": "AADSTS7000215: Invalid client secret provided.",
+                        "error_codes": [7000215],
+                    },
+                    {},
+                )
+            if not self.admin_consent:
+                return (
+                    400,
+                    {
+                        "error": "invalid_grant",
+                        "error_description": "AADSTS65001: The user or administrator has not "
+                        f"consented to use the application with ID '{form.get('client_id')}'.",
+                        "error_codes": [65001],
+                    },
+                    {},
+                )
             return (
                 200,
                 {
@@ -436,8 +522,13 @@ class FakeGraph:
                 },
                 {},
             )
+        username = self.owner
         if grant == "authorization_code" and form.get("code") != "good-code":
-            return 400, {"error": "invalid_grant", "error_description": "bad code"}, {}
+            issued = self.codes.pop(form.get("code", ""), None)  # a code works once
+            if issued is None or not _pkce_fits(issued, form):
+                return 400, {"error": "invalid_grant", "error_description": "bad code"}, {}
+            self.nonces[form["code"]] = issued.nonce or ""
+            username = issued.username
         if grant == "refresh_token" and (self.revoked or not form.get("refresh_token")):
             return (
                 400,
@@ -450,15 +541,19 @@ class FakeGraph:
             )
         if grant not in {"authorization_code", "refresh_token"}:
             return 400, {"error": "unsupported_grant_type"}, {}
+        if grant == "refresh_token":
+            username = self.refresh_owners.get(form["refresh_token"], self.owner)
         number = next(self.issued)
-        uid, utid = "user-oid-1", "tenant-id-1"
+        self.refresh_owners[f"refresh-{number}"] = username
+        uid = "user-oid-1" if username == self.owner else f"oid-{username}"
+        utid = "tenant-id-1"
         claims = {
-            "iss": f"{LOGIN_HOST}/{utid}/v2.0",
+            "iss": f"{self.login_host}/{utid}/v2.0",
             "aud": form.get("client_id"),
             "sub": "subject-1",
             "oid": uid,
             "tid": utid,
-            "preferred_username": self.owner,
+            "preferred_username": username,
             "name": "Leader",
             "iat": int(time.time()),
             "nonce": self.nonces.get(form.get("code", "")),
@@ -477,6 +572,11 @@ class FakeGraph:
             },
             {},
         )
+
+
+def _pkce_fits(issued: IssuedCode, form: dict[str, str]) -> bool:
+    digest = hashlib.sha256(form.get("code_verifier", "").encode("ascii")).digest()
+    return _b64(digest) == issued.code_challenge and form.get("redirect_uri") == issued.redirect_uri
 
 
 def _unsigned_jwt(claims: dict[str, Any]) -> str:
@@ -519,9 +619,13 @@ def _error(code: str, message: str) -> dict[str, Any]:
 
 
 def _send(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str]) -> None:
-    data = b"" if body is None else json.dumps(body).encode()
+    if isinstance(body, str):  # a page for the browser
+        data, kind = body.encode(), "text/html; charset=utf-8"
+    else:
+        data = b"" if body is None else json.dumps(body).encode()
+        kind = "application/json; charset=utf-8"
     handler.send_response(status)
-    handler.send_header("Content-Type", "application/json; charset=utf-8")
+    handler.send_header("Content-Type", kind)
     handler.send_header("Content-Length", str(len(data)))
     for name, value in headers.items():
         handler.send_header(name, value)
