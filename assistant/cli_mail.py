@@ -65,6 +65,18 @@ class _CachedSource:
 
 
 def _send_review(args: argparse.Namespace) -> int:
+    from assistant.mail.links import LinkSecretMissingError
+    from assistant.mail.send import MailError
+
+    try:
+        return _send_review_once(args)
+    except (MailError, LinkSecretMissingError) as error:
+        # One clear line and exit code 2 (STYLE 7): the settings or the server, not a bug.
+        print(f"agenda-regie: {error}", file=sys.stderr)
+        return 2
+
+
+def _send_review_once(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
     from sqlalchemy import select
@@ -78,7 +90,7 @@ def _send_review(args: argparse.Namespace) -> int:
     from assistant.settings import Settings
     from assistant.store.database import session_scope
     from assistant.store.models import Connection
-    from assistant.store.repository import find_leader
+    from assistant.store.repository import find_leader, reviews_paused
     from rules import load_rules
 
     leader_email = args.leader.strip().lower()
@@ -91,6 +103,13 @@ def _send_review(args: argparse.Namespace) -> int:
     )
     engine = open_store(Settings.from_environ())
     try:
+        with session_scope(engine) as session:
+            known = find_leader(session, leader_email)
+            paused = known is not None and reviews_paused(known, now)
+            paused_until = known.paused_until if known is not None else None
+        if paused and not args.force and not args.dry_run:
+            print(_paused_line(leader_email, week, paused_until, rules.leader.timezone))
+            return 0
         if args.calendar:
             source: Any = open_ics(args.calendar, rules, [leader_email])
         else:
@@ -133,10 +152,24 @@ def _send_review(args: argparse.Namespace) -> int:
         delivery = deliver(
             engine, prepared, SmtpSettings.from_environ(), now=now, to=to, cc=cc, force=args.force
         )
+        if delivery.status == "paused":
+            print(_paused_line(leader_email, week, delivery.paused_until, rules.leader.timezone))
+            return 0
         print(f"{week}: {delivery.status.replace('_', ' ')} ({delivery.message_id})")
         return 0
     finally:
         engine.dispose()
+
+
+def _paused_line(leader: str, week: Any, until: datetime | None, timezone: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    when = (
+        f"until {until.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M}"
+        if until is not None
+        else "until they resume it"
+    )
+    return f"{week}: not sent; the weekly review of {leader} is paused {when} (--force sends it)"
 
 
 def _web(args: argparse.Namespace) -> int:
@@ -146,15 +179,36 @@ def _web(args: argparse.Namespace) -> int:
     from assistant.mail.links import LinkSigner
     from assistant.secrets import SecretBox
     from assistant.settings import Settings
-    from assistant.web.acceptance import google_write_back
+    from assistant.web.acceptance import provider_writers
     from assistant.web.app import create_app
 
     settings = Settings.from_environ()
     engine = open_store(settings)
+    access = _graph_access(settings)
+    writers = provider_writers(SecretBox.from_settings(settings), microsoft_access=access)
     app = create_app(
-        engine,
-        LinkSigner.from_environ(),
-        write_back=google_write_back(SecretBox.from_settings(settings)),
+        engine, LinkSigner.from_environ(), write_back=writers.write, withdraw=writers.withdraw
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    try:
+        # uvicorn ends on SIGTERM and SIGINT after the requests in flight are answered.
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    finally:
+        if access is not None:
+            access.http.close()
+        engine.dispose()
     return 0
+
+
+def _graph_access(settings: Any) -> Any:
+    """How this process reaches Microsoft Graph, or None when no Entra ID app is configured.
+
+    The one place that builds it here; to be replaced by microsoft_sync's helper from Settings
+    once that exists.
+    """
+    if settings.microsoft_client_id is None:
+        return None
+    import httpx
+
+    from assistant.microsoft_sync import GraphAccess, registration_from_settings
+
+    return GraphAccess(registration_from_settings(settings), httpx.Client(timeout=30.0))

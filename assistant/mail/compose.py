@@ -44,6 +44,7 @@ class EmailLinks:
     proposals: Mapping[str, ProposalLinks]  # by proposal key
     accept_all: str | None
     ratings: Mapping[int, str]  # score 1-5 -> link
+    pause: str | None = None  # the page to pause (or resume) the weekly email
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ def email_context(review: WeeklyReview, links: EmailLinks, extras: EmailExtras) 
         "write_back": extras.write_back,
         "rules_set_by": who,
         "pause_contact": extras.pause_contact or who,
+        "pause": links.pause,
         "text_picture": text_picture,
         "text_legend": [(TEXT_CELLS[item["kind"]], item["label"]) for item in page["legend"]],
         "text_ruler": _text_ruler(page["picture"]["ruler"]),

@@ -1,9 +1,11 @@
-"""Signed links in the weekly email (DESIGN 8): accept or decline one block, accept all, rate.
+"""Signed links in the weekly email (DESIGN 8): accept or decline one block, accept all, rate,
+pause the email.
 
 A token is the JSON of what it may do, signed with `AGENDA_REGIE_LINK_SECRET` (itsdangerous,
 HMAC-SHA1 over a salt per purpose). It carries its own expiry (default 10 days), checked against
 an injected clock, and is bound to the proposal key and generation; acting once is the store's
-job (a proposal that is no longer `proposed` is not changed again).
+job (a proposal that is no longer `proposed` is not changed again). The pause link lives a year:
+a paused leader gets no new email, and the last one's link must still let them resume.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 DEFAULT_LIFETIME = timedelta(days=10)
 SECRET_VARIABLE = "AGENDA_REGIE_LINK_SECRET"
 BASE_URL_VARIABLE = "AGENDA_REGIE_BASE_URL"
-Purpose = Literal["proposal", "all", "rating"]
+PAUSE_LIFETIME = timedelta(days=365)
+Purpose = Literal["proposal", "all", "rating", "pause"]
 
 
 class LinkError(Exception):
@@ -57,7 +60,12 @@ class RatingLink:
     score: int
 
 
-Link = ProposalLink | AllLink | RatingLink
+@dataclass(frozen=True)
+class PauseLink:
+    leader: str
+
+
+Link = ProposalLink | AllLink | RatingLink | PauseLink
 
 
 class LinkSigner:
@@ -78,20 +86,25 @@ class LinkSigner:
         return URLSafeSerializer(self._secret, salt=f"agenda-regie/{purpose}")
 
     def token(self, link: Link, now: datetime) -> str:
-        expires = int((now + self.lifetime).timestamp())
+        lifetime = max(self.lifetime, PAUSE_LIFETIME) if isinstance(link, PauseLink) else None
+        expires = int((now + (lifetime or self.lifetime)).timestamp())
         payload: dict[str, Any]
         if isinstance(link, ProposalLink):
             purpose: Purpose = "proposal"
             payload = {"k": link.key, "g": link.generation, "l": link.leader, "r": link.reason}
         elif isinstance(link, AllLink):
             purpose, payload = "all", {"l": link.leader, "w": link.week}
+        elif isinstance(link, PauseLink):
+            purpose, payload = "pause", {"l": link.leader}
         else:
             purpose = "rating"
             payload = {"l": link.leader, "w": link.week, "s": link.score}
         return str(self._serializer(purpose).dumps({**payload, "x": expires}))
 
     def url(self, link: Link, now: datetime, action: str | None = None) -> str:
-        prefix = {ProposalLink: "p", AllLink: "all", RatingLink: "r"}[type(link)]
+        prefix = {ProposalLink: "p", AllLink: "all", RatingLink: "r", PauseLink: "pause"}[
+            type(link)
+        ]
         query = f"?do={action}" if action else ""
         return f"{self.base_url}/{prefix}/{self.token(link, now)}{query}"
 
@@ -120,3 +133,7 @@ class LinkSigner:
         if not 1 <= score <= 5:
             raise LinkError("tampered")
         return RatingLink(str(data["l"]), str(data["w"]), score)
+
+    def pause(self, token: str, now: datetime) -> PauseLink:
+        data = self._load("pause", token, now)
+        return PauseLink(str(data["l"]))

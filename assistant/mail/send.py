@@ -1,5 +1,9 @@
 """SMTP delivery of the weekly email: STARTTLS or SSL with auth, configured from the environment.
 
+The server's certificate is checked against the system's trusted CAs (OpenSSL's defaults, which
+honour `SSL_CERT_FILE`), or only against `AGENDA_REGIE_SMTP_CA_FILE` when that is set (a private
+CA). A refused login or certificate is not retried: it fails at once with a sentence naming it.
+
 One message per (leader, ISO week): the Message-ID is derived from both, and a week already
 recorded as sent is not sent again unless forced. A failed attempt is recorded (`failed`) and the
 next run tries again; within one run, connection-level failures are retried a bounded number of
@@ -41,6 +45,11 @@ class SmtpSettingsError(MailError):
         super().__init__("; ".join(problems))
 
 
+class SmtpRefusedError(MailError):
+    """The SMTP server refused our login or its certificate failed the check: retrying the same
+    settings cannot help, so it is not retried."""
+
+
 class SendFailedError(MailError):
     def __init__(self, leader: str, week: str, problem: str) -> None:
         self.leader, self.week, self.problem = leader, week, problem
@@ -59,10 +68,11 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = None
     timeout_seconds: float = 30.0
+    ca_file: str | None = None  # PEM file of the CA(s) to trust instead of the system's
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings:
-        """AGENDA_REGIE_SMTP_HOST/PORT/USER/PASSWORD/SECURITY/FROM; all problems at once."""
+        """AGENDA_REGIE_SMTP_HOST/PORT/USER/PASSWORD/SECURITY/FROM/CA_FILE; all problems at once."""
         env = os.environ if environ is None else environ
         problems = []
         host = env.get("AGENDA_REGIE_SMTP_HOST", "")
@@ -83,9 +93,26 @@ class SmtpSettings:
         password = env.get("AGENDA_REGIE_SMTP_PASSWORD") or None
         if user and not password:
             problems.append("AGENDA_REGIE_SMTP_USER is set but AGENDA_REGIE_SMTP_PASSWORD is not")
+        ca_file = env.get("AGENDA_REGIE_SMTP_CA_FILE") or None
+        if ca_file and not os.path.isfile(ca_file):
+            problems.append(f"AGENDA_REGIE_SMTP_CA_FILE {ca_file!r} is not a readable file")
         if problems:
             raise SmtpSettingsError(problems)
-        return cls(host, port, security, sender, user, password)  # type: ignore[arg-type]
+        return cls(
+            host,
+            port,
+            security,  # type: ignore[arg-type]
+            sender,
+            user,
+            password,
+            ca_file=ca_file,
+        )
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Verifies the server's certificate and name: the system's CAs, or only `ca_file`."""
+        if self.ca_file:
+            return ssl.create_default_context(cafile=self.ca_file)
+        return ssl.create_default_context()
 
 
 def message_id(leader_email: str, week: str, sender: str) -> str:
@@ -108,6 +135,24 @@ def smtp_send(
         try:
             _send_once(message, settings, context)
             return
+        except smtplib.SMTPAuthenticationError as error:
+            raise SmtpRefusedError(
+                f"the SMTP server {settings.host}:{settings.port} refused the SMTP login of "
+                f"{settings.user!r} ({error.smtp_code}); check AGENDA_REGIE_SMTP_USER and "
+                "AGENDA_REGIE_SMTP_PASSWORD"
+            ) from error
+        except smtplib.SMTPNotSupportedError as error:
+            raise SmtpRefusedError(
+                f"the SMTP server {settings.host}:{settings.port} offers no SMTP login (AUTH) "
+                f"here ({error}); with a login, use AGENDA_REGIE_SMTP_SECURITY starttls or ssl"
+            ) from error
+        except ssl.SSLCertVerificationError as error:
+            trusted = settings.ca_file or "the system's trusted CAs"
+            raise SmtpRefusedError(
+                f"the certificate of the SMTP server {settings.host}:{settings.port} is not "
+                f"trusted ({error.verify_message}); checked against {trusted}, see "
+                "AGENDA_REGIE_SMTP_CA_FILE"
+            ) from error
         except TRANSIENT as error:
             if attempt == attempts:
                 raise
@@ -118,7 +163,7 @@ def smtp_send(
 def _send_once(
     message: EmailMessage, settings: SmtpSettings, context: ssl.SSLContext | None
 ) -> None:
-    context = context or ssl.create_default_context()
+    context = context or settings.tls_context()
     client: smtplib.SMTP
     if settings.security == "ssl":
         client = smtplib.SMTP_SSL(
@@ -138,6 +183,7 @@ def _send_once(
 
 @dataclass(frozen=True)
 class Delivery:
-    status: Literal["sent", "already_sent", "failed"]
+    status: Literal["sent", "already_sent", "failed", "paused"]
     message_id: str
     sent_at: datetime | None = None
+    paused_until: datetime | None = None  # "paused": when the pause ends (None: when resumed)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import EmailMessage
+from typing import Literal
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -26,8 +27,15 @@ from assistant.mail.compose import (
     compose,
 )
 from assistant.mail.ics import proposals_ics
-from assistant.mail.links import AllLink, LinkSigner, ProposalLink, RatingLink
-from assistant.mail.send import Delivery, SendFailedError, SmtpSettings, message_id, smtp_send
+from assistant.mail.links import AllLink, LinkSigner, PauseLink, ProposalLink, RatingLink
+from assistant.mail.send import (
+    Delivery,
+    MailError,
+    SendFailedError,
+    SmtpSettings,
+    message_id,
+    smtp_send,
+)
 from assistant.render.labels import language_of
 from assistant.review import IsoWeek, WeeklyReview
 from assistant.store.database import session_scope
@@ -38,6 +46,7 @@ from assistant.store.repository import (
     record_question,
     record_review_sent,
     review_delivery,
+    reviews_paused,
     self_ratings,
     upsert_leader,
 )
@@ -126,6 +135,7 @@ def prepare_email(
             score: signer.url(RatingLink(address, str(review.week), score), now)
             for score in RATING_SCORES
         },
+        pause=signer.url(PauseLink(address), now),
     )
     extras = EmailExtras(
         ratings=[(week, stored.get(week)) for week in weeks],
@@ -169,31 +179,42 @@ def deliver(
     force: bool = False,
     send: Callable[[EmailMessage, SmtpSettings], None] = smtp_send,
 ) -> Delivery:
-    """Send the week's email unless it was sent already (or `force`); record the outcome."""
+    """Send the week's email unless it was sent already or the leader paused the review (unless
+    `force`); record the outcome.
+
+    The check, the send and the record happen under the leader's row lock (SELECT ... FOR UPDATE
+    on PostgreSQL; SQLite lets one writer in at a time), so two runs at the same moment send the
+    week once: the second waits, then finds it sent. The lock is held for the SMTP conversation
+    only, which the client's timeout bounds.
+    """
     week = prepared.review.week
     message = message_for(prepared, sender=smtp.sender, to=to, cc=cc, now=now)
     identifier = str(message["Message-ID"])
+    failure: Exception | None = None
     with session_scope(engine) as session:
-        leader = upsert_leader(session, prepared.leader, now=now)
+        upserted = upsert_leader(session, prepared.leader, now=now)
+        leader = session.get(Leader, upserted.id, with_for_update=True, populate_existing=True)
+        assert leader is not None
         earlier = review_delivery(session, leader, week)
         if earlier is not None and earlier.delivery_status == "sent" and not force:
             return Delivery("already_sent", earlier.message_id or identifier, earlier.sent_at)
-        leader_id = leader.id
-    try:
-        send(message, smtp)
-    except Exception as error:
-        with session_scope(engine) as session:
-            record_review_sent(
-                session,
-                leader_id,
-                week,
-                sent_at=now,
-                message_id=identifier,
-                delivery_status="failed",
-            )
-        raise SendFailedError(
-            prepared.leader, str(week), f"{type(error).__name__}: {error}"
-        ) from error
-    with session_scope(engine) as session:
-        record_review_sent(session, leader_id, week, sent_at=now, message_id=identifier)
+        if reviews_paused(leader, now) and not force:
+            return Delivery("paused", identifier, paused_until=leader.paused_until)
+        try:
+            send(message, smtp)
+        except Exception as error:
+            failure = error
+            status: Literal["sent", "failed"] = "failed"
+        else:
+            status = "sent"
+        record_review_sent(
+            session, leader, week, sent_at=now, message_id=identifier, delivery_status=status
+        )
+    if failure is not None:
+        problem = (
+            str(failure)
+            if isinstance(failure, MailError)
+            else f"{type(failure).__name__}: {failure}"
+        )
+        raise SendFailedError(prepared.leader, str(week), problem) from failure
     return Delivery("sent", identifier, now)

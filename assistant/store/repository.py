@@ -899,3 +899,89 @@ def questions_asked(session: Session, leader_email: str) -> dict[IsoWeek, int]:
         IsoWeek.parse(str(entry.detail["week"])): int(entry.detail["question"])
         for entry in session.scalars(statement)
     }
+
+
+# Withdrawn accepts and a leader's pause (the confirm pages) --------------------------------------
+
+PROPOSAL_WITHDRAWN = "proposal.withdrawn"
+REVIEWS_PAUSED = "review.paused"
+REVIEWS_RESUMED = "review.resumed"
+
+
+def withdraw_proposal(session: Session, key: str, generation: int, *, now: datetime) -> bool:
+    """Take back an accept: the proposal is no longer accepted (it becomes `declined`, the audit
+    line `proposal.withdrawn` says why) and a `delete` is put in the outbox; False when it was not
+    accepted (any more). A create still waiting in the outbox is cancelled, so it is never written.
+
+    One conditional UPDATE, so two clicks at the same moment withdraw once.
+    """
+    statement = (
+        update(ProposalRow)
+        .where(
+            ProposalRow.key == key,
+            ProposalRow.generation == generation,
+            ProposalRow.status.in_(("accepted", "written")),
+        )
+        .values(status="declined", updated_at=_aware(now, "now"))
+    )
+    if _rowcount(session.execute(statement)) != 1:
+        return False
+    waiting = select(OutboxEntry).where(
+        OutboxEntry.proposal_key == key,
+        OutboxEntry.action == "create",
+        OutboxEntry.done_at.is_(None),
+    )
+    for entry in session.scalars(waiting):
+        entry.done_at = _aware(now, "now")
+        entry.last_error = "withdrawn before it was written"
+    session.add(OutboxEntry(proposal_key=key, action="delete", next_attempt_at=_aware(now, "now")))
+    return True
+
+
+def proposal_withdrawn(session: Session, key: str) -> bool:
+    """Whether the leader took this proposal's accept back."""
+    statement = select(AuditEntry.id).where(
+        AuditEntry.action == PROPOSAL_WITHDRAWN, AuditEntry.subject == key
+    )
+    return session.scalars(statement.limit(1)).first() is not None
+
+
+def outbox_deleted(session: Session, entry: OutboxEntry, *, now: datetime) -> None:
+    """The entry's delete is done (or there was nothing to delete): the block is gone."""
+    entry.done_at = _aware(now, "now")
+    entry.attempts += 1
+    entry.last_error = None
+    proposal = proposal_by_key(session, entry.proposal_key)
+    if proposal is not None:
+        proposal.provider_event_id = None
+        proposal.updated_at = _aware(now, "now")
+
+
+def pause_reviews(
+    session: Session, leader: Leader, until: datetime | None, *, now: datetime, actor: str
+) -> None:
+    """Pause the leader's weekly review until `until` (None: until they resume); audited."""
+    ends = None if until is None else _aware(until, "until")
+    leader.paused_at = _aware(now, "now")
+    leader.paused_until = ends
+    detail = {"until": None if ends is None else ends.isoformat()}
+    add_audit(
+        session, actor=actor, action=REVIEWS_PAUSED, subject=leader.email, detail=detail, now=now
+    )
+
+
+def resume_reviews(session: Session, leader: Leader, *, now: datetime, actor: str) -> bool:
+    """End the leader's pause; False when they were not paused. Audited."""
+    was_paused = reviews_paused(leader, now)
+    leader.paused_at = None
+    leader.paused_until = None
+    if was_paused:
+        add_audit(session, actor=actor, action=REVIEWS_RESUMED, subject=leader.email, now=now)
+    return was_paused
+
+
+def reviews_paused(leader: Leader, now: datetime) -> bool:
+    """Whether the leader's weekly review is paused at `now` (a pause with an end ends itself)."""
+    if leader.paused_at is None:
+        return False
+    return leader.paused_until is None or leader.paused_until > _aware(now, "now")

@@ -1,9 +1,14 @@
-"""Use cases of the confirm page: accept or decline a proposal, accept all, rate the week.
+"""Use cases of the confirm page: accept or decline a proposal, accept all, withdraw an accept,
+rate the week.
 
 An accept is stored first (the proposal's status and an outbox entry, one transaction), then
 written through the leader's writer right away when there is one; when the write fails the entry
 stays in the outbox with its next attempt, and `flush_outbox` retries it. A leader without a
-writer (iCalendar only) gets the block as an `.ics` to import.
+writer (iCalendar only) gets the block as an `.ics` to import. Withdrawing an accept works the
+same way with a `delete` entry.
+
+Which calendar is written is decided per leader by their connection with status `ok`: Google
+(with the leader's focus-time rules), Microsoft 365, or none (the `.ics`). See `provider_writers`.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
@@ -23,18 +28,25 @@ from assistant.review import IsoWeek
 from assistant.store.database import session_scope
 from assistant.store.models import Connection, Leader, ProposalRow
 from assistant.store.repository import (
+    PROPOSAL_WITHDRAWN,
     add_audit,
     decide_proposal,
     due_outbox,
     find_leader,
+    outbox_deleted,
     outbox_failed,
     outbox_written,
     proposal_by_key,
+    proposal_withdrawn,
     proposals_of_week,
     record_self_rating,
+    withdraw_proposal,
 )
 from connectors.google.writer import Block
 from rules.model import FocusTime
+
+if TYPE_CHECKING:
+    from assistant.microsoft_sync import GraphAccess
 
 log = logging.getLogger("assistant.web")
 
@@ -42,6 +54,10 @@ RETRY_AFTER = timedelta(minutes=5)
 # Writes one block for the leader (by id); the provider's event id, or None when the leader has
 # no calendar we can write to (iCalendar only).
 WriteBack = Callable[[Engine, int, Block], str | None]
+# Deletes a withdrawn block (leader id, key, generation): True deleted, False it was not there,
+# None when the leader has no calendar we can write to (they imported the .ics themselves).
+Withdraw = Callable[[Engine, int, str, int], bool | None]
+WRITE_BACK_PROVIDERS = ("google", "microsoft")
 Outcome = Literal[
     "written",
     "queued",
@@ -52,7 +68,16 @@ Outcome = Literal[
     "gone",
     "rated",
     "none_open",
+    "withdrawn",
+    "withdraw_queued",
+    "withdrawn_ics",
+    "already_removed",
+    "not_in_calendar",
 ]
+
+
+class WriteBackUnavailableError(Exception):
+    """The leader's calendar is connected but this process cannot reach its provider."""
 
 
 @dataclass(frozen=True)
@@ -64,42 +89,126 @@ class ProposalView:
     status: str
     language: str
     timezone: str
+    withdrawn: bool = False  # accepted once, then taken back by the leader
+
+
+@dataclass(frozen=True)
+class CalendarWriters:
+    """How accepted blocks reach the leader's calendar, and how withdrawn ones leave it."""
+
+    write: WriteBack
+    withdraw: Withdraw
 
 
 def no_write_back(_engine: Engine, _leader_id: int, _block: Block) -> str | None:
     return None
 
 
-def google_write_back(cipher: Any, **options: Any) -> WriteBack:
-    """Writes through the leader's Google connection (assistant.google_sync), when there is one."""
-    from assistant.google_sync import write_google_block
+def no_withdraw(_engine: Engine, _leader_id: int, _key: str, _generation: int) -> bool | None:
+    return None
+
+
+def provider_writers(
+    cipher: Any,
+    *,
+    google_service_factory: Callable[[Any], Any] | None = None,
+    microsoft_access: GraphAccess | None = None,
+) -> CalendarWriters:
+    """Writes and withdraws through the leader's connection with status `ok`: Google (with the
+    leader's focus-time rules), Microsoft 365 (needs `microsoft_access`), or none (.ics).
+
+    A withdraw also finds a connection that needs re-authorising, so its delete waits in the
+    outbox (and fails loudly) instead of being forgotten.
+    """
+    from assistant.google_sync import withdraw_google_block, write_google_block
     from connectors.google.writer import FocusTimeOptions
+
+    google_options: dict[str, Any] = (
+        {"service_factory": google_service_factory} if google_service_factory else {}
+    )
+
+    def graph() -> GraphAccess:
+        if microsoft_access is None:
+            raise WriteBackUnavailableError(
+                "Microsoft 365 is not set up in this process (AGENDA_REGIE_MICROSOFT_CLIENT_ID)"
+            )
+        return microsoft_access
 
     def write(engine: Engine, leader_id: int, block: Block) -> str | None:
         with session_scope(engine) as session:
-            connection_id = session.scalars(
-                select(Connection.id).where(
-                    Connection.leader_id == leader_id,
-                    Connection.provider == "google",
-                    Connection.status == "ok",
-                )
-            ).first()
+            found = _writable_connection(session, leader_id, withdrawing=False)
             focus = _leaders_focus_time(session, leader_id)
-        if connection_id is None:
+        if found is None:
             return None
-        result = write_google_block(
-            engine,
-            connection_id,
-            block,
-            cipher=cipher,
-            focus_time=FocusTimeOptions(
+        connection_id, provider = found
+        if provider == "google":
+            options = FocusTimeOptions(
                 auto_decline=focus.auto_decline, decline_message=focus.decline_message
-            ),
-            **options,
+            )
+            written = write_google_block(
+                engine, connection_id, block, cipher=cipher, focus_time=options, **google_options
+            )
+            return written.event_id
+        from assistant.microsoft_sync import write_microsoft_block
+        from connectors.microsoft.writer import Block as MicrosoftBlock
+
+        outlook_block = MicrosoftBlock(
+            key=block.key,
+            generation=block.generation,
+            start=block.start,
+            end=block.end,
+            title=block.title,
+            zone=block.zone,
+            description=block.description,
+        )
+        result = write_microsoft_block(
+            engine, connection_id, outlook_block, cipher=cipher, access=graph()
         )
         return result.event_id
 
-    return write
+    def withdraw(engine: Engine, leader_id: int, key: str, generation: int) -> bool | None:
+        with session_scope(engine) as session:
+            found = _writable_connection(session, leader_id, withdrawing=True)
+        if found is None:
+            return None
+        connection_id, provider = found
+        if provider == "google":
+            return withdraw_google_block(
+                engine, connection_id, key, generation, cipher=cipher, **google_options
+            )
+        from assistant.microsoft_sync import withdraw_microsoft_block
+
+        return withdraw_microsoft_block(
+            engine, connection_id, key, generation, cipher=cipher, access=graph()
+        )
+
+    return CalendarWriters(write, withdraw)
+
+
+def google_write_back(cipher: Any, **options: Any) -> WriteBack:
+    """Writes through the leader's Google connection (kept for callers of the Google-only days;
+    `provider_writers` decides by the leader's connection)."""
+    factory = options.get("service_factory")
+    return provider_writers(cipher, google_service_factory=factory).write
+
+
+def _writable_connection(
+    session: Any, leader_id: int, *, withdrawing: bool
+) -> tuple[int, str] | None:
+    """The leader's Google or Microsoft connection with status ok (the first connected); for a
+    withdraw, else one that needs re-authorising."""
+    statement = (
+        select(Connection.id, Connection.provider, Connection.status)
+        .where(
+            Connection.leader_id == leader_id,
+            Connection.provider.in_(WRITE_BACK_PROVIDERS),
+            Connection.status != "disabled",
+        )
+        .order_by(Connection.id)
+    )
+    rows = list(session.execute(statement))
+    usable = [row for row in rows if row.status == "ok"] or (rows if withdrawing else [])
+    return (usable[0].id, usable[0].provider) if usable else None
 
 
 def _leaders_focus_time(session: Any, leader_id: int) -> FocusTime:
@@ -127,7 +236,14 @@ def view(engine: Engine, link: ProposalLink) -> ProposalView | None:
         if row is None or leader is None:
             return None
         return ProposalView(
-            row.key, row.kind, row.start, row.end, row.status, leader.language, leader.timezone
+            row.key,
+            row.kind,
+            row.start,
+            row.end,
+            row.status,
+            leader.language,
+            leader.timezone,
+            withdrawn=row.status == "declined" and proposal_withdrawn(session, row.key),
         )
 
 
@@ -164,6 +280,37 @@ def decide(
     if action == "decline":
         return "declined"
     return flush_outbox(engine, write_back, now, key=link.key).get(link.key, "queued")
+
+
+def withdraw(
+    engine: Engine, link: ProposalLink, writers: CalendarWriters, now: datetime
+) -> Outcome:
+    """Take an accept back: recorded first (a `delete` in the outbox), then deleted."""
+    with session_scope(engine) as session:
+        row, leader = _proposal(session, link)
+        if row is None or leader is None:
+            return "gone"
+        changed = withdraw_proposal(session, row.key, row.generation, now=now)
+        if changed:
+            add_audit(
+                session,
+                actor=leader.email,
+                action=PROPOSAL_WITHDRAWN,
+                subject=row.key,
+                detail={"generation": row.generation, "via": "confirm page"},
+                now=now,
+            )
+            outcome: Outcome = "withdraw_queued"
+        elif proposal_withdrawn(session, row.key):
+            outcome = "already_removed"
+        elif row.status == "declined":
+            outcome = "declined_before"
+        else:
+            outcome = "not_in_calendar"
+    if not changed:
+        return outcome
+    done = flush_outbox(engine, writers.write, now, key=link.key, withdraw=writers.withdraw)
+    return done.get(link.key, outcome)
 
 
 def accept_all(engine: Engine, link: AllLink, write_back: WriteBack, now: datetime) -> list[str]:
@@ -203,9 +350,15 @@ def rate(engine: Engine, link: RatingLink, now: datetime) -> bool:
 
 
 def flush_outbox(
-    engine: Engine, write_back: WriteBack, now: datetime, key: str | None = None
+    engine: Engine,
+    write_back: WriteBack,
+    now: datetime,
+    key: str | None = None,
+    *,
+    withdraw: Withdraw = no_withdraw,
 ) -> dict[str, Outcome]:
-    """Write the due outbox entries (of one proposal, or all); what became of each."""
+    """Do the due outbox entries (of one proposal, or all): write accepted blocks, delete
+    withdrawn ones; what became of each."""
     with session_scope(engine) as session:
         work = []
         for entry in due_outbox(session, now=now, key=key):
@@ -223,20 +376,32 @@ def flush_outbox(
                 zone=ZoneInfo(leader.timezone),
                 description="agenda-regie",
             )
-            work.append((entry.id, leader.id, block))
+            work.append((entry.id, entry.action, leader.id, block))
     outcomes: dict[str, Outcome] = {}
-    for entry_id, leader_id, block in work:
+    for entry_id, action, leader_id, block in work:
         try:
-            event_id = write_back(engine, leader_id, block)
+            if action == "delete":
+                deleted = withdraw(engine, leader_id, block.key, block.generation)
+            else:
+                event_id = write_back(engine, leader_id, block)
         except Exception as error:  # any failure: keep it in the outbox and try again later
-            log.warning("writing block %s failed: %s", block.key, type(error).__name__)
+            log.warning("%s of block %s failed: %s", action, block.key, type(error).__name__)
             with session_scope(engine) as session:
                 entry = _entry(session, entry_id)
                 outbox_failed(session, entry, error=str(error), now=now, retry_at=now + RETRY_AFTER)
-            outcomes[block.key] = "queued"
+            outcomes[block.key] = "withdraw_queued" if action == "delete" else "queued"
             continue
         with session_scope(engine) as session:
             entry = _entry(session, entry_id)
+            if action == "delete":
+                outbox_deleted(session, entry, now=now)
+                outcomes[block.key] = "withdrawn" if deleted is not None else "withdrawn_ics"
+                continue
+            row = proposal_by_key(session, block.key)
+            if row is not None and row.status == "declined":
+                # Withdrawn while it was being written: its delete entry comes after this one.
+                outbox_deleted(session, entry, now=now)
+                continue
             status = "written" if event_id is not None else "accepted"
             outbox_written(session, entry, event_id=event_id, status=status, now=now)
         outcomes[block.key] = "written" if event_id is not None else "ics"

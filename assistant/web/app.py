@@ -1,12 +1,19 @@
-"""The FastAPI app of the confirm pages: /p/{token}, /all/{token}, /r/{token}, /ics/{token}.
+"""The FastAPI app of the confirm pages: /p/{token}, /all/{token}, /r/{token}, /ics/{token},
+/pause/{token}.
 
 Tokens are checked first: tampered gives 400, expired 410, each with a friendly page that
-changes nothing. The signed token in the URL is what authorises a POST (no cookies, no session),
-so a forged form on another site cannot act without a link from the leader's email.
+changes nothing. The signed token in the URL is what authorises a POST, and a double-submit
+check guards it against cross-site requests: every page with a form sets a random value in a
+`SameSite=Strict`, `HttpOnly` cookie (`Secure` behind https) and in a hidden form field, and a
+POST whose field does not match the cookie is refused with a friendly page (403) that changes
+nothing. So a forged form on another site cannot act even with a link from the leader's email.
 """
 
 from __future__ import annotations
 
+import hmac
+import re
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -19,7 +26,7 @@ from sqlalchemy import Engine
 
 from assistant.mail.i18n import gettext
 from assistant.mail.ics import proposals_ics
-from assistant.mail.links import LinkError, LinkSigner
+from assistant.mail.links import LinkError, LinkSigner, PauseLink
 from assistant.render.labels import (
     format_day,
     format_time_range,
@@ -29,15 +36,27 @@ from assistant.render.labels import (
     to_local,
 )
 from assistant.review import Buffer, Proposal
-from assistant.web import acceptance
-from assistant.web.acceptance import ProposalView, WriteBack
+from assistant.web import acceptance, pausing
+from assistant.web.acceptance import CalendarWriters, ProposalView, Withdraw, WriteBack
+from assistant.web.pausing import PauseView
 
 Clock = Callable[[], datetime]
+FORM_COOKIE = "agenda_regie_form"
+FORM_FIELD = "form_token"
+_FORM_VALUE = re.compile(r"[A-Za-z0-9_-]{32,128}")
+FormToken = Annotated[str, Form()]
 
 
 class _Page(Protocol):
     def __call__(
-        self, language: str, title: str, paragraphs: list[str], *, kind: str = ...
+        self,
+        language: str,
+        title: str,
+        paragraphs: list[str],
+        *,
+        kind: str = ...,
+        buttons: list[tuple[str, str, bool]] | None = ...,
+        form: str | None = ...,
     ) -> HTMLResponse: ...
 
 
@@ -66,9 +85,12 @@ def create_app(
     signer: LinkSigner,
     *,
     write_back: WriteBack = acceptance.no_write_back,
+    withdraw: Withdraw = acceptance.no_withdraw,
     clock: Clock = lambda: datetime.now(UTC),
 ) -> FastAPI:
     app = FastAPI(title="agenda-regie", docs_url=None, redoc_url=None, openapi_url=None)
+    writers = CalendarWriters(write_back, withdraw)
+    secure_cookie = signer.base_url.startswith("https://")
 
     def page(
         language: str,
@@ -82,6 +104,7 @@ def create_app(
         buttons: list[tuple[str, str, bool]] | None = None,  # (value, label, primary)
         download: str | None = None,
         kind: str = "info",
+        form: str | None = None,  # the double-submit value, for a page with buttons
     ) -> HTMLResponse:
         lang = language_of(language)
 
@@ -104,9 +127,45 @@ def create_app(
                 buttons=buttons or [],
                 download=download,
                 download_label=_("Download .ics"),
+                form_field=FORM_FIELD,
+                form_token=form,
             )
         )
-        return HTMLResponse(html, status_code=status, headers=HEADERS)
+        response = HTMLResponse(html, status_code=status, headers=HEADERS)
+        if form is not None:
+            response.set_cookie(
+                FORM_COOKIE,
+                form,
+                httponly=True,
+                samesite="strict",
+                secure=secure_cookie,
+                path="/",
+            )
+        return response
+
+    def form_value(request: Request) -> str:
+        """The browser's double-submit value: kept while it has one, so two open tabs agree."""
+        existing = request.cookies.get(FORM_COOKIE, "")
+        return existing if _FORM_VALUE.fullmatch(existing) else secrets.token_urlsafe(32)
+
+    def same_site(request: Request, submitted: str) -> bool:
+        cookie = request.cookies.get(FORM_COOKIE, "")
+        return bool(cookie) and hmac.compare_digest(cookie.encode(), submitted.encode())
+
+    def refused(lang: str) -> HTMLResponse:
+        return page(
+            lang,
+            gettext(lang, "Please confirm on the page itself"),
+            [
+                gettext(
+                    lang,
+                    "Nothing was changed. Open the link from the email again and press the "
+                    "button on that page.",
+                )
+            ],
+            status=403,
+            kind="refused",
+        )
 
     def language_for(request: Request, leader: str | None = None) -> str:
         if leader:
@@ -164,7 +223,7 @@ def create_app(
         if proposal is None:
             return gone(lang)
         if proposal.status != "proposed":
-            return _decided_page(page, lang, proposal.status, token)
+            return _decided_page(page, lang, proposal, form_value(request))
         decline = do == "decline"
         title = "Decline this block?" if decline else "Add this block to your calendar?"
         return page(
@@ -178,11 +237,15 @@ def create_app(
                 ("decline", gettext(lang, "Decline"), decline),
             ],
             kind="confirm",
+            form=form_value(request),
         )
 
     @app.post("/p/{token}")
     def act_on_proposal(
-        request: Request, token: str, action: Annotated[Literal["accept", "decline"], Form()]
+        request: Request,
+        token: str,
+        action: Annotated[Literal["accept", "decline", "withdraw"], Form()],
+        form_token: FormToken = "",
     ) -> HTMLResponse:
         now = clock()
         try:
@@ -190,7 +253,12 @@ def create_app(
         except LinkError as error:
             return link_problem(request, error)
         lang = language_for(request, link.leader)
-        outcome = acceptance.decide(engine, link, action, write_back, now)
+        if not same_site(request, form_token):
+            return refused(lang)
+        if action == "withdraw":
+            outcome = acceptance.withdraw(engine, link, writers, now)
+        else:
+            outcome = acceptance.decide(engine, link, action, write_back, now)
         if outcome == "gone":
             return gone(lang)
         messages = {
@@ -200,6 +268,12 @@ def create_app(
             "already": "This block is already in your calendar.",
             "declined": "Declined. Nothing was added to your calendar.",
             "declined_before": "You declined this block earlier; nothing was added.",
+            "withdrawn": "Removed from your calendar.",
+            "withdraw_queued": "Withdrawn. It will disappear from your calendar shortly.",
+            "withdrawn_ics": "Withdrawn. You added it from the .ics file, so please delete it "
+            "from your calendar yourself.",
+            "already_removed": "This block was already removed.",
+            "not_in_calendar": "This block is not in your calendar; nothing was changed.",
         }
         return page(
             lang,
@@ -256,16 +330,19 @@ def create_app(
             listing=listing,
             buttons=[("accept", gettext(lang, "Accept all"), True)],
             kind="confirm",
+            form=form_value(request),
         )
 
     @app.post("/all/{token}")
-    def act_on_all(request: Request, token: str) -> HTMLResponse:
+    def act_on_all(request: Request, token: str, form_token: FormToken = "") -> HTMLResponse:
         now = clock()
         try:
             link = signer.accept_all(token, now)
         except LinkError as error:
             return link_problem(request, error)
         lang = language_for(request, link.leader)
+        if not same_site(request, form_token):
+            return refused(lang)
         accepted = acceptance.accept_all(engine, link, write_back, now)
         if not accepted:
             return page(lang, gettext(lang, "Nothing was left to accept."), [], kind="none_open")
@@ -292,16 +369,19 @@ def create_app(
                 ("store", gettext(lang, "Store my answer: %(score)s of 5", score=link.score), True)
             ],
             kind="confirm",
+            form=form_value(request),
         )
 
     @app.post("/r/{token}")
-    def store_rating(request: Request, token: str) -> HTMLResponse:
+    def store_rating(request: Request, token: str, form_token: FormToken = "") -> HTMLResponse:
         now = clock()
         try:
             link = signer.rating(token, now)
         except LinkError as error:
             return link_problem(request, error)
         lang = language_for(request, link.leader)
+        if not same_site(request, form_token):
+            return refused(lang)
         if not acceptance.rate(engine, link, now):
             return gone(lang)
         return page(
@@ -311,22 +391,99 @@ def create_app(
             kind="rated",
         )
 
+    @app.get("/pause/{token}")
+    def show_pause(request: Request, token: str) -> HTMLResponse:
+        now = clock()
+        try:
+            link = signer.pause(token, now)
+        except LinkError as error:
+            return link_problem(request, error)
+        state = pausing.pause_state(engine, link, now)
+        if state is None:
+            return unknown_leader(request, link)
+        return _pause_page(page, state, form_value(request), kind="confirm")
+
+    @app.post("/pause/{token}")
+    def change_pause(
+        request: Request,
+        token: str,
+        action: Annotated[pausing.PauseAction, Form()],
+        form_token: FormToken = "",
+    ) -> HTMLResponse:
+        now = clock()
+        try:
+            link = signer.pause(token, now)
+        except LinkError as error:
+            return link_problem(request, error)
+        lang = language_for(request, link.leader)
+        if not same_site(request, form_token):
+            return refused(lang)
+        state = pausing.change_pause(engine, link, action, now)
+        if state is None:
+            return unknown_leader(request, link)
+        return _pause_page(page, state, form_value(request), kind=action)
+
+    def unknown_leader(request: Request, link: PauseLink) -> HTMLResponse:
+        lang = language_for(request, link.leader)
+        return page(
+            lang,
+            gettext(lang, "This link is not valid"),
+            [gettext(lang, "Nothing was changed; please use the link in the email itself.")],
+            status=404,
+            kind="invalid",
+        )
+
     return app
 
 
-def _decided_page(page: _Page, lang: str, status: str, token: str) -> HTMLResponse:
-    if status == "declined":
+def _decided_page(page: _Page, lang: str, proposal: ProposalView, form: str) -> HTMLResponse:
+    if proposal.withdrawn:
+        return page(lang, gettext(lang, "This block was already removed."), [], kind="removed")
+    if proposal.status == "declined":
         return page(
             lang,
             gettext(lang, "You declined this block earlier; nothing was added."),
             [],
             kind="declined_before",
         )
-    if status in ("accepted", "written"):
+    if proposal.status in ("accepted", "written"):
         return page(
-            lang, gettext(lang, "This block is already in your calendar."), [], kind="already"
+            lang,
+            gettext(lang, "This block is already in your calendar."),
+            [gettext(lang, "Changed your mind? You can remove it again.")],
+            buttons=[("withdraw", gettext(lang, "Remove this block again"), False)],
+            form=form,
+            kind="already",
         )
     return page(lang, gettext(lang, "This proposal is no longer open."), [], kind="gone")
+
+
+def _pause_page(page: _Page, state: PauseView, form: str, *, kind: str) -> HTMLResponse:
+    lang = language_of(state.language)
+    resume = [("resume", gettext(lang, "Resume the weekly review"), True)]
+    if state.paused and state.until is not None:
+        day = format_day(to_local(state.until, state.timezone).date(), lang)
+        title = gettext(lang, "The weekly review is paused until %(date)s.", date=day)
+        text = gettext(lang, "It starts again by itself after that; you can resume it earlier.")
+        return page(lang, title, [text], buttons=resume, form=form, kind=f"paused:{kind}")
+    if state.paused:
+        title = gettext(lang, "The weekly review is paused until you resume it.")
+        text = gettext(lang, "You can resume it here whenever you like.")
+        return page(lang, title, [text], buttons=resume, form=form, kind=f"paused:{kind}")
+    if kind == "resume":
+        title = gettext(lang, "The weekly review is on again.")
+        text = gettext(lang, "The next weekly email comes at the usual time.")
+    else:
+        title = gettext(lang, "Pause the weekly review?")
+        text = gettext(
+            lang,
+            "While it is paused you get no weekly email. Nothing changes until you press a button.",
+        )
+    options: list[tuple[str, str, bool]] = [
+        ("pause_weeks", gettext(lang, "Pause for 4 weeks"), True),
+        ("pause", gettext(lang, "Pause until I resume"), False),
+    ]
+    return page(lang, title, [text], buttons=options, form=form, kind=f"active:{kind}")
 
 
 def _describe(item: ProposalView, lang: str) -> dict[str, str]:

@@ -6,5 +6,15 @@ from tests.mail.fixtures import (
     smtp_server,
     store,
 )
+from tests.store.conftest import new_database, postgres_admin_url
 
-__all__ = ["browser", "marked_path", "migrated_template", "reviews", "smtp_server", "store"]
+__all__ = [
+    "browser",
+    "marked_path",
+    "migrated_template",
+    "new_database",
+    "postgres_admin_url",
+    "reviews",
+    "smtp_server",
+    "store",
+]

@@ -4,6 +4,7 @@ real SMTP server (aiosmtpd) and a real browser (Debian's Chromium through Playwr
 from __future__ import annotations
 
 import email
+import re
 import shutil
 import socket
 import threading
@@ -168,3 +169,18 @@ def serve(app: Any) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def press(url: str, action: str, client: Any = None) -> Any:
+    """What the leader's browser does: open the page (its cookie and hidden form field), then
+    post its form with the button `action`."""
+    import httpx
+
+    with httpx.Client() as own:
+        browser = client or own
+        shown = browser.get(url)
+        found = re.search(r'name="form_token" value="([^"]+)"', shown.text)
+        assert found, f"the page at {url} has no form"
+        return browser.post(
+            url.split("?")[0], data={"action": action, "form_token": found.group(1)}
+        )

@@ -81,10 +81,21 @@ def test_the_smtp_server_receives_the_whole_review_without_any_title(
     for href in hrefs:
         assert href.startswith(BASE + "/")
         kind, token = urlsplit(href).path.strip("/").split("/")
-        loader = {"p": signer.proposal, "all": signer.accept_all, "r": signer.rating}[kind]
+        loader = {
+            "p": signer.proposal,
+            "all": signer.accept_all,
+            "r": signer.rating,
+            "pause": signer.pause,
+        }[kind]
         loader(token, NOW)
         assert href.split("?")[0] in text
     assert sum(1 for h in hrefs if "/r/" in h) == 5
+    # The footer says how to pause, with a link to the pause page.
+    [pause] = [h for h in hrefs if "/pause/" in h]
+    assert signer.pause(pause.rsplit("/", 1)[1], NOW).leader == LEADER
+    footer = "Pauzeer deze mail vier weken" if language == "nl" else "Pause this email for four"
+    assert footer in html
+    assert footer in text
 
 
 def test_a_second_send_of_the_week_does_nothing_unless_forced(

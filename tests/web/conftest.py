@@ -6,5 +6,14 @@ from tests.mail.fixtures import (
     smtp_server,
     store,
 )
+from tests.web.test_confirm_pages import ics_site
 
-__all__ = ["browser", "marked_path", "migrated_template", "reviews", "smtp_server", "store"]
+__all__ = [
+    "browser",
+    "ics_site",
+    "marked_path",
+    "migrated_template",
+    "reviews",
+    "smtp_server",
+    "store",
+]

@@ -20,13 +20,19 @@ from assistant.review import WeeklyReview
 from assistant.secrets import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import AuditEntry, OutboxEntry, ProposalRow
-from assistant.web.acceptance import WriteBack, google_write_back, no_write_back
+from assistant.web.acceptance import (
+    Withdraw,
+    WriteBack,
+    google_write_back,
+    no_withdraw,
+    no_write_back,
+)
 from assistant.web.app import create_app
 from connectors.google.auth import build_service
 from connectors.google.mapping import TAG_KEY
 from tests.connectors.google.conftest import user_credentials
 from tests.connectors.google.fake_server import FakeGoogleCalendar
-from tests.mail.fixtures import LEADER, MARKER, NOW, SECRET, Clock, SmtpServer, serve
+from tests.mail.fixtures import LEADER, MARKER, NOW, SECRET, Clock, SmtpServer, press, serve
 
 
 @dataclass
@@ -39,11 +45,14 @@ class Site:
 
 
 def start_site(
-    store: Engine, write_back: WriteBack, fake: FakeGoogleCalendar | None
+    store: Engine,
+    write_back: WriteBack,
+    fake: FakeGoogleCalendar | None,
+    withdraw: Withdraw = no_withdraw,
 ) -> Iterator[Site]:
     clock = Clock()
     signer = LinkSigner(SECRET, "http://placeholder")
-    app = create_app(store, signer, write_back=write_back, clock=clock)
+    app = create_app(store, signer, write_back=write_back, withdraw=withdraw, clock=clock)
     for url in serve(app):
         signer.base_url = url  # the links point at the port the server got
         yield Site(url, clock, signer, store, fake)
@@ -149,7 +158,7 @@ def test_accept_from_the_email_writes_the_block_exactly_once(
         # The second click: the link now says it is there already; a replayed POST changes nothing.
         page.goto(accept)
         assert page.locator("h1").inner_text() == "This block is already in your calendar."
-        replay = httpx.post(accept.split("?")[0], data={"action": "accept"})
+        replay = press(accept, "accept")
         assert "This block is already in your calendar." in replay.text
         assert len(ours(google_site.fake, key)) == 1
         assert google_site.fake.count("POST") == 1
@@ -191,7 +200,7 @@ def test_a_failed_write_stays_in_the_outbox_and_is_retried(
     for site in start_site(store, flaky, None):
         _prepared, html = mail(site, reviews["nl"], smtp_server)
         accept = links(html, "?do=accept")[0]
-        answer = httpx.post(accept.split("?")[0], data={"action": "accept"})
+        answer = press(accept, "accept")
         assert "Geaccepteerd. Het verschijnt binnenkort in je agenda." in answer.text
         with session_scope(store) as session:
             entry = session.scalars(select(OutboxEntry)).one()

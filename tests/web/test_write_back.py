@@ -1,0 +1,216 @@
+"""Write-back follows the leader's connection (Google, Microsoft 365, none), and an accept can be
+taken back from the confirm page: the block leaves the calendar once, through the outbox."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import Engine, select
+
+from assistant.google_sync import connect_google
+from assistant.microsoft_sync import GraphAccess, connect_microsoft
+from assistant.review import WeeklyReview
+from assistant.secrets import SecretBox
+from assistant.store.database import session_scope
+from assistant.store.models import OutboxEntry
+from assistant.web.acceptance import flush_outbox, provider_writers
+from connectors.google.auth import build_service
+from connectors.microsoft.auth import APPLICATION_SCOPES, AppRegistration, StoredAuthorisation
+from connectors.microsoft.mapping import TAG_PROPERTY_ID
+from connectors.microsoft.writer import tag_value
+from tests.connectors.google.conftest import user_credentials
+from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.connectors.microsoft.fake_graph import FakeGraph
+from tests.connectors.microsoft.test_auth import Rewriting
+from tests.mail.fixtures import LEADER, NOW, SmtpServer, press
+from tests.web.test_confirm_pages import (
+    Site,
+    audit_actions,
+    links,
+    mail,
+    ours,
+    start_site,
+    status_of,
+)
+
+REGISTRATION = AppRegistration("client-1", "tenant1", "secret")
+
+
+@pytest.fixture
+def graph() -> Iterator[FakeGraph]:
+    server = FakeGraph(owner=LEADER).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def microsoft_site(store: Engine, graph: FakeGraph) -> Iterator[Site]:
+    """A leader whose only calendar is Microsoft 365 (an application grant), msal for real."""
+    cipher = SecretBox([Fernet.generate_key().decode()])
+    stored = StoredAuthorisation("application", None, APPLICATION_SCOPES, "")
+    connect_microsoft(store, LEADER, stored, cipher, now=NOW)
+    with httpx.Client(timeout=30.0) as http, Rewriting(graph.url) as login:
+        access = GraphAccess(REGISTRATION, http, graph_url=graph.graph_url, login_http_client=login)
+        writers = provider_writers(cipher, microsoft_access=access)
+        yield from start_site(store, writers.write, None, withdraw=writers.withdraw)
+
+
+@pytest.fixture
+def google() -> Iterator[FakeGoogleCalendar]:
+    server = FakeGoogleCalendar(owner=LEADER).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def google_site(store: Engine, google: FakeGoogleCalendar) -> Iterator[Site]:
+    cipher = SecretBox([Fernet.generate_key().decode()])
+    connect_google(store, LEADER, LEADER, user_credentials(google), cipher, now=NOW)
+    writers = provider_writers(
+        cipher,
+        google_service_factory=lambda credentials: build_service(
+            credentials, api_endpoint=google.url
+        ),
+    )
+    yield from start_site(store, writers.write, google, withdraw=writers.withdraw)
+
+
+def blocks_at_graph(graph: FakeGraph, key: str) -> list[dict[str, Any]]:
+    wanted = tag_value(key, 0)
+    return [
+        event
+        for event_id, event in graph.live(LEADER).items()
+        if graph.properties.get((LEADER, event_id), {}).get(TAG_PROPERTY_ID) == wanted
+    ]
+
+
+def first_proposal(review: WeeklyReview) -> str:
+    return sorted(review.proposals, key=lambda p: (p.start, p.key))[0].key
+
+
+def test_a_microsoft_leader_accepts_and_the_block_is_in_outlook_exactly_once(
+    microsoft_site: Site,
+    graph: FakeGraph,
+    reviews: dict[str, WeeklyReview],
+    smtp_server: SmtpServer,
+    browser: Any,
+) -> None:
+    review = reviews["en"]
+    _prepared, html = mail(microsoft_site, review, smtp_server)
+    assert "text/calendar" not in smtp_server.inbox.messages[-1].as_string()  # has write-back
+    accept = links(html, "?do=accept")[0]
+    key = first_proposal(review)
+    page = browser.new_page()
+    try:
+        page.goto(accept)
+        page.get_by_role("button", name="Accept").click()
+        assert page.locator("h1").inner_text() == "Added to your calendar."
+        page.goto(accept)
+        assert page.locator("h1").inner_text() == "This block is already in your calendar."
+    finally:
+        page.close()
+    assert press(accept, "accept").status_code == 200  # a replay changes nothing
+    [block] = blocks_at_graph(graph, key)
+    assert block["showAs"] == "busy"
+    assert graph.count("POST", "/events") == 1
+    assert status_of(microsoft_site.store, key) == "written"
+
+
+def test_an_accept_is_withdrawn_from_the_confirm_page_and_leaves_google_once(
+    google_site: Site,
+    google: FakeGoogleCalendar,
+    reviews: dict[str, WeeklyReview],
+    smtp_server: SmtpServer,
+    browser: Any,
+) -> None:
+    review = reviews["en"]
+    _prepared, html = mail(google_site, review, smtp_server)
+    accept = links(html, "?do=accept")[0]
+    key = first_proposal(review)
+    page = browser.new_page()
+    try:
+        page.goto(accept)
+        page.get_by_role("button", name="Accept").click()
+        assert len(ours(google, key)) == 1
+
+        # A mail scanner (or a second look) sees the offer to remove it; a GET changes nothing.
+        assert "Remove this block again" in httpx.get(accept).text
+        assert len(ours(google, key)) == 1
+
+        page.goto(accept)
+        page.get_by_role("button", name="Remove this block again").click()
+        assert page.locator("h1").inner_text() == "Removed from your calendar."
+        assert ours(google, key) == []
+        assert status_of(google_site.store, key) == "declined"  # no longer accepted
+        assert audit_actions(google_site.store, key) == ["proposal.accepted", "proposal.withdrawn"]
+
+        # Again: it says so, and nothing more is asked of Google.
+        page.goto(accept)
+        assert page.locator("h1").inner_text() == "This block was already removed."
+        deletes = google.count("DELETE")
+        again = press_withdraw_replay(accept)
+        assert "This block was already removed." in again.text
+        assert google.count("DELETE") == deletes
+        assert audit_actions(google_site.store, key) == ["proposal.accepted", "proposal.withdrawn"]
+    finally:
+        page.close()
+
+
+def press_withdraw_replay(accept: str) -> httpx.Response:
+    """A second withdraw from a tab opened before the first one (its cookie and field)."""
+    value = secrets.token_urlsafe(32)
+    with httpx.Client(cookies={"agenda_regie_form": value}) as client:
+        return client.post(accept.split("?")[0], data={"action": "withdraw", "form_token": value})
+
+
+def test_a_failed_delete_stays_in_the_outbox_and_is_retried(
+    store: Engine, reviews: dict[str, WeeklyReview], smtp_server: SmtpServer
+) -> None:
+    deleted: list[str] = []
+
+    def write(_engine: Engine, _leader: int, block: Any) -> str | None:
+        return "event-1"
+
+    def withdraw(_engine: Engine, _leader: int, key: str, _generation: int) -> bool | None:
+        deleted.append(key)
+        if len(deleted) == 1:
+            raise ConnectionError("calendar unreachable")
+        return True
+
+    for site in start_site(store, write, None, withdraw=withdraw):
+        _prepared, html = mail(site, reviews["nl"], smtp_server)
+        accept = links(html, "?do=accept")[0]
+        assert "Toegevoegd aan je agenda." in press(accept, "accept").text
+        answer = press(accept, "withdraw")
+        assert "Ingetrokken. Het verdwijnt binnenkort uit je agenda." in answer.text
+        with session_scope(store) as session:
+            entry = session.scalars(select(OutboxEntry).where(OutboxEntry.action == "delete")).one()
+            assert (entry.done_at, entry.attempts) == (None, 1)
+            assert entry.last_error == "calendar unreachable"
+        assert flush_outbox(store, write, NOW, withdraw=withdraw) == {}  # not due yet
+        later = NOW + timedelta(minutes=6)
+        [(key, outcome)] = flush_outbox(store, write, later, withdraw=withdraw).items()
+        assert outcome == "withdrawn"
+        assert deleted == [key, key]
+        assert flush_outbox(store, write, later + timedelta(hours=1), withdraw=withdraw) == {}
+
+
+def test_icalendar_leaders_are_told_to_remove_an_imported_block_themselves(
+    ics_site_plain: Site, reviews: dict[str, WeeklyReview], smtp_server: SmtpServer
+) -> None:
+    _prepared, html = mail(ics_site_plain, reviews["nl"], smtp_server)
+    accept = links(html, "?do=accept")[0]
+    press(accept, "accept")
+    answer = press(accept, "withdraw")
+    assert "haal het dus zelf uit je agenda" in answer.text
+
+
+@pytest.fixture
+def ics_site_plain(store: Engine) -> Iterator[Site]:
+    yield from start_site(store, lambda _e, _l, _b: None, None)
