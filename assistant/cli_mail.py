@@ -200,15 +200,9 @@ def _web(args: argparse.Namespace) -> int:
 
 
 def _graph_access(settings: Any) -> Any:
-    """How this process reaches Microsoft Graph, or None when no Entra ID app is configured.
-
-    The one place that builds it here; to be replaced by microsoft_sync's helper from Settings
-    once that exists.
-    """
+    """How this process reaches Microsoft Graph, or None when no Entra ID app is configured."""
     if settings.microsoft_client_id is None:
         return None
-    import httpx
+    from assistant.microsoft_sync import graph_access_from_settings
 
-    from assistant.microsoft_sync import GraphAccess, registration_from_settings
-
-    return GraphAccess(registration_from_settings(settings), httpx.Client(timeout=30.0))
+    return graph_access_from_settings(settings)
