@@ -48,8 +48,9 @@ from connectors.google.auth import (
 )
 from connectors.google.errors import NeedsReauthorisationError
 from connectors.google.retry import Retrier
-from connectors.google.source import GoogleSource, SyncState, overlaps
+from connectors.google.source import GoogleSource, SyncState
 from connectors.google.writer import Block, FocusTimeOptions, GoogleWriter, WriteResult
+from connectors.model import overlaps
 
 T = TypeVar("T")
 log = logging.getLogger("assistant.google_sync")

@@ -50,9 +50,10 @@ from connectors.microsoft.auth import (
 )
 from connectors.microsoft.errors import NeedsReauthorisationError
 from connectors.microsoft.graph import GRAPH_URL, GraphClient
-from connectors.microsoft.source import MicrosoftSource, SyncState, overlaps
+from connectors.microsoft.source import MicrosoftSource, SyncState
 from connectors.microsoft.throttle import PROCESS_LIMITER, MailboxSlots, Retrier
 from connectors.microsoft.writer import Block, MicrosoftWriter, WriteResult
+from connectors.model import overlaps
 
 log = logging.getLogger("assistant.microsoft_sync")
 T = TypeVar("T")

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from connectors.model import CalendarEvent, EventStatus, FetchResult, Response, TimeWindow
+from connectors.model import (
+    CalendarEvent,
+    EventStatus,
+    FetchResult,
+    Response,
+    TimeWindow,
+    overlaps,
+)
 
 
 class MemorySource:
@@ -26,13 +33,7 @@ class MemorySource:
             for e in self._events
             if e.status is not EventStatus.CANCELLED
             and e.my_response is not Response.DECLINED
-            and _overlaps(e, window)
+            and overlaps(e, window)
         ]
         kept.sort(key=lambda e: (e.start, e.end, e.id))
         return FetchResult(events=tuple(kept))
-
-
-def _overlaps(event: CalendarEvent, window: TimeWindow) -> bool:
-    if event.start == event.end:  # a zero-length event belongs where it starts
-        return window.start <= event.start < window.end
-    return event.start < window.end and event.end > window.start

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
+
+StateT = TypeVar("StateT")
 
 
 class EventStatus(StrEnum):
@@ -122,3 +124,31 @@ class CalendarSource(Protocol):
     def name(self) -> str: ...
 
     def fetch(self, window: TimeWindow) -> FetchResult: ...
+
+
+def overlaps(event: CalendarEvent, window: TimeWindow) -> bool:
+    """The half-open rule every source keeps: a zero-length event belongs where it starts."""
+    if event.start == event.end:
+        return window.start <= event.start < window.end
+    return event.start < window.end and event.end > window.start
+
+
+@dataclass(frozen=True)
+class IncrementalSync(Generic[StateT]):
+    """The outcome of a provider's incremental sync (Google's syncToken, Graph's delta link).
+
+    `full`: `kept` is the complete set of the window; the caller reconciles by id (keeps these,
+    removes every other cached id). Otherwise `kept` are changed events to upsert and `removed`
+    the ids to remove. `state` is what the caller stores for the next sync.
+    """
+
+    kind: Literal["first", "window_moved", "token_expired", "incremental"]
+    kept: tuple[CalendarEvent, ...]
+    removed: tuple[str, ...]
+    skipped: tuple[SkippedEvent, ...]
+    state: StateT
+    requests: int
+
+    @property
+    def full(self) -> bool:
+        return self.kind != "incremental"

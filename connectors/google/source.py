@@ -24,7 +24,14 @@ from connectors.google import mapping
 from connectors.google.calls import execute
 from connectors.google.errors import GoneError
 from connectors.google.retry import Retrier
-from connectors.model import CalendarEvent, FetchResult, SkippedEvent, TimeWindow
+from connectors.model import (
+    CalendarEvent,
+    FetchResult,
+    IncrementalSync,
+    SkippedEvent,
+    TimeWindow,
+    overlaps,
+)
 
 log = logging.getLogger("connectors.google")
 
@@ -42,25 +49,7 @@ class SyncState:
     window: TimeWindow
 
 
-@dataclass(frozen=True)
-class SyncResult:
-    """The outcome of `GoogleSource.sync`.
-
-    `full`: `kept` is the complete set of the window; the caller reconciles by id (keeps these,
-    removes every other cached id). Otherwise `kept` are changed events to upsert and `removed`
-    the ids to remove.
-    """
-
-    kind: Literal["first", "window_moved", "token_expired", "incremental"]
-    kept: tuple[CalendarEvent, ...]
-    removed: tuple[str, ...]
-    skipped: tuple[SkippedEvent, ...]
-    state: SyncState
-    requests: int
-
-    @property
-    def full(self) -> bool:
-        return self.kind != "incremental"
+SyncResult = IncrementalSync[SyncState]
 
 
 @dataclass
@@ -196,10 +185,3 @@ class GoogleSource:
             if not page_token:
                 listing.next_sync_token = page.get("nextSyncToken")
                 return listing
-
-
-def overlaps(event: CalendarEvent, window: TimeWindow) -> bool:
-    """The half-open rule of `MemorySource`: a zero-length event belongs where it starts."""
-    if event.start == event.end:
-        return window.start <= event.start < window.end
-    return event.start < window.end and event.end > window.start

@@ -29,7 +29,14 @@ from connectors.microsoft import mapping
 from connectors.microsoft.errors import GraphError, SyncStateGoneError
 from connectors.microsoft.graph import GraphClient
 from connectors.microsoft.throttle import Retrier
-from connectors.model import CalendarEvent, FetchResult, SkippedEvent, TimeWindow
+from connectors.model import (
+    CalendarEvent,
+    FetchResult,
+    IncrementalSync,
+    SkippedEvent,
+    TimeWindow,
+    overlaps,
+)
 
 log = logging.getLogger("connectors.microsoft")
 
@@ -48,25 +55,7 @@ class SyncState:
     window: TimeWindow
 
 
-@dataclass(frozen=True)
-class SyncResult:
-    """The outcome of `MicrosoftSource.sync`.
-
-    `full`: `kept` is the complete set of the window; the caller reconciles by id (keeps these,
-    removes every other cached id). Otherwise `kept` are changed events to upsert and `removed`
-    the ids to remove.
-    """
-
-    kind: Literal["first", "window_moved", "token_expired", "incremental"]
-    kept: tuple[CalendarEvent, ...]
-    removed: tuple[str, ...]
-    skipped: tuple[SkippedEvent, ...]
-    state: SyncState
-    requests: int
-
-    @property
-    def full(self) -> bool:
-        return self.kind != "incremental"
+SyncResult = IncrementalSync[SyncState]
 
 
 @dataclass
@@ -249,10 +238,3 @@ def _window_params(start: datetime, end: datetime) -> dict[str, str]:
 
 def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def overlaps(event: CalendarEvent, window: TimeWindow) -> bool:
-    """The half-open rule of `MemorySource`: a zero-length event belongs where it starts."""
-    if event.start == event.end:
-        return window.start <= event.start < window.end
-    return event.start < window.end and event.end > window.start
