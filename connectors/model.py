@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
+from zoneinfo import ZoneInfo
 
 StateT = TypeVar("StateT")
 
@@ -152,3 +153,28 @@ class IncrementalSync(Generic[StateT]):
     @property
     def full(self) -> bool:
         return self.kind != "incremental"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A protected block to write: the proposal's key and generation, its times and its title.
+
+    `start` and `end` are aware; `zone` is the leader's IANA zone (the calendar shows it there).
+    Every writer (Google, Microsoft 365) takes this one type.
+    """
+
+    key: str
+    generation: int
+    start: datetime
+    end: datetime
+    title: str
+    zone: ZoneInfo
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("a block needs aware start and end")
+        if self.end <= self.start:
+            raise ValueError("a block must end after it starts")
+        if self.generation < 0:
+            raise ValueError("generation must not be negative")

@@ -42,7 +42,7 @@ from assistant.store.repository import (
     record_self_rating,
     withdraw_proposal,
 )
-from connectors.google.writer import Block
+from connectors.model import Block
 from rules.model import FocusTime
 
 if TYPE_CHECKING:
@@ -150,20 +150,8 @@ def provider_writers(
             )
             return written.event_id
         from assistant.microsoft_sync import write_microsoft_block
-        from connectors.microsoft.writer import Block as MicrosoftBlock
 
-        outlook_block = MicrosoftBlock(
-            key=block.key,
-            generation=block.generation,
-            start=block.start,
-            end=block.end,
-            title=block.title,
-            zone=block.zone,
-            description=block.description,
-        )
-        result = write_microsoft_block(
-            engine, connection_id, outlook_block, cipher=cipher, access=graph()
-        )
+        result = write_microsoft_block(engine, connection_id, block, cipher=cipher, access=graph())
         return result.event_id
 
     def withdraw(engine: Engine, leader_id: int, key: str, generation: int) -> bool | None:

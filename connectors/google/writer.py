@@ -21,9 +21,7 @@ import base64
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from connectors.google.calls import execute
 from connectors.google.errors import (
@@ -36,6 +34,7 @@ from connectors.google.errors import (
 )
 from connectors.google.mapping import TAG_GENERATION, TAG_KEY
 from connectors.google.retry import Retrier
+from connectors.model import Block as Block  # the writer's input, shared by every provider
 
 log = logging.getLogger("connectors.google")
 
@@ -53,30 +52,6 @@ class FocusTimeOptions:
 
     auto_decline: AutoDecline = "none"
     decline_message: str | None = None
-
-
-@dataclass(frozen=True)
-class Block:
-    """A protected block to write: the proposal's key and generation, its times and its title.
-
-    `start` and `end` are aware; `zone` is the leader's IANA zone (Google shows the block in it).
-    """
-
-    key: str
-    generation: int
-    start: datetime
-    end: datetime
-    title: str
-    zone: ZoneInfo
-    description: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.start.tzinfo is None or self.end.tzinfo is None:
-            raise ValueError("a block needs aware start and end")
-        if self.end <= self.start:
-            raise ValueError("a block must end after it starts")
-        if self.generation < 0:
-            raise ValueError("generation must not be negative")
 
 
 @dataclass(frozen=True)

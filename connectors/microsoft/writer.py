@@ -26,34 +26,11 @@ from connectors.microsoft.errors import NotFoundError
 from connectors.microsoft.graph import GraphClient
 from connectors.microsoft.mapping import OUR_CATEGORY, TAG_PROPERTY_ID
 from connectors.microsoft.throttle import Retrier
+from connectors.model import Block as Block  # the writer's input, shared by every provider
 
 log = logging.getLogger("connectors.microsoft")
 
 _TRANSACTION_NAMESPACE = uuid.UUID("0b0f7c44-3d0e-4f53-9f8e-6a3c2d1e5b70")
-
-
-@dataclass(frozen=True)
-class Block:
-    """A protected block to write: the proposal's key and generation, its times and its title.
-
-    `start` and `end` are aware; `zone` is the leader's IANA zone (Outlook shows the block in it).
-    """
-
-    key: str
-    generation: int
-    start: datetime
-    end: datetime
-    title: str
-    zone: ZoneInfo
-    description: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.start.tzinfo is None or self.end.tzinfo is None:
-            raise ValueError("a block needs aware start and end")
-        if self.end <= self.start:
-            raise ValueError("a block must end after it starts")
-        if self.generation < 0:
-            raise ValueError("generation must not be negative")
 
 
 @dataclass(frozen=True)
