@@ -41,6 +41,8 @@ class Retrier:
     retryable: ClassVar[type[Exception]] = Exception
     exhausted: ClassVar[Callable[..., Exception]] = RuntimeError
     retry_after_is_exact: ClassVar[bool] = False
+    # The error's attribute naming the provider's reason or code (logged, and passed on).
+    detail: ClassVar[str | None] = None
 
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
@@ -96,13 +98,14 @@ class Retrier:
         return delay
 
     def _detail(self, error: Any) -> str | None:
-        """The provider's reason or code of a retryable error, for the log and the message."""
-        return None
+        return getattr(error, self.detail) if self.detail else None
 
     def _exhausted(self, error: Any, attempt: int) -> Exception:
+        named = {self.detail: self._detail(error)} if self.detail else {}
         return self.exhausted(
             error.where,
             f"{error.problem}; gave up after {attempt} attempts and "
             f"{self.total_wait_seconds:.1f} s of waiting",
             status=error.status,
+            **named,
         )

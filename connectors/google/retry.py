@@ -10,8 +10,9 @@ The loop itself is `connectors.backoff.Retrier`, shared with Microsoft Graph.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from connectors.backoff import Retrier as _Retrier
 from connectors.backoff import RetryPolicy
@@ -27,15 +28,5 @@ class Retrier(_Retrier):
     label: ClassVar[str] = "google"
     log: ClassVar[logging.Logger] = logging.getLogger("connectors.google")
     retryable: ClassVar[type[Exception]] = RetryableError
-
-    def _detail(self, error: Any) -> str | None:
-        return error.reason  # type: ignore[no-any-return]
-
-    def _exhausted(self, error: Any, attempt: int) -> Exception:
-        return RetriesExhaustedError(
-            error.where,
-            f"{error.problem}; gave up after {attempt} attempts and "
-            f"{self.total_wait_seconds:.1f} s of waiting",
-            status=error.status,
-            reason=error.reason,
-        )
+    exhausted: ClassVar[Callable[..., Exception]] = RetriesExhaustedError
+    detail: ClassVar[str | None] = "reason"

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 from connectors.backoff import Retrier as _Retrier
 from connectors.backoff import RetryPolicy as _RetryPolicy
@@ -72,18 +72,8 @@ class Retrier(_Retrier):
     label: ClassVar[str] = "graph"
     log: ClassVar[logging.Logger] = logging.getLogger("connectors.microsoft")
     retryable: ClassVar[type[Exception]] = RetryableError
+    exhausted: ClassVar[Callable[..., Exception]] = RetriesExhaustedError
+    detail: ClassVar[str | None] = "code"
     retry_after_is_exact: ClassVar[bool] = True
 
     policy: _RetryPolicy = field(default_factory=RetryPolicy)
-
-    def _detail(self, error: Any) -> str | None:
-        return error.code  # type: ignore[no-any-return]
-
-    def _exhausted(self, error: Any, attempt: int) -> Exception:
-        return RetriesExhaustedError(
-            error.where,
-            f"{error.problem}; gave up after {attempt} attempts and "
-            f"{self.total_wait_seconds:.1f} s of waiting",
-            status=error.status,
-            code=error.code,
-        )
