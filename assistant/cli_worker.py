@@ -2,8 +2,8 @@
 
 `worker` and `beat` run Celery on `worker.app` in a child process (assistant never imports the
 worker package). `run-once` runs the weekly pipeline for one leader in this process, without
-Redis. `status` shows the queue depths in Redis, each connection's last sync, failures, and the
-next reviews due.
+Redis. `status` shows the queue depths in Redis, each connection's last sync, failures, the
+next reviews due, and the leaders who paused their review.
 
 Wire into assistant/cli.py with two lines: `add_worker_commands(commands)` in `build_parser`,
 and `if args.command in WORKER_COMMANDS: return worker_command(args)` in `_dispatch`.
@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 WORKER_COMMANDS = ("worker", "beat", "run-once", "status")
 QUEUES = ("sync", "review", "write")
@@ -33,7 +34,9 @@ def add_worker_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         "run-once", help="sync, review and email one leader's last week, without Redis"
     )
     once.add_argument("--leader", required=True, metavar="EMAIL")
-    subparsers.add_parser("status", help="queue depths, last syncs, failures, next reviews")
+    subparsers.add_parser(
+        "status", help="queue depths, last syncs, failures, next reviews, paused leaders"
+    )
 
 
 def worker_command(args: argparse.Namespace) -> int:
@@ -72,7 +75,18 @@ def build_services() -> object:
         signer=LinkSigner.from_environ(),
         cipher=SecretBox.from_settings(settings),
         google_api_endpoint=os.environ.get("AGENDA_REGIE_GOOGLE_API_ENDPOINT") or None,
+        microsoft=_graph_access(settings),
     )
+
+
+def _graph_access(settings: Any) -> Any:
+    """Graph for this one process (its own in-flight limit per mailbox); None when no Microsoft
+    app is registered, and the Microsoft connections are then marked failed with the setting."""
+    if settings.microsoft_client_id is None:
+        return None
+    from assistant.microsoft_sync import graph_access_from_settings
+
+    return graph_access_from_settings(settings)
 
 
 def _run_once(leader: str) -> int:
@@ -84,7 +98,10 @@ def _run_once(leader: str) -> int:
         week, delivery = run_once(services, leader, datetime.now(UTC))
     finally:
         services.engine.dispose()
-    print(f"{leader} {week}: {delivery.status.replace('_', ' ')} ({delivery.message_id})")
+    if delivery.status == "already_sent":
+        print(f"{leader} {week}: already sent, nothing sent now ({delivery.message_id})")
+    else:
+        print(f"{leader} {week}: {delivery.status.replace('_', ' ')} ({delivery.message_id})")
     return 0
 
 
@@ -129,4 +146,11 @@ def _status() -> int:
     print("Next reviews")
     for leader, moment in status.next_reviews:
         print(f"  {moment.isoformat(timespec='minutes')} {leader}")
+    if not status.next_reviews:
+        print("  none")
+    print("Paused")
+    for leader, until in status.paused:
+        print(f"  {leader} until {until.isoformat(timespec='minutes') if until else 'they resume'}")
+    if not status.paused:
+        print("  none")
     return 0

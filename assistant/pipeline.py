@@ -1,9 +1,10 @@
 """Use cases of the weekly pipeline as the background workers run it (a shell).
 
-When each leader's review is due (their delivery weekday and local time, in their own zone), the
-claim that starts a leader's pipeline once per ISO week (a key in the store, checked under the
-leader's row lock, never a lock in memory), computing and sending the week's review exactly once,
-the sync of one connection with a visible failed status, and what `agenda-regie status` shows.
+When each leader's review is due (their delivery weekday and local time, in their own zone; a
+paused leader is not due), the claim that starts a leader's pipeline once per ISO week (a row in
+`review_claims` whose unique key the database enforces, never a lock in memory), computing and
+sending the week's review once, the sync of one Google or Microsoft 365 connection with a visible
+failed status, and what `agenda-regie status` shows.
 
 The Celery tasks in `worker/` are thin wrappers around these functions; `run_once` runs the whole
 pipeline for one leader in one process, without Redis. Must not import Celery or `worker`.
@@ -19,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, and_, exists, func, or_, select, update
 
 from assistant.history import Store, review_with_history
 from assistant.mail.links import LinkSigner
@@ -32,7 +33,14 @@ from assistant.review import IsoWeek, WeeklyReview
 from assistant.secrets import SecretBox
 from assistant.service import last_complete_week
 from assistant.store.database import session_scope
-from assistant.store.models import AuditEntry, Connection, Leader
+from assistant.store.models import (
+    AuditEntry,
+    Connection,
+    Leader,
+    ReviewClaim,
+    ReviewDelivery,
+    RuleSet,
+)
 from assistant.store.repository import (
     add_audit,
     latest_rules,
@@ -43,11 +51,15 @@ from connectors import FetchResult, TimeWindow
 from connectors.google.retry import Retrier, RetryPolicy
 from rules import Rules, load_rules
 
+if TYPE_CHECKING:
+    from assistant.microsoft_sync import GraphAccess
+    from connectors.microsoft.throttle import RetryPolicy as GraphRetryPolicy
+
 log = logging.getLogger("assistant.pipeline")
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-DISPATCHED = "pipeline.dispatched"
 FAILED = "pipeline.failed"
+SYNCED_PROVIDERS = ("google", "microsoft")
 # A claimed week whose review was not sent is claimed again after this long (the next period).
 REDISPATCH_AFTER = timedelta(hours=1)
 _SECONDS_ZERO = re.compile(r"\d\d:\d\d:00")
@@ -66,6 +78,9 @@ class Services:
     google_retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Wraps every Google HTTP attempt (the workers take a token from the shared budget here).
     google_gate: Callable[[int], None] = lambda _connection_id: None
+    # Graph and Entra ID; None when no Microsoft app is registered (such syncs fail visibly).
+    microsoft: GraphAccess | None = None
+    microsoft_retry: GraphRetryPolicy | None = None
     send: Send = smtp_send
 
 
@@ -115,9 +130,10 @@ def leader_rules(session: Any, leader: Leader) -> Rules:
 
 
 @lru_cache(maxsize=4096)
-def _effective_rules(text: str, email: str, zone: str) -> Rules:
+def _effective_rules(text: str, email: str | None, zone: str) -> Rules:
     # Loading rules takes tens of milliseconds and a stored rule set never changes (a change is a
-    # new version), so each distinct text is loaded once per process.
+    # new version), so each distinct text is loaded once per process. `email` None: the rules
+    # for the schedule only (zone, weekday, time), shared by every leader with the same text.
     data: dict[str, Any] = _clock_times(json.loads(text)) if text else {}
     section = dict(data.get("leader") or {})
     section["email"] = email
@@ -126,62 +142,146 @@ def _effective_rules(text: str, email: str, zone: str) -> Rules:
     return load_rules(None, overrides=data)
 
 
-def due_reviews(engine: Engine, now: datetime) -> list[DueReview]:
-    """Leaders whose review is due at `now` (this ISO week's moment has passed in their zone)
-    and not yet sent."""
-    due = []
+def not_paused(now: datetime) -> ColumnElement[bool]:
+    """Leaders whose weekly review is not paused at `now` (no pause, or a pause that ended)."""
+    return or_(
+        Leader.paused_at.is_(None),
+        and_(Leader.paused_until.is_not(None), Leader.paused_until <= now),
+    )
+
+
+def _leaders_with_rules(session: Any, *conditions: Any) -> list[Any]:
+    """(id, email, timezone, created_at, latest rule text or None) of the leaders, one query."""
+    latest = (
+        select(RuleSet.leader_id, func.max(RuleSet.version).label("version"))
+        .group_by(RuleSet.leader_id)
+        .subquery()
+    )
+    statement = (
+        select(Leader.id, Leader.email, Leader.timezone, Leader.created_at, RuleSet.yaml_text)
+        .outerjoin(latest, latest.c.leader_id == Leader.id)
+        .outerjoin(
+            RuleSet, and_(RuleSet.leader_id == Leader.id, RuleSet.version == latest.c.version)
+        )
+        .where(*conditions)
+        .order_by(Leader.id)
+    )
+    return list(session.execute(statement).all())
+
+
+def due_reviews(
+    engine: Engine, now: datetime, *, retry_after: timedelta | None = None
+) -> list[DueReview]:
+    """Leaders whose review is due at `now` (this ISO week's moment has passed in their zone),
+    not paused, and not yet sent; with `retry_after`, also not claimed less than that ago (a
+    dispatcher's tick then skips them without trying a claim that cannot succeed).
+
+    A few queries whatever the number of leaders: the leaders with their latest rules, the weeks
+    already sent (and claimed); each distinct rule text is loaded once per process."""
+    found = []
     with session_scope(engine) as session:
-        for leader in session.scalars(select(Leader).order_by(Leader.id)):
-            found = review_due(leader_rules(session, leader), now)
-            if found is None:
+        for leader_id, email, zone, created_at, text in _leaders_with_rules(
+            session, not_paused(now)
+        ):
+            due = review_due(_effective_rules(text or "", None, zone), now)
+            if due is None:
                 continue
-            week, moment = found
-            if moment < _utc(leader.created_at):
+            week, moment = due
+            if moment < _utc(created_at):
                 continue  # a leader's first review is at the first moment after they joined
-            earlier = review_delivery(session, leader, week)
-            if earlier is None or earlier.delivery_status != "sent":
-                due.append(DueReview(leader.id, leader.email, week, moment))
-    return due
+            found.append(DueReview(leader_id, email, week, moment))
+        weeks = sorted({str(due.week) for due in found})
+        left_out: set[tuple[int, str]] = set()  # sent, or (with retry_after) claimed lately
+        if weeks:
+            rows = session.execute(
+                select(ReviewDelivery.leader_id, ReviewDelivery.iso_week).where(
+                    ReviewDelivery.delivery_status == "sent", ReviewDelivery.iso_week.in_(weeks)
+                )
+            )
+            left_out = {(leader_id, iso_week) for leader_id, iso_week in rows}
+        if weeks and retry_after is not None:
+            rows = session.execute(
+                select(ReviewClaim.leader_id, ReviewClaim.iso_week).where(
+                    ReviewClaim.iso_week.in_(weeks), ReviewClaim.claimed_at > now - retry_after
+                )
+            )
+            left_out |= {(leader_id, iso_week) for leader_id, iso_week in rows}
+    return [due for due in found if (due.leader_id, str(due.week)) not in left_out]
 
 
 def claim_review(
     engine: Engine, leader_id: int, week: IsoWeek, now: datetime, *, retry_after: timedelta
 ) -> bool:
     """Claim the (leader, week) pipeline; False when it is sent, or claimed less than
-    `retry_after` ago. The key lives in the store (the audit log), checked and written under the
-    leader's row lock, so two dispatchers on two machines cannot both claim it."""
+    `retry_after` ago.
+
+    The claim is a row of `review_claims`: an insert that the unique key (leader, week) refuses
+    for everyone but the first, and for a week claimed before, one conditional UPDATE (claimed
+    long enough ago and not sent) that changes the row for one dispatcher only. Both are single
+    statements the database decides, so dispatchers on several machines cannot both claim a
+    week. The audit log is not read."""
+    iso_week = str(week)
+    sent = exists().where(
+        ReviewDelivery.leader_id == leader_id,
+        ReviewDelivery.iso_week == iso_week,
+        ReviewDelivery.delivery_status == "sent",
+    )
     with session_scope(engine) as session:
-        leader = session.get(Leader, leader_id, with_for_update=True)
-        if leader is None:
+        if session.scalar(select(sent)):
             return False
-        earlier = review_delivery(session, leader, week)
-        if earlier is not None and earlier.delivery_status == "sent":
-            return False
-        subject = _subject(leader.email, week)
-        last = session.scalar(
-            select(AuditEntry.at)
-            .where(AuditEntry.action == DISPATCHED, AuditEntry.subject == subject)
-            .order_by(AuditEntry.at.desc())
-            .limit(1)
+        # RETURNING says whether this statement wrote the row: psycopg reports no row count for
+        # an INSERT ... ON CONFLICT DO NOTHING, both databases return the row that was written.
+        if session.scalar(_insert_new_claim(session, leader_id, iso_week, now)) is not None:
+            return True
+        reclaimed = session.scalar(
+            update(ReviewClaim)
+            .where(
+                ReviewClaim.leader_id == leader_id,
+                ReviewClaim.iso_week == iso_week,
+                ReviewClaim.claimed_at <= now - retry_after,
+                ~sent,
+            )
+            .values(claimed_at=now, attempts=ReviewClaim.attempts + 1)
+            .returning(ReviewClaim.id)
         )
-        if last is not None and _utc(last) > now - retry_after:
-            return False
-        add_audit(session, actor="agenda-regie", action=DISPATCHED, subject=subject, now=now)
-    return True
+        return reclaimed is not None
+
+
+def _insert_new_claim(session: Any, leader_id: int, iso_week: str, now: datetime) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(ReviewClaim)
+        .values(leader_id=leader_id, iso_week=iso_week, claimed_at=now, attempts=1)
+        .on_conflict_do_nothing(index_elements=["leader_id", "iso_week"])
+        .returning(ReviewClaim.id)
+    )
 
 
 # Work -------------------------------------------------------------------------------------------
 
 
-def google_connections(engine: Engine, leader_id: int) -> list[int]:
+def leader_connections(engine: Engine, leader_id: int) -> list[int]:
+    """The leader's Google and Microsoft 365 connections (what a sync can bring up to date)."""
+    return connections_of(engine, [leader_id]).get(leader_id, [])
+
+
+def connections_of(engine: Engine, leader_ids: list[int]) -> dict[int, list[int]]:
+    """Each leader's Google and Microsoft 365 connections, in one query."""
+    found: dict[int, list[int]] = {}
+    if not leader_ids:
+        return found
     with session_scope(engine) as session:
-        return list(
-            session.scalars(
-                select(Connection.id)
-                .where(Connection.leader_id == leader_id, Connection.provider == "google")
-                .order_by(Connection.id)
-            )
+        rows = session.execute(
+            select(Connection.leader_id, Connection.id)
+            .where(Connection.leader_id.in_(leader_ids), Connection.provider.in_(SYNCED_PROVIDERS))
+            .order_by(Connection.id)
         )
+        for leader_id, connection_id in rows:
+            found.setdefault(leader_id, []).append(connection_id)
+    return found
 
 
 def all_connections(engine: Engine) -> list[int]:
@@ -189,14 +289,35 @@ def all_connections(engine: Engine) -> list[int]:
         return list(
             session.scalars(
                 select(Connection.id)
-                .where(Connection.provider == "google", Connection.status != "disabled")
+                .where(Connection.provider.in_(SYNCED_PROVIDERS), Connection.status != "disabled")
                 .order_by(Connection.id)
             )
         )
 
 
 def sync_connection(services: Services, connection_id: int, now: datetime) -> str:
-    """Sync one Google connection; a connection marked failed becomes `ok` again once it syncs."""
+    """Sync one Google or Microsoft 365 connection; a connection marked failed becomes `ok`
+    again once it syncs. Without a Microsoft app registration a Microsoft connection is marked
+    failed, with the setting to add, and nothing is retried."""
+    with session_scope(services.engine) as session:
+        provider = session.scalar(select(Connection.provider).where(Connection.id == connection_id))
+    if provider is None:
+        raise ValueError(f"no connection with id {connection_id}")
+    if provider == "microsoft":
+        outcome = _sync_microsoft(services, connection_id, now)
+    else:
+        outcome = _sync_google(services, connection_id, now)
+    if outcome is None:
+        return "failed"
+    if outcome == "synced":
+        with session_scope(services.engine) as session:
+            connection = session.get(Connection, connection_id)
+            if connection is not None and connection.status == "error":
+                connection.status = "ok"
+    return outcome
+
+
+def _sync_google(services: Services, connection_id: int, now: datetime) -> str:
     from assistant.google_sync import sync_google_connection
     from connectors.google.auth import build_service
 
@@ -212,11 +333,29 @@ def sync_connection(services: Services, connection_id: int, now: datetime) -> st
         service_factory=factory,
         retrier=retrier,
     )
-    if outcome.status == "synced":
-        with session_scope(services.engine) as session:
-            connection = session.get(Connection, connection_id)
-            if connection is not None and connection.status == "error":
-                connection.status = "ok"
+    return outcome.status
+
+
+def _sync_microsoft(services: Services, connection_id: int, now: datetime) -> str | None:
+    from assistant.microsoft_sync import sync_microsoft_connection
+    from assistant.settings import MICROSOFT_CLIENT_ID_VARIABLE
+    from connectors.microsoft.throttle import Retrier as GraphRetrier
+
+    if services.microsoft is None:
+        problem = (
+            f"Microsoft 365 is not set up: set {MICROSOFT_CLIENT_ID_VARIABLE} (docs/microsoft.md)"
+        )
+        mark_connection_failed(services.engine, connection_id, problem, now)
+        return None
+    retrier = GraphRetrier(services.microsoft_retry) if services.microsoft_retry else None
+    outcome = sync_microsoft_connection(
+        services.engine,
+        connection_id,
+        cipher=services.cipher,
+        now=now,
+        access=services.microsoft,
+        retrier=retrier,
+    )
     return outcome.status
 
 
@@ -260,7 +399,7 @@ def compute_week(services: Services, leader_id: int, week: IsoWeek, now: datetim
         if leader is None:
             raise ValueError(f"no leader with id {leader_id}")
         rules, email = leader_rules(session, leader), leader.email
-    source = _StoreSource(services.engine, google_connections(services.engine, leader_id))
+    source = _StoreSource(services.engine, _providers(services.engine, leader_id))
     return review_with_history(source, rules, week, now, Store(services.engine, email))
 
 
@@ -269,7 +408,8 @@ def send_review(services: Services, leader_id: int, week: IsoWeek, now: datetime
 
     The check, the SMTP hand-over and the record happen under the leader's row lock; a crash
     between the server accepting the message and the commit is the one window where a retry
-    could send it again (the Message-ID is the same, so mail clients show it once)."""
+    sends it again: at least once there, never silently lost. The Message-ID is derived from
+    the leader and the week, so the copy is recognisable (docs/workers.md)."""
     engine = services.engine
     with session_scope(engine) as session:
         leader = session.get(Leader, leader_id)
@@ -313,8 +453,13 @@ def send_review(services: Services, leader_id: int, week: IsoWeek, now: datetime
 def run_pipeline(services: Services, leader_id: int, week: IsoWeek, now: datetime) -> Delivery:
     """Sync the leader's connections, compute the week and send its review, in this process.
 
-    A connection that cannot be synced is marked failed and the review uses the cache it has."""
-    for connection_id in google_connections(services.engine, leader_id):
+    A connection that cannot be synced is marked failed and the review uses the cache it has;
+    a week already sent is left as it is, without syncing."""
+    with session_scope(services.engine) as session:
+        earlier = review_delivery(session, leader_id, week)
+        if earlier is not None and earlier.delivery_status == "sent":
+            return Delivery("already_sent", earlier.message_id or "", earlier.sent_at)
+    for connection_id in leader_connections(services.engine, leader_id):
         try:
             sync_connection(services, connection_id, now)
         except Exception as error:
@@ -360,7 +505,8 @@ class Failure:
 class PipelineStatus:
     connections: list[ConnectionStatus]
     failures: list[Failure]
-    next_reviews: list[tuple[str, datetime]]  # leader, next delivery moment
+    next_reviews: list[tuple[str, datetime]]  # leader, next delivery moment (paused: none)
+    paused: list[tuple[str, datetime | None]] = field(default_factory=list)  # leader, until
 
 
 def pipeline_status(engine: Engine, now: datetime, *, failures: int = 20) -> PipelineStatus:
@@ -387,33 +533,53 @@ def pipeline_status(engine: Engine, now: datetime, *, failures: int = 20) -> Pip
             for a in audit
         ]
         upcoming = [
-            (leader.email, next_delivery(leader_rules(session, leader), now))
-            for leader in session.scalars(select(Leader).order_by(Leader.id))
+            (email, next_delivery(_effective_rules(text or "", None, zone), now))
+            for _, email, zone, _, text in _leaders_with_rules(session, not_paused(now))
+        ]
+        paused = [
+            (email, _utc(until) if until else None)
+            for email, until in session.execute(
+                select(Leader.email, Leader.paused_until)
+                .where(~not_paused(now))
+                .order_by(Leader.email)
+            )
         ]
     upcoming.sort(key=lambda item: item[1])
-    return PipelineStatus(connections, failed, upcoming)
+    return PipelineStatus(connections, failed, upcoming, paused)
 
 
 # Helpers ----------------------------------------------------------------------------------------
 
 
+def _providers(engine: Engine, leader_id: int) -> list[tuple[int, str]]:
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Connection.id, Connection.provider)
+            .where(Connection.leader_id == leader_id, Connection.provider.in_(SYNCED_PROVIDERS))
+            .order_by(Connection.id)
+        )
+        return [(connection_id, provider) for connection_id, provider in rows]
+
+
 @dataclass(frozen=True)
 class _StoreSource:
-    """The leader's Google event caches as one CalendarSource (no connection: an empty week)."""
+    """The leader's Google and Microsoft 365 event caches as one CalendarSource (no
+    connection: an empty week)."""
 
     engine: Engine
-    connection_ids: list[int]
+    connections: list[tuple[int, str]]  # (connection id, provider)
 
     @property
     def name(self) -> str:
-        return "google" if self.connection_ids else "none"
+        return "+".join(sorted({provider for _, provider in self.connections})) or "none"
 
     def fetch(self, window: TimeWindow) -> FetchResult:
-        from assistant.google_sync import cached_fetch
+        from assistant import google_sync, microsoft_sync
 
         events: list[Any] = []
-        for connection_id in self.connection_ids:
-            events.extend(cached_fetch(self.engine, connection_id, window).events)
+        for connection_id, provider in self.connections:
+            module: Any = microsoft_sync if provider == "microsoft" else google_sync
+            events.extend(module.cached_fetch(self.engine, connection_id, window).events)
         return FetchResult(events=tuple(events))
 
 
@@ -442,10 +608,6 @@ def _clock_times(value: Any) -> Any:
     if isinstance(value, str) and _SECONDS_ZERO.fullmatch(value):
         return value[:5]
     return value
-
-
-def _subject(email: str, week: IsoWeek) -> str:
-    return f"{email} {week}"
 
 
 def _utc(moment: datetime) -> datetime:

@@ -1,6 +1,6 @@
 """Benchmark of the background workers: 1,000 leaders through the whole weekly pipeline.
 
-    .venv/bin/python bench/bench_workers.py [--leaders 1000] [--concurrency 4]
+    .venv/bin/python bench/bench_workers.py [--leaders 1000] [--concurrency 4] [--dispatch-only]
 
 Everything is real and on loopback: Redis (database 12 of 127.0.0.1:6379, flushed), a fresh
 PostgreSQL database (dropped at the end), the fake Google Calendar server of the tests driven
@@ -8,6 +8,10 @@ through the real client, an aiosmtpd SMTP server counting the messages, and two 
 processes. One `dispatch_due` at the delivery moment starts every leader's pipeline (sync of the
 Google connection, then compute and send the review); the clock stops when the SMTP server holds
 one message per leader. The cost of each stage is read from the workers' own task timings.
+
+`--dispatch-only` starts no worker: it times one `dispatch_due` run in this process (finding the
+due leaders, claiming each week, queueing each pipeline in Redis), twice: the second run finds
+every week claimed and queues nothing.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ def main() -> int:
     parser.add_argument("--leaders", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=4, help="pool size of each worker")
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--dispatch-only", action="store_true", help="time dispatch_due alone")
     args = parser.parse_args()
 
     name = f"agenda_bench_{secrets.token_hex(4)}"
@@ -109,6 +114,8 @@ def main() -> int:
             "AGENDA_REGIE_GOOGLE_API_ENDPOINT": fake.url,
             "AGENDA_REGIE_GOOGLE_REQUESTS_PER_SECOND": "1000",
         }
+        if args.dispatch_only:
+            return _dispatch_only(environment, args.leaders, setup_seconds)
         for number in range(2):
             log = (logs / f"worker{number}.log").open("wb")
             workers.append(
@@ -188,6 +195,23 @@ def main() -> int:
         )
     print("send_review includes computing the week (history, proposals) and the SMTP hand-over.")
     return 0 if delivered == args.leaders else 1
+
+
+def _dispatch_only(environment: dict[str, str], leaders: int, setup_seconds: float) -> int:
+    os.environ.update({k: v for k, v in environment.items() if k.startswith(("AGENDA_", "DATA"))})
+    from worker import tasks
+
+    runs = []
+    for _ in range(2):
+        started = time.perf_counter()
+        started_pipelines = tasks.dispatch_due.run(DUE.isoformat())
+        runs.append((time.perf_counter() - started, len(started_pipelines)))
+    tasks.services().engine.dispose()
+    print(f"{leaders} leaders, dispatch_due in this process, PostgreSQL, loopback")
+    print(f"{'setup (leaders, rules, tokens)':<34}{setup_seconds:>12.1f} s")
+    for number, (seconds, count) in enumerate(runs, start=1):
+        print(f"{f'dispatch_due run {number}':<34}{seconds:>12.2f} s  ({count} pipelines started)")
+    return 0 if runs[0][1] == leaders and runs[1][1] == 0 else 1
 
 
 if __name__ == "__main__":

@@ -79,7 +79,9 @@ class WorkerSettings:
             elif raw:
                 values[attribute] = raw
         endpoint = env.get("AGENDA_REGIE_GOOGLE_API_ENDPOINT", "").strip()
-        if endpoint:
+        if endpoint and not endpoint.startswith(("http://", "https://")):
+            problems.append("AGENDA_REGIE_GOOGLE_API_ENDPOINT must be an http:// or https:// URL")
+        elif endpoint:
             values["google_api_endpoint"] = endpoint
         settings = replace(defaults, **values)  # type: ignore[arg-type]
         longest_wait = max(settings.retry_max_seconds, settings.sync_period_seconds)

@@ -138,3 +138,17 @@ def google_user_bucket(
 ) -> TokenBucket:
     """Google's per-user budget for one connection, across all workers."""
     return TokenBucket(client, f"agenda-regie:limit:google:{connection_id}", rate_per_second, burst)
+
+
+class RedisMailboxSlots:
+    """Graph's in-flight limit per mailbox for every worker on every machine: a
+    `connectors.microsoft.throttle.MailboxSlots` whose slots are `RedisSemaphore` leases."""
+
+    def __init__(self, client: Any, limit: int = 4, *, timeout_seconds: float = 60.0) -> None:
+        self.client, self.limit, self.timeout_seconds = client, limit, timeout_seconds
+
+    @contextmanager
+    def slot(self, mailbox: str) -> Iterator[None]:
+        semaphore = microsoft_mailbox_semaphore(self.client, mailbox.strip(), self.limit)
+        with semaphore.slot(timeout_seconds=self.timeout_seconds):
+            yield

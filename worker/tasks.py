@@ -13,7 +13,7 @@ import logging
 import random
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Task, chain
 from celery.signals import worker_process_shutdown
@@ -23,6 +23,11 @@ from assistant.review import IsoWeek
 from connectors import ConnectorError
 from worker.app import app
 from worker.config import WorkerSettings, clock
+from worker.limits import LimitTimeoutError
+
+if TYPE_CHECKING:
+    from assistant.microsoft_sync import GraphAccess
+    from assistant.settings import Settings
 
 log = logging.getLogger("worker.tasks")
 
@@ -43,6 +48,7 @@ def services() -> pipeline.Services:
     from assistant.secrets import SecretBox
     from assistant.settings import Settings
     from connectors.google.retry import RetryPolicy
+    from connectors.microsoft.throttle import RetryPolicy as GraphRetryPolicy
     from worker.limits import google_user_bucket
 
     settings = Settings.from_environ()
@@ -63,6 +69,28 @@ def services() -> pipeline.Services:
         google_api_endpoint=config.google_api_endpoint,
         google_retry=RetryPolicy(max_attempts_per_call=config.google_attempts_per_call),
         google_gate=google_gate,
+        microsoft=graph_access(settings, config, client),
+        # Waits inside one sync stay below Celery's own retry delays (and the visibility timeout).
+        microsoft_retry=GraphRetryPolicy(max_total_wait_seconds=config.retry_max_seconds),
+    )
+
+
+def graph_access(settings: Settings, config: WorkerSettings, client: Any) -> GraphAccess | None:
+    """How this worker reaches Graph: the app registration, authority and Graph URL from the
+    settings, with the in-flight limit per mailbox shared through Redis by every worker; None
+    without a registration (Microsoft connections are then marked failed, naming the setting)."""
+    from assistant.microsoft_sync import graph_access_from_settings
+    from worker.limits import RedisMailboxSlots
+
+    if settings.microsoft_client_id is None:
+        return None
+    return graph_access_from_settings(
+        settings,
+        limiter=RedisMailboxSlots(
+            client,
+            config.microsoft_in_flight_per_mailbox,
+            timeout_seconds=config.retry_max_seconds,
+        ),
     )
 
 
@@ -93,7 +121,7 @@ def sync_connection(self: Task, connection_id: int, now: str | None = None) -> s
     moment = instant(now)
     try:
         return pipeline.sync_connection(services(), connection_id, moment)
-    except ConnectorError as error:
+    except (ConnectorError, LimitTimeoutError) as error:
         config = worker_settings()
         if self.request.retries < config.max_retries:
             raise self.retry(
@@ -155,25 +183,31 @@ def dispatch_due(now: str | None = None) -> list[dict[str, str]]:
     """Start the pipeline of every leader whose review is due in their own zone, once a week."""
     moment = instant(now)
     current, config = services(), worker_settings()
-    started = []
-    for due in pipeline.due_reviews(current.engine, moment):
-        retry_after = timedelta(seconds=config.redispatch_after_seconds)
+    retry_after = timedelta(seconds=config.redispatch_after_seconds)
+    claimed = [
+        due
+        for due in pipeline.due_reviews(current.engine, moment, retry_after=retry_after)
         if pipeline.claim_review(
             current.engine, due.leader_id, due.week, moment, retry_after=retry_after
-        ):
-            task_id = start_pipeline(due.leader_id, due.week, moment)
-            started.append({"leader": due.leader, "week": str(due.week), "task": task_id})
+        )
+    ]
+    connections = pipeline.connections_of(current.engine, [due.leader_id for due in claimed])
+    started = []
+    for due in claimed:
+        task_id = start_pipeline(due.leader_id, due.week, moment, connections.get(due.leader_id))
+        started.append({"leader": due.leader, "week": str(due.week), "task": task_id})
     return started
 
 
-def start_pipeline(leader_id: int, week: IsoWeek, moment: datetime) -> str:
+def start_pipeline(
+    leader_id: int, week: IsoWeek, moment: datetime, connection_ids: list[int] | None = None
+) -> str:
     """Sync the leader's connections, then send the review (each a task, in order); the id of
     the last task."""
     at = moment.isoformat()
-    steps = [
-        sync_connection.si(connection_id, at)
-        for connection_id in pipeline.google_connections(services().engine, leader_id)
-    ]
+    if connection_ids is None:
+        connection_ids = pipeline.leader_connections(services().engine, leader_id)
+    steps = [sync_connection.si(connection_id, at) for connection_id in connection_ids]
     result = chain(*steps, send_review.si(leader_id, str(week), at)).apply_async()
     return str(result.id)
 

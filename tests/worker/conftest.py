@@ -235,13 +235,20 @@ def add_leader(
 class WorkerProcess:
     """`celery -A worker.app worker` as a child process, killed by its pid."""
 
-    def __init__(self, environment: dict[str, str], log_path: Path, *, pool: str = "solo") -> None:
+    def __init__(
+        self,
+        environment: dict[str, str],
+        log_path: Path,
+        *,
+        pool: str = "solo",
+        concurrency: int = 1,
+    ) -> None:
         env = {**os.environ, **environment, "PYTHONPATH": str(REPO)}
         self.log = log_path.open("ab")
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "celery", "-A", "worker.app", "worker",
-                "--pool", pool, "--concurrency", "1", "-Q", "sync,review,write",
+                "--pool", pool, "--concurrency", str(concurrency), "-Q", "sync,review,write",
                 "--loglevel", "INFO", "--without-gossip", "--without-mingle",
                 "--without-heartbeat",
             ],
@@ -263,11 +270,14 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def worker_processes(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], WorkerProcess]]:
+def worker_processes(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    """Starts `celery worker` child processes (solo pool unless told otherwise); stopped at the
+    end. Each writes its own log in the test's folder."""
     started: list[WorkerProcess] = []
 
-    def start(environment: dict[str, str]) -> WorkerProcess:
-        process = WorkerProcess(environment, tmp_path / "worker.log")
+    def start(environment: dict[str, str], *, pool: str = "solo", concurrency: int = 1) -> Any:
+        log = tmp_path / f"worker{len(started)}.log"
+        process = WorkerProcess(environment, log, pool=pool, concurrency=concurrency)
         started.append(process)
         return process
 

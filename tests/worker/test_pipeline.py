@@ -3,17 +3,31 @@ claim in the store, run-once for a single leader, and the worker settings' check
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event, func, select
 
 from assistant.mail.links import LinkSigner
-from assistant.mail.send import SmtpSettings
-from assistant.pipeline import Services, claim_review, run_once
+from assistant.mail.send import SmtpSettings, smtp_send
+from assistant.pipeline import (
+    Services,
+    claim_review,
+    due_reviews,
+    pipeline_status,
+    run_once,
+    send_review,
+)
 from assistant.review import IsoWeek
 from assistant.secrets import SecretBox
 from assistant.settings import SettingsError
+from assistant.store.database import session_scope
+from assistant.store.models import Leader, ReviewClaim
+from assistant.store.repository import record_review_sent
 from tests.worker.conftest import SECRET_KEY, Smtp, add_leader
 from worker.config import WorkerSettings
 from worker.tasks import spread_countdown
@@ -38,6 +52,94 @@ def test_the_week_is_claimed_once_until_the_next_period(store: Engine) -> None:
     assert claim_review(store, leader, week, now + timedelta(minutes=61), retry_after=hour)
 
 
+def test_a_sent_week_is_never_claimed_again(store: Engine) -> None:
+    leader = add_leader(store, "a@example.org", "Asia/Tokyo", "monday", "08:00", JOINED)
+    now, week, hour = datetime(2026, 10, 26, tzinfo=UTC), IsoWeek(2026, 43), timedelta(hours=1)
+    assert claim_review(store, leader, week, now, retry_after=hour)
+    with session_scope(store) as session:
+        record_review_sent(session, leader, week, sent_at=now, message_id="<m@example.org>")
+    assert not claim_review(store, leader, week, now + timedelta(hours=3), retry_after=hour)
+    assert [d.leader for d in due_reviews(store, now + timedelta(hours=3))] == []
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_dispatchers_at_once_claim_each_week_once(store: Engine) -> None:
+    leaders = [
+        add_leader(store, f"l{n}@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+        for n in range(120)
+    ]
+    week, hour = IsoWeek(2026, 43), timedelta(hours=1)
+    first = datetime(2026, 10, 26, 8, tzinfo=UTC)
+
+    def race(now: datetime) -> list[list[int]]:
+        won: list[list[int]] = [[], []]
+        barrier = threading.Barrier(2)
+
+        def dispatcher(number: int) -> None:
+            barrier.wait(timeout=10)
+            for leader in leaders:
+                if claim_review(store, leader, week, now, retry_after=hour):
+                    won[number].append(leader)
+
+        threads = [threading.Thread(target=dispatcher, args=(n,)) for n in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        return won
+
+    for now, attempts in ((first, 1), (first + timedelta(minutes=61), 2)):
+        won = race(now)
+        assert sorted(won[0] + won[1]) == leaders  # each claimed, none twice
+        with session_scope(store) as session:
+            claims = select(
+                func.count(), func.max(ReviewClaim.attempts), func.min(ReviewClaim.claimed_at)
+            )
+            counted, most_attempts, oldest = session.execute(claims).one()
+        assert (counted, most_attempts, oldest) == (len(leaders), attempts, now)
+
+
+def test_due_reviews_reads_the_store_in_a_few_queries(store: Engine) -> None:
+    for number in range(30):
+        zone = ("Europe/Amsterdam", "America/New_York", "Asia/Tokyo")[number % 3]
+        add_leader(store, f"l{number}@example.org", zone, "monday", "08:00", JOINED)
+    statements: list[str] = []
+
+    def count(*_: Any) -> None:
+        statements.append("one")
+
+    event.listen(store, "before_cursor_execute", count)
+    try:
+        due = due_reviews(store, datetime(2026, 10, 27, 12, tzinfo=UTC))
+    finally:
+        event.remove(store, "before_cursor_execute", count)
+    assert len(due) == 30
+    assert len(statements) <= 4  # (BEGIN on SQLite), the leaders with their rules, weeks sent
+
+
+def test_a_paused_leader_is_not_due_and_status_says_so(store: Engine) -> None:
+    add_leader(store, "on@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+    add_leader(store, "off@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+    add_leader(store, "back@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+    now = datetime(2026, 10, 27, 12, tzinfo=UTC)
+    with session_scope(store) as session:
+        for leader in session.scalars(select(Leader)):
+            if leader.email == "off@example.org":
+                leader.paused_at = JOINED  # until they resume
+            if leader.email == "back@example.org":
+                leader.paused_at, leader.paused_until = JOINED, now - timedelta(hours=1)
+    assert sorted(d.leader for d in due_reviews(store, now)) == [
+        "back@example.org",
+        "on@example.org",
+    ]
+    status = pipeline_status(store, now)
+    assert status.paused == [("off@example.org", None)]
+    assert sorted(leader for leader, _ in status.next_reviews) == [
+        "back@example.org",
+        "on@example.org",
+    ]
+
+
 def test_run_once_sends_the_last_week_once(store: Engine, smtp: Smtp) -> None:
     add_leader(store, "a@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
     now = datetime(2026, 10, 28, 12, tzinfo=UTC)
@@ -45,6 +147,34 @@ def test_run_once_sends_the_last_week_once(store: Engine, smtp: Smtp) -> None:
     _, second = run_once(services(store, smtp), "a@example.org", now)
     assert (str(week), first.status, second.status) == ("2026-W43", "sent", "already_sent")
     assert smtp.inbox.count() == 1
+
+
+class Crash(BaseException):
+    """The process dies: nothing after this runs, the open transaction is rolled back."""
+
+
+def test_a_crash_after_the_server_accepted_resends_with_the_same_message_id(
+    store: Engine, smtp: Smtp
+) -> None:
+    leader = add_leader(store, "a@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+    week, now = IsoWeek(2026, 43), datetime(2026, 10, 26, 7, 5, tzinfo=UTC)
+
+    def accepted_then_crash(message: EmailMessage, settings: SmtpSettings) -> None:
+        smtp_send(message, settings)
+        raise Crash  # after the server's 250, before "sent" is committed
+
+    crashing = replace(services(store, smtp), send=accepted_then_crash)
+    with pytest.raises(Crash):
+        send_review(crashing, leader, week, now)
+    retried = send_review(services(store, smtp), leader, week, now + timedelta(hours=1))
+    again = send_review(services(store, smtp), leader, week, now + timedelta(hours=2))
+
+    # At least once in that window: the retry sends a second copy, which carries the same
+    # Message-ID, so mail clients and the leader can tell it is the same review.
+    assert (retried.status, again.status) == ("sent", "already_sent")
+    assert smtp.inbox.count() == 2
+    assert len({str(m["Message-ID"]) for m in smtp.inbox.messages}) == 1
+    assert str(smtp.inbox.messages[0]["Message-ID"]) == retried.message_id
 
 
 def test_worker_settings_keep_waits_below_the_visibility_timeout() -> None:

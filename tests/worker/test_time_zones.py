@@ -1,12 +1,14 @@
 """Three leaders in three zones across a simulated fortnight with DST changes: the injected clock
-steps through it, `dispatch_due` runs at every step through a real worker on the real Redis, and
-each review arrives exactly once at the SMTP server, at the leader's own local hour."""
+steps through it, `dispatch_due` runs at every step through a real worker on the real Redis (one
+in the test process, and `celery worker` child processes), and each review arrives exactly once
+at the SMTP server, at the leader's own local hour."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 
 from tests.worker.conftest import Smtp, add_leader, redis_db, worker_environment
@@ -30,13 +32,25 @@ EXPECTED = {
 }
 
 
+@pytest.mark.parametrize("workers", ["in_process", "processes"])
 def test_each_leader_gets_each_review_once_at_their_local_hour(
-    store: Engine, database_url: str, smtp: Smtp, redis_db: Any, in_process_worker: Any
+    store: Engine,
+    database_url: str,
+    smtp: Smtp,
+    redis_db: Any,
+    workers: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     add_leader(store, "ams@example.org", "Europe/Amsterdam", "sunday", "09:00", START)
     add_leader(store, "nyc@example.org", "America/New_York", "sunday", "09:00", START)
     add_leader(store, "tyo@example.org", "Asia/Tokyo", "monday", "08:30", START)
-    tasks = in_process_worker(worker_environment(database_url, smtp.port))
+    environment = worker_environment(database_url, smtp.port)
+    if workers == "in_process":
+        tasks = request.getfixturevalue("in_process_worker")(environment)
+    else:  # two `celery worker` processes; this process only sends and waits
+        tasks = request.getfixturevalue("configure")(environment)
+        start = request.getfixturevalue("worker_processes")
+        start(environment), start(environment)
 
     arrivals: dict[tuple[str, str], list[datetime]] = {}
     moment = START

@@ -1,0 +1,112 @@
+"""`agenda-regie run-once` and `agenda-regie status` as a user runs them: child processes of the
+installed command on the test's own SQLite store, Redis database and SMTP server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+
+from assistant.google_sync import connect_google
+from assistant.microsoft_sync import connect_microsoft
+from assistant.secrets import SecretBox
+from assistant.store.database import session_scope
+from assistant.store.models import Leader
+from connectors.microsoft.auth import APPLICATION_SCOPES, StoredAuthorisation
+from tests.connectors.google.conftest import user_credentials
+from tests.connectors.google.events import meeting
+from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.worker.conftest import SECRET_KEY, Smtp, add_leader, redis_db, worker_environment
+from worker.app import create_app
+from worker.config import WorkerSettings
+
+__all__ = ["redis_db"]
+
+AGENDA_REGIE = os.path.join(os.path.dirname(sys.executable), "agenda-regie")
+JOINED = datetime.now(UTC) - timedelta(days=30)
+NOT_SET_UP = "Microsoft 365 is not set up: set AGENDA_REGIE_MICROSOFT_CLIENT_ID (docs/microsoft.md)"
+
+
+def agenda_regie(environment: dict[str, str], *arguments: str) -> str:
+    done = subprocess.run(
+        [AGENDA_REGIE, *arguments],
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_run_once_sends_once_and_status_shows_what_happened(
+    store: Engine, database_url: str, smtp: Smtp, redis_db: object
+) -> None:
+    fake = FakeGoogleCalendar(owner="ams@example.org").start()
+    try:
+        fake.put(meeting(1, JOINED + timedelta(days=20)))
+        cipher = SecretBox([SECRET_KEY])
+        add_leader(store, "ams@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+        add_leader(store, "nyc@example.org", "America/New_York", "monday", "08:00", JOINED)
+        add_leader(store, "off@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+        google = connect_google(
+            store, "ams@example.org", "ams@example.org", user_credentials(fake), cipher, now=JOINED
+        )
+        stored = StoredAuthorisation("application", None, APPLICATION_SCOPES, "")
+        microsoft = connect_microsoft(store, "ams@example.org", stored, cipher, now=JOINED)
+        with session_scope(store) as session:
+            paused = session.scalars(select(Leader).where(Leader.email == "off@example.org")).one()
+            paused.paused_at = JOINED
+        # No Microsoft app is registered here: that connection fails, visibly, and the review
+        # goes out with what the Google connection brought in.
+        environment = worker_environment(
+            database_url, smtp.port, AGENDA_REGIE_GOOGLE_API_ENDPOINT=fake.url
+        )
+
+        first = agenda_regie(environment, "run-once", "--leader", "ams@example.org")
+        assert smtp.inbox.count() == 1
+        assert first.startswith("ams@example.org 20")
+        assert ": sent (<" in first
+        second = agenda_regie(environment, "run-once", "--leader", "ams@example.org")
+        assert smtp.inbox.count() == 1
+        assert "already sent, nothing sent now" in second
+
+        client = create_app(WorkerSettings.from_environ(environment))
+        client.send_task("agenda_regie.dispatch_due")  # waits in the queue: no worker runs
+        client.close()
+        status = agenda_regie(environment, "status")
+    finally:
+        fake.stop()
+
+    sections = _sections(status)
+    assert sections["Queues"] == ["sync     0", "review   1", "write    0"]
+    [google_line, microsoft_line] = sections["Connections"]
+    assert google_line.startswith(f"#{google} ams@example.org google ok, last sync 20")
+    assert microsoft_line.startswith(
+        f"#{microsoft} ams@example.org microsoft error, last sync never"
+    )
+    assert microsoft_line.endswith(f": {NOT_SET_UP}")
+    [failure] = sections["Failures"]
+    assert failure.endswith(f" ams@example.org sync: {NOT_SET_UP}")
+    assert [line.split()[1] for line in sections["Next reviews"]] == [
+        "ams@example.org",
+        "nyc@example.org",
+    ]  # Monday 08:00 comes to Amsterdam six hours before New York
+    assert sections["Paused"] == ["off@example.org until they resume"]
+
+
+def _sections(output: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    current = ""
+    for line in output.splitlines():
+        if line.startswith("  "):
+            found[current].append(line.strip())
+        elif line.strip():
+            current = line.strip()
+            found[current] = []
+    return found
