@@ -1,7 +1,8 @@
-"""Applying a provider's sync result to the title-free event cache (a shell, provider-neutral).
+"""The title-free event cache of the calendar connections (a shell, provider-neutral).
 
 Google's syncToken and Microsoft's delta link give the same shape of answer: a full listing of
-the window (reconcile by id) or the changes since the last sync. Both syncs end here.
+the window (reconcile by id) or the changes since the last sync. Both syncs end in
+`apply_sync_result`; reviews read the cache back through `cached_fetch` and `CachedCalendar`.
 """
 
 from __future__ import annotations
@@ -11,14 +12,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import Engine, select
+
+from assistant.store.database import session_scope
+from assistant.store.models import Connection, Leader
 from assistant.store.repository import (
+    cached_events,
     count_cached_events,
     reconcile_cached_events,
     remove_cached_events,
     upsert_cached_events,
 )
-from connectors import CalendarEvent, SkippedEvent
+from connectors import CalendarEvent, FetchResult, SkippedEvent, TimeWindow
+from connectors.model import overlaps
+
+# The providers whose connections keep an event cache (synced by the workers).
+SYNCED_PROVIDERS = ("google", "microsoft")
 
 log = logging.getLogger("assistant.calendar_cache")
 
@@ -102,3 +113,56 @@ def apply_sync_result(
         requests=result.requests,
         waited_seconds=waited_seconds,
     )
+
+
+def cached_fetch(engine: Engine, connection_id: int, window: TimeWindow) -> FetchResult:
+    """A connection's cached occurrences overlapping `window`, as a `CalendarSource` returns
+    them (times in the leader's zone)."""
+    with session_scope(engine) as session:
+        connection = session.get(Connection, connection_id)
+        if connection is None:
+            raise ValueError(f"no calendar connection with id {connection_id}")
+        leader = session.get(Leader, connection.leader_id)
+        assert leader is not None
+        events = cached_events(
+            session,
+            connection,
+            zone=ZoneInfo(leader.timezone),
+            source=connection.provider,
+            start=window.start,
+            end=window.end,
+        )
+    return FetchResult(events=tuple(e for e in events if overlaps(e, window)))
+
+
+def synced_connections(engine: Engine, leader_id: int) -> list[tuple[int, str]]:
+    """The leader's Google and Microsoft 365 connections: (id, provider), oldest first."""
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Connection.id, Connection.provider)
+            .where(Connection.leader_id == leader_id, Connection.provider.in_(SYNCED_PROVIDERS))
+            .order_by(Connection.id)
+        )
+        return [(connection_id, provider) for connection_id, provider in rows]
+
+
+@dataclass(frozen=True)
+class CachedCalendar:
+    """The event caches of a leader's connections as one `CalendarSource` (none: an empty week)."""
+
+    engine: Engine
+    connections: list[tuple[int, str]]  # (connection id, provider)
+
+    @classmethod
+    def of_leader(cls, engine: Engine, leader_id: int) -> CachedCalendar:
+        return cls(engine, synced_connections(engine, leader_id))
+
+    @property
+    def name(self) -> str:
+        return "+".join(sorted({provider for _, provider in self.connections})) or "none"
+
+    def fetch(self, window: TimeWindow) -> FetchResult:
+        events: list[CalendarEvent] = []
+        for connection_id, _ in self.connections:
+            events.extend(cached_fetch(self.engine, connection_id, window).events)
+        return FetchResult(events=tuple(events))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,23 +46,6 @@ def mail_command(args: argparse.Namespace) -> int:
     return _send_review(args)
 
 
-@dataclass(frozen=True)
-class _CachedSource:
-    """The leader's Google connection's event cache as a CalendarSource."""
-
-    engine: Any
-    connection_id: int
-
-    @property
-    def name(self) -> str:
-        return "google"
-
-    def fetch(self, window: Any) -> Any:
-        from assistant.google_sync import cached_fetch
-
-        return cached_fetch(self.engine, self.connection_id, window)
-
-
 def _send_review(args: argparse.Namespace) -> int:
     from assistant.mail.links import LinkSecretMissingError
     from assistant.mail.send import MailError
@@ -79,8 +61,7 @@ def _send_review(args: argparse.Namespace) -> int:
 def _send_review_once(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
-    from sqlalchemy import select
-
+    from assistant.calendar_cache import CachedCalendar
     from assistant.history import Store, open_store, review_with_history
     from assistant.mail.links import LinkSigner
     from assistant.mail.send import SmtpSettings
@@ -89,7 +70,6 @@ def _send_review_once(args: argparse.Namespace) -> int:
     from assistant.service import last_complete_week, open_ics
     from assistant.settings import Settings
     from assistant.store.database import session_scope
-    from assistant.store.models import Connection
     from assistant.store.repository import find_leader, reviews_paused
     from rules import load_rules
 
@@ -107,31 +87,22 @@ def _send_review_once(args: argparse.Namespace) -> int:
             known = find_leader(session, leader_email)
             paused = known is not None and reviews_paused(known, now)
             paused_until = known.paused_until if known is not None else None
+            known_id = known.id if known is not None else None
         if paused and not args.force and not args.dry_run:
             print(_paused_line(leader_email, week, paused_until, rules.leader.timezone))
             return 0
         if args.calendar:
             source: Any = open_ics(args.calendar, rules, [leader_email])
         else:
-            with session_scope(engine) as session:
-                leader = find_leader(session, leader_email)
-                connection_id = (
-                    None
-                    if leader is None
-                    else session.scalars(
-                        select(Connection.id).where(
-                            Connection.leader_id == leader.id, Connection.provider == "google"
-                        )
-                    ).first()
-                )
-            if connection_id is None:
+            cached = None if known_id is None else CachedCalendar.of_leader(engine, known_id)
+            if cached is None or not cached.connections:
                 print(
-                    f"agenda-regie: {leader_email} has no calendar connection; "
-                    "give --calendar FILE.ics",
+                    f"agenda-regie: {leader_email} has no Google or Microsoft 365 connection; "
+                    "connect one (agenda-regie connect) or give --calendar FILE.ics",
                     file=sys.stderr,
                 )
                 return 2
-            source = _CachedSource(engine, connection_id)
+            source = cached
         review = review_with_history(source, rules, week, now, Store(engine, leader_email))
         prepared = prepare_email(
             engine,

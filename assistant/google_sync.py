@@ -31,13 +31,12 @@ from assistant.secrets import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Connection, Leader
 from assistant.store.repository import (
-    cached_events,
     load_connection_token,
     save_connection_token,
     upsert_connection,
     upsert_leader,
 )
-from connectors import ClassifyOptions, ConnectorError, FetchResult, TimeWindow
+from connectors import ClassifyOptions, ConnectorError, TimeWindow
 from connectors.google.auth import (
     Delegation,
     GoogleAuthError,
@@ -50,7 +49,6 @@ from connectors.google.errors import NeedsReauthorisationError
 from connectors.google.retry import Retrier
 from connectors.google.source import GoogleSource, SyncState
 from connectors.google.writer import Block, FocusTimeOptions, GoogleWriter, WriteResult
-from connectors.model import overlaps
 
 T = TypeVar("T")
 log = logging.getLogger("assistant.google_sync")
@@ -219,21 +217,6 @@ def sync_all_google(engine: Engine, **kwargs: Any) -> list[SyncOutcome]:
             )
         )
     return [sync_google_connection(engine, connection_id, **kwargs) for connection_id in ids]
-
-
-def cached_fetch(engine: Engine, connection_id: int, window: TimeWindow) -> FetchResult:
-    """The cached occurrences overlapping `window`, as a `CalendarSource` would return them."""
-    with session_scope(engine) as session:
-        connection, leader = _load(session, connection_id)
-        events = cached_events(
-            session,
-            connection,
-            zone=ZoneInfo(leader.timezone),
-            source="google",
-            start=window.start,
-            end=window.end,
-        )
-    return FetchResult(events=tuple(e for e in events if overlaps(e, window)))
 
 
 def write_google_block(

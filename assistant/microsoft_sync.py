@@ -34,13 +34,12 @@ from assistant.settings import MICROSOFT_CLIENT_ID_VARIABLE, Settings
 from assistant.store.database import session_scope
 from assistant.store.models import Connection, Leader
 from assistant.store.repository import (
-    cached_events,
     load_connection_token,
     save_connection_token,
     upsert_connection,
     upsert_leader,
 )
-from connectors import ClassifyOptions, ConnectorError, FetchResult, TimeWindow
+from connectors import ClassifyOptions, ConnectorError, TimeWindow
 from connectors.microsoft.auth import (
     AppRegistration,
     MicrosoftAuthError,
@@ -53,7 +52,6 @@ from connectors.microsoft.graph import GRAPH_URL, GraphClient
 from connectors.microsoft.source import MicrosoftSource, SyncState
 from connectors.microsoft.throttle import PROCESS_LIMITER, MailboxSlots, Retrier
 from connectors.microsoft.writer import Block, MicrosoftWriter, WriteResult
-from connectors.model import overlaps
 
 log = logging.getLogger("assistant.microsoft_sync")
 T = TypeVar("T")
@@ -284,21 +282,6 @@ def sync_all_microsoft(engine: Engine, **kwargs: Any) -> list[SyncOutcome]:
             )
         )
     return [sync_microsoft_connection(engine, connection_id, **kwargs) for connection_id in ids]
-
-
-def cached_fetch(engine: Engine, connection_id: int, window: TimeWindow) -> FetchResult:
-    """The cached occurrences overlapping `window`, as a `CalendarSource` would return them."""
-    with session_scope(engine) as session:
-        connection, leader = _load(session, connection_id)
-        events = cached_events(
-            session,
-            connection,
-            zone=ZoneInfo(leader.timezone),
-            source=PROVIDER,
-            start=window.start,
-            end=window.end,
-        )
-    return FetchResult(events=tuple(e for e in events if overlaps(e, window)))
 
 
 def write_microsoft_block(

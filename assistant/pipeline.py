@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Engine, and_, exists, func, or_, select, update
 
+from assistant.calendar_cache import SYNCED_PROVIDERS, CachedCalendar
 from assistant.history import Store, review_with_history
 from assistant.mail.links import LinkSigner
 from assistant.mail.send import Delivery, SendFailedError, SmtpSettings, smtp_send
@@ -47,7 +48,6 @@ from assistant.store.repository import (
     record_review_sent,
     review_delivery,
 )
-from connectors import FetchResult, TimeWindow
 from connectors.google.retry import Retrier, RetryPolicy
 from rules import Rules, load_rules
 
@@ -59,7 +59,6 @@ log = logging.getLogger("assistant.pipeline")
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FAILED = "pipeline.failed"
-SYNCED_PROVIDERS = ("google", "microsoft")
 # A claimed week whose review was not sent is claimed again after this long (the next period).
 REDISPATCH_AFTER = timedelta(hours=1)
 _SECONDS_ZERO = re.compile(r"\d\d:\d\d:00")
@@ -399,7 +398,7 @@ def compute_week(services: Services, leader_id: int, week: IsoWeek, now: datetim
         if leader is None:
             raise ValueError(f"no leader with id {leader_id}")
         rules, email = leader_rules(session, leader), leader.email
-    source = _StoreSource(services.engine, _providers(services.engine, leader_id))
+    source = CachedCalendar.of_leader(services.engine, leader_id)
     return review_with_history(source, rules, week, now, Store(services.engine, email))
 
 
@@ -549,38 +548,6 @@ def pipeline_status(engine: Engine, now: datetime, *, failures: int = 20) -> Pip
 
 
 # Helpers ----------------------------------------------------------------------------------------
-
-
-def _providers(engine: Engine, leader_id: int) -> list[tuple[int, str]]:
-    with session_scope(engine) as session:
-        rows = session.execute(
-            select(Connection.id, Connection.provider)
-            .where(Connection.leader_id == leader_id, Connection.provider.in_(SYNCED_PROVIDERS))
-            .order_by(Connection.id)
-        )
-        return [(connection_id, provider) for connection_id, provider in rows]
-
-
-@dataclass(frozen=True)
-class _StoreSource:
-    """The leader's Google and Microsoft 365 event caches as one CalendarSource (no
-    connection: an empty week)."""
-
-    engine: Engine
-    connections: list[tuple[int, str]]  # (connection id, provider)
-
-    @property
-    def name(self) -> str:
-        return "+".join(sorted({provider for _, provider in self.connections})) or "none"
-
-    def fetch(self, window: TimeWindow) -> FetchResult:
-        from assistant import google_sync, microsoft_sync
-
-        events: list[Any] = []
-        for connection_id, provider in self.connections:
-            module: Any = microsoft_sync if provider == "microsoft" else google_sync
-            events.extend(module.cached_fetch(self.engine, connection_id, window).events)
-        return FetchResult(events=tuple(events))
 
 
 class _GatedRetrier(Retrier):

@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -161,3 +161,59 @@ def test_web_serves_the_confirm_page_and_stops_cleanly(
     assert "Finished server process" in output
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{base}/healthz")
+
+
+def test_send_review_reads_a_microsoft_leaders_event_cache_without_a_calendar_file(
+    store: Engine, tmp_path: Path
+) -> None:
+    from cryptography.fernet import Fernet
+    from sqlalchemy import select
+
+    from assistant.microsoft_sync import connect_microsoft
+    from assistant.secrets import SecretBox
+    from assistant.store.models import WeeklyMetricsRow
+    from assistant.store.repository import upsert_cached_events
+    from connectors.microsoft.auth import APPLICATION_SCOPES, StoredAuthorisation
+    from tests.core.builders import meeting
+
+    key = Fernet.generate_key().decode()
+    env = environment(store, AGENDA_REGIE_SECRET_KEYS=key)
+    alone = subprocess.run(
+        [COMMAND, "send-review", "--leader", LEADER, *WEEK, "--dry-run", "--output", "x.eml"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert alone.returncode == 2
+    assert alone.stderr.strip() == (
+        f"agenda-regie: {LEADER} has no Google or Microsoft 365 connection; connect one "
+        "(agenda-regie connect) or give --calendar FILE.ics"
+    )
+
+    stored = StoredAuthorisation("application", None, APPLICATION_SCOPES, "")
+    cipher = SecretBox([key])
+    joined = datetime(2026, 11, 1, tzinfo=UTC)
+    connection_id = connect_microsoft(store, LEADER, stored, cipher, now=joined)
+    mornings = [meeting(date(2026, 11, day), "09:00", "12:00") for day in (23, 24, 25)]
+    with session_scope(store) as session:
+        upsert_cached_events(session, connection_id, mornings)
+
+    output = tmp_path / "review.eml"
+    written = subprocess.run(
+        [COMMAND, "send-review", "--leader", LEADER, *WEEK, "--dry-run", "--output", str(output)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert written.returncode == 0, written.stderr
+    assert output.is_file()
+    with session_scope(store) as session:
+        hours = session.scalars(
+            select(WeeklyMetricsRow.meeting_hours).where(WeeklyMetricsRow.iso_week == "2026-W48")
+        ).all()
+    assert hours == [pytest.approx(9.0)]  # three mornings of three hours, from the cache

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from assistant.calendar_cache import cached_fetch
 from assistant.google_sync import (
     ConnectionState,
-    cached_fetch,
     sync_all_google,
     sync_window,
     withdraw_google_block,

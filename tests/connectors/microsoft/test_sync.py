@@ -14,12 +14,11 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select, text
 
-from assistant.calendar_cache import SyncOutcome
+from assistant.calendar_cache import SyncOutcome, cached_fetch
 from assistant.google_sync import sync_window
 from assistant.microsoft_sync import (
     ConnectionState,
     GraphAccess,
-    cached_fetch,
     connect_microsoft,
     sync_all_microsoft,
     sync_microsoft_connection,
