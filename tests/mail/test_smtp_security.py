@@ -4,21 +4,14 @@ AGENDA_REGIE_SMTP_CA_FILE (or OpenSSL's SSL_CERT_FILE)."""
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from sqlalchemy import Engine
 
 from assistant.mail.links import LinkSigner
@@ -28,93 +21,16 @@ from assistant.review import WeeklyReview
 from assistant.store.database import session_scope
 from assistant.store.repository import find_leader, review_delivery
 from tests.mail.fixtures import LEADER, NOW, SECRET, WEEK, Inbox, free_port
+from tests.tls import PrivateCA
 
 USER, PASSWORD = "review-sender", "correct horse battery staple"
 SENDER = "review@regie.example.org"
 
 
-@dataclass(frozen=True)
-class Certificates:
-    ca_file: Path  # what the operator trusts
-    chain_file: Path  # the server's certificate
-    key_file: Path
-
-    def server_context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(self.chain_file, self.key_file)
-        return context
-
-
-def _name(common: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
-
-
 @pytest.fixture(scope="session")
-def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> PrivateCA:
     """A private CA and a server certificate for 127.0.0.1 and localhost that it signed."""
-    folder = tmp_path_factory.mktemp("tls")
-    start = datetime.now(UTC) - timedelta(days=1)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(_name("agenda-regie test CA"))
-        .issuer_name(_name("agenda-regie test CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server = (
-        x509.CertificateBuilder()
-        .subject_name(_name("127.0.0.1"))
-        .issuer_name(ca.subject)
-        .public_key(server_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=30))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(IPv4Address("127.0.0.1")), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    ca_file, chain_file, key_file = folder / "ca.pem", folder / "server.pem", folder / "key.pem"
-    ca_file.write_bytes(ca.public_bytes(pem))
-    chain_file.write_bytes(server.public_bytes(pem))
-    key_file.write_bytes(
-        server_key.private_bytes(
-            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return Certificates(ca_file, chain_file, key_file)
+    return PrivateCA(tmp_path_factory.mktemp("tls"))
 
 
 @dataclass
@@ -163,7 +79,7 @@ def _serve(**options: Any) -> Iterator[SecureServer]:
 
 
 @pytest.fixture
-def starttls_server(certificates: Certificates) -> Iterator[SecureServer]:
+def starttls_server(certificates: PrivateCA) -> Iterator[SecureServer]:
     # STARTTLS is required before anything else, and AUTH only after it (aiosmtpd's default).
     yield from _serve(
         tls_context=certificates.server_context(), require_starttls=True, auth_required=True
@@ -171,7 +87,7 @@ def starttls_server(certificates: Certificates) -> Iterator[SecureServer]:
 
 
 @pytest.fixture
-def implicit_tls_server(certificates: Certificates) -> Iterator[SecureServer]:
+def implicit_tls_server(certificates: PrivateCA) -> Iterator[SecureServer]:
     # With implicit TLS aiosmtpd cannot tell the connection is encrypted, so it must be told
     # to allow AUTH (auth_require_tls=False); the whole connection is TLS from the first byte.
     yield from _serve(ssl_context=certificates.server_context(), auth_require_tls=False)
@@ -212,7 +128,7 @@ def _no_sleep(_seconds: float) -> None:
 
 def test_starttls_with_a_login_delivers_once_over_tls(
     starttls_server: SecureServer,
-    certificates: Certificates,
+    certificates: PrivateCA,
     prepared: PreparedEmail,
     store: Engine,
 ) -> None:
@@ -226,7 +142,7 @@ def test_starttls_with_a_login_delivers_once_over_tls(
 
 def test_implicit_tls_with_a_login_delivers_once(
     implicit_tls_server: SecureServer,
-    certificates: Certificates,
+    certificates: PrivateCA,
     prepared: PreparedEmail,
     store: Engine,
 ) -> None:
@@ -250,7 +166,7 @@ def test_a_wrong_password_names_the_smtp_login_and_nothing_is_sent(
     security: str,
     starttls_server: SecureServer,
     implicit_tls_server: SecureServer,
-    certificates: Certificates,
+    certificates: PrivateCA,
     prepared: PreparedEmail,
     store: Engine,
 ) -> None:
@@ -285,7 +201,7 @@ def test_a_certificate_from_an_untrusted_ca_is_refused_with_the_setting_to_use(
 
 def test_openssls_ssl_cert_file_is_honoured_without_our_setting(
     implicit_tls_server: SecureServer,
-    certificates: Certificates,
+    certificates: PrivateCA,
     prepared: PreparedEmail,
     store: Engine,
     monkeypatch: pytest.MonkeyPatch,
@@ -297,7 +213,7 @@ def test_openssls_ssl_cert_file_is_honoured_without_our_setting(
 
 
 def test_the_ca_file_comes_from_the_environment_and_must_exist(
-    certificates: Certificates, tmp_path: Path
+    certificates: PrivateCA, tmp_path: Path
 ) -> None:
     base = {"AGENDA_REGIE_SMTP_HOST": "smtp.example.org", "AGENDA_REGIE_SMTP_FROM": SENDER}
     settings = SmtpSettings.from_environ(

@@ -1,4 +1,5 @@
-"""A private certificate authority for the fake Entra ID: msal accepts only an https authority.
+"""A private certificate authority for test servers that speak TLS (the fake Entra ID: msal accepts
+only an https authority; SMTP over STARTTLS or TLS).
 
 `PrivateCA(folder)` writes `ca.pem` (what a deployment behind its own CA hands to requests as
 `REQUESTS_CA_BUNDLE` and to httpx as `SSL_CERT_FILE`) and a server certificate for 127.0.0.1 and
