@@ -112,9 +112,50 @@ def connect_microsoft_command(
             stored = auth.StoredAuthorisation(
                 "delegated", username, tuple(delegated), cache.serialize()
             )
+        stored = _check_access(settings, stored, leader, application=args.application)
         return _store(engine, cipher, leader, stored)
     finally:
         engine.dispose()
+
+
+def _check_access(
+    settings: Any, stored: StoredAuthorisation, leader: str, *, application: bool
+) -> StoredAuthorisation:
+    """One read of the leader's calendar before anything is stored; a refusal names its cause."""
+    from assistant.microsoft_sync import check_calendar_access, graph_access_from_settings
+    from connectors.microsoft.auth import MicrosoftAuthError
+    from connectors.microsoft.errors import AccessDeniedError, NotFoundError
+
+    access = graph_access_from_settings(settings)
+    try:
+        return check_calendar_access(
+            stored, access, leader=leader, mailbox=leader, now=datetime.now(UTC)
+        )
+    except AccessDeniedError as error:
+        if application:
+            cause = (
+                f"the app {settings.microsoft_client_id} may not read it: grant admin consent "
+                "for the application permission Calendars.Read, and when an application access "
+                "policy limits the app to some mailboxes, add this mailbox to its group "
+                "(docs/microsoft.md, Limiting mailboxes)"
+            )
+        else:
+            cause = (
+                f"{stored.username} may not read it: the leader shares their calendar with you "
+                "in Outlook (delegate access, at least 'can view all details'), then run this "
+                "again"
+            )
+        raise MicrosoftAuthError(
+            "connect microsoft", f"Graph refused to read the calendar of {leader}; {cause}"
+        ) from error
+    except NotFoundError as error:
+        raise MicrosoftAuthError(
+            "connect microsoft",
+            f"Graph knows no mailbox {leader} in this tenant ({error.problem}); check the "
+            "address, and that the mailbox is in Exchange Online",
+        ) from error
+    finally:
+        access.http.close()
 
 
 def _store(engine: Engine, cipher: SecretBox, leader: str, stored: StoredAuthorisation) -> int:

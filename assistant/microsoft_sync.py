@@ -19,7 +19,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -50,7 +50,7 @@ from connectors.microsoft.auth import (
 from connectors.microsoft.errors import NeedsReauthorisationError
 from connectors.microsoft.graph import GRAPH_URL, GraphClient
 from connectors.microsoft.source import MicrosoftSource, SyncState
-from connectors.microsoft.throttle import PROCESS_LIMITER, MailboxSlots, Retrier
+from connectors.microsoft.throttle import PROCESS_LIMITER, MailboxSlots, Retrier, RetryPolicy
 from connectors.microsoft.writer import Block, MicrosoftWriter, WriteResult
 
 log = logging.getLogger("assistant.microsoft_sync")
@@ -209,6 +209,31 @@ class _GraphUse:
         if not self.cache.has_state_changed:
             return None
         return replace(self.stored, cache_text=self.cache.serialize()).to_bytes()
+
+
+def check_calendar_access(
+    stored: StoredAuthorisation,
+    access: GraphAccess,
+    *,
+    leader: str,
+    mailbox: str,
+    now: datetime,
+) -> StoredAuthorisation:
+    """Read one hour of the mailbox's calendar now, so that `connect` fails at once when Graph
+    refuses (no admin consent behind an app-only token, an application access policy, no
+    delegate access) instead of at the first sync. Returns the authorisation with msal's cache
+    as it is afterwards (store that one). Raises the connector's error (`AccessDeniedError` ...).
+    """
+    use = _GraphUse(stored, access, leader)
+    source = MicrosoftSource(
+        use.client,
+        zone=ZoneInfo("UTC"),
+        mailbox=mailbox,
+        retrier=Retrier(RetryPolicy(max_attempts_per_call=2, max_total_wait_seconds=10.0)),
+    )
+    source.fetch(TimeWindow(now, now + timedelta(hours=1)))
+    changed = use.changed_token()
+    return StoredAuthorisation.from_bytes(changed) if changed is not None else stored
 
 
 def sync_microsoft_connection(

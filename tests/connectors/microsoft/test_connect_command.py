@@ -343,6 +343,40 @@ def test_application_permissions_without_admin_consent_name_it_and_store_nothing
     assert deployment.count() == 0
 
 
+def test_an_app_that_may_not_read_the_mailbox_is_refused_at_connect_and_nothing_is_stored(
+    deployment: Deployment, entra: FakeGraph
+) -> None:
+    # A token without roles, or an application access policy that leaves this mailbox out:
+    # Entra ID gives the token, Graph refuses the calendar. Found now, not at the first sync.
+    deployment.env["AGENDA_REGIE_MICROSOFT_CLIENT_SECRET"] = "secret"
+    entra.forbidden_mailboxes.add(LEADER)
+    code, out, err = Command(deployment, "--application").finish()
+
+    assert_one_line_refusal(
+        code,
+        err,
+        f"Graph refused to read the calendar of {LEADER}",
+        "admin consent",
+        "application access policy",
+    )
+    assert out == ""
+    assert deployment.count() == 0
+    assert entra.count("GET", f"/v1.0/users/{LEADER}/calendar/calendarView") == 1
+
+
+def test_an_assistant_without_delegate_access_is_told_to_ask_for_it(
+    deployment: Deployment, entra: FakeGraph, ca: PrivateCA
+) -> None:
+    entra.signs_in_as = ASSISTANT
+    entra.forbidden_mailboxes.add(LEADER)
+    command = Command(deployment, "--no-browser", "--assistant")
+    browse(command.sign_in_url(), ca)
+    code, _out, err = command.finish()
+
+    assert_one_line_refusal(code, err, f"{ASSISTANT} may not read it", "delegate access")
+    assert deployment.count() == 0
+
+
 def test_a_bad_authority_host_stops_before_anyone_signs_in(
     deployment: Deployment, entra: FakeGraph
 ) -> None:
