@@ -98,6 +98,8 @@ class FakeGraph:
         self.signs_in_as: str | None = None  # who signs in at the authorize page (the owner)
         self.consent_denied = False
         self.admin_consent = True
+        # An Entra ID error answer to every client-credentials request (None: the usual checks).
+        self.app_token_refusal: dict[str, Any] | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self.tls = tls is not None
@@ -492,6 +494,8 @@ class FakeGraph:
     def _token(self, tenant: str, form: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         grant = form.get("grant_type")
         if grant == "client_credentials":
+            if self.app_token_refusal is not None:
+                return 400, self.app_token_refusal, {}
             if form.get("client_secret") != "secret":
                 return (
                     401,

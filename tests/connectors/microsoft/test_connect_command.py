@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -339,6 +340,42 @@ def test_application_permissions_without_admin_consent_name_it_and_store_nothing
     code, out, err = Command(deployment, "--application").finish()
 
     assert_one_line_refusal(code, err, said, "admin consent", "client-1", "tenant1")
+    assert out == ""
+    assert deployment.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("refusal", "said"),
+    [
+        (
+            {
+                "error": "unauthorized_client",
+                "error_description": "AADSTS700016: Application with identifier 'client-1' was "
+                "not found in the directory 'tenant1'.",
+                "error_codes": [700016],
+            },
+            ("Entra ID does not know app client-1 in tenant1", "check the client id and tenant"),
+        ),
+        (
+            {
+                "error": "invalid_resource",
+                "error_description": "AADSTS500011: The resource principal named "
+                "https://graph.microsoft.us was not found in the tenant named tenant1.",
+                "error_codes": [500011],
+            },
+            ("Entra ID does not know the Graph resource", "same cloud as the authority"),
+        ),
+    ],
+    ids=["unknown-app", "graph-of-another-cloud"],
+)
+def test_an_unknown_app_or_a_graph_of_another_cloud_is_named_and_nothing_is_stored(
+    deployment: Deployment, entra: FakeGraph, refusal: dict[str, Any], said: tuple[str, str]
+) -> None:
+    deployment.env["AGENDA_REGIE_MICROSOFT_CLIENT_SECRET"] = "secret"
+    entra.app_token_refusal = refusal
+    code, out, err = Command(deployment, "--application").finish()
+
+    assert_one_line_refusal(code, err, *said)
     assert out == ""
     assert deployment.count() == 0
 
