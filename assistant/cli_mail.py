@@ -74,6 +74,8 @@ def _send_review_once(args: argparse.Namespace) -> int:
     from rules import load_rules
 
     leader_email = args.leader.strip().lower()
+    # The SMTP settings are checked before any work, all their problems in one line.
+    smtp = None if args.dry_run else SmtpSettings.from_environ()
     rules = load_rules(args.rules, {"leader": {"email": leader_email}})
     now = datetime.now(UTC)
     week = (
@@ -120,9 +122,8 @@ def _send_review_once(args: argparse.Namespace) -> int:
             else:
                 sys.stdout.write(message.as_string())
             return 0
-        delivery = deliver(
-            engine, prepared, SmtpSettings.from_environ(), now=now, to=to, cc=cc, force=args.force
-        )
+        assert smtp is not None
+        delivery = deliver(engine, prepared, smtp, now=now, to=to, cc=cc, force=args.force)
         if delivery.status == "paused":
             print(_paused_line(leader_email, week, delivery.paused_until, rules.leader.timezone))
             return 0

@@ -3,7 +3,7 @@
 `worker` and `beat` run Celery on `worker.app` in a child process (assistant never imports the
 worker package). `run-once` runs the weekly pipeline for one leader in this process, without
 Redis. `status` shows the queue depths in Redis, each connection's last sync, failures, the
-next reviews due, and the leaders who paused their review.
+next reviews due, the leaders who paused their review, and the reviews whose last attempt failed.
 
 Wire into assistant/cli.py with two lines: `add_worker_commands(commands)` in `build_parser`,
 and `if args.command in WORKER_COMMANDS: return worker_command(args)` in `_dispatch`.
@@ -69,10 +69,12 @@ def build_services() -> object:
     from assistant.settings import Settings
 
     settings = Settings.from_environ()
+    # The mail settings are checked before the store is opened, so a refusal leaves nothing open.
+    smtp, signer = SmtpSettings.from_environ(), LinkSigner.from_environ()
     return Services(
         engine=open_store(settings),
-        smtp=SmtpSettings.from_environ(),
-        signer=LinkSigner.from_environ(),
+        smtp=smtp,
+        signer=signer,
         cipher=SecretBox.from_settings(settings),
         google_api_endpoint=os.environ.get("AGENDA_REGIE_GOOGLE_API_ENDPOINT") or None,
         microsoft=_graph_access(settings),
@@ -90,16 +92,27 @@ def _graph_access(settings: Any) -> Any:
 
 
 def _run_once(leader: str) -> int:
-    from assistant.pipeline import Services, run_once
+    from assistant.mail.links import LinkSecretMissingError
+    from assistant.mail.send import MailError
+    from assistant.pipeline import LeaderNotFoundError, Services, run_once
 
-    services = build_services()
-    assert isinstance(services, Services)
     try:
-        week, delivery = run_once(services, leader, datetime.now(UTC))
-    finally:
-        services.engine.dispose()
+        services = build_services()
+        assert isinstance(services, Services)
+        try:
+            week, delivery = run_once(services, leader, datetime.now(UTC))
+        finally:
+            services.engine.dispose()
+    except (LeaderNotFoundError, MailError, LinkSecretMissingError) as error:
+        # One clear line and exit code 2 (STYLE 7): the address, the settings or the server.
+        print(f"agenda-regie: {error}", file=sys.stderr)
+        return 2
     if delivery.status == "already_sent":
         print(f"{leader} {week}: already sent, nothing sent now ({delivery.message_id})")
+    elif delivery.status == "paused":
+        until = delivery.paused_until
+        when = until.isoformat(timespec="minutes") if until else "they resume it"
+        print(f"{leader} {week}: the weekly review is paused until {when}; nothing sent")
     else:
         print(f"{leader} {week}: {delivery.status.replace('_', ' ')} ({delivery.message_id})")
     return 0
@@ -152,5 +165,11 @@ def _status() -> int:
     for leader, until in status.paused:
         print(f"  {leader} until {until.isoformat(timespec='minutes') if until else 'they resume'}")
     if not status.paused:
+        print("  none")
+    print("Reviews not sent")
+    for leader, week, attempted_at in status.failed_reviews:
+        at = attempted_at.isoformat(timespec="minutes")
+        print(f"  {at} {week} {leader}: the last attempt failed")
+    if not status.failed_reviews:
         print("  none")
     return 0

@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, Engine, and_, exists, func, or_, select, u
 from assistant.calendar_cache import SYNCED_PROVIDERS, CachedCalendar
 from assistant.history import Store, review_with_history
 from assistant.mail.links import LinkSigner
-from assistant.mail.send import Delivery, SendFailedError, SmtpSettings, smtp_send
+from assistant.mail.send import Delivery, SendFailedError, SmtpSettings, smtp_send_once
 from assistant.mail.weekly import message_for, prepare_email
 from assistant.review import IsoWeek, WeeklyReview
 from assistant.secrets import SecretBox
@@ -43,10 +43,12 @@ from assistant.store.models import (
     RuleSet,
 )
 from assistant.store.repository import (
+    UnknownLeaderError,
     add_audit,
     latest_rules,
     record_review_sent,
     review_delivery,
+    reviews_paused,
 )
 from connectors.google.retry import Retrier, RetryPolicy
 from rules import Rules, load_rules
@@ -65,6 +67,18 @@ _SECONDS_ZERO = re.compile(r"\d\d:\d\d:00")
 Send = Callable[[EmailMessage, SmtpSettings], None]
 
 
+class LeaderNotFoundError(UnknownLeaderError):
+    """No leader in the store has this address (`run-once --leader`): a mistyped address, or a
+    leader whose calendar was never connected."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(address)
+        self.args = (
+            f"{address} is not a leader in the database: check the address, or connect the "
+            "leader's calendar first (agenda-regie connect)",
+        )
+
+
 @dataclass(frozen=True)
 class Services:
     """What the pipeline needs from outside, built once per process from the environment."""
@@ -80,7 +94,9 @@ class Services:
     # Graph and Entra ID; None when no Microsoft app is registered (such syncs fail visibly).
     microsoft: GraphAccess | None = None
     microsoft_retry: GraphRetryPolicy | None = None
-    send: Send = smtp_send
+    # One SMTP conversation, held under the leader's row lock; a failure is recorded and the
+    # task retried by Celery outside the lock (`run-once`: the operator runs it again).
+    send: Send = smtp_send_once
 
 
 @dataclass(frozen=True)
@@ -403,20 +419,24 @@ def compute_week(services: Services, leader_id: int, week: IsoWeek, now: datetim
 
 
 def send_review(services: Services, leader_id: int, week: IsoWeek, now: datetime) -> Delivery:
-    """Send the leader's review of `week` once: a second call, concurrent or later, sends nothing.
+    """Send the leader's review of `week` once: a second call, concurrent or later, sends nothing;
+    nor does a call while the leader's review is paused (status "paused").
 
-    The check, the SMTP hand-over and the record happen under the leader's row lock; a crash
-    between the server accepting the message and the commit is the one window where a retry
-    sends it again: at least once there, never silently lost. The Message-ID is derived from
-    the leader and the week, so the copy is recognisable (docs/workers.md)."""
+    The checks (sent, paused), the SMTP hand-over and the record happen under the leader's row
+    lock, so a pause that comes after the week was claimed, or between two SMTP retries, is
+    seen. A crash between the server accepting the message and the commit is the one window
+    where a retry sends it again: at least once there, never silently lost. The Message-ID is
+    derived from the leader and the week, so the copy is recognisable (docs/workers.md). A
+    refused send is recorded as failed (committed, so `status` shows it) before the error is
+    raised for the caller to retry."""
     engine = services.engine
     with session_scope(engine) as session:
         leader = session.get(Leader, leader_id)
         if leader is None:
             raise ValueError(f"no leader with id {leader_id}")
-        earlier = review_delivery(session, leader, week)
-        if earlier is not None and earlier.delivery_status == "sent":
-            return Delivery("already_sent", earlier.message_id or "", earlier.sent_at)
+        settled = _nothing_to_send(session, leader, week, now)
+        if settled is not None:
+            return settled
         rules, email = leader_rules(session, leader), leader.email
     review = compute_week(services, leader_id, week, now)
     prepared = prepare_email(
@@ -430,34 +450,55 @@ def send_review(services: Services, leader_id: int, week: IsoWeek, now: datetime
     to, cc = rules.delivery.to or email, list(rules.delivery.assistant_cc)
     message = message_for(prepared, sender=services.smtp.sender, to=to, cc=cc, now=now)
     identifier = str(message["Message-ID"])
+    failure: Exception | None = None
     with session_scope(engine) as session:
         locked = session.get(Leader, leader_id, with_for_update=True)
-        earlier = review_delivery(session, leader_id, week)
-        if locked is None or (earlier is not None and earlier.delivery_status == "sent"):
-            return Delivery("already_sent", identifier, earlier.sent_at if earlier else None)
+        if locked is None:
+            return Delivery("already_sent", identifier)
+        settled = _nothing_to_send(session, locked, week, now)
+        if settled is not None:
+            log.info("review of %s for %s not sent: %s", email, week, settled.status)
+            return settled
         try:
             services.send(message, services.smtp)
         except Exception as error:
-            problem = f"{type(error).__name__}: {error}"
-            record_review_sent(
-                session, leader_id, week, sent_at=now, message_id=identifier,
-                delivery_status="failed",
-            )  # fmt: skip
-            raise SendFailedError(email, str(week), problem) from error
-        record_review_sent(session, leader_id, week, sent_at=now, message_id=identifier)
+            failure = error
+        record_review_sent(
+            session, leader_id, week, sent_at=now, message_id=identifier,
+            delivery_status="sent" if failure is None else "failed",
+        )  # fmt: skip
+    if failure is not None:
+        # Raised after the commit: the failed attempt stays in the store for `status`.
+        problem = f"{type(failure).__name__}: {failure}"
+        raise SendFailedError(email, str(week), problem) from failure
     log.info("review of %s for %s sent (%s)", email, week, identifier)
     return Delivery("sent", identifier, now)
+
+
+def _nothing_to_send(session: Any, leader: Leader, week: IsoWeek, now: datetime) -> Delivery | None:
+    """Why the leader's review of `week` is not to be sent now (sent already, or paused), or
+    None when it is to be sent."""
+    earlier = review_delivery(session, leader, week)
+    if earlier is not None and earlier.delivery_status == "sent":
+        return Delivery("already_sent", earlier.message_id or "", earlier.sent_at)
+    if reviews_paused(leader, now):
+        until = None if leader.paused_until is None else _utc(leader.paused_until)
+        return Delivery("paused", "", paused_until=until)
+    return None
 
 
 def run_pipeline(services: Services, leader_id: int, week: IsoWeek, now: datetime) -> Delivery:
     """Sync the leader's connections, compute the week and send its review, in this process.
 
     A connection that cannot be synced is marked failed and the review uses the cache it has;
-    a week already sent is left as it is, without syncing."""
+    a week already sent, or a leader whose review is paused, is left as it is, without syncing."""
     with session_scope(services.engine) as session:
-        earlier = review_delivery(session, leader_id, week)
-        if earlier is not None and earlier.delivery_status == "sent":
-            return Delivery("already_sent", earlier.message_id or "", earlier.sent_at)
+        leader = session.get(Leader, leader_id)
+        if leader is None:
+            raise ValueError(f"no leader with id {leader_id}")
+        settled = _nothing_to_send(session, leader, week, now)
+        if settled is not None:
+            return settled
     for connection_id in leader_connections(services.engine, leader_id):
         try:
             sync_connection(services, connection_id, now)
@@ -467,13 +508,15 @@ def run_pipeline(services: Services, leader_id: int, week: IsoWeek, now: datetim
 
 
 def run_once(services: Services, leader_email: str, now: datetime) -> tuple[IsoWeek, Delivery]:
-    """The whole weekly pipeline for one leader without Redis: the last complete week."""
+    """The whole weekly pipeline for one leader without Redis: the last complete week.
+
+    Raises LeaderNotFoundError when no leader has the address."""
     with session_scope(services.engine) as session:
         leader = session.scalars(
             select(Leader).where(Leader.email == leader_email.strip().lower())
         ).one_or_none()
         if leader is None:
-            raise ValueError(f"{leader_email} is not in the store")
+            raise LeaderNotFoundError(leader_email)
         leader_id, zone = leader.id, ZoneInfo(leader_rules(session, leader).leader.timezone)
     week = last_complete_week(now.astimezone(zone).date())
     return week, run_pipeline(services, leader_id, week, now)
@@ -506,6 +549,8 @@ class PipelineStatus:
     failures: list[Failure]
     next_reviews: list[tuple[str, datetime]]  # leader, next delivery moment (paused: none)
     paused: list[tuple[str, datetime | None]] = field(default_factory=list)  # leader, until
+    # Reviews whose last attempt failed and that are not sent (yet): leader, ISO week, attempt.
+    failed_reviews: list[tuple[str, str, datetime]] = field(default_factory=list)
 
 
 def pipeline_status(engine: Engine, now: datetime, *, failures: int = 20) -> PipelineStatus:
@@ -543,8 +588,18 @@ def pipeline_status(engine: Engine, now: datetime, *, failures: int = 20) -> Pip
                 .order_by(Leader.email)
             )
         ]
+        unsent = [
+            (email, iso_week, _utc(attempted_at))
+            for email, iso_week, attempted_at in session.execute(
+                select(Leader.email, ReviewDelivery.iso_week, ReviewDelivery.sent_at)
+                .join(Leader, Leader.id == ReviewDelivery.leader_id)
+                .where(ReviewDelivery.delivery_status == "failed")
+                .order_by(ReviewDelivery.sent_at.desc(), ReviewDelivery.id.desc())
+                .limit(failures)
+            )
+        ]
     upcoming.sort(key=lambda item: item[1])
-    return PipelineStatus(connections, failed, upcoming, paused)
+    return PipelineStatus(connections, failed, upcoming, paused, unsent)
 
 
 # Helpers ----------------------------------------------------------------------------------------

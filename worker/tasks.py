@@ -28,6 +28,7 @@ from worker.limits import LimitTimeoutError
 if TYPE_CHECKING:
     from assistant.microsoft_sync import GraphAccess
     from assistant.settings import Settings
+    from assistant.web.acceptance import CalendarWriters
 
 log = logging.getLogger("worker.tasks")
 
@@ -94,10 +95,35 @@ def graph_access(settings: Settings, config: WorkerSettings, client: Any) -> Gra
     )
 
 
+@cache
+def calendar_writers() -> CalendarWriters:
+    """How the write queue reaches each leader's calendar, built once per worker process: through
+    their Google connection (the worker's API endpoint) or their Microsoft 365 connection (the
+    worker's Graph access); writes accepted blocks and deletes withdrawn ones."""
+    from assistant.web.acceptance import provider_writers
+    from connectors.google.auth import build_service
+
+    current = services()
+
+    def google_service(credentials: Any) -> Any:
+        return build_service(credentials, api_endpoint=current.google_api_endpoint)
+
+    return provider_writers(
+        current.cipher, google_service_factory=google_service, microsoft_access=current.microsoft
+    )
+
+
 @worker_process_shutdown.connect
 def _dispose(**_: Any) -> None:
     if services.cache_info().currsize:
-        services().engine.dispose()
+        close_services(services())
+
+
+def close_services(current: pipeline.Services) -> None:
+    """Give back what the process's services hold open: the store's pool and Graph's client."""
+    current.engine.dispose()
+    if current.microsoft is not None:
+        current.microsoft.http.close()
 
 
 def instant(text: str | None) -> datetime:
@@ -166,16 +192,13 @@ def drain_outbox(now: str | None = None) -> dict[str, str]:
 
 
 def _flush(moment: datetime, key: str | None) -> dict[str, str]:
-    from assistant.web.acceptance import flush_outbox, google_write_back
-    from connectors.google.auth import build_service
+    from assistant.web.acceptance import flush_outbox
 
-    current = services()
-
-    def factory(credentials: Any) -> Any:
-        return build_service(credentials, api_endpoint=current.google_api_endpoint)
-
-    write_back = google_write_back(current.cipher, service_factory=factory)
-    return dict(flush_outbox(current.engine, write_back, moment, key=key))
+    writers = calendar_writers()
+    outcomes = flush_outbox(
+        services().engine, writers.write, moment, key=key, withdraw=writers.withdraw
+    )
+    return dict(outcomes)
 
 
 @app.task(name="agenda_regie.dispatch_due")

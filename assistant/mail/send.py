@@ -3,11 +3,14 @@
 The server's certificate is checked against the system's trusted CAs (OpenSSL's defaults, which
 honour `SSL_CERT_FILE`), or only against `AGENDA_REGIE_SMTP_CA_FILE` when that is set (a private
 CA). A refused login or certificate is not retried: it fails at once with a sentence naming it.
+A login is only ever sent over TLS: `none` with a user is a settings problem.
 
 One message per (leader, ISO week): the Message-ID is derived from both, and a week already
 recorded as sent is not sent again unless forced. A failed attempt is recorded (`failed`) and the
-next run tries again; within one run, connection-level failures are retried a bounded number of
-times with a growing pause.
+next run tries again. `smtp_send_once` is one SMTP conversation: `assistant.mail.weekly.deliver`
+retries connection-level failures a bounded number of times with a growing pause, outside the
+leader's lock; the workers leave the retries to Celery. Either way the lock is held for one SMTP
+conversation at a time.
 """
 
 from __future__ import annotations
@@ -17,8 +20,7 @@ import logging
 import os
 import smtplib
 import ssl
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -32,6 +34,11 @@ TRANSIENT = (
     smtplib.SMTPConnectError,
     ConnectionError,
     TimeoutError,
+)
+SEND_ATTEMPTS = 3
+PLAIN_LOGIN = (
+    "AGENDA_REGIE_SMTP_USER is set but AGENDA_REGIE_SMTP_SECURITY is none, so the password would "
+    "cross the network unencrypted; use starttls or ssl"
 )
 
 
@@ -93,6 +100,8 @@ class SmtpSettings:
         password = env.get("AGENDA_REGIE_SMTP_PASSWORD") or None
         if user and not password:
             problems.append("AGENDA_REGIE_SMTP_USER is set but AGENDA_REGIE_SMTP_PASSWORD is not")
+        if user and security == "none":
+            problems.append(PLAIN_LOGIN)
         ca_file = env.get("AGENDA_REGIE_SMTP_CA_FILE") or None
         if ca_file and not os.path.isfile(ca_file):
             problems.append(f"AGENDA_REGIE_SMTP_CA_FILE {ca_file!r} is not a readable file")
@@ -122,47 +131,44 @@ def message_id(leader_email: str, week: str, sender: str) -> str:
     return f"<review.{week}.{digest}@{domain}>"
 
 
-def smtp_send(
-    message: EmailMessage,
-    settings: SmtpSettings,
-    *,
-    attempts: int = 3,
-    sleep: Callable[[float], None] = time.sleep,
-    context: ssl.SSLContext | None = None,
+def retry_pause_seconds(attempt: int) -> float:
+    """The pause after failed attempt `attempt` (1, 2, ...): growing, at most 30 seconds."""
+    return min(30.0, 2.0**attempt)
+
+
+def smtp_send_once(
+    message: EmailMessage, settings: SmtpSettings, *, context: ssl.SSLContext | None = None
 ) -> None:
-    """Hand the message to the SMTP server; retries only connection-level failures."""
-    for attempt in range(1, attempts + 1):
-        try:
-            _send_once(message, settings, context)
-            return
-        except smtplib.SMTPAuthenticationError as error:
-            raise SmtpRefusedError(
-                f"the SMTP server {settings.host}:{settings.port} refused the SMTP login of "
-                f"{settings.user!r} ({error.smtp_code}); check AGENDA_REGIE_SMTP_USER and "
-                "AGENDA_REGIE_SMTP_PASSWORD"
-            ) from error
-        except smtplib.SMTPNotSupportedError as error:
-            raise SmtpRefusedError(
-                f"the SMTP server {settings.host}:{settings.port} offers no SMTP login (AUTH) "
-                f"here ({error}); with a login, use AGENDA_REGIE_SMTP_SECURITY starttls or ssl"
-            ) from error
-        except ssl.SSLCertVerificationError as error:
-            trusted = settings.ca_file or "the system's trusted CAs"
-            raise SmtpRefusedError(
-                f"the certificate of the SMTP server {settings.host}:{settings.port} is not "
-                f"trusted ({error.verify_message}); checked against {trusted}, see "
-                "AGENDA_REGIE_SMTP_CA_FILE"
-            ) from error
-        except TRANSIENT as error:
-            if attempt == attempts:
-                raise
-            log.warning("SMTP attempt %d failed (%s); trying again", attempt, type(error).__name__)
-            sleep(min(30.0, 2.0**attempt))
+    """One SMTP conversation, bounded by the settings' timeout; a refused login or certificate
+    is a `SmtpRefusedError`, a connection-level failure one of `TRANSIENT`."""
+    try:
+        _send_once(message, settings, context)
+    except smtplib.SMTPAuthenticationError as error:
+        raise SmtpRefusedError(
+            f"the SMTP server {settings.host}:{settings.port} refused the SMTP login of "
+            f"{settings.user!r} ({error.smtp_code}); check AGENDA_REGIE_SMTP_USER and "
+            "AGENDA_REGIE_SMTP_PASSWORD"
+        ) from error
+    except smtplib.SMTPNotSupportedError as error:
+        raise SmtpRefusedError(
+            f"the SMTP server {settings.host}:{settings.port} offers no SMTP login (AUTH) "
+            f"here ({error}); leave AGENDA_REGIE_SMTP_USER unset if it needs none"
+        ) from error
+    except ssl.SSLCertVerificationError as error:
+        trusted = settings.ca_file or "the system's trusted CAs"
+        raise SmtpRefusedError(
+            f"the certificate of the SMTP server {settings.host}:{settings.port} is not "
+            f"trusted ({error.verify_message}); checked against {trusted}, see "
+            "AGENDA_REGIE_SMTP_CA_FILE"
+        ) from error
 
 
 def _send_once(
     message: EmailMessage, settings: SmtpSettings, context: ssl.SSLContext | None
 ) -> None:
+    if settings.user and settings.security == "none":
+        # Settings made in code skip `from_environ`; the password still never goes out in clear.
+        raise SmtpRefusedError(PLAIN_LOGIN)
     context = context or settings.tls_context()
     client: smtplib.SMTP
     if settings.security == "ssl":

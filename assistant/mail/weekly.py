@@ -2,11 +2,14 @@
 
 Preparing stores the proposals (so their links have something to act on), picks the reflection
 question (not one asked in the six weeks before), reads the leader's self-ratings, signs the
-links and composes the message. Sending records the delivery per (leader, week).
+links and composes the message. Sending records the delivery per (leader, week), one SMTP
+conversation at a time under the leader's lock.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -29,12 +32,15 @@ from assistant.mail.compose import (
 from assistant.mail.ics import proposals_ics
 from assistant.mail.links import AllLink, LinkSigner, PauseLink, ProposalLink, RatingLink
 from assistant.mail.send import (
+    SEND_ATTEMPTS,
+    TRANSIENT,
     Delivery,
     MailError,
     SendFailedError,
     SmtpSettings,
     message_id,
-    smtp_send,
+    retry_pause_seconds,
+    smtp_send_once,
 )
 from assistant.render.labels import language_of
 from assistant.review import IsoWeek, WeeklyReview
@@ -50,6 +56,8 @@ from assistant.store.repository import (
     self_ratings,
     upsert_leader,
 )
+
+log = logging.getLogger("assistant.mail")
 
 QUESTION_GAP_WEEKS = 6
 RATING_WEEKS = 12
@@ -177,20 +185,52 @@ def deliver(
     to: str | None = None,
     cc: Sequence[str] = (),
     force: bool = False,
-    send: Callable[[EmailMessage, SmtpSettings], None] = smtp_send,
+    send: Callable[[EmailMessage, SmtpSettings], None] = smtp_send_once,
+    attempts: int = SEND_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Delivery:
     """Send the week's email unless it was sent already or the leader paused the review (unless
     `force`); record the outcome.
 
-    The check, the send and the record happen under the leader's row lock (SELECT ... FOR UPDATE
-    on PostgreSQL; SQLite lets one writer in at a time), so two runs at the same moment send the
-    week once: the second waits, then finds it sent. The lock is held for the SMTP conversation
-    only, which the client's timeout bounds.
+    Each attempt checks, sends once and records under the leader's row lock (SELECT ... FOR
+    UPDATE on PostgreSQL; SQLite lets one writer in at a time), so two runs at the same moment
+    send the week once: the second waits, then finds it sent. `send` is one SMTP conversation,
+    which the client's timeout bounds; a connection-level failure is recorded, and retried after
+    a pause outside the lock (at most `attempts` in all), checking again whether it was sent.
     """
     week = prepared.review.week
     message = message_for(prepared, sender=smtp.sender, to=to, cc=cc, now=now)
+    for attempt in range(1, attempts + 1):
+        outcome = _attempt(engine, prepared, message, smtp, send, now=now, force=force)
+        if isinstance(outcome, Delivery):
+            return outcome
+        if attempt < attempts and isinstance(outcome, TRANSIENT):
+            name = type(outcome).__name__
+            log.warning("SMTP attempt %d failed (%s); trying again", attempt, name)
+            sleep(retry_pause_seconds(attempt))  # outside the lock: other runs may go on
+            continue
+        problem = (
+            str(outcome)
+            if isinstance(outcome, MailError)
+            else f"{type(outcome).__name__}: {outcome}"
+        )
+        raise SendFailedError(prepared.leader, str(week), problem) from outcome
+    raise ValueError(f"deliver needs at least one attempt, not {attempts}")
+
+
+def _attempt(
+    engine: Engine,
+    prepared: PreparedEmail,
+    message: EmailMessage,
+    smtp: SmtpSettings,
+    send: Callable[[EmailMessage, SmtpSettings], None],
+    *,
+    now: datetime,
+    force: bool,
+) -> Delivery | Exception:
+    """One locked check, send and record: the delivery, or the error of a failed send."""
+    week = prepared.review.week
     identifier = str(message["Message-ID"])
-    failure: Exception | None = None
     with session_scope(engine) as session:
         upserted = upsert_leader(session, prepared.leader, now=now)
         leader = session.get(Leader, upserted.id, with_for_update=True, populate_existing=True)
@@ -203,18 +243,11 @@ def deliver(
         try:
             send(message, smtp)
         except Exception as error:
-            failure = error
+            failure: Exception | None = error
             status: Literal["sent", "failed"] = "failed"
         else:
-            status = "sent"
+            failure, status = None, "sent"
         record_review_sent(
             session, leader, week, sent_at=now, message_id=identifier, delivery_status=status
         )
-    if failure is not None:
-        problem = (
-            str(failure)
-            if isinstance(failure, MailError)
-            else f"{type(failure).__name__}: {failure}"
-        )
-        raise SendFailedError(prepared.leader, str(week), problem) from failure
-    return Delivery("sent", identifier, now)
+    return failure if failure is not None else Delivery("sent", identifier, now)

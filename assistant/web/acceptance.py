@@ -5,7 +5,8 @@ An accept is stored first (the proposal's status and an outbox entry, one transa
 written through the leader's writer right away when there is one; when the write fails the entry
 stays in the outbox with its next attempt, and `flush_outbox` retries it. A leader without a
 writer (iCalendar only) gets the block as an `.ics` to import. Withdrawing an accept works the
-same way with a `delete` entry.
+same way with a `delete` entry; a write that lands after its accept was withdrawn gets a `delete`
+of its own, because the withdraw's delete ran before there was anything to delete.
 
 Which calendar is written is decided per leader by their connection with status `ok`: Google
 (with the leader's focus-time rules), Microsoft 365, or none (the `.ics`). See `provider_writers`.
@@ -26,7 +27,7 @@ from assistant.mail.links import AllLink, ProposalLink, RatingLink
 from assistant.render.labels import kind_label, language_of
 from assistant.review import IsoWeek
 from assistant.store.database import session_scope
-from assistant.store.models import Connection, Leader, ProposalRow
+from assistant.store.models import Connection, Leader, OutboxEntry, ProposalRow
 from assistant.store.repository import (
     PROPOSAL_WITHDRAWN,
     add_audit,
@@ -239,7 +240,7 @@ def decide(
     engine: Engine,
     link: ProposalLink,
     action: Literal["accept", "decline"],
-    write_back: WriteBack,
+    writers: CalendarWriters,
     now: datetime,
 ) -> Outcome:
     with session_scope(engine) as session:
@@ -267,7 +268,8 @@ def decide(
         return "gone"
     if action == "decline":
         return "declined"
-    return flush_outbox(engine, write_back, now, key=link.key).get(link.key, "queued")
+    done = flush_outbox(engine, writers.write, now, key=link.key, withdraw=writers.withdraw)
+    return done.get(link.key, "queued")
 
 
 def withdraw(
@@ -301,8 +303,9 @@ def withdraw(
     return done.get(link.key, outcome)
 
 
-def accept_all(engine: Engine, link: AllLink, write_back: WriteBack, now: datetime) -> list[str]:
-    """Accept every open proposal of the week; the keys accepted now."""
+def accept_all(engine: Engine, link: AllLink, writers: CalendarWriters, now: datetime) -> list[str]:
+    """Accept every open proposal of the week; the keys accepted now (only those are written
+    here: other entries due in the outbox are the worker's)."""
     accepted = []
     with session_scope(engine) as session:
         leader = find_leader(session, link.leader)
@@ -311,8 +314,8 @@ def accept_all(engine: Engine, link: AllLink, write_back: WriteBack, now: dateti
         for row in proposals_of_week(session, leader, IsoWeek.parse(link.week)):
             if decide_proposal(session, row.key, row.generation, "accepted", now=now):
                 accepted.append(row.key)
-    if accepted:
-        flush_outbox(engine, write_back, now)
+    for key in accepted:
+        flush_outbox(engine, writers.write, now, key=key, withdraw=writers.withdraw)
     return accepted
 
 
@@ -343,10 +346,14 @@ def flush_outbox(
     now: datetime,
     key: str | None = None,
     *,
-    withdraw: Withdraw = no_withdraw,
+    withdraw: Withdraw,
 ) -> dict[str, Outcome]:
     """Do the due outbox entries (of one proposal, or all): write accepted blocks, delete
-    withdrawn ones; what became of each."""
+    withdrawn ones; what became of each.
+
+    `withdraw` has no default: a stand-in that deletes nothing would mark every due delete done
+    while the block stays in the calendar.
+    """
     with session_scope(engine) as session:
         work = []
         for entry in due_outbox(session, now=now, key=key):
@@ -366,6 +373,7 @@ def flush_outbox(
             )
             work.append((entry.id, entry.action, leader.id, block))
     outcomes: dict[str, Outcome] = {}
+    landed_after_withdraw: list[str] = []
     for entry_id, action, leader_id, block in work:
         try:
             if action == "delete":
@@ -385,14 +393,28 @@ def flush_outbox(
                 outbox_deleted(session, entry, now=now)
                 outcomes[block.key] = "withdrawn" if deleted is not None else "withdrawn_ics"
                 continue
-            row = proposal_by_key(session, block.key)
+            # Locked, so a withdraw at this moment waits and then deletes what was written.
+            row = session.scalars(
+                select(ProposalRow).where(ProposalRow.key == block.key).with_for_update()
+            ).one_or_none()
             if row is not None and row.status == "declined":
-                # Withdrawn while it was being written: its delete entry comes after this one.
+                # Withdrawn while it was being written: the withdraw's delete may have run
+                # before the block existed, so the block that landed gets a delete of its own.
                 outbox_deleted(session, entry, now=now)
+                if event_id is not None:
+                    session.add(
+                        OutboxEntry(proposal_key=block.key, action="delete", next_attempt_at=now)
+                    )
+                    landed_after_withdraw.append(block.key)
+                outcomes[block.key] = "already_removed"
                 continue
             status = "written" if event_id is not None else "accepted"
             outbox_written(session, entry, event_id=event_id, status=status, now=now)
         outcomes[block.key] = "written" if event_id is not None else "ics"
+    for landed in landed_after_withdraw:
+        done = flush_outbox(engine, write_back, now, key=landed, withdraw=withdraw)
+        if done.get(landed) == "withdraw_queued":
+            outcomes[landed] = "withdraw_queued"
     return outcomes
 
 

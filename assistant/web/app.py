@@ -4,9 +4,12 @@
 Tokens are checked first: tampered gives 400, expired 410, each with a friendly page that
 changes nothing. The signed token in the URL is what authorises a POST, and a double-submit
 check guards it against cross-site requests: every page with a form sets a random value in a
-`SameSite=Strict`, `HttpOnly` cookie (`Secure` behind https) and in a hidden form field, and a
+`SameSite=Lax`, `HttpOnly` cookie (`Secure` behind https) and in a hidden form field, and a
 POST whose field does not match the cookie is refused with a friendly page (403) that changes
-nothing. So a forged form on another site cannot act even with a link from the leader's email.
+nothing. So a forged form on another site cannot act even with a link from the leader's email:
+Lax keeps the cookie home on a cross-site POST. It is Lax, not Strict, because the links are
+opened from webmail, another site: a Strict cookie would stay home on that navigation too, and
+the page would replace the value another open confirm page still carries in its form.
 """
 
 from __future__ import annotations
@@ -137,7 +140,7 @@ def create_app(
                 FORM_COOKIE,
                 form,
                 httponly=True,
-                samesite="strict",
+                samesite="lax",
                 secure=secure_cookie,
                 path="/",
             )
@@ -258,7 +261,7 @@ def create_app(
         if action == "withdraw":
             outcome = acceptance.withdraw(engine, link, writers, now)
         else:
-            outcome = acceptance.decide(engine, link, action, write_back, now)
+            outcome = acceptance.decide(engine, link, action, writers, now)
         if outcome == "gone":
             return gone(lang)
         messages = {
@@ -343,7 +346,7 @@ def create_app(
         lang = language_for(request, link.leader)
         if not same_site(request, form_token):
             return refused(lang)
-        accepted = acceptance.accept_all(engine, link, write_back, now)
+        accepted = acceptance.accept_all(engine, link, writers, now)
         if not accepted:
             return page(lang, gettext(lang, "Nothing was left to accept."), [], kind="none_open")
         return page(

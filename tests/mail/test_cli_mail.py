@@ -110,8 +110,11 @@ def test_send_review_with_a_refused_login_says_so_in_one_line(
     )
     failed = send_review(env)
     assert failed.returncode == 2
-    assert "offers no SMTP login" in failed.stderr
-    assert "Traceback" not in failed.stderr
+    assert failed.stderr.strip() == (
+        "agenda-regie: AGENDA_REGIE_SMTP_USER is set but AGENDA_REGIE_SMTP_SECURITY is none, "
+        "so the password would cross the network unencrypted; use starttls or ssl"
+    )
+    assert failed.stdout == ""
     assert "secret-password" not in failed.stderr
     assert smtp_server.inbox.messages == []
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from assistant.mail.links import LinkSigner
-from assistant.mail.send import Delivery, SmtpSettings, smtp_send
+from assistant.mail.send import Delivery, SmtpSettings, smtp_send_once
 from assistant.mail.weekly import deliver, prepare_email
 from assistant.review import WeeklyReview
 from assistant.store import migrations
@@ -44,7 +44,7 @@ def test_two_concurrent_sends_of_one_week_deliver_one_message(
 
     def slow_send(message: EmailMessage, smtp: SmtpSettings) -> None:
         time.sleep(0.5)  # a slow SMTP server: both runs are inside `deliver` at once
-        smtp_send(message, smtp)
+        smtp_send_once(message, smtp)
 
     def run() -> None:
         try:

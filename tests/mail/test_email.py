@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from email.message import Message
+from email.message import EmailMessage, Message
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,7 +10,12 @@ from sqlalchemy import Engine
 
 from assistant import texts
 from assistant.mail.links import LinkSigner
-from assistant.mail.send import SendFailedError, SmtpSettings, SmtpSettingsError, smtp_send
+from assistant.mail.send import (
+    SendFailedError,
+    SmtpSettings,
+    SmtpSettingsError,
+    smtp_send_once,
+)
 from assistant.mail.weekly import choose_question, deliver, prepare_email
 from assistant.render.labels import buffer_name, kind_label
 from assistant.review import IsoWeek, WeeklyReview
@@ -120,9 +125,7 @@ def test_a_failed_send_is_recorded_and_the_next_run_sends_it(
     prepared = prepare_email(store, reviews["nl"], leader_email=LEADER, signer=signer, now=NOW)
     closed = SmtpSettings("127.0.0.1", free_port(), "none", "review@regie.example.org")
     with pytest.raises(SendFailedError, match="recorded as failed"):
-        deliver(
-            store, prepared, closed, now=NOW, send=lambda m, s: smtp_send(m, s, sleep=_no_sleep)
-        )
+        deliver(store, prepared, closed, now=NOW, sleep=_no_sleep)
     with session_scope(store) as session:
         leader = find_leader(session, LEADER)
         assert leader is not None
@@ -135,6 +138,44 @@ def test_a_failed_send_is_recorded_and_the_next_run_sends_it(
 
 def _no_sleep(_seconds: float) -> None:
     return None
+
+
+def _recorded(store: Engine) -> str | None:
+    with session_scope(store) as session:
+        leader = find_leader(session, LEADER)
+        assert leader is not None
+        delivery = review_delivery(session, leader, WEEK)
+        return None if delivery is None else delivery.delivery_status
+
+
+def test_a_failed_first_attempt_is_retried_outside_the_lock_and_sent_once(
+    reviews: dict[str, WeeklyReview], store: Engine, smtp_server: SmtpServer
+) -> None:
+    signer = LinkSigner(SECRET, BASE)
+    prepared = prepare_email(store, reviews["en"], leader_email=LEADER, signer=signer, now=NOW)
+    attempts: list[str] = []
+    between: list[str | None] = []
+
+    def flaky(message: EmailMessage, settings: SmtpSettings) -> None:
+        attempts.append(str(message["Message-ID"]))
+        if len(attempts) == 1:
+            raise ConnectionResetError("the server hung up")
+        smtp_send_once(message, settings)
+
+    def pause(_seconds: float) -> None:
+        # Between the attempts the leader's lock is free: another run can read (and record).
+        between.append(_recorded(store))
+
+    delivery = deliver(store, prepared, smtp_for(smtp_server), now=NOW, send=flaky, sleep=pause)
+    assert delivery.status == "sent"
+    assert between == ["failed"]
+    assert len(attempts) == 2
+    [received] = smtp_server.inbox.messages
+    assert received["Message-ID"] == delivery.message_id
+    assert _recorded(store) == "sent"
+    again = deliver(store, prepared, smtp_for(smtp_server), now=NOW, send=flaky, sleep=pause)
+    assert again.status == "already_sent"
+    assert len(smtp_server.inbox.messages) == 1
 
 
 def test_smtp_settings_name_every_problem_at_once() -> None:

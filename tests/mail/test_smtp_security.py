@@ -15,7 +15,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import Engine
 
 from assistant.mail.links import LinkSigner
-from assistant.mail.send import SendFailedError, SmtpSettings, SmtpSettingsError, smtp_send
+from assistant.mail.send import SendFailedError, SmtpSettings, SmtpSettingsError
 from assistant.mail.weekly import PreparedEmail, deliver, prepare_email
 from assistant.review import WeeklyReview
 from assistant.store.database import session_scope
@@ -173,9 +173,7 @@ def test_a_wrong_password_names_the_smtp_login_and_nothing_is_sent(
     server = starttls_server if security == "starttls" else implicit_tls_server
     settings = _settings(server, security, certificates.ca_file, password="wrong")
     with pytest.raises(SendFailedError) as caught:
-        deliver(
-            store, prepared, settings, now=NOW, send=lambda m, s: smtp_send(m, s, sleep=_no_sleep)
-        )
+        deliver(store, prepared, settings, now=NOW, sleep=_no_sleep)
     message = str(caught.value)
     assert "refused the SMTP login of 'review-sender'" in message
     assert "AGENDA_REGIE_SMTP_PASSWORD" in message
@@ -228,10 +226,29 @@ def test_the_ca_file_comes_from_the_environment_and_must_exist(
 def test_plain_smtp_with_a_login_is_refused_before_the_password_is_sent(
     smtp_server: Any, prepared: PreparedEmail, store: Engine
 ) -> None:
-    """aiosmtpd offers no AUTH without TLS; we say so instead of sending the password."""
+    """A login without TLS would send the password in clear: a settings problem, said at once."""
+    environ = {
+        "AGENDA_REGIE_SMTP_HOST": smtp_server.host,
+        "AGENDA_REGIE_SMTP_PORT": str(smtp_server.port),
+        "AGENDA_REGIE_SMTP_SECURITY": "none",
+        "AGENDA_REGIE_SMTP_FROM": SENDER,
+        "AGENDA_REGIE_SMTP_USER": USER,
+        "AGENDA_REGIE_SMTP_PASSWORD": PASSWORD,
+    }
+    with pytest.raises(SmtpSettingsError) as caught:
+        SmtpSettings.from_environ(environ)
+    assert caught.value.problems == [
+        "AGENDA_REGIE_SMTP_USER is set but AGENDA_REGIE_SMTP_SECURITY is none, so the password "
+        "would cross the network unencrypted; use starttls or ssl"
+    ]
+    assert PASSWORD not in str(caught.value)
+
+    # Settings made in code are held to the same rule: no connection is made at all.
     settings = SmtpSettings(
         smtp_server.host, smtp_server.port, "none", SENDER, USER, PASSWORD, timeout_seconds=10.0
     )
-    with pytest.raises(SendFailedError, match="offers no SMTP login"):
-        deliver(store, prepared, settings, now=NOW)
+    with pytest.raises(SendFailedError, match="AGENDA_REGIE_SMTP_SECURITY is none") as sent:
+        deliver(store, prepared, settings, now=NOW, sleep=_no_sleep)
+    assert PASSWORD not in str(sent.value)
     assert smtp_server.inbox.messages == []
+    assert _recorded(store) == "failed"

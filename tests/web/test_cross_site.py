@@ -42,7 +42,7 @@ def test_a_post_without_the_pages_cookie_is_refused_and_changes_nothing(
     field = re.search(r'name="form_token" value="([^"]+)"', shown.text)
     assert field
     cookie = shown.cookies["agenda_regie_form"]
-    assert "samesite=strict" in shown.headers["set-cookie"].lower()
+    assert "samesite=lax" in shown.headers["set-cookie"].lower()
     assert "httponly" in shown.headers["set-cookie"].lower()
     target = accept.split("?")[0]
 
@@ -100,5 +100,44 @@ def test_a_form_on_another_site_cannot_accept_in_a_real_browser(
         page.goto(accept)
         page.get_by_role("button", name="Accept").click()
         assert "Download the .ics file" in page.locator("h1").inner_text()
+    finally:
+        context.close()
+
+
+WEBMAIL = "http://webmail.example/"
+
+
+def test_two_confirm_pages_opened_from_webmail_both_work(
+    ics_site: Site, reviews: dict[str, WeeklyReview], smtp_server: SmtpServer, browser: Any
+) -> None:
+    """Webmail is another site: each link opens a tab by a cross-site navigation. The second tab
+    keeps the browser's form value, so the button of the first one still works."""
+    review = reviews["en"]
+    _prepared, html = mail(ics_site, review, smtp_server)
+    first, second = links(html, "?do=accept")[:2]
+    inbox = "".join(
+        f'<a id="link{n}" href="{url}" target="_blank" rel="noopener noreferrer">Accept</a>'
+        for n, url in enumerate((first, second))
+    )
+    context = browser.new_context()
+    try:
+        webmail = context.new_page()
+        webmail.route(
+            WEBMAIL + "**", lambda route: route.fulfill(body=inbox, content_type="text/html")
+        )
+        webmail.goto(WEBMAIL + "inbox")
+        tabs = []
+        for n in range(2):
+            with context.expect_page() as opened:
+                webmail.click(f"#link{n}")
+            tab = opened.value
+            tab.wait_for_load_state()
+            assert tab.locator("h1").inner_text() == "Add this block to your calendar?"
+            tabs.append(tab)
+        for tab in tabs:
+            tab.get_by_role("button", name="Accept").click()
+            assert "Download the .ics file" in tab.locator("h1").inner_text()
+        keys = sorted(review.proposals, key=lambda p: (p.start, p.key))[:2]
+        assert [status_of(ics_site.store, p.key) for p in keys] == ["accepted", "accepted"]
     finally:
         context.close()

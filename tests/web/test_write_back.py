@@ -4,6 +4,7 @@ taken back from the confirm page: the block leaves the calendar once, through th
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -214,3 +215,92 @@ def test_icalendar_leaders_are_told_to_remove_an_imported_block_themselves(
 @pytest.fixture
 def ics_site_plain(store: Engine) -> Iterator[Site]:
     yield from start_site(store, lambda _e, _l, _b: None, None)
+
+
+def test_accept_all_leaves_a_withdrawn_blocks_pending_delete_to_the_real_withdraw(
+    store: Engine, reviews: dict[str, WeeklyReview], smtp_server: SmtpServer
+) -> None:
+    """A delete that failed once is due again when the leader accepts the rest of the week: the
+    accept-all writes only what it accepted, and the block still leaves the calendar for real."""
+    deleted: list[str] = []
+
+    def write(_engine: Engine, _leader: int, block: Any) -> str | None:
+        return f"event-{block.key}"
+
+    def withdraw(_engine: Engine, _leader: int, key: str, _generation: int) -> bool | None:
+        deleted.append(key)
+        if len(deleted) == 1:
+            raise ConnectionError("calendar unreachable")
+        return True
+
+    for site in start_site(store, write, None, withdraw=withdraw):
+        review = reviews["en"]
+        _prepared, html = mail(site, review, smtp_server)
+        accept = links(html, "?do=accept")[0]
+        key = first_proposal(review)
+        press(accept, "accept")
+        assert "It will disappear from your calendar shortly." in press(accept, "withdraw").text
+        site.clock.now = NOW + timedelta(minutes=6)  # the failed delete is due again
+
+        [accept_all] = links(html, "/all/")
+        answer = press(accept_all, "accept")
+        assert f"{len(review.proposals) - 1} blocks accepted." in answer.text
+        assert deleted == [key]  # not done as if the leader had imported an .ics
+        with session_scope(store) as session:
+            entry = session.scalars(select(OutboxEntry).where(OutboxEntry.action == "delete")).one()
+            assert entry.done_at is None
+        later = NOW + timedelta(minutes=7)
+        assert flush_outbox(store, write, later, withdraw=withdraw) == {key: "withdrawn"}
+        assert deleted == [key, key]
+
+
+class SlowCalendar:
+    """A calendar whose write waits for the test's go, so the leader can withdraw meanwhile."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[str, str] = {}
+        self.writing = threading.Event()
+        self.go = threading.Event()
+
+    def write(self, _engine: Engine, _leader: int, block: Any) -> str | None:
+        self.writing.set()
+        assert self.go.wait(timeout=30)
+        self.blocks[block.key] = f"event-{block.key}"
+        return self.blocks[block.key]
+
+    def withdraw(self, _engine: Engine, _leader: int, key: str, _generation: int) -> bool | None:
+        return self.blocks.pop(key, None) is not None
+
+
+def press_into(answers: list[httpx.Response], url: str, action: str) -> None:
+    answers.append(press(url, action))
+
+
+def test_a_block_withdrawn_while_its_write_is_in_flight_leaves_the_calendar(
+    store: Engine, reviews: dict[str, WeeklyReview], smtp_server: SmtpServer
+) -> None:
+    calendar = SlowCalendar()
+    for site in start_site(store, calendar.write, None, withdraw=calendar.withdraw):
+        review = reviews["en"]
+        _prepared, html = mail(site, review, smtp_server)
+        accept = links(html, "?do=accept")[0]
+        key = first_proposal(review)
+        answers: list[httpx.Response] = []
+        first_tab = threading.Thread(target=press_into, args=(answers, accept, "accept"))
+        first_tab.start()
+        try:
+            assert calendar.writing.wait(timeout=30)
+            # The other tab: the accept is stored, its write has not landed yet.
+            removed = press(accept, "withdraw")
+            assert "Removed from your calendar." in removed.text
+        finally:
+            calendar.go.set()
+            first_tab.join(timeout=30)
+        [accepted] = answers
+        assert "This block was already removed." in accepted.text
+        assert "It will appear in your calendar" not in accepted.text
+        assert calendar.blocks == {}
+        assert status_of(store, key) == "declined"
+        with session_scope(store) as session:
+            waiting = session.scalars(select(OutboxEntry).where(OutboxEntry.done_at.is_(None)))
+            assert list(waiting) == []

@@ -51,12 +51,15 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
 
 @dataclass
 class SlowInbox:
-    """Counts what the SMTP server accepted; can hold EHLO answers back for a while."""
+    """Counts what the SMTP server accepted; can hold EHLO answers back for a while, and refuse
+    messages (a 451 to DATA, as a server with a full queue answers) while `refusing`."""
 
     messages: list[Message] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ehlo_delay_seconds: float = 0.0
     ehlo_seen: int = 0
+    refusing: bool = False
+    refused: int = 0
 
     async def handle_EHLO(
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
@@ -70,6 +73,9 @@ class SlowInbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
+            if self.refusing:
+                self.refused += 1
+                return "451 4.3.0 Requested action aborted: try again later"
             self.messages.append(email.message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
 
@@ -190,9 +196,10 @@ def _reset_services() -> None:
     from worker import tasks
 
     if tasks.services.cache_info().currsize:
-        tasks.services().engine.dispose()
+        tasks.close_services(tasks.services())
     tasks.services.cache_clear()
     tasks.worker_settings.cache_clear()
+    tasks.calendar_writers.cache_clear()
 
 
 @pytest.fixture

@@ -31,16 +31,29 @@ JOINED = datetime.now(UTC) - timedelta(days=30)
 NOT_SET_UP = "Microsoft 365 is not set up: set AGENDA_REGIE_MICROSOFT_CLIENT_ID (docs/microsoft.md)"
 
 
-def agenda_regie(environment: dict[str, str], *arguments: str) -> str:
-    done = subprocess.run(
+def run(environment: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [AGENDA_REGIE, *arguments],
         env={**os.environ, **environment},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def agenda_regie(environment: dict[str, str], *arguments: str) -> str:
+    done = run(environment, *arguments)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
+
+
+def refused(environment: dict[str, str], *arguments: str) -> str:
+    """What the command says on stderr when it refuses: one line, exit code 2, no traceback."""
+    done = run(environment, *arguments)
+    assert (done.returncode, done.stdout) == (2, ""), done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    return done.stderr.strip()
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -98,6 +111,78 @@ def test_run_once_sends_once_and_status_shows_what_happened(
         "nyc@example.org",
     ]  # Monday 08:00 comes to Amsterdam six hours before New York
     assert sections["Paused"] == ["off@example.org until they resume"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_run_once_for_a_paused_leader_says_until_when_and_sends_nothing(
+    store: Engine, database_url: str, smtp: Smtp
+) -> None:
+    add_leader(store, "off@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+    add_leader(store, "away@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+    until = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=10)
+    with session_scope(store) as session:
+        for leader in session.scalars(select(Leader)):
+            leader.paused_at = JOINED
+            leader.paused_until = until if leader.email == "away@example.org" else None
+    environment = worker_environment(database_url, smtp.port)
+
+    off = agenda_regie(environment, "run-once", "--leader", "off@example.org")
+    away = agenda_regie(environment, "run-once", "--leader", "away@example.org")
+    assert smtp.inbox.count() == 0
+    assert off.startswith("off@example.org 20")
+    assert off.strip().endswith(": the weekly review is paused until they resume it; nothing sent")
+    assert away.strip().endswith(
+        f": the weekly review is paused until {until.isoformat(timespec='minutes')}; nothing sent"
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_failed_run_once_is_recorded_and_status_shows_it_until_it_is_sent(
+    store: Engine, database_url: str, smtp: Smtp, redis_db: object
+) -> None:
+    add_leader(store, "ams@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+    environment = worker_environment(database_url, smtp.port)
+    smtp.inbox.refusing = True
+
+    problem = refused(environment, "run-once", "--leader", "ams@example.org")
+    assert problem.startswith("agenda-regie: the weekly review of ams@example.org for 20")
+    assert "451" in problem
+    assert problem.endswith("it is recorded as failed and the next run tries again")
+    [failed] = _sections(agenda_regie(environment, "status"))["Reviews not sent"]
+    assert failed.startswith("20")
+    assert failed.endswith(" ams@example.org: the last attempt failed")
+
+    smtp.inbox.refusing = False
+    sent = agenda_regie(environment, "run-once", "--leader", "ams@example.org")
+    assert ": sent (<" in sent
+    assert _sections(agenda_regie(environment, "status"))["Reviews not sent"] == ["none"]
+    assert smtp.inbox.recipients() == ["ams@example.org"]
+
+
+NO_LEADER = (
+    "agenda-regie: nobody@example.org is not a leader in the database: check the address, or "
+    "connect the leader's calendar first (agenda-regie connect)"
+)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("unset", "leader", "expected"),
+    [
+        (None, "nobody@example.org", NO_LEADER),
+        ("AGENDA_REGIE_SMTP_HOST", "ams@example.org", "AGENDA_REGIE_SMTP_HOST is not set"),
+        ("AGENDA_REGIE_LINK_SECRET", "ams@example.org", "set AGENDA_REGIE_LINK_SECRET"),
+    ],
+)
+def test_run_once_names_what_is_wrong_in_one_line(
+    store: Engine, database_url: str, smtp: Smtp, unset: str | None, leader: str, expected: str
+) -> None:
+    add_leader(store, "ams@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+    environment = worker_environment(database_url, smtp.port)
+    if unset is not None:
+        environment[unset] = ""
+    assert expected in refused(environment, "run-once", "--leader", leader)
+    assert smtp.inbox.count() == 0
 
 
 def _sections(output: str) -> dict[str, list[str]]:

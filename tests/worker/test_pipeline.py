@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 
 from assistant.mail.links import LinkSigner
-from assistant.mail.send import SmtpSettings, smtp_send
+from assistant.mail.send import SmtpSettings, smtp_send_once
 from assistant.pipeline import (
     Services,
     claim_review,
@@ -160,7 +160,7 @@ def test_a_crash_after_the_server_accepted_resends_with_the_same_message_id(
     week, now = IsoWeek(2026, 43), datetime(2026, 10, 26, 7, 5, tzinfo=UTC)
 
     def accepted_then_crash(message: EmailMessage, settings: SmtpSettings) -> None:
-        smtp_send(message, settings)
+        smtp_send_once(message, settings)
         raise Crash  # after the server's 250, before "sent" is committed
 
     crashing = replace(services(store, smtp), send=accepted_then_crash)
