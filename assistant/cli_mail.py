@@ -29,7 +29,7 @@ def add_mail_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     send.add_argument(
         "--calendar",
         metavar="ICS",
-        help="an iCalendar file or URL (otherwise the leader's Google connection's cached events)",
+        help="an iCalendar file or URL (default: the leader's Google and Microsoft 365 caches)",
     )
     send.add_argument("--rules", type=Path, metavar="FILE", help="the leader's rule file")
     send.add_argument("--dry-run", action="store_true", help="write the message, do not send it")
