@@ -151,13 +151,16 @@ def _web(args: argparse.Namespace) -> int:
     from assistant.mail.links import LinkSigner
     from assistant.secrets import SecretBox
     from assistant.settings import Settings
-    from assistant.web.acceptance import provider_writers
+    from assistant.web.acceptance import WEB_RETRY_POLICY, provider_writers
     from assistant.web.app import create_app
 
     settings = Settings.from_environ()
     engine = open_store(settings)
     access = _graph_access(settings)
-    writers = provider_writers(SecretBox.from_settings(settings), microsoft_access=access)
+    # The leader waits for the page: a short retry budget; the outbox and workers do the rest.
+    writers = provider_writers(
+        SecretBox.from_settings(settings), microsoft_access=access, retry_policy=WEB_RETRY_POLICY
+    )
     app = create_app(
         engine, LinkSigner.from_environ(), write_back=writers.write, withdraw=writers.withdraw
     )

@@ -92,10 +92,13 @@ def choose_question(week: IsoWeek, asked: dict[IsoWeek, int], count: int) -> int
 
 
 def has_write_back(session: Session, leader: Leader) -> bool:
+    """Whether accepted blocks go to the leader's calendar (no .ics): a Google or Microsoft 365
+    connection that is not disabled. One that is failing now still counts: its blocks wait in
+    the outbox until it works again."""
     statement = select(Connection.id).where(
         Connection.leader_id == leader.id,
         Connection.provider.in_(WRITE_BACK_PROVIDERS),
-        Connection.status == "ok",
+        Connection.status != "disabled",
     )
     return session.scalars(statement).first() is not None
 

@@ -6,7 +6,9 @@ out are aware UTC. A leader is passed as the `Leader` row or its id.
 
 Writes that two workers may do at the same moment (a leader's first appearance, a week's
 metrics, a review sent) are single `INSERT ... ON CONFLICT` statements on both SQLite and
-PostgreSQL, so a race leaves one row and raises nothing.
+PostgreSQL, so a race leaves one row and raises nothing. An outbox entry is claimed with one
+conditional UPDATE before its calendar call (`claim_outbox_entry`), so two flushes never both
+do it.
 """
 
 from __future__ import annotations
@@ -820,6 +822,27 @@ def due_outbox(session: Session, *, now: datetime, key: str | None = None) -> li
     if key is not None:
         statement = statement.where(OutboxEntry.proposal_key == key)
     return list(session.scalars(statement.order_by(OutboxEntry.id)))
+
+
+def claim_outbox_entry(session: Session, entry_id: int, *, now: datetime, until: datetime) -> bool:
+    """Take a due entry for one attempt; False when it is done, not due, or claimed by another.
+
+    One conditional UPDATE that moves the next attempt to `until` (a lease), so of two flushes
+    at the same moment (two drains, or a drain and the confirm page's own write) exactly one
+    gets True and calls the calendar; the other skips the entry. Commit before the provider
+    call so the claim is seen. A process that dies with the entry claimed leaves it due again
+    at `until`; `outbox_written`, `outbox_deleted` or `outbox_failed` end the lease.
+    """
+    statement = (
+        update(OutboxEntry)
+        .where(
+            OutboxEntry.id == entry_id,
+            OutboxEntry.done_at.is_(None),
+            OutboxEntry.next_attempt_at <= _aware(now, "now"),
+        )
+        .values(next_attempt_at=_aware(until, "until"))
+    )
+    return _rowcount(session.execute(statement)) == 1
 
 
 def outbox_written(

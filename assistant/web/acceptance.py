@@ -9,12 +9,19 @@ same way with a `delete` entry; a write that lands after its accept was withdraw
 of its own, because the withdraw's delete ran before there was anything to delete.
 
 Which calendar is written is decided per leader by their connection with status `ok`: Google
-(with the leader's focus-time rules), Microsoft 365, or none (the `.ics`). See `provider_writers`.
+(with the leader's focus-time rules) or Microsoft 365. Only a leader with no Google or Microsoft
+connection (other than `disabled`) gets the `.ics`; a connection in `error` or
+`needs_reauthorisation` keeps the write waiting in the outbox until it works again. See
+`provider_writers`.
+
+Every attempt claims its entry first (`claim_outbox_entry`), so two flushes at the same moment (two
+drains, or a drain and the confirm page's own write) never write or delete a block twice.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +38,7 @@ from assistant.store.models import Connection, Leader, OutboxEntry, ProposalRow
 from assistant.store.repository import (
     PROPOSAL_WITHDRAWN,
     add_audit,
+    claim_outbox_entry,
     decide_proposal,
     due_outbox,
     find_leader,
@@ -43,6 +51,7 @@ from assistant.store.repository import (
     record_self_rating,
     withdraw_proposal,
 )
+from connectors.backoff import RetryPolicy
 from connectors.model import Block
 from rules.model import FocusTime
 
@@ -52,6 +61,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("assistant.web")
 
 RETRY_AFTER = timedelta(minutes=5)
+# How long a claimed entry is left to its flush: longer than one write can take anywhere (the
+# workers' task time limit is 10 minutes); after it a flush that died is taken over.
+OUTBOX_LEASE = timedelta(minutes=15)
+# The confirm page writes while the leader waits for it: two attempts and 10 s of waiting at
+# most; a write still throttled after that is left to the outbox and the workers.
+WEB_RETRY_POLICY = RetryPolicy(max_attempts_per_call=2, max_total_wait_seconds=10.0)
 # Writes one block for the leader (by id); the provider's event id, or None when the leader has
 # no calendar we can write to (iCalendar only).
 WriteBack = Callable[[Engine, int, Block], str | None]
@@ -62,6 +77,7 @@ WRITE_BACK_PROVIDERS = ("google", "microsoft")
 Outcome = Literal[
     "written",
     "queued",
+    "queued_for_connection",
     "ics",
     "already",
     "declined",
@@ -79,6 +95,16 @@ Outcome = Literal[
 
 class WriteBackUnavailableError(Exception):
     """The leader's calendar is connected but this process cannot reach its provider."""
+
+
+class ConnectionNotWorkingError(WriteBackUnavailableError):
+    """The leader's calendar connection is in `error` or `needs_reauthorisation`: the block
+    waits in the outbox (it is not handed over as an .ics) until the connection works again."""
+
+    def __init__(self, provider: str, status: str) -> None:
+        self.provider = provider
+        self.status = status
+        super().__init__(f"the {provider} connection is in status {status}; the write waits")
 
 
 @dataclass(frozen=True)
@@ -114,19 +140,40 @@ def provider_writers(
     *,
     google_service_factory: Callable[[Any], Any] | None = None,
     microsoft_access: GraphAccess | None = None,
+    retry_policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> CalendarWriters:
     """Writes and withdraws through the leader's connection with status `ok`: Google (with the
-    leader's focus-time rules), Microsoft 365 (needs `microsoft_access`), or none (.ics).
+    leader's focus-time rules), Microsoft 365 (needs `microsoft_access`), or none (.ics) when the
+    leader has no Google or Microsoft connection. A write for a connection in `error` or
+    `needs_reauthorisation` raises `ConnectionNotWorkingError`, so it waits in the outbox.
 
     A withdraw also finds a connection that needs re-authorising, so its delete waits in the
     outbox (and fails loudly) instead of being forgotten.
+
+    `retry_policy`: the retries of each call (None: each connector's own, Google 300 s and Graph
+    600 s of waiting, for the workers; `WEB_RETRY_POLICY` for the confirm page). `sleep` takes
+    the pauses between attempts (tests hand in a fake).
     """
     from assistant.google_sync import withdraw_google_block, write_google_block
+    from connectors.google.retry import Retrier as GoogleRetrier
     from connectors.google.writer import FocusTimeOptions
+    from connectors.microsoft.throttle import Retrier as GraphRetrier
 
     google_options: dict[str, Any] = (
         {"service_factory": google_service_factory} if google_service_factory else {}
     )
+
+    def google_retrier() -> GoogleRetrier:
+        # A fresh one per call: a retrier's wait budget is spent per write.
+        if retry_policy is None:
+            return GoogleRetrier(sleep=sleep)
+        return GoogleRetrier(policy=retry_policy, sleep=sleep)
+
+    def graph_retrier() -> GraphRetrier:
+        if retry_policy is None:
+            return GraphRetrier(sleep=sleep)
+        return GraphRetrier(policy=retry_policy, sleep=sleep)
 
     def graph() -> GraphAccess:
         if microsoft_access is None:
@@ -147,12 +194,20 @@ def provider_writers(
                 auto_decline=focus.auto_decline, decline_message=focus.decline_message
             )
             written = write_google_block(
-                engine, connection_id, block, cipher=cipher, focus_time=options, **google_options
+                engine,
+                connection_id,
+                block,
+                cipher=cipher,
+                focus_time=options,
+                retrier=google_retrier(),
+                **google_options,
             )
             return written.event_id
         from assistant.microsoft_sync import write_microsoft_block
 
-        result = write_microsoft_block(engine, connection_id, block, cipher=cipher, access=graph())
+        result = write_microsoft_block(
+            engine, connection_id, block, cipher=cipher, access=graph(), retrier=graph_retrier()
+        )
         return result.event_id
 
     def withdraw(engine: Engine, leader_id: int, key: str, generation: int) -> bool | None:
@@ -163,12 +218,24 @@ def provider_writers(
         connection_id, provider = found
         if provider == "google":
             return withdraw_google_block(
-                engine, connection_id, key, generation, cipher=cipher, **google_options
+                engine,
+                connection_id,
+                key,
+                generation,
+                cipher=cipher,
+                retrier=google_retrier(),
+                **google_options,
             )
         from assistant.microsoft_sync import withdraw_microsoft_block
 
         return withdraw_microsoft_block(
-            engine, connection_id, key, generation, cipher=cipher, access=graph()
+            engine,
+            connection_id,
+            key,
+            generation,
+            cipher=cipher,
+            access=graph(),
+            retrier=graph_retrier(),
         )
 
     return CalendarWriters(write, withdraw)
@@ -185,7 +252,13 @@ def _writable_connection(
     session: Any, leader_id: int, *, withdrawing: bool
 ) -> tuple[int, str] | None:
     """The leader's Google or Microsoft connection with status ok (the first connected); for a
-    withdraw, else one that needs re-authorising."""
+    withdraw, else one that is not working (its delete waits in the outbox); None when the leader
+    has no Google or Microsoft connection other than `disabled` (iCalendar only).
+
+    A write for a leader whose every connection is in `error` or `needs_reauthorisation` raises
+    `ConnectionNotWorkingError`: an outage is no reason to hand a connected leader an .ics and
+    forget the block.
+    """
     statement = (
         select(Connection.id, Connection.provider, Connection.status)
         .where(
@@ -197,7 +270,11 @@ def _writable_connection(
     )
     rows = list(session.execute(statement))
     usable = [row for row in rows if row.status == "ok"] or (rows if withdrawing else [])
-    return (usable[0].id, usable[0].provider) if usable else None
+    if usable:
+        return usable[0].id, usable[0].provider
+    if rows:
+        raise ConnectionNotWorkingError(rows[0].provider, rows[0].status)
+    return None
 
 
 def _leaders_focus_time(session: Any, leader_id: int) -> FocusTime:
@@ -349,7 +426,8 @@ def flush_outbox(
     withdraw: Withdraw,
 ) -> dict[str, Outcome]:
     """Do the due outbox entries (of one proposal, or all): write accepted blocks, delete
-    withdrawn ones; what became of each.
+    withdrawn ones; what became of each entry this flush claimed (an entry another flush claimed
+    first is left to it and not in the answer).
 
     `withdraw` has no default: a stand-in that deletes nothing would mark every due delete done
     while the block stays in the calendar.
@@ -375,6 +453,11 @@ def flush_outbox(
     outcomes: dict[str, Outcome] = {}
     landed_after_withdraw: list[str] = []
     for entry_id, action, leader_id, block in work:
+        with session_scope(engine) as session:
+            # Committed before the provider call, so a flush at the same moment skips the entry.
+            claimed = claim_outbox_entry(session, entry_id, now=now, until=now + OUTBOX_LEASE)
+        if not claimed:
+            continue
         try:
             if action == "delete":
                 deleted = withdraw(engine, leader_id, block.key, block.generation)
@@ -383,9 +466,20 @@ def flush_outbox(
         except Exception as error:  # any failure: keep it in the outbox and try again later
             log.warning("%s of block %s failed: %s", action, block.key, type(error).__name__)
             with session_scope(engine) as session:
+                # The proposal is locked before the entry is changed, as a withdraw does.
+                withdrawn = action == "create" and _withdrawn(session, block.key)
                 entry = _entry(session, entry_id)
                 outbox_failed(session, entry, error=str(error), now=now, retry_at=now + RETRY_AFTER)
-            outcomes[block.key] = "withdraw_queued" if action == "delete" else "queued"
+                if withdrawn and not isinstance(error, ConnectionNotWorkingError):
+                    # Withdrawn while it was being written, and the write may have landed before
+                    # it failed (a POST that timed out): deletes are idempotent, so it gets one.
+                    session.add(
+                        OutboxEntry(proposal_key=block.key, action="delete", next_attempt_at=now)
+                    )
+                    landed_after_withdraw.append(block.key)
+                    outcomes[block.key] = "already_removed"
+                    continue
+            outcomes[block.key] = _failed_outcome(action, error)
             continue
         with session_scope(engine) as session:
             entry = _entry(session, entry_id)
@@ -393,11 +487,7 @@ def flush_outbox(
                 outbox_deleted(session, entry, now=now)
                 outcomes[block.key] = "withdrawn" if deleted is not None else "withdrawn_ics"
                 continue
-            # Locked, so a withdraw at this moment waits and then deletes what was written.
-            row = session.scalars(
-                select(ProposalRow).where(ProposalRow.key == block.key).with_for_update()
-            ).one_or_none()
-            if row is not None and row.status == "declined":
+            if _withdrawn(session, block.key):
                 # Withdrawn while it was being written: the withdraw's delete may have run
                 # before the block existed, so the block that landed gets a delete of its own.
                 outbox_deleted(session, entry, now=now)
@@ -416,6 +506,21 @@ def flush_outbox(
         if done.get(landed) == "withdraw_queued":
             outcomes[landed] = "withdraw_queued"
     return outcomes
+
+
+def _withdrawn(session: Any, key: str) -> bool:
+    """Whether the accept of this written (or failed) block was taken back meanwhile. The row is
+    locked, so a withdraw at this moment waits and then deletes what was written."""
+    row = session.scalars(
+        select(ProposalRow).where(ProposalRow.key == key).with_for_update()
+    ).one_or_none()
+    return row is not None and row.status == "declined"
+
+
+def _failed_outcome(action: str, error: Exception) -> Outcome:
+    if action == "delete":
+        return "withdraw_queued"
+    return "queued_for_connection" if isinstance(error, ConnectionNotWorkingError) else "queued"
 
 
 def _entry(session: Any, entry_id: int) -> Any:

@@ -267,6 +267,8 @@ def create_app(
         messages = {
             "written": "Added to your calendar.",
             "queued": "Accepted. It will appear in your calendar shortly.",
+            "queued_for_connection": "Accepted. It will appear in your calendar once the "
+            "calendar connection works again.",
             "ics": "Accepted. Download the .ics file to add it to your calendar.",
             "already": "This block is already in your calendar.",
             "declined": "Declined. Nothing was added to your calendar.",

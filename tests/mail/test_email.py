@@ -223,3 +223,25 @@ def test_the_question_asked_is_remembered_per_leader(
         questions.append(prepared.review.question)
         assert prepared.review.question in prepared.email.text
     assert len(set(questions)) == 6
+
+
+@pytest.mark.parametrize(
+    ("status", "has_ics"), [("ok", False), ("error", False), ("disabled", True)]
+)
+def test_a_leader_whose_calendar_connection_is_failing_gets_no_ics(
+    store: Engine, reviews: dict[str, WeeklyReview], status: str, has_ics: bool
+) -> None:
+    # A failing connection's accepted blocks wait in the outbox until it works again, so an
+    # .ics would put them in the calendar twice; only a disabled one sends the leader to the file.
+    from assistant.store.models import Connection
+    from assistant.store.repository import upsert_connection, upsert_leader
+
+    with session_scope(store) as session:
+        leader = upsert_leader(session, LEADER, now=NOW)
+        connection = upsert_connection(session, leader, "google", LEADER)
+        session.flush()
+        session.get(Connection, connection.id).status = status  # type: ignore[union-attr]
+    signer = LinkSigner(SECRET, "https://regie.example.org")
+    prepared = prepare_email(store, reviews["en"], leader_email=LEADER, signer=signer, now=NOW)
+
+    assert (prepared.email.ics is not None) == has_ics

@@ -12,15 +12,15 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from assistant.google_sync import connect_google
 from assistant.microsoft_sync import GraphAccess, connect_microsoft
 from assistant.review import WeeklyReview
 from assistant.secrets import SecretBox
 from assistant.store.database import session_scope
-from assistant.store.models import OutboxEntry
-from assistant.web.acceptance import flush_outbox, provider_writers
+from assistant.store.models import Connection, OutboxEntry
+from assistant.web.acceptance import WEB_RETRY_POLICY, flush_outbox, provider_writers
 from connectors.google.auth import build_service
 from connectors.microsoft.auth import APPLICATION_SCOPES, AppRegistration, StoredAuthorisation
 from connectors.microsoft.mapping import TAG_PROPERTY_ID
@@ -304,3 +304,168 @@ def test_a_block_withdrawn_while_its_write_is_in_flight_leaves_the_calendar(
         with session_scope(store) as session:
             waiting = session.scalars(select(OutboxEntry).where(OutboxEntry.done_at.is_(None)))
             assert list(waiting) == []
+
+
+def set_connection_status(store: Engine, status: str) -> None:
+    with session_scope(store) as session:
+        session.execute(update(Connection).values(status=status))
+
+
+WAITING_FOR_CONNECTION = {
+    "en": "Accepted. It will appear in your calendar once the calendar connection works again.",
+    "nl": "Geaccepteerd. Het verschijnt in je agenda zodra de koppeling met je agenda weer werkt.",
+}
+
+
+@pytest.mark.parametrize(("status", "language"), [("error", "en"), ("needs_reauthorisation", "nl")])
+def test_an_accept_waits_for_a_broken_connection_and_is_written_once_it_works(
+    status: str,
+    language: str,
+    store: Engine,
+    google: FakeGoogleCalendar,
+    reviews: dict[str, WeeklyReview],
+    smtp_server: SmtpServer,
+) -> None:
+    """A Google outage (or a revoked grant) is no reason to hand a connected leader an .ics: the
+    block waits in the outbox and reaches the calendar when the connection is back."""
+    cipher = SecretBox([Fernet.generate_key().decode()])
+    connect_google(store, LEADER, LEADER, user_credentials(google), cipher, now=NOW)
+    writers = provider_writers(
+        cipher,
+        google_service_factory=lambda credentials: build_service(
+            credentials, api_endpoint=google.url
+        ),
+    )
+    for site in start_site(store, writers.write, google, withdraw=writers.withdraw):
+        review = reviews[language]
+        _prepared, html = mail(site, review, smtp_server)
+        accept = links(html, "?do=accept")[0]
+        key = first_proposal(review)
+        set_connection_status(store, status)
+
+        answer = press(accept, "accept")
+        assert WAITING_FOR_CONNECTION[language] in answer.text
+        assert 'href="/ics/' not in answer.text
+        assert ours(google, key) == []
+        assert status_of(store, key) == "accepted"
+        with session_scope(store) as session:
+            entry = session.scalars(select(OutboxEntry)).one()
+            assert entry.done_at is None
+
+        set_connection_status(store, "ok")
+        later = NOW + timedelta(minutes=6)
+        drained = flush_outbox(store, writers.write, later, withdraw=writers.withdraw)
+        assert drained == {key: "written"}
+        assert len(ours(google, key)) == 1
+        assert google.count("POST", "/events") == 1
+        assert status_of(store, key) == "written"
+        assert flush_outbox(store, writers.write, later, withdraw=writers.withdraw) == {}
+
+
+def test_a_throttled_write_from_the_confirm_page_is_left_to_the_outbox_promptly(
+    store: Engine,
+    google: FakeGoogleCalendar,
+    reviews: dict[str, WeeklyReview],
+    smtp_server: SmtpServer,
+) -> None:
+    """The leader waits for the page: two attempts and seconds of waiting, not Google's 300 s."""
+    cipher = SecretBox([Fernet.generate_key().decode()])
+    connect_google(store, LEADER, LEADER, user_credentials(google), cipher, now=NOW)
+    waited: list[float] = []
+    writers = provider_writers(
+        cipher,
+        google_service_factory=lambda credentials: build_service(
+            credentials, api_endpoint=google.url
+        ),
+        retry_policy=WEB_RETRY_POLICY,
+        sleep=waited.append,
+    )
+    google.retry_after = "3"
+
+    def throttled(_number: int, method: str, path: str) -> tuple[int, str] | None:
+        return (429, "rateLimitExceeded") if method == "POST" and "/events" in path else None
+
+    for site in start_site(store, writers.write, google, withdraw=writers.withdraw):
+        review = reviews["en"]
+        _prepared, html = mail(site, review, smtp_server)
+        accept = links(html, "?do=accept")[0]
+        key = first_proposal(review)
+        with google.failing(throttled):
+            answer = press(accept, "accept")
+        assert "Accepted. It will appear in your calendar shortly." in answer.text
+        assert google.count("POST", "/events") == WEB_RETRY_POLICY.max_attempts_per_call
+        assert sum(waited) <= WEB_RETRY_POLICY.max_total_wait_seconds
+        with session_scope(store) as session:
+            entry = session.scalars(select(OutboxEntry)).one()
+            assert (entry.done_at, entry.attempts) == (None, 1)
+            assert entry.next_attempt_at > NOW
+        assert status_of(store, key) == "accepted"
+
+
+class TimingOutCalendar(SlowCalendar):
+    """The block lands, but the answer never comes back (the POST times out)."""
+
+    def write(self, engine: Engine, leader: int, block: Any) -> str | None:
+        super().write(engine, leader, block)
+        raise TimeoutError("the calendar did not answer in time")
+
+
+def test_a_write_that_fails_after_its_accept_was_withdrawn_still_leaves_the_calendar(
+    store: Engine, reviews: dict[str, WeeklyReview], smtp_server: SmtpServer
+) -> None:
+    calendar = TimingOutCalendar()
+    for site in start_site(store, calendar.write, None, withdraw=calendar.withdraw):
+        review = reviews["en"]
+        _prepared, html = mail(site, review, smtp_server)
+        accept = links(html, "?do=accept")[0]
+        key = first_proposal(review)
+        answers: list[httpx.Response] = []
+        first_tab = threading.Thread(target=press_into, args=(answers, accept, "accept"))
+        first_tab.start()
+        try:
+            assert calendar.writing.wait(timeout=30)
+            assert "Removed from your calendar." in press(accept, "withdraw").text
+        finally:
+            calendar.go.set()
+            first_tab.join(timeout=30)
+        [accepted] = answers
+        assert "This block was already removed." in accepted.text
+        assert calendar.blocks == {}
+        assert status_of(store, key) == "declined"
+        with session_scope(store) as session:
+            waiting = session.scalars(select(OutboxEntry).where(OutboxEntry.done_at.is_(None)))
+            assert list(waiting) == []
+
+
+def test_a_throttled_write_to_outlook_from_the_confirm_page_is_left_to_the_outbox_promptly(
+    store: Engine,
+    graph: FakeGraph,
+    reviews: dict[str, WeeklyReview],
+    smtp_server: SmtpServer,
+) -> None:
+    """Graph's own budget is 600 s of waiting; the confirm page's is two attempts."""
+    cipher = SecretBox([Fernet.generate_key().decode()])
+    stored = StoredAuthorisation("application", None, APPLICATION_SCOPES, "")
+    connect_microsoft(store, LEADER, stored, cipher, now=NOW)
+    graph.retry_after = "3"
+    waited: list[float] = []
+
+    def throttled(_number: int, method: str, path: str) -> tuple[int, str] | None:
+        return (429, "TooManyRequests") if method == "POST" and "/events" in path else None
+
+    with httpx.Client(timeout=30.0) as http, Rewriting(graph.url) as login:
+        access = GraphAccess(REGISTRATION, http, graph_url=graph.graph_url, login_http_client=login)
+        writers = provider_writers(
+            cipher, microsoft_access=access, retry_policy=WEB_RETRY_POLICY, sleep=waited.append
+        )
+        for site in start_site(store, writers.write, None, withdraw=writers.withdraw):
+            review = reviews["en"]
+            _prepared, html = mail(site, review, smtp_server)
+            accept = links(html, "?do=accept")[0]
+            with graph.failing(throttled):
+                answer = press(accept, "accept")
+            assert "Accepted. It will appear in your calendar shortly." in answer.text
+            assert graph.count("POST", "/events") == WEB_RETRY_POLICY.max_attempts_per_call
+            assert waited == [3.0]
+            assert blocks_at_graph(graph, first_proposal(review)) == []
+            assert status_of(store, first_proposal(review)) == "accepted"
