@@ -55,9 +55,11 @@ def add_google_commands(subparsers: argparse._SubParsersAction[argparse.Argument
 
 
 def connect_command(args: argparse.Namespace) -> int:
+    """Files, port, secret keys and database are checked before the leader is sent to Google."""
     from assistant.google_sync import connect_google
-    from assistant.secrets import SecretBox
-    from assistant.settings import Settings
+    from assistant.secrets import SecretBox, SecretKeyError
+    from assistant.settings import SECRET_KEYS_VARIABLE, Settings
+    from assistant.store import migrations
     from assistant.store.database import make_engine
     from connectors.google import auth
 
@@ -65,26 +67,37 @@ def connect_command(args: argparse.Namespace) -> int:
         raise auth.GoogleAuthError(
             "connect google", "give either --client-file or --service-account"
         )
-    settings = Settings.from_environ()
-    cipher = SecretBox.from_settings(settings)
     leader = args.leader.strip().lower()
-    credentials: auth.Delegation | auth.Credentials
+    key: dict[str, object] | None = None
+    config: dict[str, object] | None = None
     if args.service_account is not None:
-        credentials = auth.Delegation(
-            key=_read_json(args.service_account), subject=leader, write_back=args.write_back
-        )
-        _check_delegation(credentials)
+        key = _read_json(args.service_account)
     else:
         config = auth.client_config_from_json(_read_text(args.client_file), str(args.client_file))
-        credentials = auth.run_installed_app_flow(
-            config,
-            write_back=args.write_back,
-            open_browser=False if args.no_browser else None,
-            port=args.port,
-            login_hint=leader,
+        auth.check_redirect_port(args.port)
+    settings = Settings.from_environ()
+    cipher = SecretBox.from_settings(settings)
+    if not cipher.has_keys:
+        raise SecretKeyError(
+            f"{SECRET_KEYS_VARIABLE} is not set; it must hold a Fernet key to store the Google "
+            "authorisation encrypted (docs/google.md)"
         )
     engine = make_engine(settings)
     try:
+        migrations.require_head(engine)
+        credentials: auth.Delegation | auth.Credentials
+        if key is not None:
+            credentials = auth.Delegation(key=key, subject=leader, write_back=args.write_back)
+            _check_delegation(credentials)
+        else:
+            assert config is not None
+            credentials = auth.run_installed_app_flow(
+                config,
+                write_back=args.write_back,
+                open_browser=False if args.no_browser else None,
+                port=args.port,
+                login_hint=leader,
+            )
         connection_id = connect_google(
             engine,
             leader,
@@ -112,13 +125,20 @@ def _check_delegation(delegation: Delegation) -> None:
     from google.auth.transport.requests import Request
 
     from connectors.google.auth import GoogleAuthError
+    from connectors.google.calls import refresh_outcome, refresh_said
     from connectors.google.errors import NeedsReauthorisationError
 
     credentials = delegation.credentials()
     try:
         credentials.refresh(Request())  # type: ignore[no-untyped-call]
     except RefreshError as error:
-        said = _first_line(error)
+        said = refresh_said(error)
+        if refresh_outcome(error) == "retry":
+            raise GoogleAuthError(
+                "service account",
+                f"Google's token endpoint failed for now ({said}); nothing was stored, run the "
+                "command again in a while",
+            ) from None
         raise NeedsReauthorisationError(
             "service account",
             f"Google refused to let {delegation.service_account_email} act as {delegation.subject} "

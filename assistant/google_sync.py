@@ -9,9 +9,12 @@ A connection stores one of two kinds of token (both encrypted): a leader's own s
 service account key with domain-wide delegation and the leader it acts as (`Delegation`).
 `stored_authorisation` turns either into credentials; everything after that is the same.
 
-A failed refresh (a revoked sign-in, or delegation not granted in the Admin console) marks the
-connection `needs_reauthorisation` once, with a message saying what to do; later runs skip it
-without calling Google, so nothing loops.
+A refresh Google refuses for good (a revoked sign-in, a deleted OAuth client, or delegation not
+granted in the Admin console) marks the connection `needs_reauthorisation` once, with a message
+saying what to do; later runs skip it without calling Google, so nothing loops. A passing fault
+(the token endpoint's 5xx, a network error) is retried and then raised as a `ConnectorError`,
+recorded as the connection's `last_error`; the connection stays usable. Connecting again also
+forgets a remembered focus-time refusal.
 """
 
 from __future__ import annotations
@@ -125,7 +128,7 @@ def connect_google(
     """Store (or renew) the leader's Google connection with encrypted credentials; its id.
 
     `credentials` are the leader's own (a sign-in) or a `Delegation` (a service account key and
-    the leader it acts as).
+    the leader it acts as). A focus-time refusal remembered from before is forgotten.
     """
     with session_scope(engine) as session:
         leader = upsert_leader(session, leader_email, now=now)
@@ -134,7 +137,8 @@ def connect_google(
         state = ConnectionState.loads(connection.sync_state)
         if state.calendar_id != calendar_id:
             state = ConnectionState(calendar_id=calendar_id)
-        connection.sync_state = state.dumps()
+        # A new sign-in may bring focus time (an upgraded Workspace edition): ask again.
+        connection.sync_state = replace(state, focus_time_refused=False).dumps()
         connection.status = "ok"
         connection.last_error = None
         return connection.id

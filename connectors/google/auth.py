@@ -10,14 +10,17 @@ write-back is on (it lets us change only events the calendar owns, i.e. our own 
 - `Delegation` / `authorisation_to_json` / `stored_authorisation`: what a connection stores (user
   credentials, or a service account key with the leader it acts as) and the credentials of either.
 - `build_service`: the googleapiclient service over an authorised transport that refreshes the
-  token once on a 401; a failed refresh surfaces as `NeedsReauthorisationError` (calls.py).
+  token once on a 401; a refresh Google refuses for good surfaces as `NeedsReauthorisationError`,
+  a passing fault as a retried `ServerFaultError` (calls.py).
 
 Credentials are (de)serialised to JSON bytes here; the caller encrypts them before storing.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 import webbrowser
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -45,6 +48,10 @@ DELEGATION_CONSOLE = (
 )
 
 Credentials = user_credentials.Credentials | service_account.Credentials
+# What google-auth-oauthlib reads from the client file's "installed" or "web" object.
+CLIENT_FILE_FIELDS = ("client_id", "client_secret", "auth_uri", "token_uri")
+DOWNLOAD_AGAIN = "download it again from Credentials in the Cloud console (OAuth client ID)"
+MAX_PORT = 65535
 
 
 class GoogleAuthError(ConnectorError):
@@ -78,7 +85,15 @@ def run_installed_app_flow(
     When no browser can be opened, the URL is printed for the leader to open anywhere that can
     reach this machine's 127.0.0.1 (for a remote shell: an SSH port forward of `port`).
     """
-    flow = InstalledAppFlow.from_client_config(dict(client_config), scopes(write_back=write_back))
+    try:
+        flow = InstalledAppFlow.from_client_config(
+            dict(client_config), scopes(write_back=write_back)
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise GoogleAuthError(
+            "OAuth client file", f"not usable: {_first_line(error)}; {DOWNLOAD_AGAIN}"
+        ) from None
+    check_redirect_port(port)
     use_browser = browser_available() if open_browser is None else open_browser
     message = (
         "Your browser opens Google's consent page. If it does not, open this URL:\n{url}"
@@ -312,16 +327,60 @@ def build_service(
 
 
 def client_config_from_json(text: str, where: str) -> dict[str, Any]:
-    """The OAuth client file downloaded from the Cloud console ("installed" or "web")."""
+    """The OAuth client file downloaded from the Cloud console ("installed" or "web").
+
+    Checked here as google-auth-oauthlib reads it, so a broken file is one line naming what is
+    missing, not an error from inside the flow.
+    """
     try:
         config = json.loads(text)
     except ValueError as error:
         raise GoogleAuthError(where, f"not JSON: {error}") from None
     if not isinstance(config, dict) or not ({"installed", "web"} & set(config)):
+        raise GoogleAuthError(where, f"not an OAuth client file; {DOWNLOAD_AGAIN}")
+    kind = "installed" if "installed" in config else "web"
+    section = config[kind]
+    if not isinstance(section, dict):
+        raise GoogleAuthError(where, f'"{kind}" is not an object; {DOWNLOAD_AGAIN}')
+    missing = [
+        name
+        for name in CLIENT_FILE_FIELDS
+        if not isinstance(section.get(name), str) or not section[name]
+    ]
+    if missing:
         raise GoogleAuthError(
-            where, "not an OAuth client file; download it from Credentials in the Cloud console"
+            where, f'"{kind}" lacks {", ".join(missing)} (as text); {DOWNLOAD_AGAIN}'
         )
     return config
+
+
+def check_redirect_port(port: int) -> None:
+    """Raise `GoogleAuthError` when the local redirect cannot listen on 127.0.0.1:`port`.
+
+    Checked before the consent page is shown, so the leader never signs in for nothing. (The
+    flow's server sets SO_REUSEADDR too: a port in TIME_WAIT is free, one with a listener not.)
+    """
+    if not 0 <= port <= MAX_PORT:
+        raise GoogleAuthError(
+            "connect google", f"--port {port} is not a port; give a number from 0 to {MAX_PORT}"
+        )
+    if port == 0:
+        return  # any free port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            cause = (
+                "is in use"
+                if error.errno == errno.EADDRINUSE
+                else f"cannot be used ({error.strerror})"
+            )
+            raise GoogleAuthError(
+                "connect google",
+                f"the local redirect port {port} on 127.0.0.1 {cause}; give another with "
+                "--port, or leave --port out to use any free port",
+            ) from None
 
 
 def _first_line(error: Exception) -> str:
@@ -340,6 +399,7 @@ __all__ = [
     "authorisation_to_json",
     "browser_available",
     "build_service",
+    "check_redirect_port",
     "client_config_from_json",
     "credentials_from_json",
     "credentials_to_json",

@@ -43,7 +43,7 @@ class RateLimitedError(RetryableError):
 
 
 class ServerFaultError(RetryableError):
-    """5xx."""
+    """5xx, a passing fault of the token endpoint, or Google not reachable (status None)."""
 
 
 class AccessDeniedError(GoogleError):
@@ -67,7 +67,7 @@ class BadRequestError(GoogleError):
 
 
 class NeedsReauthorisationError(ConnectorError):
-    """The stored authorisation no longer works (refresh failed, or 401 after a refresh).
+    """The stored authorisation no longer works (refresh refused for good, or 401 after one).
 
     Terminal: never retried. The leader (or an operator) must connect again.
     """

@@ -1,8 +1,9 @@
 """Deliberate retries for Google calls (STYLE 8): named errors only, bounded, jittered, logged.
 
-Retried: `RetryableError` (403 rate limits, 429, 5xx), honouring `Retry-After`. Never retried:
-other 4xx, and `NeedsReauthorisationError` (a failed refresh is terminal). The 401 case is handled
-one level down: the authorised transport refreshes the token once and repeats the request.
+Retried: `RetryableError` (403 rate limits, 429, 5xx, a passing fault of the token endpoint, a
+network fault), honouring `Retry-After`. Never retried: other 4xx, and
+`NeedsReauthorisationError` (a refresh Google refused for good). The 401 case is handled one
+level down: the authorised transport refreshes the token once and repeats the request.
 
 The loop itself is `connectors.backoff.Retrier`, shared with Microsoft Graph.
 """

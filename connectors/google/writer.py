@@ -9,10 +9,13 @@ The block is Focus Time where the account supports it. Google documents focus ti
 "only on primary calendars, and to some Calendar users" (Workspace editions), but not the answer
 to an account without it. Taken as a refusal (`refuses_focus_time`): a 400/403 whose reason is
 `eventTypeRestriction` (the reason Google gives when an operation is not allowed for an event
-type) or whose message names focus time; and an insert that succeeds but comes back as a
-`default` event. Then the block is written (or kept) as a normal busy event and the result says
-so, so the caller remembers it for the connection (`use_focus_time=False` next time). Any other
-400 is the error it is: nothing is written and the caller hears why.
+type) or whose message says focus time is not available, allowed or possible; and an insert that
+succeeds but comes back as a `default` event. Then the block is written (or kept) as a normal
+busy event and the result says so, so the caller remembers it for the connection
+(`use_focus_time=False` next time, until the leader connects again). A message that names a
+`focusTimeProperties` field is a value of ours Google did not accept (a decline message too
+long), never a refusal. Any other 400 is the error it is: nothing is written and the caller hears
+why.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -67,16 +71,25 @@ class BlockConflictError(GoogleError):
 
 
 FOCUS_TIME_REFUSAL_REASONS = frozenset({"eventTypeRestriction"})
+_FOCUS_TIME = re.compile(r"focus ?time", re.IGNORECASE)
+_FOCUS_TIME_FIELD = re.compile(r"focusTimeProperties", re.IGNORECASE)
+_REFUSAL = re.compile(
+    r"\b(?:not (?:available|allowed|enabled|permitted|supported)|unavailable|"
+    r"cannot be (?:created|used)|(?:can ?not|may not|unable to) (?:create|use))\b",
+    re.IGNORECASE,
+)
 
 
 def refuses_focus_time(error: GoogleError) -> bool:
     """Whether Google's error answer to a focus-time insert means "no focus time here"."""
     if not isinstance(error, BadRequestError | AccessDeniedError):
         return False
+    said = error.problem
+    if _FOCUS_TIME_FIELD.search(said):  # one of our values was refused: a real error
+        return False
     if error.reason in FOCUS_TIME_REFUSAL_REASONS:
         return True
-    said = error.problem.lower()
-    return "focus time" in said or "focustime" in said
+    return bool(_FOCUS_TIME.search(said) and _REFUSAL.search(said))
 
 
 def block_event_id(key: str, generation: int) -> str:

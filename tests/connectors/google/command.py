@@ -31,7 +31,7 @@ def environment(database_url: str, secret_keys: str) -> dict[str, str]:
 
 
 def run_command(
-    args: Sequence[str], *, database_url: str, secret_keys: str
+    args: Sequence[str], *, database_url: str, secret_keys: str, timeout_seconds: float = 120
 ) -> subprocess.CompletedProcess[str]:
     assert COMMAND.exists(), "the console script agenda-regie is not installed"
     return subprocess.run(
@@ -39,7 +39,7 @@ def run_command(
         env=environment(database_url, secret_keys),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout_seconds,
         check=False,
     )
 

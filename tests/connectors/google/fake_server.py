@@ -11,7 +11,8 @@ It is also Google's OAuth server, enough for the real google-auth and google-aut
 - `/token`: the authorization code (client secret and PKCE verifier checked), a refresh token
   (`invalid_grant` once revoked), and a service account's signed JWT for domain-wide delegation
   (signature checked with the key's public half, then `sub` and `scope` against the grants an
-  administrator made; `unauthorized_client` otherwise, as Google answers).
+  administrator made; `unauthorized_client` otherwise, as Google answers). `token_answers`
+  queues answers for the next token requests (a 503, an HTML error page, `invalid_client` ...).
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ class FakeGoogleCalendar:
         self.focus_time_refusal: tuple[int, str, str] = FOCUS_TIME_REFUSAL
         self.downgrade_focus_time = False  # accept, but store a default event
         self.revoked = False
+        # (status, body) for the next token requests, in order; bytes are sent as they are.
+        self.token_answers: list[tuple[int, Any]] = []
         self.rejected_tokens: set[str] = set()
         self.issued_tokens = itertools.count(1)
         # The installed-app flow: the OAuth client, its pending codes, and the leader's answer.
@@ -266,6 +269,8 @@ class FakeGoogleCalendar:
         return 302, f"{redirect}?{urlencode(answer)}"
 
     def _token(self, body: bytes, authorization: str) -> tuple[int, Any]:
+        if self.token_answers:
+            return self.token_answers.pop(0)
         form = {name: values[0] for name, values in parse_qs(body.decode()).items()}
         grant = form.get("grant_type")
         if grant == "authorization_code":
@@ -473,7 +478,7 @@ def _error(status: int, reason: str, message: str) -> tuple[int, Any]:
 def _send(
     handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None
 ) -> None:
-    data = b"" if body is None else json.dumps(body).encode()
+    data = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
     handler.send_response(status)
     handler.send_header("Content-Type", "application/json; charset=UTF-8")
     handler.send_header("Content-Length", str(len(data)))

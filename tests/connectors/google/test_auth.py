@@ -72,10 +72,13 @@ def test_stored_credentials_round_trip_with_their_token_endpoint() -> None:
 
 
 def test_a_client_file_must_be_an_oauth_client() -> None:
-    config = {"installed": {"client_id": "x", "client_secret": "y"}}
+    fields = {"client_id": "x", "client_secret": "y", "auth_uri": "a", "token_uri": "t"}
+    config = {"installed": fields}
     assert client_config_from_json(json.dumps(config), "client.json") == config
     with pytest.raises(GoogleAuthError, match="not an OAuth client file"):
         client_config_from_json('{"web_nope": {}}', "client.json")
+    with pytest.raises(GoogleAuthError, match=r'client\.json: "web" lacks auth_uri, token_uri'):
+        client_config_from_json('{"web": {"client_id": "x", "client_secret": "y"}}', "client.json")
 
 
 def test_connect_google_needs_exactly_one_way_to_sign_in() -> None:

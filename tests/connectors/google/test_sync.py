@@ -4,15 +4,18 @@ survived, revoked tokens flagged once. Runs on SQLite and on the real PostgreSQL
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from google.oauth2.credentials import Credentials
 from sqlalchemy import text
 
 from assistant.calendar_cache import cached_fetch
 from assistant.google_sync import (
     ConnectionState,
+    connect_google,
     sync_all_google,
     sync_window,
     withdraw_google_block,
@@ -20,6 +23,7 @@ from assistant.google_sync import (
 )
 from assistant.store.database import session_scope
 from assistant.store.repository import load_connection_token, upsert_leader
+from connectors.errors import ConnectorError
 from connectors.google.auth import credentials_from_json
 from connectors.google.errors import BadRequestError, NeedsReauthorisationError
 from connectors.google.mapping import TAG_KEY
@@ -181,6 +185,105 @@ def test_a_revoked_token_flags_the_connection_once_and_says_so(
     assert "needs re-authorisation" in caplog.text
 
 
+UNAVAILABLE = (503, {"error": {"code": 503, "message": "The service is currently unavailable."}})
+UNAVAILABLE_PAGE = (503, b"<html><body>Error 503 (Service Unavailable)</body></html>")
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        # google-auth tries a refresh three times itself; a single 503 never reaches us.
+        [UNAVAILABLE],
+        [UNAVAILABLE] * 3,
+        [UNAVAILABLE_PAGE] * 3,  # google-auth calls a page that is not JSON "not retryable"
+        [(400, {"error": "internal_failure", "error_description": "Backend error"})] * 3,
+    ],
+    ids=["once", "a-whole-refresh", "an-html-page", "internal-failure"],
+)
+def test_a_passing_fault_of_the_token_endpoint_is_retried_and_the_connection_stays_ok(
+    shell: Shell, fake: FakeGoogleCalendar, answers: list[tuple[int, Any]]
+) -> None:
+    fill(fake, 10)
+    connection_id = shell.connect()
+    fake.rejected_tokens.add("first-token")
+    fake.token_answers = list(answers)
+
+    result = shell.sync(connection_id)
+
+    assert (result.status, result.kept) == ("synced", 10)
+    assert fake.token_answers == []
+    connection = shell.connection(connection_id)
+    assert (connection.status, connection.last_error) == ("ok", None)
+    assert len(shell.sleeps) == len(answers) // 3  # one pause of ours per failed refresh
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (401, {"error": "invalid_client", "error_description": "The OAuth client was not found."}),
+        (401, {"error": "deleted_client", "error_description": "The OAuth client was deleted."}),
+        (401, {"error": "unauthorized_client", "error_description": "Unauthorized"}),
+        (400, {"error": "invalid_grant", "error_description": "Token has been expired."}),
+    ],
+    ids=["invalid-client", "deleted-client", "unauthorized-client", "invalid-grant"],
+)
+def test_a_refresh_google_refuses_for_good_flags_the_connection_without_retrying(
+    shell: Shell, fake: FakeGoogleCalendar, answer: tuple[int, dict[str, str]]
+) -> None:
+    fill(fake, 3)
+    connection_id = shell.connect()
+    fake.rejected_tokens.add("first-token")
+    fake.token_answers = [answer]
+
+    result = shell.sync(connection_id)
+
+    assert result.status == "needs_reauthorisation"
+    connection = shell.connection(connection_id)
+    assert connection.status == "needs_reauthorisation"
+    assert answer[1]["error"] in (connection.last_error or "")
+    assert fake.count("POST", "/token") == 1
+    assert shell.sleeps == []
+
+
+def unreachable_port() -> int:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        return int(closed.getsockname()[1])
+
+
+@pytest.mark.parametrize("where", ["token-endpoint", "everything"])
+def test_an_unreachable_google_is_retried_then_reported_and_the_connection_stays_ok(
+    shell: Shell, fake: FakeGoogleCalendar, where: str
+) -> None:
+    fill(fake, 3)
+    if where == "token-endpoint":
+        credentials = Credentials(
+            token="first-token",
+            refresh_token="refresh-1",
+            token_uri=f"http://127.0.0.1:{unreachable_port()}/token",
+            client_id="client-1.apps.googleusercontent.com",
+            client_secret="secret",
+        )
+        connection_id = connect_google(
+            shell.store, LEADER, LEADER, credentials, shell.cipher, now=NOW
+        )
+        fake.rejected_tokens.add("first-token")
+    else:
+        connection_id = shell.connect()
+        fake.stop()
+
+    with pytest.raises(
+        ConnectorError, match=r"Google could not be reached \(ConnectionRefusedError: .*refused"
+    ) as raised:
+        shell.sync(connection_id, max_attempts_per_call=3)
+
+    assert "gave up after 3 attempts" in str(raised.value)
+    assert len(shell.sleeps) == 2
+    connection = shell.connection(connection_id)
+    assert connection.status == "ok"
+    assert connection.last_error == str(raised.value)
+
+
 def test_a_401_refreshes_once_and_the_fresh_token_is_stored_encrypted(
     shell: Shell, fake: FakeGoogleCalendar
 ) -> None:
@@ -291,6 +394,20 @@ def withdraw(shell: Shell, connection_id: int, key: str = "k1") -> bool:
     return withdraw_google_block(
         shell.store, connection_id, key, 0, cipher=shell.cipher, service_factory=shell.factory
     )
+
+
+def test_connecting_again_asks_for_focus_time_again(shell: Shell, fake: FakeGoogleCalendar) -> None:
+    connection_id = shell.connect()
+    fake.refuse_focus_time = True
+    assert write(shell, connection_id, key="k1").focus_time_refused
+
+    fake.refuse_focus_time = False  # the Workspace edition was upgraded; the leader reconnects
+    assert shell.connect() == connection_id
+    again = write(shell, connection_id, key="k2")
+
+    assert (again.focus_time, again.focus_time_refused) == (True, False)
+    assert fake.live()[again.event_id]["eventType"] == "focusTime"
+    assert not ConnectionState.loads(shell.connection(connection_id).sync_state).focus_time_refused
 
 
 def test_another_bad_request_on_a_write_is_an_error_and_focus_time_is_not_given_up(

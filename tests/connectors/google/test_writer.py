@@ -209,8 +209,12 @@ def test_focus_time_quietly_stored_as_a_default_event_is_remembered(
         (400, "invalid", "Invalid value for: Invalid time zone definition"),
         (400, "timeRangeEmpty", "The specified time range is empty."),
         (403, "forbiddenForNonOrganizer", "Shared properties can only be changed by the organizer"),
+        # Naming focus time (or a field of it) is no refusal of focus time: our value was wrong.
+        (400, "invalid", "Invalid value for: focusTimeProperties.declineMessage is too long"),
+        (400, "eventTypeRestriction", "focusTimeProperties.chatStatus is not allowed here"),
+        (400, "invalid", "Invalid focus time properties."),
     ],
-    ids=["invalid", "time-range", "forbidden"],
+    ids=["invalid", "time-range", "forbidden", "field", "field-restricted", "focus-time-named"],
 )
 def test_another_refused_insert_is_a_clear_error_not_a_silent_busy_event(
     fake: FakeGoogleCalendar, service: Any, refusal: tuple[int, str, str]
