@@ -54,7 +54,20 @@ def add_microsoft_provider(providers: argparse._SubParsersAction[argparse.Argume
         "--write-back", action="store_true", help="also ask Calendars.ReadWrite, to write blocks"
     )
     microsoft.add_argument("--no-browser", action="store_true", help="only print the URL")
-    microsoft.add_argument("--port", type=int, default=0, help="local redirect port (default: any)")
+    microsoft.add_argument(
+        "--port", type=_port, default=0, help="local redirect port (default: any free one)"
+    )
+
+
+def _port(text: str) -> int:
+    """A TCP port for the redirect listener; 0 takes any free one."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port (0 to 65535)")
+    return port
 
 
 def add_microsoft_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -212,7 +225,15 @@ def _sign_in(app: Any, scopes: list[str], leader: str, port: int, open_browser: 
             self.end_headers()
             self.wfile.write(data)
 
-    with HTTPServer(("127.0.0.1", port), Redirect) as server:
+    try:
+        server = HTTPServer(("127.0.0.1", port), Redirect)
+    except OSError as error:
+        raise auth.MicrosoftAuthError(
+            "connect microsoft",
+            f"cannot listen on 127.0.0.1:{port} for the sign-in's answer ({error.strerror}); "
+            "choose another --port, or leave --port out to take any free one",
+        ) from None
+    with server:
         # Entra ID lets a public client's "http://localhost" redirect use any port.
         redirect_uri = f"http://localhost:{server.server_address[1]}/"
         flow = auth.begin_sign_in(app, scopes, redirect_uri=redirect_uri, login_hint=leader)

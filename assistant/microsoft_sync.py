@@ -58,9 +58,6 @@ T = TypeVar("T")
 
 PROVIDER = "microsoft"
 NEEDS_REAUTHORISATION = "needs_reauthorisation"
-# A delta page of 500 events can take a while; a connection that does not open fails fast.
-GRAPH_TIMEOUT_SECONDS = 60.0
-GRAPH_CONNECT_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -97,6 +94,7 @@ def graph_access_from_settings(
     *,
     limiter: MailboxSlots = PROCESS_LIMITER,
     login_http_client: Any = None,
+    timeout: httpx.Timeout | None = None,
 ) -> GraphAccess:
     """Graph and Entra ID as the settings describe them, for any shell (CLI, workers, web).
 
@@ -104,12 +102,16 @@ def graph_access_from_settings(
     The caller closes `access.http` when the process is done with it. `limiter`: the per-mailbox
     in-flight limit (this process's by default; workers hand in one shared through Redis).
     `login_http_client`: msal's HTTP client (a `requests.Session`); None lets msal make its own,
-    which trusts `REQUESTS_CA_BUNDLE`.
+    which trusts `REQUESTS_CA_BUNDLE`. `timeout`: each wait of a Graph request (`GRAPH_TIMEOUT`
+    by default); `GraphClient` ends a request at a deadline derived from it, so a mailbox slot is
+    held at most `longest_request_seconds(timeout)` (the workers' slot lease is above it).
     """
+    from connectors.microsoft.graph import GRAPH_TIMEOUT
+
     return GraphAccess(
         registration_from_settings(settings),
         httpx.Client(
-            timeout=httpx.Timeout(GRAPH_TIMEOUT_SECONDS, connect=GRAPH_CONNECT_TIMEOUT_SECONDS),
+            timeout=timeout or GRAPH_TIMEOUT,
             headers={"User-Agent": "agenda-regie"},
             follow_redirects=False,  # a token is never carried to another host
         ),

@@ -6,6 +6,11 @@ number of attempts per call and a total wait budget per retrier (one sync or one
 pause logged. The pause is taken outside any lock or slot. Sleep and randomness are injected so
 tests run instantly and deterministically. Each provider subclasses it with its error types, its
 policy and whether a `Retry-After` is the exact wait or a floor under the jitter.
+
+A `Retry-After` is never shortened: `max_delay_seconds` caps only our own backoff. When the wait
+a provider asks for is more than the budget has left, the retrier gives up at once, without
+waiting, with the provider's exhausted error (caused by the provider's error, which carries the
+`Retry-After`), so the task queue tries again later instead of the call being repeated too soon.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ class RetryPolicy:
 
     max_attempts_per_call: int = 6
     base_delay_seconds: float = 1.0
-    max_delay_seconds: float = 32.0
+    max_delay_seconds: float = 32.0  # our own backoff's longest pause; never cuts a Retry-After
     max_total_wait_seconds: float = 300.0  # below a Celery visibility timeout of one hour
 
 
@@ -65,14 +70,21 @@ class Retrier:
                         self.total_wait_seconds += delay
                         self.retries += 1
                 if give_up:
+                    too_long = (
+                        f"; the next wait ({delay:.1f} s) is more than the "
+                        f"{max(0.0, budget_left):.1f} s left of the time budget"
+                        if delay > budget_left
+                        else ""
+                    )
                     self.log.warning(
-                        "%s %s: giving up after %d attempts and %.1f s of waiting in total",
+                        "%s %s: giving up after %d attempts and %.1f s of waiting in total%s",
                         self.label,
                         what,
                         attempt,
                         self.total_wait_seconds,
+                        too_long,
                     )
-                    raise self._exhausted(error, attempt) from error
+                    raise self._exhausted(error, attempt, too_long) from error
                 self.log.info(
                     "%s %s: %s %s, attempt %d, waiting %.2f s",
                     self.label,
@@ -86,26 +98,28 @@ class Retrier:
                 attempt += 1
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
+        # A Retry-After is the provider's word: never cut short (one that does not fit the
+        # budget ends the retries in `call` instead).
         if retry_after is not None and self.retry_after_is_exact:
-            return min(retry_after, self.policy.max_delay_seconds)
+            return retry_after
         # Full jitter (AWS architecture blog): uniform in [0, cap], never below Retry-After.
         cap = min(
             self.policy.max_delay_seconds, self.policy.base_delay_seconds * 2.0 ** (attempt - 1)
         )
         delay = cap * float(self.jitter())
         if retry_after is not None:
-            delay = max(delay, min(retry_after, self.policy.max_delay_seconds))
+            delay = max(delay, retry_after)
         return delay
 
     def _detail(self, error: Any) -> str | None:
         return getattr(error, self.detail) if self.detail else None
 
-    def _exhausted(self, error: Any, attempt: int) -> Exception:
+    def _exhausted(self, error: Any, attempt: int, too_long: str = "") -> Exception:
         named = {self.detail: self._detail(error)} if self.detail else {}
         return self.exhausted(
             error.where,
             f"{error.problem}; gave up after {attempt} attempts and "
-            f"{self.total_wait_seconds:.1f} s of waiting",
+            f"{self.total_wait_seconds:.1f} s of waiting{too_long}",
             status=error.status,
             **named,
         )

@@ -43,7 +43,7 @@ def celery_config(settings: WorkerSettings) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,
         "worker_cancel_long_running_tasks_on_connection_loss": True,
         "task_time_limit": settings.task_time_limit_seconds,
-        "task_soft_time_limit": max(1, settings.task_time_limit_seconds - 30),
+        "task_soft_time_limit": settings.soft_time_limit_seconds,
         "task_queues": [_queue(name) for name in QUEUES],
         "task_default_queue": "review",
         "task_default_exchange": "review",

@@ -2,27 +2,56 @@
 
 - `RedisSemaphore`: at most N requests in flight per key (Microsoft Graph: 4 per mailbox). Each
   holder has a lease, so a worker killed while holding a slot frees it when the lease runs out.
+  The lease of a Graph mailbox slot is above the longest a Graph request can take
+  (`connectors.microsoft.graph.longest_request_seconds`), so it never ends under a live request.
 - `TokenBucket`: a request budget per key (Google: per user), refilled at a steady rate.
 
 Both run as one Lua script on the Redis server, which is atomic and uses the server's clock, so
-workers on machines with different clocks agree.
+workers on machines with different clocks agree. When Redis does not answer, taking a slot or a
+token raises `LimitUnavailableError` (the task is retried later); giving a slot back is left to
+its lease.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import redis
 
-class LimitTimeoutError(Exception):
+from connectors.microsoft.graph import LONGEST_REQUEST_SECONDS
+
+log = logging.getLogger("worker.limits")
+
+
+def mailbox_lease_seconds(longest_request_seconds: float = LONGEST_REQUEST_SECONDS) -> float:
+    """A Graph slot's lease: the longest request, and as much again (at most a minute) for the
+    slot's own calls to Redis and the time between the server's clock and ours."""
+    return longest_request_seconds + min(60.0, longest_request_seconds)
+
+
+class LimitError(Exception):
+    """A provider limit could not be applied now; the caller may retry later."""
+
+
+class LimitTimeoutError(LimitError):
     """No slot or token came free within the time allowed; the caller may retry later."""
 
     def __init__(self, key: str, waited_seconds: float) -> None:
         self.key, self.waited_seconds = key, waited_seconds
         super().__init__(f"no capacity for {key} after waiting {waited_seconds:.1f} s")
+
+
+class LimitUnavailableError(LimitError):
+    """Redis, which keeps the limits, did not answer; the caller may retry later."""
+
+    def __init__(self, key: str, error: Exception) -> None:
+        self.key = key
+        super().__init__(f"the limit {key} is kept in Redis, which did not answer ({error})")
 
 
 _ACQUIRE = """
@@ -76,11 +105,18 @@ class RedisSemaphore:
 
     def try_acquire(self) -> str | None:
         token = uuid.uuid4().hex
-        got = self._acquire(keys=[self.key], args=[self.limit, self.lease_ms, token])
+        try:
+            got = self._acquire(keys=[self.key], args=[self.limit, self.lease_ms, token])
+        except redis.RedisError as error:
+            raise LimitUnavailableError(self.key, error) from error
         return token if int(got) == 1 else None
 
     def release(self, token: str) -> None:
-        self.client.zrem(self.key, token)
+        try:
+            self.client.zrem(self.key, token)
+        except redis.RedisError as error:
+            # The answer is in already; the lease gives the slot back.
+            log.warning("could not give back a slot of %s, its lease will: %s", self.key, error)
 
     def in_flight(self) -> int:
         return int(self.client.zcard(self.key))
@@ -115,7 +151,11 @@ class TokenBucket:
 
     def wait_needed_seconds(self) -> float:
         """Take a token when one is there (0.0); else how long until one will be."""
-        return int(self._take(keys=[self.key], args=[self.rate, self.capacity])) / 1000.0
+        try:
+            wait_ms = self._take(keys=[self.key], args=[self.rate, self.capacity])
+        except redis.RedisError as error:
+            raise LimitUnavailableError(self.key, error) from error
+        return int(wait_ms) / 1000.0
 
     def take(self, timeout_seconds: float = 60.0) -> float:
         """Block until a token is taken; the seconds waited."""
@@ -128,9 +168,16 @@ class TokenBucket:
         return waited
 
 
-def microsoft_mailbox_semaphore(client: Any, mailbox: str, limit: int = 4) -> RedisSemaphore:
+def microsoft_mailbox_semaphore(
+    client: Any, mailbox: str, limit: int = 4, *, lease_seconds: float | None = None
+) -> RedisSemaphore:
     """At most `limit` Graph requests in flight for one mailbox, across all workers."""
-    return RedisSemaphore(client, f"agenda-regie:limit:microsoft:{mailbox.lower()}", limit)
+    return RedisSemaphore(
+        client,
+        f"agenda-regie:limit:microsoft:{mailbox.lower()}",
+        limit,
+        lease_seconds=mailbox_lease_seconds() if lease_seconds is None else lease_seconds,
+    )
 
 
 def google_user_bucket(
@@ -144,11 +191,21 @@ class RedisMailboxSlots:
     """Graph's in-flight limit per mailbox for every worker on every machine: a
     `connectors.microsoft.throttle.MailboxSlots` whose slots are `RedisSemaphore` leases."""
 
-    def __init__(self, client: Any, limit: int = 4, *, timeout_seconds: float = 60.0) -> None:
+    def __init__(
+        self,
+        client: Any,
+        limit: int = 4,
+        *,
+        timeout_seconds: float = 60.0,
+        lease_seconds: float | None = None,
+    ) -> None:
         self.client, self.limit, self.timeout_seconds = client, limit, timeout_seconds
+        self.lease_seconds = mailbox_lease_seconds() if lease_seconds is None else lease_seconds
 
     @contextmanager
     def slot(self, mailbox: str) -> Iterator[None]:
-        semaphore = microsoft_mailbox_semaphore(self.client, mailbox.strip(), self.limit)
+        semaphore = microsoft_mailbox_semaphore(
+            self.client, mailbox.strip(), self.limit, lease_seconds=self.lease_seconds
+        )
         with semaphore.slot(timeout_seconds=self.timeout_seconds):
             yield

@@ -3,7 +3,9 @@ calls one use case of `assistant.pipeline`, and is safe to run twice.
 
 Retries are deliberate: only calendar errors are retried, a bounded number of times, with a delay
 below the visibility timeout; when they are spent the failure is recorded where `agenda-regie
-status` shows it, and the next period tries again.
+status` shows it, and the next period tries again. A provider limit that cannot be applied (no
+slot or token in time, or Redis not answering) and a sync stopped by the soft time limit count as
+such an error too, so no sync is lost without a trace.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from celery import Task, chain
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_shutdown
 
 from assistant import pipeline
@@ -23,7 +26,7 @@ from assistant.review import IsoWeek
 from connectors import ConnectorError
 from worker.app import app
 from worker.config import WorkerSettings, clock
-from worker.limits import LimitTimeoutError
+from worker.limits import LimitError
 
 if TYPE_CHECKING:
     from assistant.microsoft_sync import GraphAccess
@@ -60,7 +63,7 @@ def services() -> pipeline.Services:
         bucket = google_user_bucket(
             client, connection_id, config.google_requests_per_second, config.google_burst
         )
-        bucket.take(timeout_seconds=config.retry_max_seconds)
+        bucket.take(timeout_seconds=config.limit_wait_seconds)
 
     return pipeline.Services(
         engine=open_store(settings),
@@ -68,11 +71,14 @@ def services() -> pipeline.Services:
         signer=LinkSigner.from_environ(),
         cipher=SecretBox.from_settings(settings),
         google_api_endpoint=config.google_api_endpoint,
-        google_retry=RetryPolicy(max_attempts_per_call=config.google_attempts_per_call),
+        google_retry=RetryPolicy(
+            max_attempts_per_call=config.google_attempts_per_call,
+            max_total_wait_seconds=config.provider_wait_seconds,
+        ),
         google_gate=google_gate,
         microsoft=graph_access(settings, config, client),
-        # Waits inside one sync stay below Celery's own retry delays (and the visibility timeout).
-        microsoft_retry=GraphRetryPolicy(max_total_wait_seconds=config.retry_max_seconds),
+        # The waits inside one sync fit in the soft time limit (checked in `WorkerSettings`).
+        microsoft_retry=GraphRetryPolicy(max_total_wait_seconds=config.provider_wait_seconds),
     )
 
 
@@ -81,7 +87,7 @@ def graph_access(settings: Settings, config: WorkerSettings, client: Any) -> Gra
     settings, with the in-flight limit per mailbox shared through Redis by every worker; None
     without a registration (Microsoft connections are then marked failed, naming the setting)."""
     from assistant.microsoft_sync import graph_access_from_settings
-    from worker.limits import RedisMailboxSlots
+    from worker.limits import RedisMailboxSlots, mailbox_lease_seconds
 
     if settings.microsoft_client_id is None:
         return None
@@ -90,8 +96,10 @@ def graph_access(settings: Settings, config: WorkerSettings, client: Any) -> Gra
         limiter=RedisMailboxSlots(
             client,
             config.microsoft_in_flight_per_mailbox,
-            timeout_seconds=config.retry_max_seconds,
+            timeout_seconds=config.limit_wait_seconds,
+            lease_seconds=mailbox_lease_seconds(config.graph_longest_request_seconds),
         ),
+        timeout=config.graph_timeout,
     )
 
 
@@ -130,10 +138,17 @@ def instant(text: str | None) -> datetime:
     return datetime.fromisoformat(text) if text else clock()
 
 
-def retry_delay(retries: int, settings: WorkerSettings) -> float:
-    """Exponential with full jitter, never above the configured maximum."""
+def retry_delay(
+    retries: int, settings: WorkerSettings, error: BaseException | None = None
+) -> float:
+    """Exponential with full jitter, never above the configured maximum; not before a provider's
+    `Retry-After` that the sync could not wait for (as far as the maximum allows)."""
     cap = min(settings.retry_max_seconds, settings.retry_base_seconds * 2.0**retries)
-    return cap * (0.5 + random.random() / 2)
+    delay = cap * (0.5 + random.random() / 2)
+    asked = getattr(error.__cause__, "retry_after_seconds", None) if error else None
+    if isinstance(asked, float | int):
+        delay = max(delay, min(float(asked), settings.retry_max_seconds))
+    return delay
 
 
 def spread_countdown(connection_id: int, period_seconds: int) -> int:
@@ -145,16 +160,23 @@ def spread_countdown(connection_id: int, period_seconds: int) -> int:
 @app.task(bind=True, name="agenda_regie.sync_connection")
 def sync_connection(self: Task, connection_id: int, now: str | None = None) -> str:
     moment = instant(now)
+    config = worker_settings()
     try:
         return pipeline.sync_connection(services(), connection_id, moment)
-    except (ConnectorError, LimitTimeoutError) as error:
-        config = worker_settings()
+    except (ConnectorError, LimitError, SoftTimeLimitExceeded) as error:
+        problem = str(error)
+        if isinstance(error, SoftTimeLimitExceeded):
+            problem = (
+                f"the sync did not finish within {config.soft_time_limit_seconds:g} s "
+                "(AGENDA_REGIE_TASK_TIME_LIMIT) and was stopped"
+            )
         if self.request.retries < config.max_retries:
+            log.info("sync of connection %d will be retried: %s", connection_id, problem)
             raise self.retry(
-                exc=error, countdown=retry_delay(self.request.retries, config)
+                exc=error, countdown=retry_delay(self.request.retries, config, error)
             ) from None
-        pipeline.mark_connection_failed(services().engine, connection_id, str(error), moment)
-        log.warning("sync of connection %d failed after retries: %s", connection_id, error)
+        pipeline.mark_connection_failed(services().engine, connection_id, problem, moment)
+        log.warning("sync of connection %d failed after retries: %s", connection_id, problem)
         return "failed"
 
 

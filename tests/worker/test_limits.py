@@ -65,3 +65,52 @@ def test_google_budget_is_a_token_bucket_shared_by_everyone(redis_db: Any) -> No
     slow.take()
     with pytest.raises(LimitTimeoutError):
         slow.take(timeout_seconds=1)
+
+
+def test_a_graph_slot_lease_outlasts_the_longest_graph_request(redis_db: Any) -> None:
+    from connectors.microsoft.graph import LONGEST_REQUEST_SECONDS
+    from worker.limits import RedisMailboxSlots
+
+    with RedisMailboxSlots(redis_db, 4).slot("Leader@Example.org"):
+        [(_, lease_ends_ms)] = redis_db.zrange(
+            "agenda-regie:limit:microsoft:leader@example.org", 0, -1, withscores=True
+        )
+        seconds, micros = redis_db.time()
+        lease_left_seconds = lease_ends_ms / 1000 - (seconds + micros / 1_000_000)
+    assert lease_left_seconds > LONGEST_REQUEST_SECONDS + 30
+
+
+def test_redis_not_answering_is_a_limit_error_for_slots_and_tokens() -> None:
+    import redis
+
+    from tests.mail.fixtures import free_port
+    from worker.limits import LimitError, LimitUnavailableError, RedisMailboxSlots
+
+    gone = redis.Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=1)
+    slots = RedisMailboxSlots(gone, 4, timeout_seconds=1)
+    with (
+        pytest.raises(LimitUnavailableError, match="Redis, which did not answer"),
+        slots.slot("leader@example.org"),
+    ):
+        pass
+    with pytest.raises(LimitError, match="agenda-regie:limit:google:7"):
+        google_user_bucket(gone, 7, rate_per_second=5.0, burst=10).take(timeout_seconds=1)
+    gone.close()
+
+
+def test_a_slot_whose_redis_went_away_during_the_request_is_left_to_its_lease(
+    redis_db: Any,
+) -> None:
+    import redis
+
+    from worker.limits import RedisSemaphore
+
+    semaphore = RedisSemaphore(redis_db, "agenda-regie:test:outage", 1, lease_seconds=0.3)
+    answered = False
+    with semaphore.slot(timeout_seconds=1):
+        semaphore.client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1)
+        answered = True  # the request's answer, which giving back the slot must not lose
+    assert answered
+    semaphore.client = redis_db
+    time.sleep(0.4)
+    assert semaphore.try_acquire() is not None

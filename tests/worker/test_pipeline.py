@@ -186,6 +186,33 @@ def test_worker_settings_keep_waits_below_the_visibility_timeout() -> None:
     assert WorkerSettings.from_environ({}).visibility_timeout_seconds == 3600
 
 
+def test_worker_settings_keep_the_waits_of_one_task_inside_its_soft_time_limit() -> None:
+    short = {"AGENDA_REGIE_TASK_TIME_LIMIT": "300"}  # soft limit 270 s
+    with pytest.raises(SettingsError) as raised:
+        WorkerSettings.from_environ(short)
+    [problem] = raised.value.problems
+    for name in ("PROVIDER_WAIT_SECONDS", "LIMIT_WAIT_SECONDS", "GRAPH_TIMEOUT_SECONDS"):
+        assert f"AGENDA_REGIE_{name}" in problem
+    assert "(270 s, from AGENDA_REGIE_TASK_TIME_LIMIT 300 s)" in problem
+    fitted = WorkerSettings.from_environ(
+        {
+            **short,
+            "AGENDA_REGIE_PROVIDER_WAIT_SECONDS": "100",
+            "AGENDA_REGIE_GRAPH_TIMEOUT_SECONDS": "30",
+        }
+    )
+    assert fitted.graph_longest_request_seconds == 90
+    assert 100 + 60 + 90 < fitted.soft_time_limit_seconds == 270
+    defaults = WorkerSettings()
+    assert defaults.soft_time_limit_seconds == 570
+    in_task = (
+        defaults.provider_wait_seconds
+        + defaults.limit_wait_seconds
+        + defaults.graph_longest_request_seconds
+    )
+    assert in_task < defaults.soft_time_limit_seconds
+
+
 def test_periodic_syncs_are_spread_over_the_period() -> None:
     places = {spread_countdown(number, 900) for number in range(1, 201)}
     assert all(0 <= place < 900 for place in places)

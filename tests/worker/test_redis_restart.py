@@ -79,6 +79,9 @@ def test_tasks_resume_after_a_redis_restart(
         redis_port=PORT,
         AGENDA_REGIE_VISIBILITY_TIMEOUT="4",
         AGENDA_REGIE_TASK_TIME_LIMIT="2",
+        AGENDA_REGIE_PROVIDER_WAIT_SECONDS="0.3",  # the waits of one task fit in 1.8 s
+        AGENDA_REGIE_LIMIT_WAIT_SECONDS="0.3",
+        AGENDA_REGIE_GRAPH_TIMEOUT_SECONDS="0.3",
         AGENDA_REGIE_SYNC_PERIOD_SECONDS="1",
         AGENDA_REGIE_UNACKED_RESTORE_SECONDS="1",
     )

@@ -10,6 +10,7 @@ stored connection syncs through the fake Graph, in this process, from the same s
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -434,3 +435,32 @@ def test_a_database_without_tables_stops_before_anyone_signs_in(
     assert_one_line_refusal(code, err, "db upgrade")
     assert "Open this URL" not in out
     assert len(entra.requests) == 0
+
+
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_a_port_that_does_not_exist_is_refused_before_anything_else(
+    deployment: Deployment, entra: FakeGraph, port: str
+) -> None:
+    code, out, err = Command(deployment, "--no-browser", "--port", port).finish()
+
+    assert code == 2, err
+    assert f"argument --port: {port} is not a port (0 to 65535)" in err
+    assert "Traceback" not in err
+    assert "fault in agenda-regie" not in err
+    assert "Open this URL" not in out
+    assert len(entra.requests) == 0
+
+
+def test_a_busy_port_is_one_clear_line_and_nothing_is_stored(
+    deployment: Deployment, entra: FakeGraph
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = Command(deployment, "--no-browser", "--port", str(port)).finish()
+
+    assert_one_line_refusal(code, err, f"127.0.0.1:{port}", "--port")
+    assert "fault in agenda-regie" not in err
+    assert "Open this URL" not in out
+    assert deployment.count() == 0

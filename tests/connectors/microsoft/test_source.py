@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,10 +11,10 @@ import pytest
 
 from connectors import CalendarSource, ClassifyOptions, EventKind, EventStatus, Response, TimeWindow
 from connectors.microsoft import mapping
-from connectors.microsoft.errors import AccessDeniedError, UnsafeLinkError
-from connectors.microsoft.graph import GraphClient
+from connectors.microsoft.errors import AccessDeniedError, RetriesExhaustedError, UnsafeLinkError
+from connectors.microsoft.graph import GRAPH_TIMEOUT, LONGEST_REQUEST_SECONDS, GraphClient
 from connectors.microsoft.source import MicrosoftSource, SyncState
-from connectors.microsoft.throttle import MailboxLimiter, Retrier
+from connectors.microsoft.throttle import MailboxLimiter, Retrier, RetryPolicy
 from tests.connectors.contract import (
     AMSTERDAM,
     DAY,
@@ -269,3 +270,38 @@ def test_parallel_slices_never_have_more_than_four_requests_in_flight_per_mailbo
     assert len(result.events) == 60
     assert fake.violations == []
     assert fake.max_in_flight[ME] == 4  # the limit was reached, never passed
+
+
+class DrippingBody(httpx.SyncByteStream):
+    """An answer that keeps coming: one chunk at a time, forever."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            yield b" "
+
+
+def test_an_answer_that_keeps_dripping_ends_at_the_request_deadline_and_frees_its_slot() -> None:
+    seconds = iter(range(0, 10_000, 25))  # every look at the clock is 25 s later
+    http = httpx.Client(
+        transport=httpx.MockTransport(lambda _request: httpx.Response(200, stream=DrippingBody()))
+    )
+    limiter = MailboxLimiter(limit=1)
+    client = GraphClient(
+        http, StaticTokens(), base_url="https://graph.test/v1.0", limiter=limiter,
+        deadline_seconds=120.0, clock=lambda: float(next(seconds)),
+    )  # fmt: skip
+    retrier = Retrier(RetryPolicy(max_attempts_per_call=1))
+
+    with pytest.raises(RetriesExhaustedError, match="no complete answer from Graph within 120 s"):
+        client.request(
+            "GET", client.url("users/x/events"), mailbox=ME, retrier=retrier, what="list",
+            where="events",
+        )  # fmt: skip
+    with limiter.slot(ME):  # given back: a held slot would block here
+        pass
+
+
+def test_the_longest_request_covers_every_wait_before_the_deadline_is_checked() -> None:
+    waits = (GRAPH_TIMEOUT.pool, GRAPH_TIMEOUT.connect, GRAPH_TIMEOUT.write, GRAPH_TIMEOUT.read)
+    assert all(wait is not None for wait in waits)
+    assert sum(wait or 0.0 for wait in waits) <= LONGEST_REQUEST_SECONDS

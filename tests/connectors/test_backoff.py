@@ -1,0 +1,105 @@
+"""The shared retry loop (`connectors.backoff.Retrier`) through both providers' subclasses: a
+`Retry-After` is never shortened; one longer than the time budget has left ends the retries at
+once with the provider's exhausted error, so the task queue tries again later."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.google import errors as google_errors
+from connectors.google.retry import Retrier as GoogleRetrier
+from connectors.google.retry import RetryPolicy as GoogleRetryPolicy
+from connectors.microsoft import errors as graph_errors
+from connectors.microsoft.throttle import Retrier as GraphRetrier
+from connectors.microsoft.throttle import RetryPolicy as GraphRetryPolicy
+
+WHERE = "https://calendar.example.org/events"
+
+
+def throttled_graph(retry_after: float | None) -> graph_errors.ThrottledError:
+    return graph_errors.ThrottledError(
+        WHERE, "Graph answered 429", status=429, code="TooManyRequests",
+        retry_after_seconds=retry_after,
+    )  # fmt: skip
+
+
+def throttled_google(retry_after: float | None) -> google_errors.RetryableError:
+    return google_errors.RetryableError(
+        WHERE, "Google answered 429", status=429, reason="rateLimitExceeded",
+        retry_after_seconds=retry_after,
+    )  # fmt: skip
+
+
+class Answers:
+    """Fails with the given errors in turn, then answers "done"."""
+
+    def __init__(self, *errors: Exception) -> None:
+        self.errors, self.calls = list(errors), 0
+
+    def __call__(self) -> str:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return "done"
+
+
+def test_graph_waits_a_retry_after_above_the_longest_backoff_in_full() -> None:
+    sleeps: list[float] = []
+    retrier = GraphRetrier(GraphRetryPolicy(), sleep=sleeps.append)
+    assert retrier.call("list events", Answers(throttled_graph(120.0))) == "done"
+    assert sleeps == [120.0]
+    assert retrier.total_wait_seconds == 120.0
+
+
+def test_google_takes_a_retry_after_above_the_longest_backoff_as_a_floor() -> None:
+    sleeps: list[float] = []
+    retrier = GoogleRetrier(GoogleRetryPolicy(), sleep=sleeps.append, jitter=lambda: 1.0)
+    assert retrier.call("list events", Answers(throttled_google(90.0))) == "done"
+    assert sleeps == [90.0]
+
+
+@pytest.mark.parametrize(
+    ("retrier", "error", "exhausted"),
+    [
+        (
+            GraphRetrier(GraphRetryPolicy(max_total_wait_seconds=100.0)),
+            throttled_graph(120.0),
+            graph_errors.RetriesExhaustedError,
+        ),
+        (
+            GoogleRetrier(GoogleRetryPolicy(max_total_wait_seconds=100.0)),
+            throttled_google(120.0),
+            google_errors.RetriesExhaustedError,
+        ),
+    ],
+    ids=["graph", "google"],
+)
+def test_a_retry_after_beyond_the_budget_left_gives_up_at_once_without_waiting(
+    retrier: GraphRetrier | GoogleRetrier, error: Exception, exhausted: type[Exception]
+) -> None:
+    sleeps: list[float] = []
+    retrier.sleep = sleeps.append
+    answers = Answers(error)
+    with pytest.raises(exhausted) as raised:
+        retrier.call("list events", answers)
+    assert (answers.calls, sleeps) == (1, [])
+    assert "next wait (120.0 s) is more than the 100.0 s left" in str(raised.value)
+    assert raised.value.__cause__ is error  # which carries the Retry-After for the task queue
+
+
+def test_the_budget_counts_every_wait_and_the_next_retry_after_that_does_not_fit_ends_it() -> None:
+    sleeps: list[float] = []
+    retrier = GraphRetrier(GraphRetryPolicy(max_total_wait_seconds=100.0), sleep=sleeps.append)
+    assert retrier.call("page 1", Answers(throttled_graph(70.0))) == "done"
+    with pytest.raises(graph_errors.RetriesExhaustedError):
+        retrier.call("page 2", Answers(throttled_graph(40.0)))
+    assert sleeps == [70.0]
+    assert retrier.total_wait_seconds == 70.0
+
+
+def test_without_a_retry_after_the_backoff_stays_jittered_and_capped() -> None:
+    sleeps: list[float] = []
+    retrier = GraphRetrier(GraphRetryPolicy(), sleep=sleeps.append, jitter=lambda: 1.0)
+    errors = [throttled_graph(None) for _ in range(7)]
+    assert retrier.call("list events", Answers(*errors)) == "done"
+    assert sleeps == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0]
