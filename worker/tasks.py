@@ -193,7 +193,9 @@ def send_review(self: Task, leader_id: int, week: str, now: str | None = None) -
     moment = instant(now)
     try:
         return pipeline.send_review(services(), leader_id, IsoWeek.parse(week), moment).status
-    except SendFailedError as error:
+    except (SendFailedError, SoftTimeLimitExceeded) as error:
+        # A send stopped by the soft time limit is tried again (the week is checked under the
+        # leader's lock first), not left until the week is dispatched again.
         config = worker_settings()
         if self.request.retries < config.max_retries:
             raise self.retry(

@@ -105,3 +105,33 @@ def test_redis_not_answering_for_the_google_budget_is_retried_then_recorded(
     assert "kept in Redis, which did not answer" in shown.last_error
     failures = pipeline_status(store, NOW).failures
     assert [(f.leader, f.stage) for f in failures] == [("ams@example.org", "sync")]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_send_stopped_by_the_soft_time_limit_is_tried_again_and_delivered_once(
+    store: Engine,
+    database_url: str,
+    smtp: Smtp,
+    google: FakeGoogleCalendar,
+    configure: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    connect(store, google)
+    tasks = configure(
+        worker_environment(database_url, smtp.port, AGENDA_REGIE_GOOGLE_API_ENDPOINT=google.url)
+    )
+    real_send, tries = pipeline.send_review, []
+
+    def slow_send(*args: Any) -> Any:
+        tries.append(args)
+        if len(tries) == 1:
+            raise SoftTimeLimitExceeded("SoftTimeLimitExceeded()")
+        return real_send(*args)
+
+    monkeypatch.setattr(pipeline, "send_review", slow_send)
+    [leader] = pipeline_status(store, NOW).connections
+    outcome = tasks.send_review.apply((1, "2026-W42", NOW.isoformat())).get()
+
+    assert (outcome, len(tries)) == ("sent", 2)
+    assert smtp.inbox.recipients() == ["ams@example.org"]
+    assert leader.leader == "ams@example.org"
