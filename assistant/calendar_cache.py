@@ -166,3 +166,28 @@ class CachedCalendar:
         for connection_id, _ in self.connections:
             events.extend(cached_fetch(self.engine, connection_id, window).events)
         return FetchResult(events=tuple(events))
+
+
+def load_connection(session: Any, connection_id: int, provider: str) -> tuple[Connection, Leader]:
+    """The provider's connection with this id and its leader; ValueError when there is none."""
+    connection = session.get(Connection, connection_id)
+    if connection is None or connection.provider != provider:
+        raise ValueError(f"no {provider} connection with id {connection_id}")
+    leader = session.get(Leader, connection.leader_id)
+    assert leader is not None
+    return connection, leader
+
+
+def provider_connections(engine: Engine, provider: str) -> list[int]:
+    """Every connection of the provider, oldest first."""
+    with session_scope(engine) as session:
+        return list(
+            session.scalars(
+                select(Connection.id).where(Connection.provider == provider).order_by(Connection.id)
+            )
+        )
+
+
+def state_moment(value: str | None) -> datetime | None:
+    """A moment kept in a connection's JSON sync state (ISO text), or None."""
+    return datetime.fromisoformat(value) if value else None

@@ -27,9 +27,15 @@ from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from assistant.calendar_cache import SyncOutcome, apply_sync_result
+from assistant.calendar_cache import (
+    SyncOutcome,
+    apply_sync_result,
+    load_connection,
+    provider_connections,
+    state_moment,
+)
 from assistant.secrets import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Connection, Leader
@@ -77,8 +83,8 @@ class ConnectionState:
         data = json.loads(text)
         return cls(
             sync_token=data.get("sync_token"),
-            window_start=_moment(data.get("window_start")),
-            window_end=_moment(data.get("window_end")),
+            window_start=state_moment(data.get("window_start")),
+            window_end=state_moment(data.get("window_end")),
             calendar_id=data.get("calendar_id", "primary"),
             focus_time_refused=bool(data.get("focus_time_refused", False)),
         )
@@ -214,12 +220,7 @@ def sync_google_connection(
 
 def sync_all_google(engine: Engine, **kwargs: Any) -> list[SyncOutcome]:
     """Sync every Google connection; a flagged one is skipped and said so, the others go on."""
-    with session_scope(engine) as session:
-        ids = list(
-            session.scalars(
-                select(Connection.id).where(Connection.provider == "google").order_by(Connection.id)
-            )
-        )
+    ids = provider_connections(engine, "google")
     return [sync_google_connection(engine, connection_id, **kwargs) for connection_id in ids]
 
 
@@ -352,12 +353,4 @@ def _delegation_of(token: bytes | None) -> Delegation | None:
 
 
 def _load(session: Any, connection_id: int) -> tuple[Connection, Leader]:
-    connection = session.get(Connection, connection_id)
-    if connection is None or connection.provider != "google":
-        raise ValueError(f"no Google connection with id {connection_id}")
-    leader = session.get(Leader, connection.leader_id)
-    return connection, leader
-
-
-def _moment(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+    return load_connection(session, connection_id, "google")

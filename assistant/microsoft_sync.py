@@ -25,9 +25,15 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import msal
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from assistant.calendar_cache import SyncOutcome, apply_sync_result
+from assistant.calendar_cache import (
+    SyncOutcome,
+    apply_sync_result,
+    load_connection,
+    provider_connections,
+    state_moment,
+)
 from assistant.google_sync import sync_window
 from assistant.secrets import SecretBox
 from assistant.settings import MICROSOFT_CLIENT_ID_VARIABLE, Settings
@@ -138,8 +144,8 @@ class ConnectionState:
         return cls(
             mailbox=data.get("mailbox") or mailbox,
             delta_link=data.get("delta_link"),
-            window_start=_moment(data.get("window_start")),
-            window_end=_moment(data.get("window_end")),
+            window_start=state_moment(data.get("window_start")),
+            window_end=state_moment(data.get("window_end")),
         )
 
     def dumps(self) -> str:
@@ -302,12 +308,7 @@ def sync_microsoft_connection(
 
 def sync_all_microsoft(engine: Engine, **kwargs: Any) -> list[SyncOutcome]:
     """Sync every Microsoft connection; a flagged one is skipped and said so, the others go on."""
-    with session_scope(engine) as session:
-        ids = list(
-            session.scalars(
-                select(Connection.id).where(Connection.provider == PROVIDER).order_by(Connection.id)
-            )
-        )
+    ids = provider_connections(engine, PROVIDER)
     return [sync_microsoft_connection(engine, connection_id, **kwargs) for connection_id in ids]
 
 
@@ -403,12 +404,4 @@ def _reauthorise_message(address: str) -> str:
 
 
 def _load(session: Any, connection_id: int) -> tuple[Connection, Leader]:
-    connection = session.get(Connection, connection_id)
-    if connection is None or connection.provider != PROVIDER:
-        raise ValueError(f"no Microsoft connection with id {connection_id}")
-    leader = session.get(Leader, connection.leader_id)
-    return connection, leader
-
-
-def _moment(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+    return load_connection(session, connection_id, PROVIDER)
