@@ -34,10 +34,10 @@ from rich.table import Table
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from assistant.analysis import analysis_span, build_review  # noqa: E402
-from assistant.calendar_days import holiday_dates  # noqa: E402
-from assistant.review import IsoWeek  # noqa: E402
-from assistant.service import open_ics  # noqa: E402
+from assistant.app.review import open_ics  # noqa: E402
+from assistant.core.analysis import analysis_span, build_review  # noqa: E402
+from assistant.core.calendar_days import holiday_dates  # noqa: E402
+from assistant.core.review import IsoWeek  # noqa: E402
 from connectors import TimeWindow  # noqa: E402
 from examples.make_sample import build_calendar  # noqa: E402
 from rules import load_rules  # noqa: E402

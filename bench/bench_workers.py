@@ -38,9 +38,9 @@ import redis  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 
-from assistant.google_sync import connect_google  # noqa: E402
-from assistant.secrets import SecretBox  # noqa: E402
+from assistant.accounts.google import connect_google  # noqa: E402
 from assistant.store import migrations  # noqa: E402
+from assistant.store.crypto import SecretBox  # noqa: E402
 from assistant.store.database import make_engine, session_scope  # noqa: E402
 from assistant.store.repository import store_rules, upsert_leader  # noqa: E402
 from tests.connectors.google.conftest import user_credentials  # noqa: E402

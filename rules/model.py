@@ -386,7 +386,7 @@ class TrendFloors(_Section):
 
 
 class Trends(_Section):
-    """The signals of narrowing: the leader against their own baseline (assistant.trends)."""
+    """The signals of narrowing: the leader against their own baseline (assistant.core.trends)."""
 
     recent_weeks: int = Field(ge=1, le=26)
     baseline_weeks: int = Field(ge=1, le=104)

@@ -16,8 +16,8 @@ sys.path.insert(0, str(REPO))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from assistant.app.delivery import prepare_email  # noqa: E402
 from assistant.mail.links import LinkSigner  # noqa: E402
-from assistant.mail.weekly import prepare_email  # noqa: E402
 from assistant.store import migrations  # noqa: E402
 from assistant.store.database import make_engine  # noqa: E402
 from tests.mail.fixtures import CHROMIUM_ARGS, LEADER, NOW, SECRET, review_of  # noqa: E402

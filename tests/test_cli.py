@@ -11,8 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from assistant.catalogue import INDICATOR_IDS
-from assistant.cli import main
+from assistant.cli.main import main
+from assistant.core.catalogue import INDICATOR_IDS
 from tests.conftest import REAL_WORLD, REPO, SAMPLE, SAMPLE_LEADER
 
 SCHEMA = json.loads((REPO / "docs" / "review-schema.json").read_text(encoding="utf-8"))

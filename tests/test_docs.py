@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from assistant.catalogue import INDICATOR_IDS
-from assistant.cli import main
+from assistant.cli.main import main
+from assistant.core.catalogue import INDICATOR_IDS
 from rules import Rules, default_rules_text
 from tests.conftest import REPO, SAMPLE, SAMPLE_LEADER
 

@@ -34,12 +34,12 @@ from cryptography.fernet import Fernet
 from psycopg import sql
 from sqlalchemy import Engine, func, inspect, select
 
-from assistant.catalogue import BY_ID, METRIC_IDS
-from assistant.cli import main
+from assistant.cli.main import main
+from assistant.core.catalogue import BY_ID, METRIC_IDS
+from assistant.core.review import IsoWeek
 from assistant.render.json_out import round_value
-from assistant.review import IsoWeek
-from assistant.secrets import SecretBox
 from assistant.store import migrations
+from assistant.store.crypto import SecretBox
 from assistant.store.database import make_engine, session_scope
 from assistant.store.models import Connection, RuleSet, WeeklyMetricsRow
 from assistant.store.repository import (
@@ -608,7 +608,7 @@ def test_secrets_rotate_moves_every_token_to_the_new_key(
     assert not SecretBox([old]).can_decrypt(_ciphertext(url)), "the old key must be retired"
     assert review(capsys, SAMPLE)["week"] == REVIEWED  # the store opens with the new key alone
 
-    # A wrong key: the review with a store stops with the sentence of assistant.secrets.
+    # A wrong key: the review with a store stops with the sentence of assistant.store.crypto.
     monkeypatch.setenv("AGENDA_REGIE_SECRET_KEYS", wrong)
     code, out, err = run(capsys, "review", str(SAMPLE), *REVIEW_ARGS)
     assert_one_clear_line(

@@ -1,4 +1,3 @@
 """Background workers: the Celery app, its thin tasks, the beat schedule and shared provider limits.
 
-Imports run one way: `worker -> assistant -> {connectors, rules}`; nothing outside imports this.
-"""
+May import assistant's use cases and everything below them; only the command line starts it."""

@@ -1,5 +1,5 @@
 """Thin tasks: each takes ids (and the clock's instant as ISO text), reloads state from the store,
-calls one use case of `assistant.pipeline`, and is safe to run twice.
+calls one use case of `assistant.app.pipeline`, and is safe to run twice.
 
 Retries are deliberate: only calendar errors are retried, a bounded number of times, with a delay
 below the visibility timeout; when they are spent the failure is recorded where `agenda-regie
@@ -21,17 +21,17 @@ from celery import Task, chain
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_shutdown
 
-from assistant import pipeline
-from assistant.review import IsoWeek
+from assistant.app import pipeline
+from assistant.core.review import IsoWeek
 from connectors import ConnectorError
 from worker.app import app
 from worker.config import WorkerSettings, clock
 from worker.limits import LimitError
 
 if TYPE_CHECKING:
-    from assistant.microsoft_sync import GraphAccess
+    from assistant.accounts.microsoft import GraphAccess
+    from assistant.app.acceptance import CalendarWriters
     from assistant.settings import Settings
-    from assistant.web.acceptance import CalendarWriters
 
 log = logging.getLogger("worker.tasks")
 
@@ -46,11 +46,11 @@ def services() -> pipeline.Services:
     """Built once per worker process (after the fork), from the environment."""
     import redis
 
-    from assistant.history import open_store
+    from assistant.app.history import open_store
     from assistant.mail.links import LinkSigner
     from assistant.mail.send import SmtpSettings
-    from assistant.secrets import SecretBox
     from assistant.settings import Settings
+    from assistant.store.crypto import SecretBox
     from connectors.google.retry import RetryPolicy
     from connectors.microsoft.throttle import RetryPolicy as GraphRetryPolicy
     from worker.limits import google_user_bucket
@@ -86,7 +86,7 @@ def graph_access(settings: Settings, config: WorkerSettings, client: Any) -> Gra
     """How this worker reaches Graph: the app registration, authority and Graph URL from the
     settings, with the in-flight limit per mailbox shared through Redis by every worker; None
     without a registration (Microsoft connections are then marked failed, naming the setting)."""
-    from assistant.microsoft_sync import graph_access_from_settings
+    from assistant.accounts.microsoft import graph_access_from_settings
     from worker.limits import RedisMailboxSlots, mailbox_lease_seconds
 
     if settings.microsoft_client_id is None:
@@ -108,7 +108,7 @@ def calendar_writers() -> CalendarWriters:
     """How the write queue reaches each leader's calendar, built once per worker process: through
     their Google connection (the worker's API endpoint) or their Microsoft 365 connection (the
     worker's Graph access); writes accepted blocks and deletes withdrawn ones."""
-    from assistant.web.acceptance import provider_writers
+    from assistant.app.acceptance import provider_writers
     from connectors.google.auth import build_service
 
     current = services()
@@ -216,7 +216,7 @@ def drain_outbox(now: str | None = None) -> dict[str, str]:
 
 
 def _flush(moment: datetime, key: str | None) -> dict[str, str]:
-    from assistant.web.acceptance import flush_outbox
+    from assistant.app.acceptance import flush_outbox
 
     writers = calendar_writers()
     outcomes = flush_outbox(

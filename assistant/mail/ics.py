@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
 
-from assistant.render.labels import kind_label
-from assistant.review import Proposal
+from assistant.core.review import Proposal
+from assistant.i18n.labels import kind_label
 
 PRODID = "-//agenda-regie//weekly review//EN"
 

@@ -7,7 +7,7 @@ A login is only ever sent over TLS: `none` with a user is a settings problem.
 
 One message per (leader, ISO week): the Message-ID is derived from both, and a week already
 recorded as sent is not sent again unless forced. A failed attempt is recorded (`failed`) and the
-next run tries again. `smtp_send_once` is one SMTP conversation: `assistant.mail.weekly.deliver`
+next run tries again. `smtp_send_once` is one SMTP conversation: `assistant.app.delivery.deliver`
 retries connection-level failures a bounded number of times with a growing pause, outside the
 leader's lock; the workers leave the retries to Celery. Either way the lock is held for one SMTP
 conversation at a time.

@@ -1,8 +1,9 @@
-"""Renderers of the weekly review: plain or coloured text, JSON and an HTML page (a shell).
+"""Renderers of the weekly review: text, JSON, an HTML page and the email (a shell).
 
-They read only a `WeeklyReview` and add nothing that is not in it; no event titles exist there.
-Leader-facing words live in `labels`; the JSON shape is documented in docs/review-schema.json.
-Each renderer is imported when first used, so a JSON review does not load rich or Jinja2.
+May import store, i18n, settings, core, connectors and rules. They read only a `WeeklyReview` and
+add nothing that is not in it; no event titles exist there. Words come from `assistant.i18n`; the
+JSON shape is documented in docs/review-schema.json. Each renderer is imported when first used,
+so a JSON review does not load rich or Jinja2.
 """
 
 from __future__ import annotations

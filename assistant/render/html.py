@@ -13,8 +13,9 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from assistant.catalogue import BY_ID, INDICATORS
-from assistant.render.labels import (
+from assistant.core.catalogue import BY_ID, INDICATORS
+from assistant.core.review import Status, WeeklyReview
+from assistant.i18n.labels import (
     CELL_MINUTES,
     SEGMENT_KINDS,
     buffer_name,
@@ -34,7 +35,6 @@ from assistant.render.labels import (
     to_local,
     week_picture,
 )
-from assistant.review import Status, WeeklyReview
 
 TEMPLATE = "review.html.j2"
 WARNINGS_LISTED = 3

@@ -11,9 +11,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from assistant.catalogue import BY_ID, INDICATOR_IDS
-from assistant.render.labels import to_local
-from assistant.review import (
+from assistant.core.catalogue import BY_ID, INDICATOR_IDS
+from assistant.core.review import (
     DayRow,
     IndicatorResult,
     SignalResult,
@@ -21,6 +20,7 @@ from assistant.review import (
     TrendReport,
     WeeklyReview,
 )
+from assistant.i18n.labels import to_local
 
 Json = dict[str, Any]
 

@@ -19,8 +19,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from assistant.catalogue import BY_ID, INDICATORS
-from assistant.render.labels import (
+from assistant.core.catalogue import BY_ID, INDICATORS
+from assistant.core.review import Status, WeeklyReview
+from assistant.i18n.labels import (
     SEGMENT_KINDS,
     WeekPicture,
     buffer_name,
@@ -40,7 +41,6 @@ from assistant.render.labels import (
     to_local,
     week_picture,
 )
-from assistant.review import Status, WeeklyReview
 
 # Calm colours: the word always carries the meaning, the colour only underlines it.
 STATUS_STYLES: dict[Status, str] = {

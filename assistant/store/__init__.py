@@ -1,10 +1,11 @@
 """The store: leaders, connections, rules, weekly metrics, proposals, reviews (a shell).
 
-SQLAlchemy lives here and in `assistant.secrets`, nowhere else in `assistant`; the pure core
-never imports this package. Modules:
+May import settings, core, connectors and rules; the use cases and adapters reach the database
+through it. Modules:
 
 - `models`: the tables (typed SQLAlchemy 2 declarative classes).
 - `database`: the engine and sessions from `Settings`.
+- `crypto`: connection tokens encrypted at rest (Fernet, key rotation).
 - `repository`: the functions the rest of the product calls.
 - `migrations`: Alembic revisions, run with `upgrade(url)` (`agenda-regie db upgrade`).
 

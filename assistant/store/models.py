@@ -153,7 +153,7 @@ class Connection(Base):
     leader_id: Mapped[int] = mapped_column(ForeignKey("leaders.id", ondelete="CASCADE"))
     provider: Mapped[str] = mapped_column(String(16))
     account: Mapped[str] = mapped_column(String(320))
-    # Fernet ciphertext (assistant.secrets.SecretBox); never the plaintext token.
+    # Fernet ciphertext (assistant.store.crypto.SecretBox); never the plaintext token.
     token_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     sync_state: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(32), default="ok", server_default="ok")

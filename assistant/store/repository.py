@@ -25,10 +25,10 @@ from sqlalchemy import Executable, Select, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from assistant.catalogue import METRIC_IDS
-from assistant.review import IsoWeek, Proposal, WeekMetrics
-from assistant.secrets import SecretBox
+from assistant.core.catalogue import METRIC_IDS
+from assistant.core.review import IsoWeek, Proposal, WeekMetrics
 from assistant.store import StoreError
+from assistant.store.crypto import SecretBox
 from assistant.store.models import (
     LANGUAGES,
     PROVIDERS,

@@ -27,10 +27,11 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy import Engine
 
-from assistant.mail.i18n import gettext
-from assistant.mail.ics import proposals_ics
-from assistant.mail.links import LinkError, LinkSigner, PauseLink
-from assistant.render.labels import (
+from assistant.app import acceptance, pausing
+from assistant.app.acceptance import CalendarWriters, ProposalView, Withdraw, WriteBack
+from assistant.app.pausing import PauseView
+from assistant.core.review import Buffer, Proposal
+from assistant.i18n.labels import (
     format_day,
     format_time_range,
     kind_label,
@@ -38,10 +39,9 @@ from assistant.render.labels import (
     language_of,
     to_local,
 )
-from assistant.review import Buffer, Proposal
-from assistant.web import acceptance, pausing
-from assistant.web.acceptance import CalendarWriters, ProposalView, Withdraw, WriteBack
-from assistant.web.pausing import PauseView
+from assistant.i18n.translations import gettext
+from assistant.mail.ics import proposals_ics
+from assistant.mail.links import LinkError, LinkSigner, PauseLink
 
 Clock = Callable[[], datetime]
 FORM_COOKIE = "agenda_regie_form"

@@ -12,8 +12,8 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from assistant.review import IsoWeek, WeeklyReview
-from assistant.service import review_week
+from assistant.app.review import review_week
+from assistant.core.review import IsoWeek, WeeklyReview
 from connectors import CalendarEvent, EventKind, EventStatus, MemorySource, Response
 from rules import Rules, load_rules
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.buffers import indicator_results
-from assistant.catalogue import INDICATORS
-from assistant.review import Buffer, IsoWeek, Status, WeeklyReview
+from assistant.core.buffers import indicator_results
+from assistant.core.catalogue import INDICATORS
+from assistant.core.review import Buffer, IsoWeek, Status, WeeklyReview
 from rules import load_rules
 from tests.core.builders import meeting, protected, review, rules
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from assistant.review import IsoWeek, WeeklyReview
-from assistant.service import open_ics, review_week
+from assistant.app.review import open_ics, review_week
+from assistant.core.review import IsoWeek, WeeklyReview
 from rules import Rules
 from tests.core.builders import (
     AMSTERDAM,

@@ -11,7 +11,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.intervals import Interval, clip, intersect, merge, subtract, total
+from assistant.core.intervals import Interval, clip, intersect, merge, subtract, total
 
 
 def test_overlapping_and_touching_intervals_merge_into_one() -> None:

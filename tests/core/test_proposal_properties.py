@@ -17,9 +17,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.analysis import build_review
-from assistant.intervals import merge
-from assistant.review import IsoWeek, WeeklyReview
+from assistant.core.analysis import build_review
+from assistant.core.intervals import merge
+from assistant.core.review import IsoWeek, WeeklyReview
 from connectors import CalendarEvent, EventKind, EventStatus, Response
 from rules import WEEKDAYS, Rules, default_rules_text
 from rules.load import merge as merge_settings

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.review import Buffer, IsoWeek, WeeklyReview
+from assistant.core.review import Buffer, IsoWeek, WeeklyReview
 from rules import Rules
 from tests.core.builders import away_day, hold, meeting, protected, review, rules
 

@@ -6,7 +6,7 @@ from string import Formatter
 
 import pytest
 
-from assistant import texts
+from assistant.i18n import texts
 
 
 def placeholders(template: str) -> set[str]:

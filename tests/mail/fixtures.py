@@ -20,9 +20,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
-from assistant.history import review_with_history
-from assistant.review import IsoWeek, WeeklyReview
-from assistant.service import open_ics
+from assistant.app.history import review_with_history
+from assistant.app.review import open_ics
+from assistant.core.review import IsoWeek, WeeklyReview
 from assistant.store import migrations
 from assistant.store.database import make_engine
 from rules import load_rules

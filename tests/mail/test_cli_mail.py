@@ -14,9 +14,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from assistant.app.delivery import prepare_email
+from assistant.core.review import WeeklyReview
 from assistant.mail.links import LinkSigner
-from assistant.mail.weekly import prepare_email
-from assistant.review import WeeklyReview
 from assistant.store.database import session_scope
 from assistant.store.repository import find_leader, pause_reviews
 from tests.conftest import REPO, SAMPLE
@@ -172,8 +172,8 @@ def test_send_review_reads_a_microsoft_leaders_event_cache_without_a_calendar_fi
     from cryptography.fernet import Fernet
     from sqlalchemy import select
 
-    from assistant.microsoft_sync import connect_microsoft
-    from assistant.secrets import SecretBox
+    from assistant.accounts.microsoft import connect_microsoft
+    from assistant.store.crypto import SecretBox
     from assistant.store.models import WeeklyMetricsRow
     from assistant.store.repository import upsert_cached_events
     from connectors.microsoft.auth import APPLICATION_SCOPES, StoredAuthorisation

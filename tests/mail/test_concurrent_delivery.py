@@ -11,10 +11,10 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import Engine
 
+from assistant.app.delivery import deliver, prepare_email
+from assistant.core.review import WeeklyReview
 from assistant.mail.links import LinkSigner
 from assistant.mail.send import Delivery, SmtpSettings, smtp_send_once
-from assistant.mail.weekly import deliver, prepare_email
-from assistant.review import WeeklyReview
 from assistant.store import migrations
 from assistant.store.database import make_engine
 from tests.mail.fixtures import LEADER, NOW, SECRET, SmtpServer

@@ -8,7 +8,10 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import Engine
 
-from assistant import texts
+from assistant.app.delivery import choose_question, deliver, prepare_email
+from assistant.core.review import IsoWeek, WeeklyReview
+from assistant.i18n import texts
+from assistant.i18n.labels import buffer_name, kind_label
 from assistant.mail.links import LinkSigner
 from assistant.mail.send import (
     SendFailedError,
@@ -16,9 +19,6 @@ from assistant.mail.send import (
     SmtpSettingsError,
     smtp_send_once,
 )
-from assistant.mail.weekly import choose_question, deliver, prepare_email
-from assistant.render.labels import buffer_name, kind_label
-from assistant.review import IsoWeek, WeeklyReview
 from assistant.store.database import session_scope
 from assistant.store.repository import find_leader, review_delivery
 from tests.mail.fixtures import LEADER, MARKER, NOW, SECRET, WEEK, SmtpServer, free_port

@@ -14,10 +14,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import Engine
 
+from assistant.app.delivery import PreparedEmail, deliver, prepare_email
+from assistant.core.review import WeeklyReview
 from assistant.mail.links import LinkSigner
 from assistant.mail.send import SendFailedError, SmtpSettings, SmtpSettingsError
-from assistant.mail.weekly import PreparedEmail, deliver, prepare_email
-from assistant.review import WeeklyReview
 from assistant.store.database import session_scope
 from assistant.store.repository import find_leader, review_delivery
 from tests.mail.fixtures import LEADER, NOW, SECRET, WEEK, Inbox, free_port

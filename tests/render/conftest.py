@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.catalogue import INDICATORS
-from assistant.review import (
+from assistant.core.catalogue import INDICATORS
+from assistant.core.review import (
     SCHEMA_VERSION,
     Buffer,
     BufferStatus,

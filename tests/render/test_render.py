@@ -14,7 +14,9 @@ import pytest
 from jsonschema import Draft202012Validator
 from rich.console import Console
 
-from assistant.catalogue import INDICATOR_IDS, INDICATORS
+from assistant.core.catalogue import INDICATOR_IDS, INDICATORS
+from assistant.core.review import BufferStatus, WeeklyReview
+from assistant.i18n.labels import LABELS, format_value
 from assistant.render import (
     print_text,
     render_html,
@@ -22,8 +24,6 @@ from assistant.render import (
     review_to_dict,
     review_to_json,
 )
-from assistant.render.labels import LABELS, format_value
-from assistant.review import BufferStatus, WeeklyReview
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "review-schema.json"
 

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
-from assistant.cli import main
+from assistant.cli.main import main
 from rules import load_rules
 from tests.conftest import REPO, SAMPLE
 

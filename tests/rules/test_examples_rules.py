@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from assistant.cli import main
+from assistant.cli.main import main
 from rules import load_rules
 from tests.conftest import REPO, SAMPLE
 

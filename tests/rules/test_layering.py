@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import rules_commands
+from assistant.cli import rules as rules_commands
 from rules import RulesError, load_rules
 from rules.load import default_rules_text
 

@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant import rules_commands
-from assistant.review import IsoWeek, Status, WeeklyReview
-from assistant.service import open_ics, review_week
+from assistant.app.review import open_ics, review_week
+from assistant.cli import rules as rules_commands
+from assistant.core.review import IsoWeek, Status, WeeklyReview
 from connectors import EventStatus, Response
 from rules import RulesError, load_rules
 from rules.schema import rules_json_schema

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from assistant.catalogue import METRIC_IDS
-from assistant.review import IsoWeek, WeekMetrics
+from assistant.core.catalogue import METRIC_IDS
+from assistant.core.review import IsoWeek, WeekMetrics
 from assistant.store import repository as repo
 from assistant.store.database import make_engine, session_scope
 from assistant.store.models import Leader, ReviewDelivery, RuleSet, WeeklyMetricsRow

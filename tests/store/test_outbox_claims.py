@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from assistant.review import Buffer, IsoWeek, Proposal
+from assistant.app.acceptance import flush_outbox
+from assistant.core.review import Buffer, IsoWeek, Proposal
 from assistant.store import repository as repo
 from assistant.store.database import session_scope
 from assistant.store.models import OutboxEntry
-from assistant.web.acceptance import flush_outbox
 from connectors.model import Block
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

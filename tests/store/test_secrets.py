@@ -9,9 +9,9 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from assistant.secrets import SecretBox, SecretKeyError, check_keys, rotate
 from assistant.settings import Settings
 from assistant.store import repository as repo
+from assistant.store.crypto import SecretBox, SecretKeyError, check_keys, rotate
 from assistant.store.models import AuditEntry, Connection, Leader
 
 OLD_KEY = Fernet.generate_key().decode()

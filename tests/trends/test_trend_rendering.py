@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from assistant.analysis import build_review, measure_weeks
+from assistant.core.analysis import build_review, measure_weeks
+from assistant.core.review import IsoWeek, WeeklyReview
 from assistant.render import render_html, render_text, review_to_dict, review_to_json
-from assistant.review import IsoWeek, WeeklyReview
 from connectors import CalendarEvent
 from rules import Rules, load_rules
 from tests.core.builders import AMSTERDAM, meeting, protected

@@ -1,4 +1,4 @@
-"""The signals of narrowing on constructed weekly histories (assistant.trends, DESIGN 6).
+"""The signals of narrowing on constructed weekly histories (assistant.core.trends, DESIGN 6).
 
 Each history is a list of weeks, oldest first; `judge(history, index)` reviews the week at
 `index` with the weeks before it as stored history. Indices in the comments are those list
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from assistant.review import IsoWeek, SignalResult, TrendReport, WeekMetrics
-from assistant.trends import SIGNAL_IDS, SPARKLINE_INDICATORS, trend_report
+from assistant.core.review import IsoWeek, SignalResult, TrendReport, WeekMetrics
+from assistant.core.trends import SIGNAL_IDS, SPARKLINE_INDICATORS, trend_report
 from rules import Rules, RulesError, load_rules
 
 START = IsoWeek(2026, 2)

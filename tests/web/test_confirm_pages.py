@@ -12,21 +12,21 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select
 
-from assistant.google_sync import connect_google
-from assistant.mail.links import LinkSigner
-from assistant.mail.send import SmtpSettings
-from assistant.mail.weekly import PreparedEmail, deliver, prepare_email
-from assistant.review import WeeklyReview
-from assistant.secrets import SecretBox
-from assistant.store.database import session_scope
-from assistant.store.models import AuditEntry, OutboxEntry, ProposalRow
-from assistant.web.acceptance import (
+from assistant.accounts.google import connect_google
+from assistant.app.acceptance import (
     Withdraw,
     WriteBack,
     google_write_back,
     no_withdraw,
     no_write_back,
 )
+from assistant.app.delivery import PreparedEmail, deliver, prepare_email
+from assistant.core.review import WeeklyReview
+from assistant.mail.links import LinkSigner
+from assistant.mail.send import SmtpSettings
+from assistant.store.crypto import SecretBox
+from assistant.store.database import session_scope
+from assistant.store.models import AuditEntry, OutboxEntry, ProposalRow
 from assistant.web.app import create_app
 from connectors.google.auth import build_service
 from connectors.google.mapping import TAG_KEY
@@ -187,7 +187,7 @@ def test_accept_from_the_email_writes_the_block_exactly_once(
 def test_a_failed_write_stays_in_the_outbox_and_is_retried(
     store: Engine, reviews: dict[str, WeeklyReview], smtp_server: SmtpServer
 ) -> None:
-    from assistant.web.acceptance import flush_outbox
+    from assistant.app.acceptance import flush_outbox
 
     calls: list[str] = []
 

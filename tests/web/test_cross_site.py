@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from assistant.review import WeeklyReview
+from assistant.core.review import WeeklyReview
 from assistant.store.database import session_scope
 from assistant.store.models import OutboxEntry
 from tests.mail.fixtures import SmtpServer

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select
 
+from assistant.app.delivery import deliver, prepare_email
+from assistant.core.review import WeeklyReview
 from assistant.mail.send import SmtpSettings
-from assistant.mail.weekly import deliver, prepare_email
-from assistant.review import WeeklyReview
 from assistant.store.database import session_scope
 from assistant.store.models import AuditEntry
 from assistant.store.repository import find_leader, reviews_paused

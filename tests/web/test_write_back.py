@@ -14,13 +14,13 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select, update
 
-from assistant.google_sync import connect_google
-from assistant.microsoft_sync import GraphAccess, connect_microsoft
-from assistant.review import WeeklyReview
-from assistant.secrets import SecretBox
+from assistant.accounts.google import connect_google
+from assistant.accounts.microsoft import GraphAccess, connect_microsoft
+from assistant.app.acceptance import WEB_RETRY_POLICY, flush_outbox, provider_writers
+from assistant.core.review import WeeklyReview
+from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Connection, OutboxEntry
-from assistant.web.acceptance import WEB_RETRY_POLICY, flush_outbox, provider_writers
 from connectors.google.auth import build_service
 from connectors.microsoft.auth import APPLICATION_SCOPES, AppRegistration, StoredAuthorisation
 from connectors.microsoft.mapping import TAG_PROPERTY_ID

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, select
 
-from assistant.google_sync import connect_google
-from assistant.microsoft_sync import connect_microsoft
-from assistant.secrets import SecretBox
+from assistant.accounts.google import connect_google
+from assistant.accounts.microsoft import connect_microsoft
+from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Leader
 from connectors.microsoft.auth import APPLICATION_SCOPES, StoredAuthorisation

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from assistant.review import IsoWeek
+from assistant.core.review import IsoWeek
 from assistant.store.database import session_scope
 from assistant.store.repository import review_delivery
 from tests.worker.conftest import Smtp, add_leader, redis_db, wait_until, worker_environment

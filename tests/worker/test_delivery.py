@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from assistant.pipeline import pipeline_status
-from assistant.review import IsoWeek
+from assistant.app.pipeline import pipeline_status
+from assistant.core.review import IsoWeek
 from assistant.store.database import session_scope
 from assistant.store.models import Leader
 from assistant.store.repository import pause_reviews, review_delivery

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from assistant.microsoft_sync import connect_microsoft
-from assistant.secrets import SecretBox
+from assistant.accounts.microsoft import connect_microsoft
+from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import CachedEvent, Connection, WeeklyMetricsRow
 from connectors.microsoft.auth import APPLICATION_SCOPES, StoredAuthorisation

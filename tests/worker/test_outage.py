@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from assistant.google_sync import connect_google
-from assistant.pipeline import pipeline_status
-from assistant.secrets import SecretBox
+from assistant.accounts.google import connect_google
+from assistant.app.pipeline import pipeline_status
+from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Connection
 from tests.connectors.google.conftest import user_credentials

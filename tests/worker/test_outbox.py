@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from assistant.google_sync import connect_google
-from assistant.microsoft_sync import connect_microsoft
-from assistant.review import Buffer, IsoWeek, Proposal
-from assistant.secrets import SecretBox
+from assistant.accounts.google import connect_google
+from assistant.accounts.microsoft import connect_microsoft
+from assistant.core.review import Buffer, IsoWeek, Proposal
+from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import ProposalRow
 from assistant.store.repository import decide_proposal, ensure_proposals, withdraw_proposal

@@ -12,9 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, func, select
 
-from assistant.mail.links import LinkSigner
-from assistant.mail.send import SmtpSettings, smtp_send_once
-from assistant.pipeline import (
+from assistant.app.pipeline import (
     Services,
     claim_review,
     due_reviews,
@@ -22,9 +20,11 @@ from assistant.pipeline import (
     run_once,
     send_review,
 )
-from assistant.review import IsoWeek
-from assistant.secrets import SecretBox
+from assistant.core.review import IsoWeek
+from assistant.mail.links import LinkSigner
+from assistant.mail.send import SmtpSettings, smtp_send_once
 from assistant.settings import SettingsError
+from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Leader, ReviewClaim
 from assistant.store.repository import record_review_sent

@@ -12,10 +12,10 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import Engine
 
-from assistant import pipeline
-from assistant.google_sync import connect_google
-from assistant.pipeline import pipeline_status
-from assistant.secrets import SecretBox
+from assistant.accounts.google import connect_google
+from assistant.app import pipeline
+from assistant.app.pipeline import pipeline_status
+from assistant.store.crypto import SecretBox
 from tests.connectors.google.conftest import user_credentials
 from tests.connectors.google.events import meeting
 from tests.connectors.google.fake_server import FakeGoogleCalendar

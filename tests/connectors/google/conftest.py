@@ -12,8 +12,8 @@ from cryptography.fernet import Fernet
 from google.oauth2.credentials import Credentials
 from sqlalchemy import Engine, select, text
 
-from assistant.google_sync import connect_google, sync_google_connection
-from assistant.secrets import SecretBox
+from assistant.accounts.google import connect_google, sync_google_connection
+from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Base, CachedEvent, Connection
 from assistant.store.repository import upsert_leader

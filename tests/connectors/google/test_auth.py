@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2.credentials import Credentials
 
-from assistant.cli_google import add_google_commands, connect_command
+from assistant.cli.google import add_google_commands, connect_command
 from connectors.google.auth import (
     SCOPE_OWNED,
     SCOPE_READ,

@@ -14,9 +14,9 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select
 
-from assistant.google_sync import sync_google_connection
-from assistant.secrets import SecretBox
+from assistant.accounts.google import sync_google_connection
 from assistant.store import migrations
+from assistant.store.crypto import SecretBox
 from assistant.store.database import make_engine, session_scope
 from assistant.store.models import Connection
 from assistant.store.repository import load_connection_token

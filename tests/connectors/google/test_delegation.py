@@ -15,14 +15,14 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select
 
-from assistant.google_sync import (
+from assistant.accounts.google import (
     connect_google,
     sync_google_connection,
     withdraw_google_block,
     write_google_block,
 )
-from assistant.secrets import SecretBox
 from assistant.store import migrations
+from assistant.store.crypto import SecretBox
 from assistant.store.database import make_engine, session_scope
 from assistant.store.models import Connection
 from assistant.store.repository import load_connection_token

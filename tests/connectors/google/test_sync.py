@@ -12,8 +12,8 @@ import pytest
 from google.oauth2.credentials import Credentials
 from sqlalchemy import text
 
-from assistant.calendar_cache import cached_fetch
-from assistant.google_sync import (
+from assistant.accounts.cache import cached_fetch
+from assistant.accounts.google import (
     ConnectionState,
     connect_google,
     sync_all_google,

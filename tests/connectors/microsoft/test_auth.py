@@ -12,7 +12,7 @@ import msal
 import pytest
 import requests
 
-from assistant.cli_microsoft import add_microsoft_provider, connect_microsoft_command
+from assistant.cli.microsoft import add_microsoft_provider, connect_microsoft_command
 from connectors.microsoft.auth import (
     APPLICATION_SCOPES,
     ApplicationTokens,

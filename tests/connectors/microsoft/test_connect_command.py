@@ -26,11 +26,11 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine, func, select
 
-from assistant.calendar_cache import SyncOutcome
-from assistant.microsoft_sync import graph_access_from_settings, sync_microsoft_connection
-from assistant.secrets import SecretBox
+from assistant.accounts.cache import SyncOutcome
+from assistant.accounts.microsoft import graph_access_from_settings, sync_microsoft_connection
 from assistant.settings import Settings
 from assistant.store import migrations
+from assistant.store.crypto import SecretBox
 from assistant.store.database import make_engine, session_scope
 from assistant.store.models import Connection
 from assistant.store.repository import load_connection_token

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant import settings as settings_module
-from assistant.microsoft_sync import graph_access_from_settings, registration_from_settings
+from assistant.accounts.microsoft import graph_access_from_settings, registration_from_settings
 from assistant.settings import Settings, SettingsError
 from connectors.microsoft.auth import (
     LOGIN_HOST,
@@ -169,7 +169,7 @@ def test_reading_the_settings_loads_no_sdk_database_or_crypto() -> None:
     probe = (
         "import sys, assistant.settings as s; s.Settings.from_environ({}); "
         "print(sorted(m for m in ('msal', 'sqlalchemy', 'cryptography', 'httpx', "
-        "'assistant.analysis') if m in sys.modules))"
+        "'assistant.core.analysis') if m in sys.modules))"
     )
     shown = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60

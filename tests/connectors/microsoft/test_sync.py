@@ -14,9 +14,9 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select, text
 
-from assistant.calendar_cache import SyncOutcome, cached_fetch
-from assistant.google_sync import sync_window
-from assistant.microsoft_sync import (
+from assistant.accounts.cache import SyncOutcome, cached_fetch
+from assistant.accounts.google import sync_window
+from assistant.accounts.microsoft import (
     ConnectionState,
     GraphAccess,
     connect_microsoft,
@@ -25,7 +25,7 @@ from assistant.microsoft_sync import (
     withdraw_microsoft_block,
     write_microsoft_block,
 )
-from assistant.secrets import SecretBox
+from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Base, CachedEvent, Connection
 from assistant.store.repository import load_connection_token, upsert_leader

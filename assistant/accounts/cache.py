@@ -1,0 +1,193 @@
+"""The title-free event cache of the calendar connections (a shell, provider-neutral).
+
+Google's syncToken and Microsoft's delta link give the same shape of answer: a full listing of
+the window (reconcile by id) or the changes since the last sync. Both syncs end in
+`apply_sync_result`; reviews read the cache back through `cached_fetch` and `CachedCalendar`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, select
+
+from assistant.store.database import session_scope
+from assistant.store.models import Connection, Leader
+from assistant.store.repository import (
+    cached_events,
+    count_cached_events,
+    reconcile_cached_events,
+    remove_cached_events,
+    upsert_cached_events,
+)
+from connectors import CalendarEvent, FetchResult, SkippedEvent, TimeWindow
+from connectors.model import overlaps
+
+# The providers whose connections keep an event cache (synced by the workers).
+SYNCED_PROVIDERS = ("google", "microsoft")
+
+log = logging.getLogger("assistant.accounts.cache")
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    connection_id: int
+    leader: str
+    status: Literal["synced", "needs_reauthorisation", "skipped", "flagged"]
+    message: str
+    kind: str | None = None
+    kept: int = 0
+    removed: int = 0
+    requests: int = 0
+    waited_seconds: float = 0.0
+
+
+class SyncResultLike(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def kept(self) -> Sequence[CalendarEvent]: ...
+    @property
+    def removed(self) -> Sequence[str]: ...
+    @property
+    def skipped(self) -> Sequence[SkippedEvent]: ...
+    @property
+    def requests(self) -> int: ...
+    @property
+    def full(self) -> bool: ...
+
+
+def apply_sync_result(
+    session: Any,
+    connection: Any,
+    result: SyncResultLike,
+    *,
+    provider: str,
+    address: str,
+    flagged_state: str,
+    synced_state: str,
+    now: datetime,
+    waited_seconds: float,
+) -> SyncOutcome:
+    """Store what a sync found and return its `SyncOutcome`.
+
+    DESIGN 9: an empty full answer for a calendar with history is flagged, not applied; the
+    connection then keeps `flagged_state` (no token), so the next sync lists the window again.
+    """
+    had = count_cached_events(session, connection)
+    if result.full and not result.kept and had:
+        message = (
+            f"{provider} returned no events for {address}'s calendar, which had {had}; "
+            "the cache was kept, and the next sync lists the window again"
+        )
+        connection.last_error = message
+        connection.sync_state = flagged_state
+        log.warning("%s sync of connection %d flagged: %s", provider, connection.id, message)
+        return SyncOutcome(connection.id, address, "flagged", message, kind=result.kind)
+    if result.full:
+        kept, removed = reconcile_cached_events(session, connection, result.kept)
+    else:
+        kept = upsert_cached_events(session, connection, result.kept)
+        removed = remove_cached_events(session, connection, result.removed)
+    connection.sync_state = synced_state
+    connection.last_sync_at = now
+    connection.last_error = None
+    message = (
+        f"{result.kind} sync: {kept} kept, {removed} removed, {len(result.skipped)} skipped, "
+        f"{result.requests} requests, waited {waited_seconds:.1f} s"
+    )
+    log.info("%s sync of connection %d: %s", provider, connection.id, message)
+    return SyncOutcome(
+        connection.id,
+        address,
+        "synced",
+        message,
+        kind=result.kind,
+        kept=kept,
+        removed=removed,
+        requests=result.requests,
+        waited_seconds=waited_seconds,
+    )
+
+
+def cached_fetch(engine: Engine, connection_id: int, window: TimeWindow) -> FetchResult:
+    """A connection's cached occurrences overlapping `window`, as a `CalendarSource` returns
+    them (times in the leader's zone)."""
+    with session_scope(engine) as session:
+        connection = session.get(Connection, connection_id)
+        if connection is None:
+            raise ValueError(f"no calendar connection with id {connection_id}")
+        leader = session.get(Leader, connection.leader_id)
+        assert leader is not None
+        events = cached_events(
+            session,
+            connection,
+            zone=ZoneInfo(leader.timezone),
+            source=connection.provider,
+            start=window.start,
+            end=window.end,
+        )
+    return FetchResult(events=tuple(e for e in events if overlaps(e, window)))
+
+
+def synced_connections(engine: Engine, leader_id: int) -> list[tuple[int, str]]:
+    """The leader's Google and Microsoft 365 connections: (id, provider), oldest first."""
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Connection.id, Connection.provider)
+            .where(Connection.leader_id == leader_id, Connection.provider.in_(SYNCED_PROVIDERS))
+            .order_by(Connection.id)
+        )
+        return [(connection_id, provider) for connection_id, provider in rows]
+
+
+@dataclass(frozen=True)
+class CachedCalendar:
+    """The event caches of a leader's connections as one `CalendarSource` (none: an empty week)."""
+
+    engine: Engine
+    connections: list[tuple[int, str]]  # (connection id, provider)
+
+    @classmethod
+    def of_leader(cls, engine: Engine, leader_id: int) -> CachedCalendar:
+        return cls(engine, synced_connections(engine, leader_id))
+
+    @property
+    def name(self) -> str:
+        return "+".join(sorted({provider for _, provider in self.connections})) or "none"
+
+    def fetch(self, window: TimeWindow) -> FetchResult:
+        events: list[CalendarEvent] = []
+        for connection_id, _ in self.connections:
+            events.extend(cached_fetch(self.engine, connection_id, window).events)
+        return FetchResult(events=tuple(events))
+
+
+def load_connection(session: Any, connection_id: int, provider: str) -> tuple[Connection, Leader]:
+    """The provider's connection with this id and its leader; ValueError when there is none."""
+    connection = session.get(Connection, connection_id)
+    if connection is None or connection.provider != provider:
+        raise ValueError(f"no {provider} connection with id {connection_id}")
+    leader = session.get(Leader, connection.leader_id)
+    assert leader is not None
+    return connection, leader
+
+
+def provider_connections(engine: Engine, provider: str) -> list[int]:
+    """Every connection of the provider, oldest first."""
+    with session_scope(engine) as session:
+        return list(
+            session.scalars(
+                select(Connection.id).where(Connection.provider == provider).order_by(Connection.id)
+            )
+        )
+
+
+def state_moment(value: str | None) -> datetime | None:
+    """A moment kept in a connection's JSON sync state (ISO text), or None."""
+    return datetime.fromisoformat(value) if value else None

@@ -1,0 +1,407 @@
+"""Microsoft 365 connections in the store (a shell): sync into the event cache, write blocks.
+
+The connector (connectors.microsoft) does the HTTP; this module loads a connection, decrypts its
+stored authorisation (mode, account, msal's token cache), runs one use case, and stores the
+outcome: the title-free event cache, the delta link (JSON in `connections.sync_state`), msal's
+cache again when it changed (encrypted), and the connection's status. No transaction is held
+open while Graph is being called.
+
+`graph_access_from_settings` builds how a process reaches Graph and Entra ID (the app
+registration, the cloud, an httpx client with timeouts) from `Settings`, for every shell.
+
+A refused sign-in marks the connection `needs_reauthorisation` once, with a message saying what
+to do; later runs skip it without calling Graph, so nothing loops.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import httpx
+import msal
+from sqlalchemy import Engine
+
+from assistant.accounts.cache import (
+    SyncOutcome,
+    apply_sync_result,
+    load_connection,
+    provider_connections,
+    state_moment,
+)
+from assistant.accounts.google import sync_window
+from assistant.settings import MICROSOFT_CLIENT_ID_VARIABLE, Settings
+from assistant.store.crypto import SecretBox
+from assistant.store.database import session_scope
+from assistant.store.models import Connection, Leader
+from assistant.store.repository import (
+    load_connection_token,
+    save_connection_token,
+    upsert_connection,
+    upsert_leader,
+)
+from connectors import ClassifyOptions, ConnectorError, TimeWindow
+from connectors.microsoft.auth import (
+    AppRegistration,
+    MicrosoftAuthError,
+    StoredAuthorisation,
+    load_cache,
+    token_source,
+)
+from connectors.microsoft.errors import NeedsReauthorisationError
+from connectors.microsoft.graph import GRAPH_URL, GraphClient
+from connectors.microsoft.source import MicrosoftSource, SyncState
+from connectors.microsoft.throttle import PROCESS_LIMITER, MailboxSlots, Retrier, RetryPolicy
+from connectors.microsoft.writer import Block, MicrosoftWriter, WriteResult
+
+log = logging.getLogger("assistant.accounts.microsoft")
+T = TypeVar("T")
+
+PROVIDER = "microsoft"
+NEEDS_REAUTHORISATION = "needs_reauthorisation"
+
+
+@dataclass(frozen=True)
+class GraphAccess:
+    """How this process reaches Graph and Entra ID (from the settings; fakes in tests)."""
+
+    registration: AppRegistration
+    http: httpx.Client
+    graph_url: str = GRAPH_URL
+    login_http_client: Any = None  # msal's HTTP client; None: msal makes its own
+    limiter: MailboxSlots = PROCESS_LIMITER
+    # msal's HTTP cache (OpenID discovery ...), shared by every connection in this process.
+    login_http_cache: dict[Any, Any] = field(default_factory=dict)
+
+
+def registration_from_settings(settings: Settings) -> AppRegistration:
+    """The Entra ID app registration the settings describe; a clear error when there is none."""
+    if settings.microsoft_client_id is None:
+        raise MicrosoftAuthError(
+            "Microsoft 365",
+            f"set {MICROSOFT_CLIENT_ID_VARIABLE} to the application (client) id of the app "
+            "registered in Entra ID (docs/microsoft.md)",
+        )
+    return AppRegistration(
+        settings.microsoft_client_id,
+        settings.microsoft_tenant,
+        settings.microsoft_client_secret,
+        authority_host=settings.microsoft_authority_host,
+    )
+
+
+def graph_access_from_settings(
+    settings: Settings,
+    *,
+    limiter: MailboxSlots = PROCESS_LIMITER,
+    login_http_client: Any = None,
+    timeout: httpx.Timeout | None = None,
+) -> GraphAccess:
+    """Graph and Entra ID as the settings describe them, for any shell (CLI, workers, web).
+
+    One per process: the httpx client pools connections and msal's discovery cache is shared.
+    The caller closes `access.http` when the process is done with it. `limiter`: the per-mailbox
+    in-flight limit (this process's by default; workers hand in one shared through Redis).
+    `login_http_client`: msal's HTTP client (a `requests.Session`); None lets msal make its own,
+    which trusts `REQUESTS_CA_BUNDLE`. `timeout`: each wait of a Graph request (`GRAPH_TIMEOUT`
+    by default); `GraphClient` ends a request at a deadline derived from it, so a mailbox slot is
+    held at most `longest_request_seconds(timeout)` (the workers' slot lease is above it).
+    """
+    from connectors.microsoft.graph import GRAPH_TIMEOUT
+
+    return GraphAccess(
+        registration_from_settings(settings),
+        httpx.Client(
+            timeout=timeout or GRAPH_TIMEOUT,
+            headers={"User-Agent": "agenda-regie"},
+            follow_redirects=False,  # a token is never carried to another host
+        ),
+        graph_url=settings.microsoft_graph_url,
+        login_http_client=login_http_client,
+        limiter=limiter,
+    )
+
+
+@dataclass(frozen=True)
+class ConnectionState:
+    """What `connections.sync_state` holds for a Microsoft connection (JSON)."""
+
+    mailbox: str
+    delta_link: str | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+
+    @classmethod
+    def loads(cls, text: str | None, mailbox: str) -> ConnectionState:
+        if not text:
+            return cls(mailbox)
+        data = json.loads(text)
+        return cls(
+            mailbox=data.get("mailbox") or mailbox,
+            delta_link=data.get("delta_link"),
+            window_start=state_moment(data.get("window_start")),
+            window_end=state_moment(data.get("window_end")),
+        )
+
+    def dumps(self) -> str:
+        return json.dumps(
+            {
+                "mailbox": self.mailbox,
+                "delta_link": self.delta_link,
+                "window_start": self.window_start.isoformat() if self.window_start else None,
+                "window_end": self.window_end.isoformat() if self.window_end else None,
+            },
+            sort_keys=True,
+        )
+
+    def sync_state(self) -> SyncState | None:
+        if self.delta_link and self.window_start and self.window_end:
+            return SyncState(self.delta_link, TimeWindow(self.window_start, self.window_end))
+        return None
+
+
+def connect_microsoft(
+    engine: Engine,
+    leader_email: str,
+    stored: StoredAuthorisation,
+    cipher: SecretBox,
+    *,
+    now: datetime,
+    mailbox: str | None = None,
+) -> int:
+    """Store (or renew) the leader's Microsoft connection, its authorisation encrypted; its id.
+
+    `mailbox`: the calendar read, the leader's own address unless given. The account is the one
+    that signed in (the leader, or an assistant with delegate rights), or "application".
+    """
+    address = leader_email.strip().lower()
+    account = stored.username or "application"
+    with session_scope(engine) as session:
+        leader = upsert_leader(session, address, now=now)
+        connection = upsert_connection(session, leader, PROVIDER, account)
+        save_connection_token(session, connection, stored.to_bytes(), cipher)
+        wanted = (mailbox or address).strip().lower()
+        state = ConnectionState.loads(connection.sync_state, wanted)
+        if state.mailbox != wanted:
+            state = ConnectionState(wanted)
+        connection.sync_state = state.dumps()
+        connection.status = "ok"
+        connection.last_error = None
+        return connection.id
+
+
+class _GraphUse:
+    """One use of a connection's authorisation: the Graph client and msal's cache to persist."""
+
+    def __init__(self, stored: StoredAuthorisation, access: GraphAccess, leader: str) -> None:
+        self.stored = stored
+        self.cache: msal.SerializableTokenCache = load_cache(stored.cache_text)
+        tokens = token_source(
+            stored,
+            access.registration,
+            self.cache,
+            leader=leader,
+            http_client=access.login_http_client,
+            http_cache=access.login_http_cache,
+        )
+        self.client = GraphClient(
+            access.http, tokens, base_url=access.graph_url, limiter=access.limiter
+        )
+
+    def changed_token(self) -> bytes | None:
+        if not self.cache.has_state_changed:
+            return None
+        return replace(self.stored, cache_text=self.cache.serialize()).to_bytes()
+
+
+def check_calendar_access(
+    stored: StoredAuthorisation,
+    access: GraphAccess,
+    *,
+    leader: str,
+    mailbox: str,
+    now: datetime,
+) -> StoredAuthorisation:
+    """Read one hour of the mailbox's calendar now, so that `connect` fails at once when Graph
+    refuses (no admin consent behind an app-only token, an application access policy, no
+    delegate access) instead of at the first sync. Returns the authorisation with msal's cache
+    as it is afterwards (store that one). Raises the connector's error (`AccessDeniedError` ...).
+    """
+    use = _GraphUse(stored, access, leader)
+    source = MicrosoftSource(
+        use.client,
+        zone=ZoneInfo("UTC"),
+        mailbox=mailbox,
+        retrier=Retrier(RetryPolicy(max_attempts_per_call=2, max_total_wait_seconds=10.0)),
+    )
+    source.fetch(TimeWindow(now, now + timedelta(hours=1)))
+    changed = use.changed_token()
+    return StoredAuthorisation.from_bytes(changed) if changed is not None else stored
+
+
+def sync_microsoft_connection(
+    engine: Engine,
+    connection_id: int,
+    *,
+    cipher: SecretBox,
+    now: datetime,
+    access: GraphAccess,
+    options: ClassifyOptions | None = None,
+    retrier: Retrier | None = None,
+    weeks_back: int = 26,
+    weeks_ahead: int = 2,
+) -> SyncOutcome:
+    """Bring the connection's event cache up to date; never raises for a revoked authorisation."""
+    with session_scope(engine) as session:
+        connection, leader = _load(session, connection_id)
+        address, zone = leader.email, ZoneInfo(leader.timezone)
+        if connection.status == NEEDS_REAUTHORISATION:
+            message = _reauthorise_message(address)
+            log.warning("microsoft sync of connection %d skipped: %s", connection_id, message)
+            return SyncOutcome(connection_id, address, "skipped", message)
+        token = load_connection_token(connection, cipher)
+        state = ConnectionState.loads(connection.sync_state, address)
+    if token is None:
+        return _mark_reauthorisation(engine, connection_id, address, "no authorisation is stored")
+    window = sync_window(now, zone, weeks_back, weeks_ahead)
+    retrier = retrier or Retrier()
+    use = _GraphUse(StoredAuthorisation.from_bytes(token), access, address)
+    try:
+        source = MicrosoftSource(
+            use.client, zone=zone, mailbox=state.mailbox, options=options, retrier=retrier
+        )
+        result = source.sync(state.sync_state(), window)
+    except NeedsReauthorisationError as error:
+        return _mark_reauthorisation(engine, connection_id, address, error.problem)
+    except ConnectorError as error:
+        with session_scope(engine) as session:
+            connection, _ = _load(session, connection_id)
+            connection.last_error = str(error)
+            _save_cache(session, connection, use, cipher)
+        raise
+
+    with session_scope(engine) as session:
+        connection, _ = _load(session, connection_id)
+        _save_cache(session, connection, use, cipher)
+        return apply_sync_result(
+            session,
+            connection,
+            result,
+            provider="Microsoft 365",
+            address=address,
+            flagged_state=replace(state, delta_link=None).dumps(),
+            synced_state=replace(
+                state,
+                delta_link=result.state.delta_link,
+                window_start=result.state.window.start,
+                window_end=result.state.window.end,
+            ).dumps(),
+            now=now,
+            waited_seconds=retrier.total_wait_seconds,
+        )
+
+
+def sync_all_microsoft(engine: Engine, **kwargs: Any) -> list[SyncOutcome]:
+    """Sync every Microsoft connection; a flagged one is skipped and said so, the others go on."""
+    ids = provider_connections(engine, PROVIDER)
+    return [sync_microsoft_connection(engine, connection_id, **kwargs) for connection_id in ids]
+
+
+def write_microsoft_block(
+    engine: Engine,
+    connection_id: int,
+    block: Block,
+    *,
+    cipher: SecretBox,
+    access: GraphAccess,
+    retrier: Retrier | None = None,
+) -> WriteResult:
+    """Write one accepted block (one event per proposal key and generation, however often)."""
+    return _with_writer(
+        engine, connection_id, cipher, access, retrier, lambda w: w.create_block(block)
+    )
+
+
+def withdraw_microsoft_block(
+    engine: Engine,
+    connection_id: int,
+    key: str,
+    generation: int,
+    *,
+    cipher: SecretBox,
+    access: GraphAccess,
+    retrier: Retrier | None = None,
+) -> bool:
+    """Delete the block of a withdrawn accept; False when it was not there."""
+    return _with_writer(
+        engine, connection_id, cipher, access, retrier, lambda w: w.delete_block(key, generation)
+    )
+
+
+def _with_writer(
+    engine: Engine,
+    connection_id: int,
+    cipher: SecretBox,
+    access: GraphAccess,
+    retrier: Retrier | None,
+    action: Callable[[MicrosoftWriter], T],
+) -> T:
+    with session_scope(engine) as session:
+        connection, leader = _load(session, connection_id)
+        address = leader.email
+        if connection.status == NEEDS_REAUTHORISATION:
+            raise NeedsReauthorisationError(
+                f"Microsoft 365 calendar of {address}", _reauthorise_message(address)
+            )
+        token = load_connection_token(connection, cipher)
+        state = ConnectionState.loads(connection.sync_state, address)
+    if token is None:
+        _mark_reauthorisation(engine, connection_id, address, "no authorisation is stored")
+        raise NeedsReauthorisationError(
+            f"Microsoft 365 calendar of {address}", _reauthorise_message(address)
+        )
+    use = _GraphUse(StoredAuthorisation.from_bytes(token), access, address)
+    try:
+        result = action(MicrosoftWriter(use.client, mailbox=state.mailbox, retrier=retrier))
+    except NeedsReauthorisationError as error:
+        _mark_reauthorisation(engine, connection_id, address, error.problem)
+        raise
+    finally:
+        with session_scope(engine) as session:
+            connection, _ = _load(session, connection_id)
+            _save_cache(session, connection, use, cipher)
+    return result
+
+
+def _save_cache(session: Any, connection: Connection, use: _GraphUse, cipher: SecretBox) -> None:
+    changed = use.changed_token()
+    if changed is not None:
+        save_connection_token(session, connection, changed, cipher)
+
+
+def _mark_reauthorisation(
+    engine: Engine, connection_id: int, address: str, problem: str
+) -> SyncOutcome:
+    message = _reauthorise_message(address)
+    with session_scope(engine) as session:
+        connection, _ = _load(session, connection_id)
+        connection.status = NEEDS_REAUTHORISATION
+        connection.last_error = f"{problem}; {message}"
+    log.warning("microsoft connection %d needs re-authorisation: %s", connection_id, problem)
+    return SyncOutcome(connection_id, address, "needs_reauthorisation", message)
+
+
+def _reauthorise_message(address: str) -> str:
+    return (
+        f"the Microsoft 365 connection of {address} needs re-authorisation; it is skipped until "
+        f"someone runs `agenda-regie connect microsoft --leader {address}`"
+    )
+
+
+def _load(session: Any, connection_id: int) -> tuple[Connection, Leader]:
+    return load_connection(session, connection_id, PROVIDER)

@@ -1,0 +1,256 @@
+"""The use cases behind the weekly email: prepare it for a leader's week, and send it once.
+
+Preparing stores the proposals (so their links have something to act on), picks the reflection
+question (not one asked in the six weeks before), reads the leader's self-ratings, signs the
+links and composes the message. Sending records the delivery per (leader, week), one SMTP
+conversation at a time under the leader's lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Literal
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from assistant.core.review import IsoWeek, WeeklyReview
+from assistant.i18n import texts
+from assistant.i18n.labels import language_of
+from assistant.mail.ics import proposals_ics
+from assistant.mail.links import AllLink, LinkSigner, PauseLink, ProposalLink, RatingLink
+from assistant.mail.send import (
+    SEND_ATTEMPTS,
+    TRANSIENT,
+    Delivery,
+    MailError,
+    SendFailedError,
+    SmtpSettings,
+    message_id,
+    retry_pause_seconds,
+    smtp_send_once,
+)
+from assistant.render.email import (
+    RATING_SCORES,
+    ComposedEmail,
+    EmailExtras,
+    EmailLinks,
+    ProposalLinks,
+    build_message,
+    compose,
+)
+from assistant.store.database import session_scope
+from assistant.store.models import Connection, Leader
+from assistant.store.repository import (
+    ensure_proposals,
+    questions_asked,
+    record_question,
+    record_review_sent,
+    review_delivery,
+    reviews_paused,
+    self_ratings,
+    upsert_leader,
+)
+
+log = logging.getLogger("assistant.mail")
+
+QUESTION_GAP_WEEKS = 6
+RATING_WEEKS = 12
+WRITE_BACK_PROVIDERS = ("google", "microsoft")
+
+
+@dataclass(frozen=True)
+class PreparedEmail:
+    review: WeeklyReview  # with the question actually asked
+    email: ComposedEmail
+    leader: str
+
+
+def choose_question(week: IsoWeek, asked: dict[IsoWeek, int], count: int) -> int:
+    """The week's question: the one already recorded for it, else the rotation's pick unless it
+    was asked in the six weeks before, else the one asked longest ago (or never)."""
+    if week in asked:
+        return asked[week]
+    recent = {
+        index for when, index in asked.items() if week.shifted(-QUESTION_GAP_WEEKS) < when < week
+    }
+    preferred = week.week % count
+    if preferred not in recent:
+        return preferred
+    last_asked = {
+        index: max((w for w, i in asked.items() if i == index), default=None)
+        for index in range(count)
+    }
+    free = [index for index in range(count) if index not in recent]
+    candidates = free or list(range(count))
+    return min(candidates, key=lambda i: (last_asked[i] is not None, last_asked[i] or week, i))
+
+
+def has_write_back(session: Session, leader: Leader) -> bool:
+    """Whether accepted blocks go to the leader's calendar (no .ics): a Google or Microsoft 365
+    connection that is not disabled. One that is failing now still counts: its blocks wait in
+    the outbox until it works again."""
+    statement = select(Connection.id).where(
+        Connection.leader_id == leader.id,
+        Connection.provider.in_(WRITE_BACK_PROVIDERS),
+        Connection.status != "disabled",
+    )
+    return session.scalars(statement).first() is not None
+
+
+def prepare_email(
+    engine: Engine,
+    review: WeeklyReview,
+    *,
+    leader_email: str,
+    signer: LinkSigner,
+    now: datetime,
+    rules_set_by: str | None = None,
+    pause_contact: str | None = None,
+) -> PreparedEmail:
+    language = language_of(review.language)
+    with session_scope(engine) as session:
+        leader = upsert_leader(
+            session, leader_email, language=language, timezone=review.timezone, now=now
+        )
+        address = leader.email
+        rows = ensure_proposals(session, leader, review.proposals_week, review.proposals, now=now)
+        asked = questions_asked(session, address)
+        index = choose_question(review.week, asked, len(texts.QUESTIONS))
+        if review.week not in asked:
+            record_question(session, address, review.week, index, now=now)
+        weeks = [review.week.shifted(-offset) for offset in range(RATING_WEEKS - 1, -1, -1)]
+        stored = self_ratings(session, leader, weeks)
+        write_back = has_write_back(session, leader)
+        generations = {key: row.generation for key, row in rows.items()}
+    review = replace(review, question=texts.QUESTIONS[index][language])
+    links = EmailLinks(
+        proposals={
+            p.key: ProposalLinks(
+                accept=signer.url(
+                    ProposalLink(p.key, generations[p.key], address, p.reason), now, "accept"
+                ),
+                decline=signer.url(
+                    ProposalLink(p.key, generations[p.key], address, p.reason), now, "decline"
+                ),
+            )
+            for p in review.proposals
+        },
+        accept_all=signer.url(AllLink(address, str(review.proposals_week)), now),
+        ratings={
+            score: signer.url(RatingLink(address, str(review.week), score), now)
+            for score in RATING_SCORES
+        },
+        pause=signer.url(PauseLink(address), now),
+    )
+    extras = EmailExtras(
+        ratings=[(week, stored.get(week)) for week in weeks],
+        rules_set_by=rules_set_by,
+        pause_contact=pause_contact,
+        write_back=write_back,
+    )
+    ics = None
+    if not write_back and review.proposals:
+        ics = proposals_ics(review.proposals, language, now)
+    return PreparedEmail(review, compose(review, links, extras, ics), address)
+
+
+def message_for(
+    prepared: PreparedEmail,
+    *,
+    sender: str,
+    to: str | None = None,
+    cc: Sequence[str] = (),
+    now: datetime,
+) -> EmailMessage:
+    return build_message(
+        prepared.email,
+        sender=sender,
+        to=to or prepared.leader,
+        cc=cc,
+        reply_to=cc[0] if cc else None,
+        message_id=message_id(prepared.leader, str(prepared.review.week), sender),
+        date=now,
+    )
+
+
+def deliver(
+    engine: Engine,
+    prepared: PreparedEmail,
+    smtp: SmtpSettings,
+    *,
+    now: datetime,
+    to: str | None = None,
+    cc: Sequence[str] = (),
+    force: bool = False,
+    send: Callable[[EmailMessage, SmtpSettings], None] = smtp_send_once,
+    attempts: int = SEND_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Delivery:
+    """Send the week's email unless it was sent already or the leader paused the review (unless
+    `force`); record the outcome.
+
+    Each attempt checks, sends once and records under the leader's row lock (SELECT ... FOR
+    UPDATE on PostgreSQL; SQLite lets one writer in at a time), so two runs at the same moment
+    send the week once: the second waits, then finds it sent. `send` is one SMTP conversation,
+    which the client's timeout bounds; a connection-level failure is recorded, and retried after
+    a pause outside the lock (at most `attempts` in all), checking again whether it was sent.
+    """
+    week = prepared.review.week
+    message = message_for(prepared, sender=smtp.sender, to=to, cc=cc, now=now)
+    for attempt in range(1, attempts + 1):
+        outcome = _attempt(engine, prepared, message, smtp, send, now=now, force=force)
+        if isinstance(outcome, Delivery):
+            return outcome
+        if attempt < attempts and isinstance(outcome, TRANSIENT):
+            name = type(outcome).__name__
+            log.warning("SMTP attempt %d failed (%s); trying again", attempt, name)
+            sleep(retry_pause_seconds(attempt))  # outside the lock: other runs may go on
+            continue
+        problem = (
+            str(outcome)
+            if isinstance(outcome, MailError)
+            else f"{type(outcome).__name__}: {outcome}"
+        )
+        raise SendFailedError(prepared.leader, str(week), problem) from outcome
+    raise ValueError(f"deliver needs at least one attempt, not {attempts}")
+
+
+def _attempt(
+    engine: Engine,
+    prepared: PreparedEmail,
+    message: EmailMessage,
+    smtp: SmtpSettings,
+    send: Callable[[EmailMessage, SmtpSettings], None],
+    *,
+    now: datetime,
+    force: bool,
+) -> Delivery | Exception:
+    """One locked check, send and record: the delivery, or the error of a failed send."""
+    week = prepared.review.week
+    identifier = str(message["Message-ID"])
+    with session_scope(engine) as session:
+        upserted = upsert_leader(session, prepared.leader, now=now)
+        leader = session.get(Leader, upserted.id, with_for_update=True, populate_existing=True)
+        assert leader is not None
+        earlier = review_delivery(session, leader, week)
+        if earlier is not None and earlier.delivery_status == "sent" and not force:
+            return Delivery("already_sent", earlier.message_id or identifier, earlier.sent_at)
+        if reviews_paused(leader, now) and not force:
+            return Delivery("paused", identifier, paused_until=leader.paused_until)
+        try:
+            send(message, smtp)
+        except Exception as error:
+            failure: Exception | None = error
+            status: Literal["sent", "failed"] = "failed"
+        else:
+            failure, status = None, "sent"
+        record_review_sent(
+            session, leader, week, sent_at=now, message_id=identifier, delivery_status=status
+        )
+    return failure if failure is not None else Delivery("sent", identifier, now)

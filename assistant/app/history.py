@@ -1,0 +1,207 @@
+"""Use cases around a leader's weekly history: review with trends, backfill, export (a shell).
+
+The trend of a week needs the weeks before it. They come from the store when it has them; weeks
+it does not have are measured from the calendar itself (only weeks the calendar covers: a week
+before its first event is unknown, not empty) and recorded, so the next review finds them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
+
+from assistant.core.analysis import analysis_span, build_review, measure_weeks
+from assistant.core.calendar_days import holiday_dates
+from assistant.core.review import IsoWeek, WeeklyReview, WeekMetrics
+from connectors import CalendarEvent, CalendarSource, FetchResult, TimeWindow
+from rules import Rules
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from assistant.settings import Settings
+
+
+def history_weeks_needed(rules: Rules) -> int:
+    """How many weeks before the reviewed one the trends and sparklines look at."""
+    trends = rules.trends
+    signals = trends.recent_weeks + trends.baseline_weeks + trends.hold_weeks - 1
+    return max(signals, trends.sparkline_weeks) - 1
+
+
+def weeks_before(week: IsoWeek, count: int) -> list[IsoWeek]:
+    return [week.shifted(-offset) for offset in range(count, 0, -1)]
+
+
+def fetch_for(source: CalendarSource, rules: Rules, first: IsoWeek, last: IsoWeek) -> FetchResult:
+    """Everything measuring the weeks `first`..`last` and proposing after `last` needs."""
+    start, _ = analysis_span(first, rules)
+    _, end = analysis_span(last, rules)
+    zone = ZoneInfo(rules.leader.timezone)
+    return source.fetch(
+        TimeWindow(
+            datetime.combine(start, time(), tzinfo=zone),
+            datetime.combine(end + timedelta(days=1), time(), tzinfo=zone),
+        )
+    )
+
+
+def covered(events: Sequence[CalendarEvent], weeks: Iterable[IsoWeek]) -> list[IsoWeek]:
+    """The weeks from the week of the calendar's first event on."""
+    if not events:
+        return []
+    first_week = IsoWeek.containing(min(e.start for e in events).date())
+    return [w for w in weeks if w >= first_week]
+
+
+@dataclass(frozen=True)
+class Store:
+    """The database, opened and checked, and the leader whose history it keeps."""
+
+    engine: Engine
+    leader_email: str
+
+
+def open_store(settings: Settings, *, migrate_sqlite: bool = True) -> Engine:
+    """An engine on the configured database, at the current schema, with readable secrets.
+
+    A local SQLite file is brought up to date by itself; a shared database is the operator's
+    (`agenda-regie db upgrade`).
+    """
+    from assistant.store import MigrationNeededError, migrations
+    from assistant.store.crypto import SecretBox, check_keys, encrypted_token_count
+    from assistant.store.database import make_engine, session_scope
+
+    engine = make_engine(settings)
+    try:
+        try:
+            migrations.require_head(engine)
+        except MigrationNeededError:
+            if not (migrate_sqlite and engine.dialect.name == "sqlite"):
+                raise
+            migrations.upgrade(settings.database_url)
+        with session_scope(engine) as session:
+            if encrypted_token_count(session):
+                check_keys(session, SecretBox.from_settings(settings))
+    except BaseException:
+        engine.dispose()  # no pooled connection left open behind the error
+        raise
+    return engine
+
+
+def review_with_history(
+    source: CalendarSource,
+    rules: Rules,
+    week: IsoWeek,
+    now: datetime,
+    store: Store | None = None,
+) -> WeeklyReview:
+    """Review `week` against the leader's own history, recording what was measured."""
+    previous = weeks_before(week, history_weeks_needed(rules))
+    fetched = fetch_for(source, rules, previous[0] if previous else week, week)
+    first, _ = analysis_span(previous[0] if previous else week, rules)
+    _, last = analysis_span(week, rules)
+    holidays = holiday_dates(rules, first, last)
+    stored = _stored_history(store, week, len(previous)) if store else []
+    known = {m.week for m in stored}
+    missing = [w for w in covered(fetched.events, previous) if w not in known]
+    measured = measure_weeks(fetched.events, rules=rules, weeks=missing, holidays=holidays)
+    history = sorted([*stored, *measured], key=lambda m: m.week)
+    review = build_review(
+        fetched.events,
+        rules=rules,
+        week=week,
+        now=now,
+        holidays=holidays,
+        skipped=fetched.skipped,
+        source_name=source.name,
+        history=history,
+    )
+    if store is not None:
+        current = measure_weeks(fetched.events, rules=rules, weeks=[week], holidays=holidays)
+        _record(store, rules, [*measured, *current], now)
+    return review
+
+
+def backfill(
+    source: CalendarSource,
+    rules: Rules,
+    last: IsoWeek,
+    weeks: int,
+    now: datetime,
+    store: Store,
+    progress: Callable[[IsoWeek], None] = lambda _week: None,
+) -> list[IsoWeek]:
+    """Measure and record the `weeks` weeks ending with `last` that the calendar covers."""
+    wanted = [*weeks_before(last, weeks - 1), last]
+    fetched = fetch_for(source, rules, wanted[0], last)
+    first, _ = analysis_span(wanted[0], rules)
+    _, end = analysis_span(last, rules)
+    holidays = holiday_dates(rules, first, end)
+    recorded = []
+    for week in covered(fetched.events, wanted):
+        metrics = measure_weeks(fetched.events, rules=rules, weeks=[week], holidays=holidays)
+        _record(store, rules, metrics, now)
+        recorded.append(week)
+        progress(week)
+    return recorded
+
+
+def export(
+    settings: Settings, path: Path, fmt: Literal["csv", "parquet"], leaders: Sequence[str] = ()
+) -> int:
+    from assistant.store.database import session_scope
+    from assistant.store.repository import export_metrics
+
+    engine = open_store(settings)
+    try:
+        with session_scope(engine) as session:
+            return export_metrics(session, path, fmt, leaders=list(leaders) or None)
+    finally:
+        engine.dispose()
+
+
+def _stored_history(store: Store, week: IsoWeek, count: int) -> list[WeekMetrics]:
+    from assistant.store.database import session_scope
+    from assistant.store.repository import find_leader, weekly_history
+
+    if count <= 0:
+        return []
+    with session_scope(store.engine) as session:
+        leader = find_leader(session, store.leader_email)
+        if leader is None:
+            return []
+        return weekly_history(session, leader, until=week.shifted(-1), weeks=count)
+
+
+def _record(store: Store, rules: Rules, weeks: Sequence[WeekMetrics], now: datetime) -> None:
+    from assistant.store.database import session_scope
+    from assistant.store.repository import (
+        latest_rules,
+        record_week,
+        store_rules,
+        upsert_leader,
+    )
+
+    rules_text = json.dumps(rules.model_dump(mode="json"), sort_keys=True)
+    with session_scope(store.engine) as session:
+        leader = upsert_leader(
+            session,
+            store.leader_email,
+            name=rules.leader.name,
+            timezone=rules.leader.timezone,
+            language=rules.leader.language,
+            now=now,
+        )
+        latest = latest_rules(session, leader)
+        if latest is not None and latest.yaml_text == rules_text:
+            version = latest.version
+        else:
+            version = store_rules(session, leader, rules_text, actor="agenda-regie", now=now)
+        for metrics in weeks:
+            record_week(session, leader, metrics, rules_version=version, computed_at=now)

@@ -1,0 +1,68 @@
+"""Use cases: read a calendar and review a week (a shell around the pure core).
+
+This is where I/O meets the core: a `CalendarSource` is read for the window the review needs,
+holidays are looked up, and `build_review` does the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from assistant.core.analysis import analysis_span, build_review
+from assistant.core.calendar_days import holiday_dates
+from assistant.core.review import IsoWeek, WeeklyReview
+from connectors import CalendarSource, ClassifyOptions, TimeWindow
+from rules import Rules
+
+
+def classify_options(rules: Rules) -> ClassifyOptions:
+    settings = rules.classification
+    return ClassifyOptions(
+        reflection_keywords=settings.reflection_keywords,
+        out_of_office_keywords=settings.out_of_office_keywords,
+        personal_keywords=settings.personal_keywords,
+        tentative_counts_as_meeting=settings.tentative_counts_as_meeting,
+        exception_organisers=frozenset(rules.exceptions.organisers),
+    )
+
+
+def open_ics(location: str | Path, rules: Rules, me: Iterable[str] = ()) -> CalendarSource:
+    """An iCalendar file or feed, read in the leader's zone as the leader `me`."""
+    from connectors.ics import IcsSource
+
+    addresses = {m for m in me if m}
+    if rules.leader.email:
+        addresses.add(rules.leader.email)
+    return IcsSource(
+        location,
+        zone=ZoneInfo(rules.leader.timezone),
+        me=sorted(addresses),
+        classify=classify_options(rules),
+    )
+
+
+def last_complete_week(today: date) -> IsoWeek:
+    """The last complete ISO week before `today` (on a Sunday: the week before this one)."""
+    return IsoWeek.containing(today - timedelta(days=today.isoweekday()))
+
+
+def review_week(source: CalendarSource, rules: Rules, week: IsoWeek, now: datetime) -> WeeklyReview:
+    first, last = analysis_span(week, rules)
+    zone = ZoneInfo(rules.leader.timezone)
+    window = TimeWindow(
+        datetime.combine(first, time(), tzinfo=zone),
+        datetime.combine(last + timedelta(days=1), time(), tzinfo=zone),
+    )
+    fetched = source.fetch(window)
+    return build_review(
+        fetched.events,
+        rules=rules,
+        week=week,
+        now=now,
+        holidays=holiday_dates(rules, first, last),
+        skipped=fetched.skipped,
+        source_name=source.name,
+    )

@@ -1,0 +1,1 @@
+"""One wiring of the services for the command line, the web app and the workers."""

@@ -1,0 +1,183 @@
+"""`agenda-regie send-review` and `agenda-regie web` (a shell).
+
+Wire into assistant/cli/main.py with two lines: `add_mail_commands(commands)` in `build_parser`, and
+`if args.command in MAIL_COMMANDS: return mail_command(args)` in `_dispatch`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+MAIL_COMMANDS = ("send-review", "web")
+
+
+def add_mail_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    send = subparsers.add_parser(
+        "send-review",
+        help="email a leader's weekly review (once per week unless --force)",
+        description="Reviews the week, stores its proposals, signs the links and sends the "
+        "email over SMTP (AGENDA_REGIE_SMTP_*). See docs/email.md.",
+    )
+    send.add_argument("--leader", required=True, metavar="EMAIL", help="the leader's address")
+    send.add_argument(
+        "--week", metavar="YYYY-Www", help="the week (default: the last complete one)"
+    )
+    send.add_argument(
+        "--calendar",
+        metavar="ICS",
+        help="an iCalendar file or URL (default: the leader's Google and Microsoft 365 caches)",
+    )
+    send.add_argument("--rules", type=Path, metavar="FILE", help="the leader's rule file")
+    send.add_argument("--dry-run", action="store_true", help="write the message, do not send it")
+    send.add_argument("--output", type=Path, metavar="FILE.eml", help="where --dry-run writes")
+    send.add_argument("--force", action="store_true", help="send again a week already sent")
+    web = subparsers.add_parser("web", help="serve the confirm pages behind the email's links")
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port", type=int, default=8000)
+
+
+def mail_command(args: argparse.Namespace) -> int:
+    if args.command == "web":
+        return _web(args)
+    return _send_review(args)
+
+
+def _send_review(args: argparse.Namespace) -> int:
+    from assistant.mail.links import LinkSecretMissingError
+    from assistant.mail.send import MailError
+
+    try:
+        return _send_review_once(args)
+    except (MailError, LinkSecretMissingError) as error:
+        # One clear line and exit code 2 (STYLE 7): the settings or the server, not a bug.
+        print(f"agenda-regie: {error}", file=sys.stderr)
+        return 2
+
+
+def _send_review_once(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from assistant.accounts.cache import CachedCalendar
+    from assistant.app.delivery import deliver, message_for, prepare_email
+    from assistant.app.history import Store, open_store, review_with_history
+    from assistant.app.review import last_complete_week, open_ics
+    from assistant.core.review import IsoWeek
+    from assistant.mail.links import LinkSigner
+    from assistant.mail.send import SmtpSettings
+    from assistant.settings import Settings
+    from assistant.store.database import session_scope
+    from assistant.store.repository import find_leader, reviews_paused
+    from rules import load_rules
+
+    leader_email = args.leader.strip().lower()
+    # The SMTP settings are checked before any work, all their problems in one line.
+    smtp = None if args.dry_run else SmtpSettings.from_environ()
+    rules = load_rules(args.rules, {"leader": {"email": leader_email}})
+    now = datetime.now(UTC)
+    week = (
+        IsoWeek.parse(args.week)
+        if args.week
+        else last_complete_week(now.astimezone(ZoneInfo(rules.leader.timezone)).date())
+    )
+    engine = open_store(Settings.from_environ())
+    try:
+        with session_scope(engine) as session:
+            known = find_leader(session, leader_email)
+            paused = known is not None and reviews_paused(known, now)
+            paused_until = known.paused_until if known is not None else None
+            known_id = known.id if known is not None else None
+        if paused and not args.force and not args.dry_run:
+            print(_paused_line(leader_email, week, paused_until, rules.leader.timezone))
+            return 0
+        if args.calendar:
+            source: Any = open_ics(args.calendar, rules, [leader_email])
+        else:
+            cached = None if known_id is None else CachedCalendar.of_leader(engine, known_id)
+            if cached is None or not cached.connections:
+                print(
+                    f"agenda-regie: {leader_email} has no Google or Microsoft 365 connection; "
+                    "connect one (agenda-regie connect) or give --calendar FILE.ics",
+                    file=sys.stderr,
+                )
+                return 2
+            source = cached
+        review = review_with_history(source, rules, week, now, Store(engine, leader_email))
+        prepared = prepare_email(
+            engine,
+            review,
+            leader_email=leader_email,
+            signer=LinkSigner.from_environ(),
+            now=now,
+            pause_contact=rules.delivery.assistant_cc[0] if rules.delivery.assistant_cc else None,
+        )
+        to, cc = rules.delivery.to or leader_email, list(rules.delivery.assistant_cc)
+        if args.dry_run:
+            message = message_for(prepared, sender="agenda-regie@localhost", to=to, cc=cc, now=now)
+            if args.output:
+                args.output.write_bytes(message.as_bytes())
+            else:
+                sys.stdout.write(message.as_string())
+            return 0
+        assert smtp is not None
+        delivery = deliver(engine, prepared, smtp, now=now, to=to, cc=cc, force=args.force)
+        if delivery.status == "paused":
+            print(_paused_line(leader_email, week, delivery.paused_until, rules.leader.timezone))
+            return 0
+        print(f"{week}: {delivery.status.replace('_', ' ')} ({delivery.message_id})")
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _paused_line(leader: str, week: Any, until: datetime | None, timezone: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    when = (
+        f"until {until.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M}"
+        if until is not None
+        else "until they resume it"
+    )
+    return f"{week}: not sent; the weekly review of {leader} is paused {when} (--force sends it)"
+
+
+def _web(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from assistant.app.acceptance import WEB_RETRY_POLICY, provider_writers
+    from assistant.app.history import open_store
+    from assistant.mail.links import LinkSigner
+    from assistant.settings import Settings
+    from assistant.store.crypto import SecretBox
+    from assistant.web.app import create_app
+
+    settings = Settings.from_environ()
+    engine = open_store(settings)
+    access = _graph_access(settings)
+    # The leader waits for the page: a short retry budget; the outbox and workers do the rest.
+    writers = provider_writers(
+        SecretBox.from_settings(settings), microsoft_access=access, retry_policy=WEB_RETRY_POLICY
+    )
+    app = create_app(
+        engine, LinkSigner.from_environ(), write_back=writers.write, withdraw=writers.withdraw
+    )
+    try:
+        # uvicorn ends on SIGTERM and SIGINT after the requests in flight are answered.
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    finally:
+        if access is not None:
+            access.http.close()
+        engine.dispose()
+    return 0
+
+
+def _graph_access(settings: Any) -> Any:
+    """How this process reaches Microsoft Graph, or None when no Entra ID app is configured."""
+    if settings.microsoft_client_id is None:
+        return None
+    from assistant.accounts.microsoft import graph_access_from_settings
+
+    return graph_access_from_settings(settings)

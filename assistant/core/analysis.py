@@ -1,0 +1,146 @@
+"""One leader's week, from classified events to a `WeeklyReview` (pure core).
+
+Takes events, rules, holiday dates and `now`; does no I/O. The shell (assistant.app.review) reads
+the calendar and hands the events in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+
+from assistant.core.buffers import buffer_statuses, indicator_results
+from assistant.core.indicators import day_rows, week_indicators
+from assistant.core.intervals import total
+from assistant.core.proposals import propose
+from assistant.core.review import SCHEMA_VERSION, IsoWeek, Warning, WeeklyReview, WeekMetrics
+from assistant.core.timeline import Timeline, build_timeline
+from assistant.core.trends import trend_report
+from assistant.i18n import texts
+from connectors import CalendarEvent, SkippedEvent
+from rules import Rules
+
+
+def analysis_span(week: IsoWeek, rules: Rules) -> tuple[date, date]:
+    """First and last local date whose events the review of `week` needs (context + next week)."""
+    # One day more than the context weeks: the night before the week's Monday is measured.
+    first = week.monday - timedelta(weeks=rules.measurement.context_weeks, days=1)
+    last = week.shifted(1).days()[-1]
+    return first, last
+
+
+def build_review(
+    events: Sequence[CalendarEvent],
+    *,
+    rules: Rules,
+    week: IsoWeek,
+    now: datetime,
+    holidays: Iterable[date] = (),
+    skipped: Sequence[SkippedEvent] = (),
+    source_name: str = "",
+    history: Sequence[WeekMetrics] = (),
+) -> WeeklyReview:
+    """Review `week` and propose blocks for the week after it.
+
+    `history` holds the stored weeks before `week` (any order, gaps allowed) for the signals of
+    narrowing; without it the review says there is not enough history yet.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be aware")
+    language = rules.leader.language
+    first, last = analysis_span(week, rules)
+    timeline = build_timeline(events, rules=rules, first=first, last=last, holidays=holidays)
+    week_days = week.days()
+    history_first = week.monday - timedelta(weeks=rules.measurement.context_weeks)
+    rows = day_rows(timeline, week_days, rules)
+    values = week_indicators(timeline, week_days, rules, rows, history_first=history_first)
+    results = indicator_results(values, rules)
+    weeks_read = rules.measurement.context_weeks + 1
+    buffers = buffer_statuses(results, rules, weeks_read)
+    next_week = week.shifted(1)
+    leader_key = rules.leader.email or "leader"
+    proposals, notes = propose(
+        timeline,
+        rules=rules,
+        week=next_week,
+        reviewed_rows=rows,
+        history_first=history_first,
+        leader_key=leader_key,
+        now=now,
+    )
+    warnings = [
+        Warning(
+            "skipped_event",
+            texts.text("warning.skipped", language, where=s.where, reason=s.reason),
+        )
+        for s in skipped
+    ]
+    warnings.extend(_overrun_notes(timeline, week_days, rules))
+    warnings.extend(notes)
+    if not any(r.working for r in rows):
+        warnings.append(Warning("no_working_time", texts.text("warning.no_working_time", language)))
+    if not events:
+        warnings.append(Warning("no_events", texts.text("warning.no_events", language)))
+    return WeeklyReview(
+        schema_version=SCHEMA_VERSION,
+        leader=rules.leader.email,
+        week=week,
+        proposals_week=next_week,
+        timezone=rules.leader.timezone,
+        language=language,
+        generated_at=now,
+        source=source_name,
+        indicators=results,
+        days=tuple(rows),
+        buffers=buffers,
+        proposals=proposals,
+        warnings=tuple(warnings),
+        question=texts.question_for_week(week.week, language),
+        trends=trend_report(WeekMetrics(week, values), history, rules),
+    )
+
+
+def _overrun_notes(timeline: Timeline, days: Sequence[date], rules: Rules) -> list[Warning]:
+    """A note for each day on which a meeting took protected time (exception organisers aside)."""
+    language = rules.leader.language
+    notes = []
+    for current in days:
+        seconds = total(timeline.days[current].overrun)
+        if seconds:
+            notes.append(
+                Warning(
+                    "protected_block_overrun",
+                    texts.text(
+                        "note.protected_block_overrun",
+                        language,
+                        day=texts.weekday(current, language),
+                        minutes=texts.minutes(seconds / 60, language),
+                    ),
+                )
+            )
+    return notes
+
+
+def measure_weeks(
+    events: Sequence[CalendarEvent],
+    *,
+    rules: Rules,
+    weeks: Sequence[IsoWeek],
+    holidays: Iterable[date] = (),
+) -> list[WeekMetrics]:
+    """The indicators and trend inputs of several weeks, from one layout of the events.
+
+    Each week is measured exactly as its own review would measure it (same context weeks).
+    """
+    if not weeks:
+        return []
+    first, _ = analysis_span(min(weeks), rules)
+    last = max(weeks).days()[-1]
+    timeline = build_timeline(events, rules=rules, first=first, last=last, holidays=holidays)
+    measured = []
+    for week in sorted(weeks):
+        history_first = week.monday - timedelta(weeks=rules.measurement.context_weeks)
+        rows = day_rows(timeline, week.days(), rules)
+        values = week_indicators(timeline, week.days(), rules, rows, history_first=history_first)
+        measured.append(WeekMetrics(week, values))
+    return measured

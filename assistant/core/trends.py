@@ -1,0 +1,301 @@
+"""The signals of narrowing: a leader against their own baseline, over weeks (pure core).
+
+DESIGN section 6. Takes the reviewed week's `WeekMetrics` and the stored weeks before it, and the
+`trends` rule settings; returns a `TrendReport`. No I/O, no SQL: the shell hands the history in.
+It imports only the review values, the catalogue, the texts and the rules; never a shell
+(store, service, render).
+
+For each week t (each with its own windows):
+
+- *recent*: the mean of the `recent_weeks` weeks ending at t;
+- *baseline*: the median of the `baseline_weeks` weeks before those, using the weeks that exist,
+  at least `min_history_weeks - recent_weeks` of them;
+- *shift*: (recent - baseline) / max(|baseline|, floor), with the input's floor from
+  `trends.floors`, so that a rise from (almost) nothing is measured against the floor and a
+  baseline of 0 cannot erode;
+- the week *holds* when the adverse shift is at least `shift` and the week's own value is itself
+  on the adverse side of its baseline. The second condition keeps one exceptional week from
+  carrying the recent mean, and so the signal, through the next weeks on its own.
+
+A trend input fires when its weeks held in a row, ending at the reviewed week, reach
+`hold_weeks`. A signal with two inputs fires when either does. Weeks missing from the history
+and weeks without working time (no `meeting_share`) are missing, never zero: they neither count
+nor break a run; a None value of one input is skipped for that input only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from assistant.core.catalogue import BY_ID
+from assistant.core.review import IsoWeek, SignalResult, Sparkline, TrendReport, WeekMetrics
+from assistant.i18n import texts
+from rules import Rules
+from rules.model import Trends
+
+Direction = Literal["down", "up"]
+
+# Each signal of DESIGN section 6 with its trend inputs, and the way that is adverse for each.
+SIGNALS: tuple[tuple[str, tuple[tuple[str, Direction], ...]], ...] = (
+    ("reflection_erosion", (("reflection_minutes", "down"), ("protected_overrun_minutes", "up"))),
+    ("shorter_conversations", (("median_meeting_minutes", "down"),)),
+    ("faster_agenda", (("short_notice_share", "up"),)),
+    ("taking_over", (("organised_meeting_share", "up"),)),
+    (
+        "rising_density",
+        (("longest_back_to_back_minutes", "up"), ("days_without_midday_break", "up")),
+    ),
+)
+SIGNAL_IDS: tuple[str, ...] = tuple(signal_id for signal_id, _ in SIGNALS)
+
+# The key indicators the review draws as sparklines, in this order.
+SPARKLINE_INDICATORS: tuple[str, ...] = (
+    "meeting_share",
+    "focus_hours",
+    "longest_back_to_back_minutes",
+    "reflection_minutes",
+    "short_notice_share",
+    "days_without_midday_break",
+)
+
+# Units of the trend inputs that are not catalogue indicators (catalogue.TREND_INPUT_IDS).
+_INPUT_UNITS = {
+    "median_meeting_minutes": "minutes",
+    "organised_meeting_share": "share",
+    "protected_overrun_minutes": "minutes",
+}
+# A week without working time has no meeting_share: it holds no comparable numbers.
+_WORKING_TIME = "meeting_share"
+
+
+def unit_of(metric: str) -> str:
+    return _INPUT_UNITS.get(metric) or BY_ID[metric].unit
+
+
+@dataclass(frozen=True, slots=True)
+class InputTrend:
+    """One trend input evaluated at the reviewed week."""
+
+    metric: str
+    direction: Direction
+    recent: float | None
+    baseline: float | None
+    shift: float | None
+    weeks_held: int
+    against_floor: bool  # the baseline was below the input's floor
+
+    @property
+    def has_numbers(self) -> bool:
+        return self.recent is not None and self.baseline is not None
+
+
+def trend_report(current: WeekMetrics, history: Sequence[WeekMetrics], rules: Rules) -> TrendReport:
+    """The reviewed week (`current`) against the weeks before it (`history`, any order, gaps
+    allowed; weeks from `current.week` on are ignored)."""
+    settings = rules.trends
+    language = rules.leader.language
+    weeks, frame = weekly_frame(current, history)
+    read = settings.recent_weeks + settings.baseline_weeks
+    available = int(frame[_WORKING_TIME].notna().iloc[-read:].sum())
+    needed = settings.min_history_weeks
+    sparklines = _sparklines(weeks, frame, settings)
+    if available < needed:
+        return TrendReport(
+            enough_history=False,
+            weeks_available=available,
+            weeks_needed=needed,
+            message=texts.text(
+                "trend.not_enough_history", language, available=available, needed=needed
+            ),
+            signals=(),
+            sparklines=sparklines,
+        )
+    signals = tuple(
+        _signal(signal_id, inputs, frame, settings, language) for signal_id, inputs in SIGNALS
+    )
+    return TrendReport(
+        enough_history=True,
+        weeks_available=available,
+        weeks_needed=needed,
+        message=_summary(signals, available, settings, language),
+        signals=signals,
+        sparklines=sparklines,
+    )
+
+
+def weekly_frame(
+    current: WeekMetrics, history: Sequence[WeekMetrics]
+) -> tuple[list[IsoWeek], pd.DataFrame]:
+    """Every calendar week from the oldest one given to `current`, one row each (oldest first),
+    a column per metric; NaN for a missing week, a week without working time, or a None."""
+    by_week = {m.week: m for m in history if m.week < current.week}
+    by_week[current.week] = current
+    first = min(by_week)
+    count = (current.week.monday - first.monday).days // 7 + 1
+    weeks = [first.shifted(offset) for offset in range(count)]
+    metrics = sorted({_WORKING_TIME, *SPARKLINE_INDICATORS, *_inputs()})
+    rows = []
+    for week in weeks:
+        found = by_week.get(week)
+        values = found.values if found is not None else {}
+        comparable = values.get(_WORKING_TIME) is not None
+        rows.append({m: _number(values.get(m)) if comparable else math.nan for m in metrics})
+    return weeks, pd.DataFrame(rows, columns=metrics, dtype="float64")
+
+
+def _inputs() -> list[str]:
+    return [metric for _, inputs in SIGNALS for metric, _ in inputs]
+
+
+def _number(value: float | int | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def evaluate(series: pd.Series, direction: Direction, floor: float, settings: Trends) -> InputTrend:
+    """One trend input over the weekly series (last row: the reviewed week)."""
+    recent_weeks = settings.recent_weeks
+    least = settings.min_history_weeks - recent_weeks
+    values = series.to_numpy(dtype="float64")
+    recent = series.rolling(recent_weeks, min_periods=1).mean().to_numpy(dtype="float64")
+    before = series.shift(recent_weeks)
+    baseline = (
+        before.rolling(settings.baseline_weeks, min_periods=least)
+        .median()
+        .to_numpy(dtype="float64")
+    )
+    with np.errstate(invalid="ignore"):  # NaN stays NaN and compares False: missing, not zero
+        change = (recent - baseline) / np.maximum(np.abs(baseline), floor)
+        adverse = change if direction == "up" else -change
+        worse = values > baseline if direction == "up" else values < baseline
+        holds = (np.round(adverse, 9) >= settings.shift) & worse
+    held = 0
+    for position in reversed(range(len(values))):
+        if np.isnan(values[position]):
+            continue  # a missing week neither counts nor breaks the run
+        if not holds[position]:
+            break
+        held += 1
+    last_baseline = _value(baseline[-1])
+    return InputTrend(
+        metric=str(series.name),
+        direction=direction,
+        recent=_value(recent[-1]),
+        baseline=last_baseline,
+        shift=_value(change[-1]),
+        weeks_held=held,
+        against_floor=last_baseline is not None and abs(last_baseline) < floor,
+    )
+
+
+def _value(number: float | np.floating[Any]) -> float | None:
+    return None if math.isnan(number) else round(float(number), 4)
+
+
+def _signal(
+    signal_id: str,
+    inputs: tuple[tuple[str, Direction], ...],
+    frame: pd.DataFrame,
+    settings: Trends,
+    language: str,
+) -> SignalResult:
+    trends = [
+        evaluate(frame[metric], direction, getattr(settings.floors, metric), settings)
+        for metric, direction in inputs
+    ]
+    fired = [trend for trend in trends if trend.weeks_held >= settings.hold_weeks]
+    if fired:
+        chosen = fired[0]
+        message = " ".join(_sentence(trend, "fired", settings, language) for trend in fired)
+    else:
+        chosen = next((trend for trend in trends if trend.has_numbers), trends[0])
+        message = _sentence(chosen, "steady", settings, language)
+    return SignalResult(
+        id=signal_id,
+        fired=bool(fired),
+        metric=chosen.metric,
+        unit=unit_of(chosen.metric),
+        direction=chosen.direction,
+        recent=chosen.recent,
+        baseline=chosen.baseline,
+        shift=chosen.shift,
+        weeks_held=chosen.weeks_held,
+        message=message,
+    )
+
+
+def _sentence(trend: InputTrend, kind: str, settings: Trends, language: str) -> str:
+    subject = texts.text(f"trend.subject.{trend.metric}", language)
+    if trend.recent is None or trend.baseline is None or trend.shift is None:
+        return texts.text("trend.no_data", language, subject=subject)
+    unit = unit_of(trend.metric)
+    if trend.against_floor:
+        change = texts.signed_difference(trend.recent - trend.baseline, unit, language)
+    else:
+        change = texts.signed_percent(trend.shift, language)
+    key = f"trend.fired.{trend.metric}" if kind == "fired" else "trend.steady"
+    return texts.text(
+        key,
+        language,
+        subject=subject,
+        held=texts.weeks(trend.weeks_held, language),
+        span=texts.weeks(settings.recent_weeks, language),
+        recent=_phrase(trend.metric, trend.recent, unit, language),
+        baseline=_phrase(trend.metric, trend.baseline, unit, language),
+        change=change,
+    )
+
+
+def _phrase(metric: str, value: float, unit: str, language: str) -> str:
+    """A value as the sentences say it: "45 min a week", "30% of meeting time"."""
+    if unit == "days":
+        value = float(texts.half_up(value, 1))
+    shown = texts.format_value(value, unit, language)
+    return texts.text(f"trend.value.{metric}", language, value=shown)
+
+
+def _summary(
+    signals: Sequence[SignalResult], available: int, settings: Trends, language: str
+) -> str:
+    hold = texts.weeks(settings.hold_weeks, language)
+    count = sum(1 for signal in signals if signal.fired)
+    if not count:
+        weeks = texts.weeks(available, language)
+        return texts.text("trend.none_fired", language, hold=hold, weeks=weeks)
+    key = "trend.some_fired.one" if count == 1 else "trend.some_fired.many"
+    return texts.text(key, language, count=count, total=len(signals), hold=hold)
+
+
+def _sparklines(
+    weeks: Sequence[IsoWeek], frame: pd.DataFrame, settings: Trends
+) -> tuple[Sparkline, ...]:
+    shown = settings.sparkline_weeks
+    last = weeks[-1]
+    shown_weeks = tuple(last.shifted(offset) for offset in range(1 - shown, 1))
+    padding = max(0, shown - len(weeks))
+    lines = []
+    for indicator in SPARKLINE_INDICATORS:
+        known = [_plain(v, BY_ID[indicator].unit) for v in frame[indicator].iloc[-shown:]]
+        lines.append(
+            Sparkline(
+                indicator=indicator,
+                unit=BY_ID[indicator].unit,
+                weeks=shown_weeks,
+                values=(*([None] * padding), *known),
+            )
+        )
+    return tuple(lines)
+
+
+def _plain(value: float, unit: str) -> float | int | None:
+    """A frame value back as the review holds it: None for missing, whole counts as int."""
+    if math.isnan(value):
+        return None
+    if unit in ("minutes", "days", "count") and float(value).is_integer():
+        return int(value)
+    return float(value)
