@@ -42,7 +42,7 @@ from assistant.accounts.google import connect_google  # noqa: E402
 from assistant.store import migrations  # noqa: E402
 from assistant.store.crypto import SecretBox  # noqa: E402
 from assistant.store.database import make_engine, session_scope  # noqa: E402
-from assistant.store.repository import store_rules, upsert_leader  # noqa: E402
+from assistant.store.repositories import store_rules, upsert_leader  # noqa: E402
 from tests.connectors.google.conftest import user_credentials  # noqa: E402
 from tests.connectors.google.events import meeting  # noqa: E402
 from tests.connectors.google.fake_server import FakeGoogleCalendar  # noqa: E402

@@ -42,7 +42,7 @@ from assistant.store import migrations
 from assistant.store.crypto import SecretBox
 from assistant.store.database import make_engine, session_scope
 from assistant.store.models import Connection, RuleSet, WeeklyMetricsRow
-from assistant.store.repository import (
+from assistant.store.repositories import (
     find_leader,
     load_connection_token,
     save_connection_token,

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 
 from assistant.store.database import session_scope
 from assistant.store.models import Connection, Leader
-from assistant.store.repository import (
+from assistant.store.repositories.events import (
     cached_events,
     count_cached_events,
     reconcile_cached_events,

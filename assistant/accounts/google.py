@@ -39,12 +39,12 @@ from assistant.accounts.cache import (
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Connection, Leader
-from assistant.store.repository import (
+from assistant.store.repositories.connections import (
     load_connection_token,
     save_connection_token,
     upsert_connection,
-    upsert_leader,
 )
+from assistant.store.repositories.leaders import upsert_leader
 from connectors import ClassifyOptions, ConnectorError, TimeWindow
 from connectors.google.auth import (
     Delegation,

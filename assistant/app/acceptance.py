@@ -35,20 +35,22 @@ from assistant.i18n.labels import kind_label, language_of
 from assistant.mail.links import AllLink, ProposalLink, RatingLink
 from assistant.store.database import session_scope
 from assistant.store.models import Connection, Leader, OutboxEntry, ProposalRow
-from assistant.store.repository import (
-    PROPOSAL_WITHDRAWN,
-    add_audit,
+from assistant.store.repositories.audit import add_audit
+from assistant.store.repositories.feedback import record_self_rating
+from assistant.store.repositories.leaders import find_leader
+from assistant.store.repositories.outbox import (
     claim_outbox_entry,
-    decide_proposal,
     due_outbox,
-    find_leader,
     outbox_deleted,
     outbox_failed,
     outbox_written,
+)
+from assistant.store.repositories.proposals import (
+    PROPOSAL_WITHDRAWN,
+    decide_proposal,
     proposal_by_key,
     proposal_withdrawn,
     proposals_of_week,
-    record_self_rating,
     withdraw_proposal,
 )
 from connectors.backoff import RetryPolicy
@@ -281,7 +283,7 @@ def _leaders_focus_time(session: Any, leader_id: int) -> FocusTime:
     """The leader's google.focus_time rules as last stored with their history (else defaults)."""
     import yaml
 
-    from assistant.store.repository import latest_rules
+    from assistant.store.repositories.rules import latest_rules
     from rules import load_rules
 
     stored = latest_rules(session, leader_id)

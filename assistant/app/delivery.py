@@ -46,16 +46,10 @@ from assistant.render.email import (
 )
 from assistant.store.database import session_scope
 from assistant.store.models import Connection, Leader
-from assistant.store.repository import (
-    ensure_proposals,
-    questions_asked,
-    record_question,
-    record_review_sent,
-    review_delivery,
-    reviews_paused,
-    self_ratings,
-    upsert_leader,
-)
+from assistant.store.repositories.feedback import questions_asked, record_question, self_ratings
+from assistant.store.repositories.leaders import reviews_paused, upsert_leader
+from assistant.store.repositories.proposals import ensure_proposals
+from assistant.store.repositories.reviews import record_review_sent, review_delivery
 
 log = logging.getLogger("assistant.mail")
 

@@ -156,7 +156,7 @@ def export(
     settings: Settings, path: Path, fmt: Literal["csv", "parquet"], leaders: Sequence[str] = ()
 ) -> int:
     from assistant.store.database import session_scope
-    from assistant.store.repository import export_metrics
+    from assistant.store.repositories.metrics import export_metrics
 
     engine = open_store(settings)
     try:
@@ -168,7 +168,8 @@ def export(
 
 def _stored_history(store: Store, week: IsoWeek, count: int) -> list[WeekMetrics]:
     from assistant.store.database import session_scope
-    from assistant.store.repository import find_leader, weekly_history
+    from assistant.store.repositories.leaders import find_leader
+    from assistant.store.repositories.metrics import weekly_history
 
     if count <= 0:
         return []
@@ -181,12 +182,9 @@ def _stored_history(store: Store, week: IsoWeek, count: int) -> list[WeekMetrics
 
 def _record(store: Store, rules: Rules, weeks: Sequence[WeekMetrics], now: datetime) -> None:
     from assistant.store.database import session_scope
-    from assistant.store.repository import (
-        latest_rules,
-        record_week,
-        store_rules,
-        upsert_leader,
-    )
+    from assistant.store.repositories.leaders import upsert_leader
+    from assistant.store.repositories.metrics import record_week
+    from assistant.store.repositories.rules import latest_rules, store_rules
 
     rules_text = json.dumps(rules.model_dump(mode="json"), sort_keys=True)
     with session_scope(store.engine) as session:

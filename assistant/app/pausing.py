@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from assistant.mail.links import PauseLink
 from assistant.store.database import session_scope
-from assistant.store.repository import (
+from assistant.store.repositories.leaders import (
     find_leader,
     pause_reviews,
     resume_reviews,

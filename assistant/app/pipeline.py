@@ -42,14 +42,11 @@ from assistant.store.models import (
     ReviewDelivery,
     RuleSet,
 )
-from assistant.store.repository import (
-    UnknownLeaderError,
-    add_audit,
-    latest_rules,
-    record_review_sent,
-    review_delivery,
-    reviews_paused,
-)
+from assistant.store.repositories.audit import add_audit
+from assistant.store.repositories.base import UnknownLeaderError
+from assistant.store.repositories.leaders import reviews_paused
+from assistant.store.repositories.reviews import record_review_sent, review_delivery
+from assistant.store.repositories.rules import latest_rules
 from connectors.google.retry import Retrier, RetryPolicy
 from rules import Rules, load_rules
 

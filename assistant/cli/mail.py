@@ -70,7 +70,7 @@ def _send_review_once(args: argparse.Namespace) -> int:
     from assistant.mail.send import SmtpSettings
     from assistant.settings import Settings
     from assistant.store.database import session_scope
-    from assistant.store.repository import find_leader, reviews_paused
+    from assistant.store.repositories.leaders import find_leader, reviews_paused
     from rules import load_rules
 
     leader_email = args.leader.strip().lower()

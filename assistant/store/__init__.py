@@ -6,7 +6,7 @@ through it. Modules:
 - `models`: the tables (typed SQLAlchemy 2 declarative classes).
 - `database`: the engine and sessions from `Settings`.
 - `crypto`: connection tokens encrypted at rest (Fernet, key rotation).
-- `repository`: the functions the rest of the product calls.
+- `repositories`: the functions the rest of the product calls, one module per aggregate.
 - `migrations`: Alembic revisions, run with `upgrade(url)` (`agenda-regie db upgrade`).
 
 Importing this package loads no SQLAlchemy; import the module you need.

@@ -18,7 +18,7 @@ from assistant.app.delivery import prepare_email
 from assistant.core.review import WeeklyReview
 from assistant.mail.links import LinkSigner
 from assistant.store.database import session_scope
-from assistant.store.repository import find_leader, pause_reviews
+from assistant.store.repositories import find_leader, pause_reviews
 from tests.conftest import REPO, SAMPLE
 from tests.mail.fixtures import LEADER, SECRET, SmtpServer, free_port
 
@@ -175,7 +175,7 @@ def test_send_review_reads_a_microsoft_leaders_event_cache_without_a_calendar_fi
     from assistant.accounts.microsoft import connect_microsoft
     from assistant.store.crypto import SecretBox
     from assistant.store.models import WeeklyMetricsRow
-    from assistant.store.repository import upsert_cached_events
+    from assistant.store.repositories import upsert_cached_events
     from connectors.microsoft.auth import APPLICATION_SCOPES, StoredAuthorisation
     from tests.core.builders import meeting
 

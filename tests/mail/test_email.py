@@ -20,7 +20,7 @@ from assistant.mail.send import (
     smtp_send_once,
 )
 from assistant.store.database import session_scope
-from assistant.store.repository import find_leader, review_delivery
+from assistant.store.repositories import find_leader, review_delivery
 from tests.mail.fixtures import LEADER, MARKER, NOW, SECRET, WEEK, SmtpServer, free_port
 
 BASE = "https://regie.example.org"
@@ -234,7 +234,7 @@ def test_a_leader_whose_calendar_connection_is_failing_gets_no_ics(
     # A failing connection's accepted blocks wait in the outbox until it works again, so an
     # .ics would put them in the calendar twice; only a disabled one sends the leader to the file.
     from assistant.store.models import Connection
-    from assistant.store.repository import upsert_connection, upsert_leader
+    from assistant.store.repositories import upsert_connection, upsert_leader
 
     with session_scope(store) as session:
         leader = upsert_leader(session, LEADER, now=NOW)

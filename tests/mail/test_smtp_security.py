@@ -19,7 +19,7 @@ from assistant.core.review import WeeklyReview
 from assistant.mail.links import LinkSigner
 from assistant.mail.send import SendFailedError, SmtpSettings, SmtpSettingsError
 from assistant.store.database import session_scope
-from assistant.store.repository import find_leader, review_delivery
+from assistant.store.repositories import find_leader, review_delivery
 from tests.mail.fixtures import LEADER, NOW, SECRET, WEEK, Inbox, free_port
 from tests.tls import PrivateCA
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from assistant.core.catalogue import METRIC_IDS
 from assistant.core.review import IsoWeek, WeekMetrics
-from assistant.store import repository as repo
+from assistant.store import repositories as repo
 from assistant.store.database import make_engine, session_scope
 from assistant.store.models import Leader, ReviewDelivery, RuleSet, WeeklyMetricsRow
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from assistant.app.acceptance import flush_outbox
 from assistant.core.review import Buffer, IsoWeek, Proposal
-from assistant.store import repository as repo
+from assistant.store import repositories as repo
 from assistant.store.database import session_scope
 from assistant.store.models import OutboxEntry
 from connectors.model import Block

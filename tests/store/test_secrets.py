@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from assistant.settings import Settings
-from assistant.store import repository as repo
+from assistant.store import repositories as repo
 from assistant.store.crypto import SecretBox, SecretKeyError, check_keys, rotate
 from assistant.store.models import AuditEntry, Connection, Leader
 

@@ -15,7 +15,7 @@ from assistant.core.review import WeeklyReview
 from assistant.mail.send import SmtpSettings
 from assistant.store.database import session_scope
 from assistant.store.models import AuditEntry
-from assistant.store.repository import find_leader, reviews_paused
+from assistant.store.repositories import find_leader, reviews_paused
 from tests.mail.fixtures import LEADER, NOW, SmtpServer
 from tests.web.test_confirm_pages import Site, links, mail
 

@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 
 from assistant.store import migrations
 from assistant.store.database import make_engine, session_scope
-from assistant.store.repository import store_rules, upsert_leader
+from assistant.store.repositories import store_rules, upsert_leader
 from tests.mail.fixtures import free_port
 from tests.store.conftest import NewDatabase, new_database, postgres_admin_url
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from assistant.core.review import IsoWeek
 from assistant.store.database import session_scope
-from assistant.store.repository import review_delivery
+from assistant.store.repositories import review_delivery
 from tests.worker.conftest import Smtp, add_leader, redis_db, wait_until, worker_environment
 
 __all__ = ["redis_db"]

@@ -13,7 +13,7 @@ from assistant.app.pipeline import pipeline_status
 from assistant.core.review import IsoWeek
 from assistant.store.database import session_scope
 from assistant.store.models import Leader
-from assistant.store.repository import pause_reviews, review_delivery
+from assistant.store.repositories import pause_reviews, review_delivery
 from tests.worker.conftest import Smtp, add_leader, redis_db, wait_until, worker_environment
 
 __all__ = ["redis_db"]

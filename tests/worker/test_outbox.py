@@ -16,7 +16,7 @@ from assistant.core.review import Buffer, IsoWeek, Proposal
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import ProposalRow
-from assistant.store.repository import decide_proposal, ensure_proposals, withdraw_proposal
+from assistant.store.repositories import decide_proposal, ensure_proposals, withdraw_proposal
 from connectors.google.mapping import TAG_KEY
 from connectors.microsoft.auth import APPLICATION_SCOPES, StoredAuthorisation
 from connectors.microsoft.mapping import TAG_PROPERTY_ID

@@ -27,7 +27,7 @@ from assistant.settings import SettingsError
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Leader, ReviewClaim
-from assistant.store.repository import record_review_sent
+from assistant.store.repositories import record_review_sent
 from tests.worker.conftest import SECRET_KEY, Smtp, add_leader
 from worker.config import WorkerSettings
 from worker.tasks import spread_countdown

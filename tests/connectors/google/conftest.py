@@ -16,7 +16,7 @@ from assistant.accounts.google import connect_google, sync_google_connection
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Base, CachedEvent, Connection
-from assistant.store.repository import upsert_leader
+from assistant.store.repositories import upsert_leader
 from connectors.google.auth import build_service
 from connectors.google.retry import Retrier, RetryPolicy
 from tests.connectors.google.fake_server import FakeGoogleCalendar

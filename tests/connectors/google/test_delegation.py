@@ -25,7 +25,7 @@ from assistant.store import migrations
 from assistant.store.crypto import SecretBox
 from assistant.store.database import make_engine, session_scope
 from assistant.store.models import Connection
-from assistant.store.repository import load_connection_token
+from assistant.store.repositories import load_connection_token
 from connectors.google.auth import (
     DELEGATION_KIND,
     SCOPE_OWNED,

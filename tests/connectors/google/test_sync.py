@@ -22,7 +22,7 @@ from assistant.accounts.google import (
     write_google_block,
 )
 from assistant.store.database import session_scope
-from assistant.store.repository import load_connection_token, upsert_leader
+from assistant.store.repositories import load_connection_token, upsert_leader
 from connectors.errors import ConnectorError
 from connectors.google.auth import credentials_from_json
 from connectors.google.errors import BadRequestError, NeedsReauthorisationError

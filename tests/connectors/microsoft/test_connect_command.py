@@ -33,7 +33,7 @@ from assistant.store import migrations
 from assistant.store.crypto import SecretBox
 from assistant.store.database import make_engine, session_scope
 from assistant.store.models import Connection
-from assistant.store.repository import load_connection_token
+from assistant.store.repositories import load_connection_token
 from connectors.microsoft.auth import StoredAuthorisation
 from connectors.microsoft.throttle import MailboxLimiter, Retrier
 from tests.connectors.contract import AMSTERDAM

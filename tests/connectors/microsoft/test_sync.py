@@ -28,7 +28,7 @@ from assistant.accounts.microsoft import (
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Base, CachedEvent, Connection
-from assistant.store.repository import load_connection_token, upsert_leader
+from assistant.store.repositories import load_connection_token, upsert_leader
 from connectors.microsoft.auth import (
     APPLICATION_SCOPES,
     AppRegistration,
