@@ -21,7 +21,7 @@ from celery import Task, chain
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_shutdown
 
-from assistant.app import pipeline
+from assistant.app import pipeline, schedule
 from assistant.core.review import IsoWeek
 from connectors import ConnectorError
 from worker.app import app
@@ -233,8 +233,8 @@ def dispatch_due(now: str | None = None) -> list[dict[str, str]]:
     retry_after = timedelta(seconds=config.redispatch_after_seconds)
     claimed = [
         due
-        for due in pipeline.due_reviews(current.engine, moment, retry_after=retry_after)
-        if pipeline.claim_review(
+        for due in schedule.due_reviews(current.engine, moment, retry_after=retry_after)
+        if schedule.claim_review(
             current.engine, due.leader_id, due.week, moment, retry_after=retry_after
         )
     ]

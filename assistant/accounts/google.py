@@ -21,31 +21,31 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from assistant.accounts.cache import (
-    SyncOutcome,
-    apply_sync_result,
-    load_connection,
-    provider_connections,
-    state_moment,
+from assistant.accounts.cache import SyncOutcome, state_moment
+from assistant.accounts.sync import (
+    sync_connection,
+    sync_window,
+    update_state,
+    with_use,
 )
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
-from assistant.store.models import Connection, Leader
 from assistant.store.repositories.connections import (
-    load_connection_token,
+    provider_connection_ids,
     save_connection_token,
     upsert_connection,
 )
 from assistant.store.repositories.leaders import upsert_leader
-from connectors import ClassifyOptions, ConnectorError, TimeWindow
+from connectors import ClassifyOptions, TimeWindow
 from connectors.google.auth import (
     Delegation,
     GoogleAuthError,
@@ -55,15 +55,17 @@ from connectors.google.auth import (
     stored_authorisation,
 )
 from connectors.google.errors import NeedsReauthorisationError
-from connectors.google.retry import Retrier
+from connectors.google.retry import Retrier, RetryPolicy
 from connectors.google.source import GoogleSource, SyncState
 from connectors.google.writer import Block, FocusTimeOptions, GoogleWriter, WriteResult
+from rules.model import FocusTime
 
-T = TypeVar("T")
 log = logging.getLogger("assistant.accounts.google")
 
-NEEDS_REAUTHORISATION = "needs_reauthorisation"
+PROVIDER = "google"
+T = TypeVar("T")
 ServiceFactory = Callable[[Any], Any]
+__all__ = ["GoogleAccount", "sync_window"]
 
 
 @dataclass(frozen=True)
@@ -107,18 +109,152 @@ class ConnectionState:
         return None
 
 
-def sync_window(
-    now: datetime, zone: ZoneInfo, weeks_back: int = 26, weeks_ahead: int = 2
-) -> TimeWindow:
-    """From the Monday `weeks_back` weeks before this week to the end of `weeks_ahead` weeks ahead.
+class _GoogleUse:
+    """One use of a stored Google authorisation: the API client with its credentials."""
 
-    Whole local weeks, so the window (and with it a full listing) moves once a week.
-    """
-    today = now.astimezone(zone).date()
-    monday = today - timedelta(days=today.weekday())
-    start = datetime.combine(monday - timedelta(weeks=weeks_back), time(), tzinfo=zone)
-    end = datetime.combine(monday + timedelta(weeks=weeks_ahead + 1), time(), tzinfo=zone)
-    return TimeWindow(start, end)
+    def __init__(self, token: bytes, service_factory: ServiceFactory) -> None:
+        self._token = token
+        self._stored = stored_authorisation(token)
+        self.service = service_factory(self._stored.credentials)
+
+    def source(
+        self, state: ConnectionState, zone: ZoneInfo, options: ClassifyOptions | None, retrier: Any
+    ) -> GoogleSource:
+        return GoogleSource(
+            self.service, zone=zone, options=options, calendar_id=state.calendar_id, retrier=retrier
+        )
+
+    def changed_token(self) -> bytes | None:
+        changed: bytes | None = self._stored.changed_token(self._token)
+        return changed
+
+    def close(self) -> None:
+        self.service.close()
+
+
+@dataclass(frozen=True)
+class GoogleAccount:
+    """Google Calendar as an `Account` (assistant.accounts.sync)."""
+
+    service_factory: ServiceFactory = build_service
+    retry_policy: RetryPolicy | None = None
+    # Wraps every HTTP attempt for a connection (the workers' shared Google request budget).
+    gate: Callable[[int], None] | None = None
+    sleep: Callable[[float], None] = time.sleep
+    provider: str = PROVIDER
+    name: str = "Google"
+    no_token_problem: str = "no credentials are stored"
+    needs_reauthorisation: type[NeedsReauthorisationError] = NeedsReauthorisationError
+
+    def load_state(self, text: str | None, address: str) -> ConnectionState:
+        return ConnectionState.loads(text)
+
+    def cursor(self, state: ConnectionState) -> SyncState | None:
+        return state.sync_state()
+
+    def without_cursor(self, state: ConnectionState) -> str:
+        return replace(state, sync_token=None).dumps()
+
+    def with_cursor(self, state: ConnectionState, cursor: SyncState) -> str:
+        return replace(
+            state,
+            sync_token=cursor.sync_token,
+            window_start=cursor.window.start,
+            window_end=cursor.window.end,
+        ).dumps()
+
+    def open(self, token: bytes, address: str) -> _GoogleUse:
+        return _GoogleUse(token, self.service_factory)
+
+    def retrier(self, connection_id: int | None = None) -> Retrier:
+        """A fresh retrier (its wait budget is spent per call), gated for the connection."""
+        policy = self.retry_policy or RetryPolicy()
+        gate = self.gate
+        if gate is None or connection_id is None:
+            return Retrier(policy=policy, sleep=self.sleep)
+        return _GatedRetrier(policy=policy, sleep=self.sleep, gate=lambda: gate(connection_id))
+
+    def sync(
+        self,
+        engine: Engine,
+        connection_id: int,
+        *,
+        cipher: SecretBox,
+        now: datetime,
+        options: ClassifyOptions | None = None,
+    ) -> SyncOutcome:
+        return sync_connection(
+            engine,
+            self,
+            connection_id,
+            cipher=cipher,
+            now=now,
+            options=options,
+            retrier=self.retrier(connection_id),
+        )
+
+    def write(
+        self,
+        engine: Engine,
+        connection_id: int,
+        block: Block,
+        *,
+        cipher: SecretBox,
+        focus_time: FocusTime,
+    ) -> str:
+        """Write one accepted block, as focus time where the account has it (the leader's
+        auto-decline rules); remembers when the account refuses focus time."""
+        options = FocusTimeOptions(
+            auto_decline=focus_time.auto_decline, decline_message=focus_time.decline_message
+        )
+        result = with_use(
+            engine,
+            self,
+            connection_id,
+            cipher,
+            lambda state, use: GoogleWriter(
+                use.service,
+                calendar_id=state.calendar_id,
+                focus_time=options,
+                use_focus_time=not state.focus_time_refused,
+                retrier=self.retrier(connection_id),
+            ).create_block(block),
+        )
+        if result.focus_time_refused:
+            update_state(
+                engine,
+                self,
+                connection_id,
+                lambda state: replace(state, focus_time_refused=True).dumps(),
+            )
+        return result.event_id
+
+    def withdraw(
+        self, engine: Engine, connection_id: int, key: str, generation: int, *, cipher: SecretBox
+    ) -> bool:
+        """Delete the block of a withdrawn accept; False when it was not there."""
+        return with_use(
+            engine,
+            self,
+            connection_id,
+            cipher,
+            lambda state, use: GoogleWriter(
+                use.service, calendar_id=state.calendar_id, retrier=self.retrier(connection_id)
+            ).delete_block(key, generation),
+        )
+
+    def reauthorise_message(self, address: str, token: bytes | None) -> str:
+        delegation = _delegation_of(token)
+        if delegation is not None:
+            return (
+                f"the Google connection of {address} needs re-authorisation: Google refused to "
+                f"let the service account {delegation.service_account_email} act as {address}; "
+                f"{delegation.advice()}. Until then it is skipped"
+            )
+        return (
+            f"the Google connection of {address} needs re-authorisation; it is skipped until "
+            f"someone runs `agenda-regie connect google --leader {address}`"
+        )
 
 
 def connect_google(
@@ -163,64 +299,23 @@ def sync_google_connection(
     weeks_ahead: int = 2,
 ) -> SyncOutcome:
     """Bring the connection's event cache up to date; never raises for a revoked authorisation."""
-    with session_scope(engine) as session:
-        connection, leader = _load(session, connection_id)
-        address, zone = leader.email, ZoneInfo(leader.timezone)
-        token = load_connection_token(connection, cipher)
-        if connection.status == NEEDS_REAUTHORISATION:
-            message = _reauthorise_message(address, _delegation_of(token))
-            log.warning("google sync of connection %d skipped: %s", connection_id, message)
-            return SyncOutcome(connection_id, address, "skipped", message)
-        state = ConnectionState.loads(connection.sync_state)
-    if token is None:
-        return _mark_reauthorisation(engine, connection_id, address, "no credentials are stored")
-    stored = stored_authorisation(token)
-    window = sync_window(now, zone, weeks_back, weeks_ahead)
-    retrier = retrier or Retrier()
-    service = service_factory(stored.credentials)
-    try:
-        source = GoogleSource(
-            service, zone=zone, options=options, calendar_id=state.calendar_id, retrier=retrier
-        )
-        result = source.sync(state.sync_state(), window)
-    except NeedsReauthorisationError as error:
-        return _mark_reauthorisation(
-            engine, connection_id, address, error.problem, stored.delegation
-        )
-    except ConnectorError as error:
-        with session_scope(engine) as session:
-            connection, _ = _load(session, connection_id)
-            connection.last_error = str(error)
-        raise
-    finally:
-        service.close()
-
-    with session_scope(engine) as session:
-        connection, _ = _load(session, connection_id)
-        refreshed = stored.changed_token(token)
-        if refreshed is not None:
-            save_connection_token(session, connection, refreshed, cipher)
-        return apply_sync_result(
-            session,
-            connection,
-            result,
-            provider="Google",
-            address=address,
-            flagged_state=replace(state, sync_token=None).dumps(),
-            synced_state=replace(
-                state,
-                sync_token=result.state.sync_token,
-                window_start=result.state.window.start,
-                window_end=result.state.window.end,
-            ).dumps(),
-            now=now,
-            waited_seconds=retrier.total_wait_seconds,
-        )
+    return sync_connection(
+        engine,
+        GoogleAccount(service_factory),
+        connection_id,
+        cipher=cipher,
+        now=now,
+        options=options,
+        retrier=retrier,
+        weeks_back=weeks_back,
+        weeks_ahead=weeks_ahead,
+    )
 
 
 def sync_all_google(engine: Engine, **kwargs: Any) -> list[SyncOutcome]:
     """Sync every Google connection; a flagged one is skipped and said so, the others go on."""
-    ids = provider_connections(engine, "google")
+    with session_scope(engine) as session:
+        ids = provider_connection_ids(session, PROVIDER)
     return [sync_google_connection(engine, connection_id, **kwargs) for connection_id in ids]
 
 
@@ -235,13 +330,14 @@ def write_google_block(
     retrier: Retrier | None = None,
 ) -> WriteResult:
     """Write one accepted block; remembers when the account refuses focus time."""
-    result = _with_writer(
+    account = GoogleAccount(service_factory)
+    result = with_use(
         engine,
+        account,
         connection_id,
         cipher,
-        service_factory,
-        lambda state, service: GoogleWriter(
-            service,
+        lambda state, use: GoogleWriter(
+            use.service,
             calendar_id=state.calendar_id,
             focus_time=focus_time,
             use_focus_time=not state.focus_time_refused,
@@ -249,10 +345,12 @@ def write_google_block(
         ).create_block(block),
     )
     if result.focus_time_refused:
-        with session_scope(engine) as session:
-            connection, _ = _load(session, connection_id)
-            fresh = ConnectionState.loads(connection.sync_state)
-            connection.sync_state = replace(fresh, focus_time_refused=True).dumps()
+        update_state(
+            engine,
+            account,
+            connection_id,
+            lambda state: replace(state, focus_time_refused=True).dumps(),
+        )
     return result
 
 
@@ -267,79 +365,40 @@ def withdraw_google_block(
     retrier: Retrier | None = None,
 ) -> bool:
     """Delete the block of a withdrawn accept; False when it was not there."""
-    return _with_writer(
+    return with_use(
         engine,
+        GoogleAccount(service_factory),
         connection_id,
         cipher,
-        service_factory,
-        lambda state, service: GoogleWriter(
-            service, calendar_id=state.calendar_id, retrier=retrier
+        lambda state, use: GoogleWriter(
+            use.service, calendar_id=state.calendar_id, retrier=retrier
         ).delete_block(key, generation),
     )
 
 
-def _with_writer(
-    engine: Engine,
-    connection_id: int,
-    cipher: SecretBox,
-    service_factory: ServiceFactory,
-    act: Callable[[ConnectionState, Any], T],
-) -> T:
-    with session_scope(engine) as session:
-        connection, leader = _load(session, connection_id)
-        address = leader.email
-        token = load_connection_token(connection, cipher)
-        if connection.status == NEEDS_REAUTHORISATION:
-            raise NeedsReauthorisationError(
-                f"Google calendar of {address}",
-                _reauthorise_message(address, _delegation_of(token)),
-            )
-        state = ConnectionState.loads(connection.sync_state)
-    if token is None:
-        _mark_reauthorisation(engine, connection_id, address, "no credentials are stored")
-        raise NeedsReauthorisationError(
-            f"Google calendar of {address}", _reauthorise_message(address)
-        )
-    stored = stored_authorisation(token)
-    service = service_factory(stored.credentials)
-    try:
-        return act(state, service)
-    except NeedsReauthorisationError as error:
-        outcome = _mark_reauthorisation(
-            engine, connection_id, address, error.problem, stored.delegation
-        )
-        raise NeedsReauthorisationError(error.where, outcome.message) from None
-    finally:
-        service.close()
+def service_factory(api_endpoint: str | None) -> ServiceFactory:
+    """Google's API client for credentials, at `api_endpoint` (None: Google itself)."""
+    if api_endpoint is None:
+        return build_service
+
+    def factory(credentials: Any) -> Any:
+        return build_service(credentials, api_endpoint=api_endpoint)
+
+    return factory
 
 
-def _mark_reauthorisation(
-    engine: Engine,
-    connection_id: int,
-    address: str,
-    problem: str,
-    delegation: Delegation | None = None,
-) -> SyncOutcome:
-    message = _reauthorise_message(address, delegation)
-    with session_scope(engine) as session:
-        connection, _ = _load(session, connection_id)
-        connection.status = NEEDS_REAUTHORISATION
-        connection.last_error = f"{problem}; {message}"
-    log.warning("google connection %d needs re-authorisation: %s", connection_id, problem)
-    return SyncOutcome(connection_id, address, "needs_reauthorisation", message)
+@dataclass
+class _GatedRetrier(Retrier):
+    """A Retrier that passes every attempt through `gate` first (a shared request budget)."""
 
+    gate: Callable[[], None] = lambda: None
 
-def _reauthorise_message(address: str, delegation: Delegation | None = None) -> str:
-    if delegation is not None:
-        return (
-            f"the Google connection of {address} needs re-authorisation: Google refused to let "
-            f"the service account {delegation.service_account_email} act as {address}; "
-            f"{delegation.advice()}. Until then it is skipped"
-        )
-    return (
-        f"the Google connection of {address} needs re-authorisation; it is skipped until "
-        f"someone runs `agenda-regie connect google --leader {address}`"
-    )
+    def call(self, what: str, action: Callable[[], T]) -> T:
+        def gated() -> T:
+            self.gate()
+            return action()
+
+        return super().call(what, gated)
 
 
 def _delegation_of(token: bytes | None) -> Delegation | None:
@@ -350,7 +409,3 @@ def _delegation_of(token: bytes | None) -> Delegation | None:
     except GoogleAuthError:  # unreadable: the plain message applies
         return None
     return stored.delegation
-
-
-def _load(session: Any, connection_id: int) -> tuple[Connection, Leader]:
-    return load_connection(session, connection_id, "google")

@@ -17,35 +17,30 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import msal
 from sqlalchemy import Engine
 
-from assistant.accounts.cache import (
-    SyncOutcome,
-    apply_sync_result,
-    load_connection,
-    provider_connections,
-    state_moment,
-)
-from assistant.accounts.google import sync_window
+from assistant.accounts.cache import SyncOutcome, state_moment
+from assistant.accounts.sync import sync_connection, with_use
 from assistant.settings import MICROSOFT_CLIENT_ID_VARIABLE, Settings
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
-from assistant.store.models import Connection, Leader
 from assistant.store.repositories.connections import (
-    load_connection_token,
+    provider_connection_ids,
     save_connection_token,
     upsert_connection,
 )
 from assistant.store.repositories.leaders import upsert_leader
-from connectors import ClassifyOptions, ConnectorError, TimeWindow
+from connectors import ClassifyOptions, TimeWindow
+from connectors.backoff import RetryPolicy as BaseRetryPolicy
 from connectors.microsoft.auth import (
     AppRegistration,
     MicrosoftAuthError,
@@ -58,12 +53,11 @@ from connectors.microsoft.graph import GRAPH_URL, GraphClient
 from connectors.microsoft.source import MicrosoftSource, SyncState
 from connectors.microsoft.throttle import PROCESS_LIMITER, MailboxSlots, Retrier, RetryPolicy
 from connectors.microsoft.writer import Block, MicrosoftWriter, WriteResult
+from rules.model import FocusTime
 
 log = logging.getLogger("assistant.accounts.microsoft")
-T = TypeVar("T")
 
 PROVIDER = "microsoft"
-NEEDS_REAUTHORISATION = "needs_reauthorisation"
 
 
 @dataclass(frozen=True)
@@ -213,10 +207,117 @@ class _GraphUse:
             access.http, tokens, base_url=access.graph_url, limiter=access.limiter
         )
 
+    def source(
+        self, state: ConnectionState, zone: ZoneInfo, options: ClassifyOptions | None, retrier: Any
+    ) -> MicrosoftSource:
+        return MicrosoftSource(
+            self.client, zone=zone, mailbox=state.mailbox, options=options, retrier=retrier
+        )
+
     def changed_token(self) -> bytes | None:
         if not self.cache.has_state_changed:
             return None
         return replace(self.stored, cache_text=self.cache.serialize()).to_bytes()
+
+    def close(self) -> None:
+        """Nothing to close: the process's Graph client is shared (`GraphAccess.http`)."""
+
+
+@dataclass(frozen=True)
+class MicrosoftAccount:
+    """Microsoft 365 (Graph) as an `Account` (assistant.accounts.sync)."""
+
+    access: GraphAccess
+    retry_policy: BaseRetryPolicy | None = None
+    sleep: Callable[[float], None] = time.sleep
+    provider: str = PROVIDER
+    name: str = "Microsoft 365"
+    no_token_problem: str = "no authorisation is stored"
+    needs_reauthorisation: type[NeedsReauthorisationError] = NeedsReauthorisationError
+
+    def load_state(self, text: str | None, address: str) -> ConnectionState:
+        return ConnectionState.loads(text, address)
+
+    def cursor(self, state: ConnectionState) -> SyncState | None:
+        return state.sync_state()
+
+    def without_cursor(self, state: ConnectionState) -> str:
+        return replace(state, delta_link=None).dumps()
+
+    def with_cursor(self, state: ConnectionState, cursor: SyncState) -> str:
+        return replace(
+            state,
+            delta_link=cursor.delta_link,
+            window_start=cursor.window.start,
+            window_end=cursor.window.end,
+        ).dumps()
+
+    def open(self, token: bytes, address: str) -> _GraphUse:
+        return _GraphUse(StoredAuthorisation.from_bytes(token), self.access, address)
+
+    def retrier(self) -> Retrier:
+        """A fresh retrier: its wait budget is spent per call."""
+        if self.retry_policy is None:
+            return Retrier(sleep=self.sleep)
+        return Retrier(policy=self.retry_policy, sleep=self.sleep)
+
+    def sync(
+        self,
+        engine: Engine,
+        connection_id: int,
+        *,
+        cipher: SecretBox,
+        now: datetime,
+        options: ClassifyOptions | None = None,
+    ) -> SyncOutcome:
+        return sync_connection(
+            engine,
+            self,
+            connection_id,
+            cipher=cipher,
+            now=now,
+            options=options,
+            retrier=Retrier(self.retry_policy) if self.retry_policy else None,
+        )
+
+    def write(
+        self,
+        engine: Engine,
+        connection_id: int,
+        block: Block,
+        *,
+        cipher: SecretBox,
+        focus_time: FocusTime,
+    ) -> str:
+        """Write one accepted block (one event per proposal key and generation)."""
+        retrier = self.retrier()
+        result = with_use(
+            engine,
+            self,
+            connection_id,
+            cipher,
+            lambda state, use: _writer(state, use, retrier).create_block(block),
+        )
+        return result.event_id
+
+    def withdraw(
+        self, engine: Engine, connection_id: int, key: str, generation: int, *, cipher: SecretBox
+    ) -> bool:
+        """Delete the block of a withdrawn accept; False when it was not there."""
+        retrier = self.retrier()
+        return with_use(
+            engine,
+            self,
+            connection_id,
+            cipher,
+            lambda state, use: _writer(state, use, retrier).delete_block(key, generation),
+        )
+
+    def reauthorise_message(self, address: str, token: bytes | None) -> str:
+        return (
+            f"the Microsoft 365 connection of {address} needs re-authorisation; it is skipped "
+            f"until someone runs `agenda-regie connect microsoft --leader {address}`"
+        )
 
 
 def check_calendar_access(
@@ -257,58 +358,23 @@ def sync_microsoft_connection(
     weeks_ahead: int = 2,
 ) -> SyncOutcome:
     """Bring the connection's event cache up to date; never raises for a revoked authorisation."""
-    with session_scope(engine) as session:
-        connection, leader = _load(session, connection_id)
-        address, zone = leader.email, ZoneInfo(leader.timezone)
-        if connection.status == NEEDS_REAUTHORISATION:
-            message = _reauthorise_message(address)
-            log.warning("microsoft sync of connection %d skipped: %s", connection_id, message)
-            return SyncOutcome(connection_id, address, "skipped", message)
-        token = load_connection_token(connection, cipher)
-        state = ConnectionState.loads(connection.sync_state, address)
-    if token is None:
-        return _mark_reauthorisation(engine, connection_id, address, "no authorisation is stored")
-    window = sync_window(now, zone, weeks_back, weeks_ahead)
-    retrier = retrier or Retrier()
-    use = _GraphUse(StoredAuthorisation.from_bytes(token), access, address)
-    try:
-        source = MicrosoftSource(
-            use.client, zone=zone, mailbox=state.mailbox, options=options, retrier=retrier
-        )
-        result = source.sync(state.sync_state(), window)
-    except NeedsReauthorisationError as error:
-        return _mark_reauthorisation(engine, connection_id, address, error.problem)
-    except ConnectorError as error:
-        with session_scope(engine) as session:
-            connection, _ = _load(session, connection_id)
-            connection.last_error = str(error)
-            _save_cache(session, connection, use, cipher)
-        raise
-
-    with session_scope(engine) as session:
-        connection, _ = _load(session, connection_id)
-        _save_cache(session, connection, use, cipher)
-        return apply_sync_result(
-            session,
-            connection,
-            result,
-            provider="Microsoft 365",
-            address=address,
-            flagged_state=replace(state, delta_link=None).dumps(),
-            synced_state=replace(
-                state,
-                delta_link=result.state.delta_link,
-                window_start=result.state.window.start,
-                window_end=result.state.window.end,
-            ).dumps(),
-            now=now,
-            waited_seconds=retrier.total_wait_seconds,
-        )
+    return sync_connection(
+        engine,
+        MicrosoftAccount(access),
+        connection_id,
+        cipher=cipher,
+        now=now,
+        options=options,
+        retrier=retrier,
+        weeks_back=weeks_back,
+        weeks_ahead=weeks_ahead,
+    )
 
 
 def sync_all_microsoft(engine: Engine, **kwargs: Any) -> list[SyncOutcome]:
     """Sync every Microsoft connection; a flagged one is skipped and said so, the others go on."""
-    ids = provider_connections(engine, PROVIDER)
+    with session_scope(engine) as session:
+        ids = provider_connection_ids(session, PROVIDER)
     return [sync_microsoft_connection(engine, connection_id, **kwargs) for connection_id in ids]
 
 
@@ -322,8 +388,12 @@ def write_microsoft_block(
     retrier: Retrier | None = None,
 ) -> WriteResult:
     """Write one accepted block (one event per proposal key and generation, however often)."""
-    return _with_writer(
-        engine, connection_id, cipher, access, retrier, lambda w: w.create_block(block)
+    return with_use(
+        engine,
+        MicrosoftAccount(access),
+        connection_id,
+        cipher,
+        lambda state, use: _writer(state, use, retrier).create_block(block),
     )
 
 
@@ -338,70 +408,14 @@ def withdraw_microsoft_block(
     retrier: Retrier | None = None,
 ) -> bool:
     """Delete the block of a withdrawn accept; False when it was not there."""
-    return _with_writer(
-        engine, connection_id, cipher, access, retrier, lambda w: w.delete_block(key, generation)
+    return with_use(
+        engine,
+        MicrosoftAccount(access),
+        connection_id,
+        cipher,
+        lambda state, use: _writer(state, use, retrier).delete_block(key, generation),
     )
 
 
-def _with_writer(
-    engine: Engine,
-    connection_id: int,
-    cipher: SecretBox,
-    access: GraphAccess,
-    retrier: Retrier | None,
-    action: Callable[[MicrosoftWriter], T],
-) -> T:
-    with session_scope(engine) as session:
-        connection, leader = _load(session, connection_id)
-        address = leader.email
-        if connection.status == NEEDS_REAUTHORISATION:
-            raise NeedsReauthorisationError(
-                f"Microsoft 365 calendar of {address}", _reauthorise_message(address)
-            )
-        token = load_connection_token(connection, cipher)
-        state = ConnectionState.loads(connection.sync_state, address)
-    if token is None:
-        _mark_reauthorisation(engine, connection_id, address, "no authorisation is stored")
-        raise NeedsReauthorisationError(
-            f"Microsoft 365 calendar of {address}", _reauthorise_message(address)
-        )
-    use = _GraphUse(StoredAuthorisation.from_bytes(token), access, address)
-    try:
-        result = action(MicrosoftWriter(use.client, mailbox=state.mailbox, retrier=retrier))
-    except NeedsReauthorisationError as error:
-        _mark_reauthorisation(engine, connection_id, address, error.problem)
-        raise
-    finally:
-        with session_scope(engine) as session:
-            connection, _ = _load(session, connection_id)
-            _save_cache(session, connection, use, cipher)
-    return result
-
-
-def _save_cache(session: Any, connection: Connection, use: _GraphUse, cipher: SecretBox) -> None:
-    changed = use.changed_token()
-    if changed is not None:
-        save_connection_token(session, connection, changed, cipher)
-
-
-def _mark_reauthorisation(
-    engine: Engine, connection_id: int, address: str, problem: str
-) -> SyncOutcome:
-    message = _reauthorise_message(address)
-    with session_scope(engine) as session:
-        connection, _ = _load(session, connection_id)
-        connection.status = NEEDS_REAUTHORISATION
-        connection.last_error = f"{problem}; {message}"
-    log.warning("microsoft connection %d needs re-authorisation: %s", connection_id, problem)
-    return SyncOutcome(connection_id, address, "needs_reauthorisation", message)
-
-
-def _reauthorise_message(address: str) -> str:
-    return (
-        f"the Microsoft 365 connection of {address} needs re-authorisation; it is skipped until "
-        f"someone runs `agenda-regie connect microsoft --leader {address}`"
-    )
-
-
-def _load(session: Any, connection_id: int) -> tuple[Connection, Leader]:
-    return load_connection(session, connection_id, PROVIDER)
+def _writer(state: ConnectionState, use: _GraphUse, retrier: Retrier | None) -> MicrosoftWriter:
+    return MicrosoftWriter(use.client, mailbox=state.mailbox, retrier=retrier)

@@ -28,14 +28,24 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from assistant.accounts.registry import (
+    SYNCED_PROVIDERS,
+    AccountNotSetUpError,
+    CalendarAccount,
+    ProviderAccess,
+    account_for,
+)
+from assistant.app.leader_rules import leader_rules
 from assistant.core.review import IsoWeek
 from assistant.i18n.labels import kind_label, language_of
 from assistant.mail.links import AllLink, ProposalLink, RatingLink
 from assistant.store.database import session_scope
-from assistant.store.models import Connection, Leader, OutboxEntry, ProposalRow
+from assistant.store.models import Leader, OutboxEntry, ProposalRow
 from assistant.store.repositories.audit import add_audit
+from assistant.store.repositories.connections import enabled_connections_of
 from assistant.store.repositories.feedback import record_self_rating
 from assistant.store.repositories.leaders import find_leader
 from assistant.store.repositories.outbox import (
@@ -52,9 +62,11 @@ from assistant.store.repositories.proposals import (
     proposal_withdrawn,
     proposals_of_week,
     withdraw_proposal,
+    withdrawn_meanwhile,
 )
 from connectors.backoff import RetryPolicy
 from connectors.model import Block
+from rules import load_rules
 from rules.model import FocusTime
 
 if TYPE_CHECKING:
@@ -75,7 +87,6 @@ WriteBack = Callable[[Engine, int, Block], str | None]
 # Deletes a withdrawn block (leader id, key, generation): True deleted, False it was not there,
 # None when the leader has no calendar we can write to (they imported the .ics themselves).
 Withdraw = Callable[[Engine, int, str, int], bool | None]
-WRITE_BACK_PROVIDERS = ("google", "microsoft")
 Outcome = Literal[
     "written",
     "queued",
@@ -145,10 +156,11 @@ def provider_writers(
     retry_policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> CalendarWriters:
-    """Writes and withdraws through the leader's connection with status `ok`: Google (with the
-    leader's focus-time rules), Microsoft 365 (needs `microsoft_access`), or none (.ics) when the
-    leader has no Google or Microsoft connection. A write for a connection in `error` or
-    `needs_reauthorisation` raises `ConnectionNotWorkingError`, so it waits in the outbox.
+    """Writes and withdraws through the leader's connection with status `ok`, whatever its
+    provider (the accounts registry: Google with the leader's focus-time rules, Microsoft 365
+    when `microsoft_access` is given), or none (.ics) when the leader has no calendar we write
+    to. A write for a connection in `error` or `needs_reauthorisation` raises
+    `ConnectionNotWorkingError`, so it waits in the outbox.
 
     A withdraw also finds a connection that needs re-authorising, so its delete waits in the
     outbox (and fails loudly) instead of being forgotten.
@@ -157,32 +169,19 @@ def provider_writers(
     600 s of waiting, for the workers; `WEB_RETRY_POLICY` for the confirm page). `sleep` takes
     the pauses between attempts (tests hand in a fake).
     """
-    from assistant.accounts.google import withdraw_google_block, write_google_block
-    from connectors.google.retry import Retrier as GoogleRetrier
-    from connectors.google.writer import FocusTimeOptions
-    from connectors.microsoft.throttle import Retrier as GraphRetrier
-
-    google_options: dict[str, Any] = (
-        {"service_factory": google_service_factory} if google_service_factory else {}
+    access = ProviderAccess(
+        google_retry=retry_policy,
+        google_service_factory=google_service_factory,
+        microsoft=microsoft_access,
+        microsoft_retry=retry_policy,
+        sleep=sleep,
     )
 
-    def google_retrier() -> GoogleRetrier:
-        # A fresh one per call: a retrier's wait budget is spent per write.
-        if retry_policy is None:
-            return GoogleRetrier(sleep=sleep)
-        return GoogleRetrier(policy=retry_policy, sleep=sleep)
-
-    def graph_retrier() -> GraphRetrier:
-        if retry_policy is None:
-            return GraphRetrier(sleep=sleep)
-        return GraphRetrier(policy=retry_policy, sleep=sleep)
-
-    def graph() -> GraphAccess:
-        if microsoft_access is None:
-            raise WriteBackUnavailableError(
-                "Microsoft 365 is not set up in this process (AGENDA_REGIE_MICROSOFT_CLIENT_ID)"
-            )
-        return microsoft_access
+    def account(provider: str) -> CalendarAccount:
+        try:
+            return account_for(provider, access)
+        except AccountNotSetUpError as error:
+            raise WriteBackUnavailableError(str(error)) from None
 
     def write(engine: Engine, leader_id: int, block: Block) -> str | None:
         with session_scope(engine) as session:
@@ -191,26 +190,9 @@ def provider_writers(
         if found is None:
             return None
         connection_id, provider = found
-        if provider == "google":
-            options = FocusTimeOptions(
-                auto_decline=focus.auto_decline, decline_message=focus.decline_message
-            )
-            written = write_google_block(
-                engine,
-                connection_id,
-                block,
-                cipher=cipher,
-                focus_time=options,
-                retrier=google_retrier(),
-                **google_options,
-            )
-            return written.event_id
-        from assistant.accounts.microsoft import write_microsoft_block
-
-        result = write_microsoft_block(
-            engine, connection_id, block, cipher=cipher, access=graph(), retrier=graph_retrier()
+        return account(provider).write(
+            engine, connection_id, block, cipher=cipher, focus_time=focus
         )
-        return result.event_id
 
     def withdraw(engine: Engine, leader_id: int, key: str, generation: int) -> bool | None:
         with session_scope(engine) as session:
@@ -218,78 +200,44 @@ def provider_writers(
         if found is None:
             return None
         connection_id, provider = found
-        if provider == "google":
-            return withdraw_google_block(
-                engine,
-                connection_id,
-                key,
-                generation,
-                cipher=cipher,
-                retrier=google_retrier(),
-                **google_options,
-            )
-        from assistant.accounts.microsoft import withdraw_microsoft_block
-
-        return withdraw_microsoft_block(
-            engine,
-            connection_id,
-            key,
-            generation,
-            cipher=cipher,
-            access=graph(),
-            retrier=graph_retrier(),
-        )
+        return account(provider).withdraw(engine, connection_id, key, generation, cipher=cipher)
 
     return CalendarWriters(write, withdraw)
 
 
 def google_write_back(cipher: Any, **options: Any) -> WriteBack:
-    """Writes through the leader's Google connection (kept for callers of the Google-only days;
+    """Writes through the leader's connection (kept for callers of the Google-only days;
     `provider_writers` decides by the leader's connection)."""
     factory = options.get("service_factory")
     return provider_writers(cipher, google_service_factory=factory).write
 
 
 def _writable_connection(
-    session: Any, leader_id: int, *, withdrawing: bool
+    session: Session, leader_id: int, *, withdrawing: bool
 ) -> tuple[int, str] | None:
-    """The leader's Google or Microsoft connection with status ok (the first connected); for a
-    withdraw, else one that is not working (its delete waits in the outbox); None when the leader
-    has no Google or Microsoft connection other than `disabled` (iCalendar only).
+    """The leader's connection with status ok (the first connected); for a withdraw, else one
+    that is not working (its delete waits in the outbox); None when the leader has no calendar
+    connection we write to, other than `disabled` (iCalendar only).
 
     A write for a leader whose every connection is in `error` or `needs_reauthorisation` raises
     `ConnectionNotWorkingError`: an outage is no reason to hand a connected leader an .ics and
     forget the block.
     """
-    statement = (
-        select(Connection.id, Connection.provider, Connection.status)
-        .where(
-            Connection.leader_id == leader_id,
-            Connection.provider.in_(WRITE_BACK_PROVIDERS),
-            Connection.status != "disabled",
-        )
-        .order_by(Connection.id)
-    )
-    rows = list(session.execute(statement))
-    usable = [row for row in rows if row.status == "ok"] or (rows if withdrawing else [])
+    rows = enabled_connections_of(session, leader_id, SYNCED_PROVIDERS)
+    usable = [row for row in rows if row[2] == "ok"] or (rows if withdrawing else [])
     if usable:
-        return usable[0].id, usable[0].provider
+        return usable[0][0], usable[0][1]
     if rows:
-        raise ConnectionNotWorkingError(rows[0].provider, rows[0].status)
+        raise ConnectionNotWorkingError(rows[0][1], rows[0][2])
     return None
 
 
-def _leaders_focus_time(session: Any, leader_id: int) -> FocusTime:
-    """The leader's google.focus_time rules as last stored with their history (else defaults)."""
-    import yaml
-
-    from assistant.store.repositories.rules import latest_rules
-    from rules import load_rules
-
-    stored = latest_rules(session, leader_id)
-    data = yaml.safe_load(stored.yaml_text) if stored is not None else None
-    rules = load_rules(None, data if isinstance(data, dict) else None)
-    return rules.google.focus_time
+def _leaders_focus_time(session: Session, leader_id: int) -> FocusTime:
+    """The leader's google.focus_time rules as last stored (else the defaults)."""
+    leader = session.get(Leader, leader_id)
+    if leader is None:
+        return load_rules(None).google.focus_time
+    return leader_rules(session, leader).google.focus_time
 
 
 def leader_language(engine: Engine, address: str) -> str | None:
@@ -469,7 +417,7 @@ def flush_outbox(
             log.warning("%s of block %s failed: %s", action, block.key, type(error).__name__)
             with session_scope(engine) as session:
                 # The proposal is locked before the entry is changed, as a withdraw does.
-                withdrawn = action == "create" and _withdrawn(session, block.key)
+                withdrawn = action == "create" and withdrawn_meanwhile(session, block.key)
                 entry = _entry(session, entry_id)
                 outbox_failed(session, entry, error=str(error), now=now, retry_at=now + RETRY_AFTER)
                 if withdrawn and not isinstance(error, ConnectionNotWorkingError):
@@ -489,7 +437,7 @@ def flush_outbox(
                 outbox_deleted(session, entry, now=now)
                 outcomes[block.key] = "withdrawn" if deleted is not None else "withdrawn_ics"
                 continue
-            if _withdrawn(session, block.key):
+            if withdrawn_meanwhile(session, block.key):
                 # Withdrawn while it was being written: the withdraw's delete may have run
                 # before the block existed, so the block that landed gets a delete of its own.
                 outbox_deleted(session, entry, now=now)
@@ -508,15 +456,6 @@ def flush_outbox(
         if done.get(landed) == "withdraw_queued":
             outcomes[landed] = "withdraw_queued"
     return outcomes
-
-
-def _withdrawn(session: Any, key: str) -> bool:
-    """Whether the accept of this written (or failed) block was taken back meanwhile. The row is
-    locked, so a withdraw at this moment waits and then deletes what was written."""
-    row = session.scalars(
-        select(ProposalRow).where(ProposalRow.key == key).with_for_update()
-    ).one_or_none()
-    return row is not None and row.status == "declined"
 
 
 def _failed_outcome(action: str, error: Exception) -> Outcome:

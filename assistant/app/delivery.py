@@ -12,13 +12,14 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Literal
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from assistant.accounts.registry import SYNCED_PROVIDERS
 from assistant.core.review import IsoWeek, WeeklyReview
 from assistant.i18n import texts
 from assistant.i18n.labels import language_of
@@ -45,7 +46,8 @@ from assistant.render.email import (
     compose,
 )
 from assistant.store.database import session_scope
-from assistant.store.models import Connection, Leader
+from assistant.store.models import Leader
+from assistant.store.repositories.connections import enabled_connections_of
 from assistant.store.repositories.feedback import questions_asked, record_question, self_ratings
 from assistant.store.repositories.leaders import reviews_paused, upsert_leader
 from assistant.store.repositories.proposals import ensure_proposals
@@ -55,7 +57,6 @@ log = logging.getLogger("assistant.mail")
 
 QUESTION_GAP_WEEKS = 6
 RATING_WEEKS = 12
-WRITE_BACK_PROVIDERS = ("google", "microsoft")
 
 
 @dataclass(frozen=True)
@@ -86,15 +87,10 @@ def choose_question(week: IsoWeek, asked: dict[IsoWeek, int], count: int) -> int
 
 
 def has_write_back(session: Session, leader: Leader) -> bool:
-    """Whether accepted blocks go to the leader's calendar (no .ics): a Google or Microsoft 365
-    connection that is not disabled. One that is failing now still counts: its blocks wait in
+    """Whether accepted blocks go to the leader's calendar (no .ics): a calendar connection we
+    write to that is not disabled. One that is failing now still counts: its blocks wait in
     the outbox until it works again."""
-    statement = select(Connection.id).where(
-        Connection.leader_id == leader.id,
-        Connection.provider.in_(WRITE_BACK_PROVIDERS),
-        Connection.status != "disabled",
-    )
-    return session.scalars(statement).first() is not None
+    return bool(enabled_connections_of(session, leader.id, SYNCED_PROVIDERS))
 
 
 def prepare_email(
@@ -198,7 +194,9 @@ def deliver(
     week = prepared.review.week
     message = message_for(prepared, sender=smtp.sender, to=to, cc=cc, now=now)
     for attempt in range(1, attempts + 1):
-        outcome = _attempt(engine, prepared, message, smtp, send, now=now, force=force)
+        outcome = send_once(
+            engine, prepared.leader, week, message, smtp, send, now=now, force=force
+        )
         if isinstance(outcome, Delivery):
             return outcome
         if attempt < attempts and isinstance(outcome, TRANSIENT):
@@ -215,28 +213,34 @@ def deliver(
     raise ValueError(f"deliver needs at least one attempt, not {attempts}")
 
 
-def _attempt(
+def send_once(
     engine: Engine,
-    prepared: PreparedEmail,
+    leader_email: str,
+    week: IsoWeek,
     message: EmailMessage,
     smtp: SmtpSettings,
     send: Callable[[EmailMessage, SmtpSettings], None],
     *,
     now: datetime,
-    force: bool,
+    force: bool = False,
 ) -> Delivery | Exception:
-    """One locked check, send and record: the delivery, or the error of a failed send."""
-    week = prepared.review.week
+    """The one place a weekly review is sent: under the leader's row lock, check that the week
+    was not sent and the review is not paused (unless `force`), hand the message over once and
+    record the outcome. The delivery, or the error of a failed send (recorded as failed and
+    committed, so `status` shows it) for the caller to retry or raise."""
     identifier = str(message["Message-ID"])
     with session_scope(engine) as session:
-        upserted = upsert_leader(session, prepared.leader, now=now)
+        upserted = upsert_leader(session, leader_email, now=now)
         leader = session.get(Leader, upserted.id, with_for_update=True, populate_existing=True)
         assert leader is not None
         earlier = review_delivery(session, leader, week)
         if earlier is not None and earlier.delivery_status == "sent" and not force:
+            log.info("review of %s for %s not sent: already sent", leader.email, week)
             return Delivery("already_sent", earlier.message_id or identifier, earlier.sent_at)
         if reviews_paused(leader, now) and not force:
-            return Delivery("paused", identifier, paused_until=leader.paused_until)
+            log.info("review of %s for %s not sent: paused", leader.email, week)
+            until = None if leader.paused_until is None else _utc(leader.paused_until)
+            return Delivery("paused", identifier, paused_until=until)
         try:
             send(message, smtp)
         except Exception as error:
@@ -247,4 +251,11 @@ def _attempt(
         record_review_sent(
             session, leader, week, sent_at=now, message_id=identifier, delivery_status=status
         )
-    return failure if failure is not None else Delivery("sent", identifier, now)
+    if failure is not None:
+        return failure
+    log.info("review of %s for %s sent (%s)", leader_email, week, identifier)
+    return Delivery("sent", identifier, now)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

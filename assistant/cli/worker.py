@@ -133,7 +133,7 @@ def queue_depths(broker_url: str) -> dict[str, int | None]:
 
 def _status() -> int:
     from assistant.app.history import open_store
-    from assistant.app.pipeline import pipeline_status
+    from assistant.app.status import pipeline_status
     from assistant.settings import Settings
 
     broker = os.environ.get("AGENDA_REGIE_BROKER_URL") or DEFAULT_BROKER

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from assistant.app.pipeline import pipeline_status
+from assistant.app.status import pipeline_status
 from assistant.core.review import IsoWeek
 from assistant.store.database import session_scope
 from assistant.store.models import Leader

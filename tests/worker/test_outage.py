@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from assistant.accounts.google import connect_google
-from assistant.app.pipeline import pipeline_status
+from assistant.app.status import pipeline_status
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Connection

@@ -12,14 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, func, select
 
-from assistant.app.pipeline import (
-    Services,
-    claim_review,
-    due_reviews,
-    pipeline_status,
-    run_once,
-    send_review,
-)
+from assistant.app.pipeline import Services, run_once, send_review
+from assistant.app.schedule import claim_review, due_reviews
+from assistant.app.status import pipeline_status
 from assistant.core.review import IsoWeek
 from assistant.mail.links import LinkSigner
 from assistant.mail.send import SmtpSettings, smtp_send_once

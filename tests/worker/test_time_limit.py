@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from assistant.accounts.google import connect_google
 from assistant.app import pipeline
-from assistant.app.pipeline import pipeline_status
+from assistant.app.status import pipeline_status
 from assistant.store.crypto import SecretBox
 from tests.connectors.google.conftest import user_credentials
 from tests.connectors.google.events import meeting

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.store.models import (
     AuditEntry,
 )
-
-if TYPE_CHECKING:
-    pass
 from assistant.store.repositories.base import _aware
 
 
@@ -36,3 +34,14 @@ def add_audit(
     )
     session.add(entry)
     return entry
+
+
+def recent_audit(session: Session, action: str, limit: int) -> list[AuditEntry]:
+    """The latest `limit` audit entries of `action`, newest first."""
+    statement = (
+        select(AuditEntry)
+        .where(AuditEntry.action == action)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(statement))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Executable
@@ -17,10 +17,6 @@ from assistant.store.models import (
     Connection,
     Leader,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 DEFAULT_TIMEZONE = "Europe/Amsterdam"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Executable, delete, func, select
@@ -17,12 +17,9 @@ from assistant.store.models import (
     CachedEvent,
     Connection,
 )
+from assistant.store.repositories.base import _aware, _connection_id, _rowcount
 from connectors.model import CalendarEvent, EventKind, EventStatus
 from connectors.model import Response as EventResponse
-
-if TYPE_CHECKING:
-    pass
-from assistant.store.repositories.base import _aware, _connection_id, _rowcount
 
 _CACHE_CHUNK = 500  # rows per statement: SQLite allows at most 32,766 bound parameters
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,9 +14,6 @@ from assistant.store.models import (
     Leader,
     SelfRating,
 )
-
-if TYPE_CHECKING:
-    pass
 from assistant.store.repositories.audit import add_audit
 from assistant.store.repositories.base import _EXCLUDED, _address, _aware, _leader_id, _upsert
 

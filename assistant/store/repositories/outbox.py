@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -11,9 +10,6 @@ from sqlalchemy.orm import Session
 from assistant.store.models import (
     OutboxEntry,
 )
-
-if TYPE_CHECKING:
-    pass
 from assistant.store.repositories.base import _aware, _rowcount
 from assistant.store.repositories.proposals import proposal_by_key
 

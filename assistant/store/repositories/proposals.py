@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -16,9 +16,6 @@ from assistant.store.models import (
     OutboxEntry,
     ProposalRow,
 )
-
-if TYPE_CHECKING:
-    pass
 from assistant.store.repositories.base import _aware, _leader_id, _rowcount, _upsert
 
 
@@ -137,3 +134,12 @@ def proposal_withdrawn(session: Session, key: str) -> bool:
         AuditEntry.action == PROPOSAL_WITHDRAWN, AuditEntry.subject == key
     )
     return session.scalars(statement.limit(1)).first() is not None
+
+
+def withdrawn_meanwhile(session: Session, key: str) -> bool:
+    """Whether the accept of this written (or failed) block was taken back meanwhile. The row is
+    locked, so a withdraw at this moment waits and then deletes what was written."""
+    row = session.scalars(
+        select(ProposalRow).where(ProposalRow.key == key).with_for_update()
+    ).one_or_none()
+    return row is not None and row.status == "declined"

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from assistant.core.review import IsoWeek
 from assistant.store.models import (
     Leader,
+    ReviewClaim,
     ReviewDelivery,
 )
-
-if TYPE_CHECKING:
-    pass
 from assistant.store.repositories.base import _EXCLUDED, _aware, _leader_id, _upsert
 
 
@@ -58,3 +57,83 @@ def review_delivery(session: Session, leader: Leader | int, week: IsoWeek) -> Re
         ReviewDelivery.leader_id == _leader_id(leader), ReviewDelivery.iso_week == str(week)
     )
     return session.scalars(statement).one_or_none()
+
+
+def _sent(leader_id: Any, iso_week: Any) -> Any:
+    return exists().where(
+        ReviewDelivery.leader_id == leader_id,
+        ReviewDelivery.iso_week == iso_week,
+        ReviewDelivery.delivery_status == "sent",
+    )
+
+
+def sent_weeks(session: Session, weeks: Sequence[str]) -> set[tuple[int, str]]:
+    """(leader id, ISO week) of the reviews sent for these weeks."""
+    if not weeks:
+        return set()
+    rows = session.execute(
+        select(ReviewDelivery.leader_id, ReviewDelivery.iso_week).where(
+            ReviewDelivery.delivery_status == "sent", ReviewDelivery.iso_week.in_(weeks)
+        )
+    )
+    return {(leader_id, iso_week) for leader_id, iso_week in rows}
+
+
+def claimed_since(session: Session, weeks: Sequence[str], since: datetime) -> set[tuple[int, str]]:
+    """(leader id, ISO week) of these weeks' pipelines claimed after `since`."""
+    if not weeks:
+        return set()
+    rows = session.execute(
+        select(ReviewClaim.leader_id, ReviewClaim.iso_week).where(
+            ReviewClaim.iso_week.in_(weeks), ReviewClaim.claimed_at > since
+        )
+    )
+    return {(leader_id, iso_week) for leader_id, iso_week in rows}
+
+
+def claim_week(
+    session: Session, leader_id: int, iso_week: str, *, now: datetime, retry_after: timedelta
+) -> bool:
+    """Claim the (leader, week) pipeline; False when it is sent, or claimed less than
+    `retry_after` ago.
+
+    The claim is a row of `review_claims`: an insert that the unique key (leader, week) refuses
+    for everyone but the first, and for a week claimed before, one conditional UPDATE (claimed
+    long enough ago and not sent) that changes the row for one dispatcher only. Both are single
+    statements the database decides, so dispatchers on several machines cannot both claim a
+    week. The audit log is not read."""
+    sent = _sent(leader_id, iso_week)
+    if session.scalar(select(sent)):
+        return False
+    # RETURNING says whether this statement wrote the row: psycopg reports no row count for an
+    # INSERT ... ON CONFLICT DO NOTHING, both databases return the row that was written.
+    values = {"leader_id": leader_id, "iso_week": iso_week, "claimed_at": now, "attempts": 1}
+    insert = _upsert(
+        session, ReviewClaim, values, ["leader_id", "iso_week"], {}, returning=ReviewClaim.id
+    )
+    if session.scalar(insert) is not None:
+        return True
+    reclaimed = session.scalar(
+        update(ReviewClaim)
+        .where(
+            ReviewClaim.leader_id == leader_id,
+            ReviewClaim.iso_week == iso_week,
+            ReviewClaim.claimed_at <= now - retry_after,
+            ~sent,
+        )
+        .values(claimed_at=now, attempts=ReviewClaim.attempts + 1)
+        .returning(ReviewClaim.id)
+    )
+    return reclaimed is not None
+
+
+def failed_reviews(session: Session, limit: int) -> list[tuple[str, str, datetime]]:
+    """Reviews whose last attempt failed: (leader, ISO week, attempt), newest first."""
+    rows = session.execute(
+        select(Leader.email, ReviewDelivery.iso_week, ReviewDelivery.sent_at)
+        .join(Leader, Leader.id == ReviewDelivery.leader_id)
+        .where(ReviewDelivery.delivery_status == "failed")
+        .order_by(ReviewDelivery.sent_at.desc(), ReviewDelivery.id.desc())
+        .limit(limit)
+    )
+    return [(email, iso_week, attempted_at) for email, iso_week, attempted_at in rows]

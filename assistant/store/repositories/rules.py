@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,9 +11,6 @@ from assistant.store.models import (
     Leader,
     RuleSet,
 )
-
-if TYPE_CHECKING:
-    pass
 from assistant.store.repositories.audit import add_audit
 from assistant.store.repositories.base import UnknownLeaderError, _aware, _leader_id
 
