@@ -8,10 +8,7 @@ markup. The page says what the text view says (`assistant.render.text`), in the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from assistant.core.catalogue import BY_ID, INDICATORS
 from assistant.core.review import Status, WeeklyReview
@@ -35,6 +32,7 @@ from assistant.i18n.labels import (
     to_local,
     week_picture,
 )
+from assistant.render.templates import environment
 
 TEMPLATE = "review.html.j2"
 WARNINGS_LISTED = 3
@@ -62,21 +60,9 @@ CELL_COLOURS: dict[str, str] = {
 }
 
 
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("assistant", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
 def render_html(review: WeeklyReview) -> str:
     """The review as a complete HTML document (UTF-8 text)."""
-    return _environment().get_template(TEMPLATE).render(**html_context(review))
+    return environment().get_template(TEMPLATE).render(**html_context(review))
 
 
 def html_context(review: WeeklyReview) -> dict[str, Any]:

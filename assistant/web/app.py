@@ -19,12 +19,10 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache
 from typing import Annotated, Literal, Protocol
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy import Engine
 
 from assistant.app import acceptance, pausing
@@ -42,6 +40,7 @@ from assistant.i18n.labels import (
 from assistant.i18n.translations import gettext
 from assistant.mail.ics import proposals_ics
 from assistant.mail.links import LinkError, LinkSigner, PauseLink
+from assistant.render.templates import environment
 
 Clock = Callable[[], datetime]
 FORM_COOKIE = "agenda_regie_form"
@@ -70,17 +69,6 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
 }
-
-
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("assistant", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def create_app(
@@ -115,7 +103,7 @@ def create_app(
             return gettext(lang, message, **values)
 
         html = (
-            _environment()
+            environment()
             .get_template("page.html.j2")
             .render(
                 lang=lang,
