@@ -1,10 +1,9 @@
 """Every heading and label a leader reads in a rendered review, in English and Dutch.
 
-Reason sentences, proposal reasons and the question arrive already written in the leader's
-language inside the review; indicator, buffer and status names live in `assistant.core.catalogue`.
-This module holds the rest, and the way numbers, dates and the week picture read, so the text
-and HTML views say the same thing in the same words. It imports only `assistant.core.review` and
-`assistant.core.catalogue` of ours (pure: no I/O).
+The labels are messages of the gettext catalogue ("label.title" ...); reasons are worded by
+`assistant.i18n.wording`; indicator, buffer and status names live in `assistant.core.catalogue`.
+This module also holds the way dates and the week picture read, so the text and HTML views say
+the same thing in the same words. It imports only the core and the i18n package (no I/O).
 """
 
 from __future__ import annotations
@@ -21,106 +20,25 @@ from babel.dates import format_date, format_datetime, format_interval
 from assistant.core.catalogue import BUFFER_NAMES, STATUS_NAMES
 from assistant.core.review import Buffer, DayRow, Status
 from assistant.i18n import texts
+from assistant.i18n.translations import entries
+from assistant.i18n.translations import language_of as language_of
 
 LANGUAGES: Final = ("en", "nl")
+LABEL: Final = "label."  # the labels' message ids in the catalogue: "label.title" ...
 
-LABELS: Final[dict[str, dict[str, str]]] = {
-    # Header
-    "title": {"en": "Weekly review", "nl": "Weekoverzicht"},
-    "week": {"en": "Week {week}, {year}", "nl": "Week {week}, {year}"},
-    "leader": {"en": "For", "nl": "Voor"},
-    "timezone": {"en": "Time zone", "nl": "Tijdzone"},
-    "generated_at": {"en": "Prepared", "nl": "Opgesteld"},
-    "source": {"en": "Source", "nl": "Bron"},
-    # Buffers
-    "buffers": {"en": "The three buffers", "nl": "De drie buffers"},
-    "buffers_intro": {
-        "en": "How much room your calendar left you this week.",
-        "nl": "Hoeveel ruimte je agenda je deze week liet.",
-    },
-    "nothing_stands_out": {"en": "Nothing stands out.", "nl": "Niets valt op."},
-    "status": {"en": "Status", "nl": "Status"},
-    # Key figures
-    "key_figures": {"en": "Key figures", "nl": "Kerncijfers"},
-    "buffer": {"en": "Buffer", "nl": "Buffer"},
-    "indicator": {"en": "Indicator", "nl": "Indicator"},
-    "value": {"en": "Value", "nl": "Waarde"},
-    "no_data": {"en": "no data", "nl": "geen gegevens"},
-    # Units
-    "unit_hours": {"en": "h", "nl": "u"},
-    "unit_minutes": {"en": "min", "nl": "min"},
-    "unit_day": {"en": "day", "nl": "dag"},
-    "unit_days": {"en": "days", "nl": "dagen"},
-    # Trend against the leader's own baseline (the signals of narrowing)
-    "trends": {
-        "en": "Trend against your own baseline",
-        "nl": "Trend ten opzichte van je eigen basislijn",
-    },
-    "trend_weeks": {"en": "Last {count} weeks", "nl": "Laatste {count} weken"},
-    "trend_latest": {"en": "This week", "nl": "Deze week"},
-    "trend_caption": {
-        "en": "One bar a week, oldest on the left, from 0 up to the highest week; "
-        "· marks a week without data.",
-        "nl": "Eén staafje per week, de oudste links, van 0 tot de hoogste week; "
-        "· is een week zonder gegevens.",
-    },
-    "signals": {"en": "Signals of narrowing", "nl": "Signalen van versmalling"},
-    # The week by the hour
-    "week_picture": {"en": "Your week by the hour", "nl": "Je week per uur"},
-    "legend": {"en": "Legend", "nl": "Legenda"},
-    "kind_meeting": {"en": "meeting", "nl": "overleg"},
-    "kind_solo": {"en": "solo hold", "nl": "eigen blokkade"},
-    "kind_protected": {"en": "protected time", "nl": "beschermde tijd"},
-    "kind_working": {"en": "free working time", "nl": "vrije werktijd"},
-    "kind_outside": {"en": "outside working time", "nl": "buiten werktijd"},
-    "non_working_weekend": {"en": "weekend", "nl": "weekend"},
-    "non_working_holiday": {"en": "holiday", "nl": "feestdag"},
-    "non_working_out_of_office": {"en": "out of office", "nl": "afwezig"},
-    "non_working_other": {"en": "not a working day", "nl": "geen werkdag"},
-    "picture_caption": {
-        "en": "Each cell is half an hour, in your local time.",
-        "nl": "Elk vakje is een half uur, in je eigen tijd.",
-    },
-    # Proposals
-    "proposals": {"en": "Proposals for week {week}", "nl": "Voorstellen voor week {week}"},
-    "proposals_intro": {
-        "en": "Nothing is added to your calendar until you accept it.",
-        "nl": "Er komt niets in je agenda zolang je een voorstel niet accepteert.",
-    },
-    "no_proposals": {
-        "en": "Nothing to propose this time.",
-        "nl": "Deze keer is er niets voor te stellen.",
-    },
-    "when": {"en": "When", "nl": "Wanneer"},
-    "what": {"en": "What", "nl": "Wat"},
-    "why": {"en": "Why", "nl": "Waarom"},
-    "proposal_reflection": {"en": "Reflection block", "nl": "Reflectieblok"},
-    "proposal_recovery": {"en": "Recovery break", "nl": "Herstelpauze"},
-    "proposal_lunch": {"en": "Lunch break", "nl": "Lunchpauze"},
-    "proposal_mini_retreat": {"en": "Mini-retreat", "nl": "Mini-retraite"},
-    "proposal_other": {"en": "Protected block", "nl": "Beschermd blok"},
-    # Warnings
-    "warnings": {
-        "en": "Notes ({count})",
-        "nl": "Opmerkingen ({count})",
-    },
-    "warnings_more": {"en": "and {count} more", "nl": "en nog {count}"},
-    # Question
-    "question": {"en": "A question to take with you", "nl": "Een vraag om mee te nemen"},
-}
+
+def label_keys() -> tuple[str, ...]:
+    """Every label's key ("title", "week" ...), as the catalogue holds them."""
+    return tuple(key[len(LABEL) :] for key in entries() if key.startswith(LABEL))
+
 
 # The kinds of a DayRow segment, in the order the legend lists them.
 SEGMENT_KINDS: Final = ("meeting", "solo", "protected", "working", "outside")
 
 
-def language_of(language: str) -> str:
-    """The label language for a review language: Dutch for "nl" (and "nl-BE"...), else English."""
-    return "nl" if language.lower().split("-")[0].split("_")[0] == "nl" else "en"
-
-
 def label(key: str, language: str, **values: object) -> str:
-    """The label `key` in `language`, with `{placeholders}` filled from `values`."""
-    return texts.lookup(LABELS, key, language, **values)
+    """The label `key` in `language`, with `%(placeholders)s` filled from `values`."""
+    return texts.text(LABEL + key, language, None, **values)
 
 
 def babel_locale(language: str) -> str:
@@ -141,7 +59,7 @@ def status_name(status: Status, language: str) -> str:
 def kind_label(kind: str, language: str) -> str:
     """What a proposal of `kind` is called ("reflection" -> "Reflection block")."""
     key = f"proposal_{kind}"
-    return label(key if key in LABELS else "proposal_other", language)
+    return label(key if LABEL + key in entries() else "proposal_other", language)
 
 
 def segment_label(kind: str, language: str) -> str:
@@ -152,7 +70,7 @@ def segment_label(kind: str, language: str) -> str:
 def non_working_label(reason: str | None, language: str) -> str:
     """Why a day is not a working day ("out_of_office" -> "out of office" / "afwezig")."""
     key = f"non_working_{reason}"
-    return label(key if key in LABELS else "non_working_other", language)
+    return label(key if LABEL + key in entries() else "non_working_other", language)
 
 
 # --- Numbers, dates and times as a leader reads them ------------------------------------------

@@ -32,6 +32,7 @@ from assistant.i18n.labels import (
     to_local,
     week_picture,
 )
+from assistant.i18n.wording import word, words
 from assistant.render.templates import environment
 
 TEMPLATE = "review.html.j2"
@@ -84,7 +85,7 @@ def html_context(review: WeeklyReview) -> dict[str, Any]:
                 "name": buffer_name(item.buffer, language),
                 "status": item.status.value,
                 "status_word": status_name(item.status, language),
-                "reasons": list(item.reasons),
+                "reasons": [word(reason, language) for reason in item.reasons],
             }
             for item in review.buffers
         ],
@@ -103,18 +104,20 @@ def html_context(review: WeeklyReview) -> dict[str, Any]:
                 "day": format_day(to_local(proposal.start, review.timezone).date(), language),
                 "time": format_time_range(proposal.start, proposal.end, review.timezone),
                 "what": kind_label(proposal.kind, language),
-                "reason": proposal.reason,
+                "reason": word(proposal.reason, language),
             }
             for proposal in sorted(review.proposals, key=lambda p: (p.start, p.key))
         ],
         "warnings_heading": label("warnings", language, count=len(review.warnings)),
-        "warnings": [warning.message for warning in review.warnings[:WARNINGS_LISTED]],
+        "warnings": [
+            word(warning.message, language) for warning in review.warnings[:WARNINGS_LISTED]
+        ],
         "warnings_more": (
             label("warnings_more", language, count=len(review.warnings) - WARNINGS_LISTED)
             if len(review.warnings) > WARNINGS_LISTED
             else None
         ),
-        "question": review.question,
+        "question": word(review.question, language),
         "status_colours": STATUS_COLOURS,
     }
 
@@ -185,7 +188,7 @@ def _trends(review: WeeklyReview) -> dict[str, Any]:
     weeks = max((len(line.values) for line in report.sparklines), default=0)
     return {
         "enough_history": report.enough_history,
-        "message": report.message,
+        "message": word(report.message, language),
         "weeks_heading": label("trend_weeks", language, count=weeks),
         "rows": [
             {
@@ -199,7 +202,9 @@ def _trends(review: WeeklyReview) -> dict[str, Any]:
             }
             for line in report.sparklines
         ],
-        "fired": [{"id": signal.id, "message": signal.message} for signal in report.fired],
+        "fired": [
+            {"id": signal.id, "message": words(signal.reasons, language)} for signal in report.fired
+        ],
     }
 
 

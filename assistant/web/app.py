@@ -28,7 +28,6 @@ from sqlalchemy import Engine
 from assistant.app import acceptance, pausing
 from assistant.app.acceptance import CalendarWriters, ProposalView, Withdraw, WriteBack
 from assistant.app.pausing import PauseView
-from assistant.core.review import Buffer, Proposal
 from assistant.i18n.labels import (
     format_day,
     format_time_range,
@@ -286,20 +285,7 @@ def create_app(
         proposal = acceptance.view(engine, link)
         if proposal is None:
             return gone(language_for(request, link.leader))
-        body = proposals_ics(
-            [
-                Proposal(
-                    proposal.key,
-                    proposal.kind,
-                    Buffer.MINI_RETRAITES,
-                    proposal.start,
-                    proposal.end,
-                    link.reason,
-                )
-            ],
-            proposal.language,
-            now,
-        )
+        body = proposals_ics([(proposal, link.reason)], proposal.language, now)
         return Response(
             body,
             media_type="text/calendar; charset=utf-8; method=PUBLISH",
