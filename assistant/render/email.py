@@ -21,7 +21,7 @@ from assistant.core.review import IsoWeek, WeeklyReview
 from assistant.i18n.labels import format_value, label, language_of
 from assistant.i18n.translations import gettext
 from assistant.render.html import CELL_COLOURS, STATUS_COLOURS, html_context
-from assistant.render.templates import environment
+from assistant.render.templates import environment, gettext_context
 
 HTML_TEMPLATE = "email.html.j2"
 TEXT_TEMPLATE = "email.txt.j2"
@@ -132,7 +132,7 @@ def email_context(review: WeeklyReview, links: EmailLinks, extras: EmailExtras) 
     ]
     return {
         **page,
-        "_": _,
+        **gettext_context(language),
         "language": language,
         "subject": f"{page['title']} · {week_text}",
         "bars_max": BAR_MAX_PX,

@@ -2,7 +2,7 @@
 
 Templates live in assistant/templates. HTML templates are escaped, the plain-text email part is
 not. The gettext extension is on: a render that passes `gettext_context(language)` can use
-`{% trans %}`, `_()` and `ngettext()` with the catalogue of `assistant.i18n.translations`.
+`_()`, `{% trans %}` and `ngettext()` with the catalogue of `assistant.i18n.translations`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from assistant.i18n.translations import translations
+from assistant.i18n.translations import gettext, translations
 
 
 def _escaped(name: str | None) -> bool:
@@ -33,10 +33,13 @@ def environment() -> Environment:
 
 
 def gettext_context(language: str) -> dict[str, Any]:
-    """The gettext callables of `language`, to pass into a render of a template."""
-    catalogue = translations(language)
-    return {
-        "gettext": catalogue.gettext,
-        "_": catalogue.gettext,
-        "ngettext": catalogue.ngettext,
-    }
+    """The gettext callables of `language` for a render: `_("...", who=...)` and
+    `ngettext(singular, plural, n, ...)`, with `%(name)s` filled (`%(num)s` is `n`)."""
+
+    def _(message: str, **values: object) -> str:
+        return gettext(language, message, **values)
+
+    def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
+        return str(translations(language).ngettext(singular, plural, n)) % {"num": n, **values}
+
+    return {"_": _, "gettext": _, "ngettext": ngettext}
