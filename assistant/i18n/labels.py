@@ -2,20 +2,17 @@
 
 The labels are messages of the gettext catalogue ("label.title" ...); reasons are worded by
 `assistant.i18n.wording`; indicator, buffer and status names live in `assistant.core.catalogue`.
-This module also holds the way dates and the week picture read, so the text and HTML views say
-the same thing in the same words. It imports only the core and the i18n package (no I/O).
+This module also holds the sparklines and the week picture, so the text and HTML views say the
+same thing in the same words; numbers, dates and times are formatted in `assistant.i18n.texts`.
+It imports only the core and the i18n package (no I/O).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from babel.dates import format_date, format_datetime, format_interval
 
 from assistant.core.catalogue import BUFFER_NAMES, STATUS_NAMES
 from assistant.core.review import Buffer, DayRow, Status
@@ -39,11 +36,6 @@ SEGMENT_KINDS: Final = ("meeting", "solo", "protected", "working", "outside")
 def label(key: str, language: str, **values: object) -> str:
     """The label `key` in `language`, with `%(placeholders)s` filled from `values`."""
     return texts.text(LABEL + key, language, None, **values)
-
-
-def babel_locale(language: str) -> str:
-    """The Babel locale used to format numbers and dates (British English for "en")."""
-    return "nl_NL" if language_of(language) == "nl" else "en_GB"
 
 
 def buffer_name(buffer: Buffer, language: str) -> str:
@@ -73,8 +65,7 @@ def non_working_label(reason: str | None, language: str) -> str:
     return label(key if LABEL + key in entries() else "non_working_other", language)
 
 
-# --- Numbers, dates and times as a leader reads them ------------------------------------------
-# Kept next to the labels because the units ("h" / "u") and the formats are part of the wording.
+# --- A value or "no data" ---------------------------------------------------------------------
 
 
 def format_value(value: float | Decimal | None, unit: str, language: str) -> str:
@@ -82,46 +73,6 @@ def format_value(value: float | Decimal | None, unit: str, language: str) -> str
     if value is None:
         return label("no_data", language)
     return texts.format_value(value, unit, language)
-
-
-def zone(timezone: str) -> tzinfo | None:
-    """The leader's time zone, or None when the name is unknown (times then stay as given)."""
-    try:
-        return ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def to_local(moment: datetime, timezone: str) -> datetime:
-    """`moment` in the leader's time zone (unchanged when the zone is unknown)."""
-    local_zone = zone(timezone)
-    return moment.astimezone(local_zone) if local_zone is not None else moment
-
-
-def format_day(day: date, language: str) -> str:
-    """A short day: "Mon 23 Nov" / "ma 23 nov"."""
-    return str(format_date(day, "EEE d MMM", locale=babel_locale(language)))
-
-
-def format_short_day(day: date, language: str) -> str:
-    """A weekday and day of the month: "Mon 23" / "ma 23"."""
-    return str(format_date(day, "EEE d", locale=babel_locale(language)))
-
-
-def format_week_dates(start: date, end: date, language: str) -> str:
-    """A week's dates: "23 – 29 Nov 2026" / "23–29 nov 2026"."""
-    return str(format_interval(start, end, "yMMMd", locale=babel_locale(language)))
-
-
-def format_moment(moment: datetime, timezone: str, language: str) -> str:
-    """A date and time in the leader's zone: "30 Nov 2026 07:00" / "30 nov 2026 07:00"."""
-    local = to_local(moment, timezone)
-    return str(format_datetime(local, "d MMM y HH:mm", locale=babel_locale(language)))
-
-
-def format_time_range(start: datetime, end: datetime, timezone: str) -> str:
-    """Local clock times: "08:30–10:00" (24-hour, in both languages)."""
-    return f"{to_local(start, timezone):%H:%M}–{to_local(end, timezone):%H:%M}"
 
 
 # --- Sparklines: one block character a week -------------------------------------------------

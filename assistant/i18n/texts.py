@@ -6,10 +6,11 @@ with the same placeholders.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_datetime, format_interval, format_time
 from babel.numbers import format_decimal, format_percent
 
 from assistant.i18n.translations import LANGUAGES as LANGUAGES
@@ -135,3 +136,46 @@ def clock(moment: datetime, language: str) -> str:
 
 def time_range(start: datetime, end: datetime, language: str) -> str:
     return f"{clock(start, language)}–{clock(end, language)}"
+
+
+# --- Days, weeks and moments in the leader's time zone -----------------------------------------
+
+
+def zone(timezone: str) -> tzinfo | None:
+    """The leader's time zone, or None when the name is unknown (times then stay as given)."""
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def to_local(moment: datetime, timezone: str) -> datetime:
+    """`moment` in the leader's time zone (unchanged when the zone is unknown)."""
+    local_zone = zone(timezone)
+    return moment.astimezone(local_zone) if local_zone is not None else moment
+
+
+def format_day(day: date, language: str) -> str:
+    """A short day: "Mon 23 Nov" / "ma 23 nov"."""
+    return str(format_date(day, "EEE d MMM", locale=locale(language)))
+
+
+def format_short_day(day: date, language: str) -> str:
+    """A weekday and day of the month: "Mon 23" / "ma 23"."""
+    return str(format_date(day, "EEE d", locale=locale(language)))
+
+
+def format_week_dates(start: date, end: date, language: str) -> str:
+    """A week's dates: "23 – 29 Nov 2026" / "23–29 nov 2026"."""
+    return str(format_interval(start, end, "yMMMd", locale=locale(language)))
+
+
+def format_moment(moment: datetime, timezone: str, language: str) -> str:
+    """A date and time in the leader's zone: "30 Nov 2026 07:00" / "30 nov 2026 07:00"."""
+    local = to_local(moment, timezone)
+    return str(format_datetime(local, "d MMM y HH:mm", locale=locale(language)))
+
+
+def format_time_range(start: datetime, end: datetime, timezone: str) -> str:
+    """Local clock times: "08:30–10:00" (24-hour, in both languages)."""
+    return f"{to_local(start, timezone):%H:%M}–{to_local(end, timezone):%H:%M}"

@@ -16,12 +16,7 @@ from assistant.i18n.labels import (
     CELL_MINUTES,
     SEGMENT_KINDS,
     buffer_name,
-    format_day,
-    format_moment,
-    format_short_day,
-    format_time_range,
     format_value,
-    format_week_dates,
     kind_label,
     label,
     language_of,
@@ -29,11 +24,18 @@ from assistant.i18n.labels import (
     segment_label,
     sparkline,
     status_name,
-    to_local,
     week_picture,
 )
+from assistant.i18n.texts import (
+    format_day,
+    format_moment,
+    format_short_day,
+    format_time_range,
+    format_week_dates,
+    to_local,
+)
 from assistant.i18n.wording import word, words
-from assistant.render.templates import environment
+from assistant.render.templates import environment, gettext_context
 
 TEMPLATE = "review.html.j2"
 WARNINGS_LISTED = 3
@@ -63,7 +65,8 @@ CELL_COLOURS: dict[str, str] = {
 
 def render_html(review: WeeklyReview) -> str:
     """The review as a complete HTML document (UTF-8 text)."""
-    return environment().get_template(TEMPLATE).render(**html_context(review))
+    context = {**html_context(review), **gettext_context(review.language)}
+    return environment().get_template(TEMPLATE).render(**context)
 
 
 def html_context(review: WeeklyReview) -> dict[str, Any]:

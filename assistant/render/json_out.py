@@ -20,7 +20,9 @@ from assistant.core.review import (
     TrendReport,
     WeeklyReview,
 )
-from assistant.i18n.labels import to_local
+from assistant.i18n.texts import (
+    to_local,
+)
 from assistant.i18n.wording import word, words
 
 Json = dict[str, Any]

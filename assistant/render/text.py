@@ -25,12 +25,7 @@ from assistant.i18n.labels import (
     SEGMENT_KINDS,
     WeekPicture,
     buffer_name,
-    format_day,
-    format_moment,
-    format_short_day,
-    format_time_range,
     format_value,
-    format_week_dates,
     kind_label,
     label,
     language_of,
@@ -38,8 +33,15 @@ from assistant.i18n.labels import (
     segment_label,
     sparkline,
     status_name,
-    to_local,
     week_picture,
+)
+from assistant.i18n.texts import (
+    format_day,
+    format_moment,
+    format_short_day,
+    format_time_range,
+    format_week_dates,
+    to_local,
 )
 from assistant.i18n.wording import word, words
 

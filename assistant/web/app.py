@@ -29,11 +29,13 @@ from assistant.app import acceptance, pausing
 from assistant.app.acceptance import CalendarWriters, ProposalView, Withdraw, WriteBack
 from assistant.app.pausing import PauseView
 from assistant.i18n.labels import (
-    format_day,
-    format_time_range,
     kind_label,
     label,
     language_of,
+)
+from assistant.i18n.texts import (
+    format_day,
+    format_time_range,
     to_local,
 )
 from assistant.i18n.translations import gettext
