@@ -20,9 +20,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from assistant.accounts.registry import SYNCED_PROVIDERS
+from assistant.core.analysis import QUESTION_COUNT, question
 from assistant.core.review import IsoWeek, WeeklyReview
-from assistant.i18n import texts
 from assistant.i18n.labels import language_of
+from assistant.i18n.wording import word
 from assistant.mail.ics import proposals_ics
 from assistant.mail.links import AllLink, LinkSigner, PauseLink, ProposalLink, RatingLink
 from assistant.mail.send import (
@@ -111,22 +112,23 @@ def prepare_email(
         address = leader.email
         rows = ensure_proposals(session, leader, review.proposals_week, review.proposals, now=now)
         asked = questions_asked(session, address)
-        index = choose_question(review.week, asked, len(texts.QUESTIONS))
+        index = choose_question(review.week, asked, QUESTION_COUNT)
         if review.week not in asked:
             record_question(session, address, review.week, index, now=now)
         weeks = [review.week.shifted(-offset) for offset in range(RATING_WEEKS - 1, -1, -1)]
         stored = self_ratings(session, leader, weeks)
         write_back = has_write_back(session, leader)
         generations = {key: row.generation for key, row in rows.items()}
-    review = replace(review, question=texts.QUESTIONS[index][language])
+    review = replace(review, question=question(index))
+    reasons = {p.key: word(p.reason, language) for p in review.proposals}
     links = EmailLinks(
         proposals={
             p.key: ProposalLinks(
                 accept=signer.url(
-                    ProposalLink(p.key, generations[p.key], address, p.reason), now, "accept"
+                    ProposalLink(p.key, generations[p.key], address, reasons[p.key]), now, "accept"
                 ),
                 decline=signer.url(
-                    ProposalLink(p.key, generations[p.key], address, p.reason), now, "decline"
+                    ProposalLink(p.key, generations[p.key], address, reasons[p.key]), now, "decline"
                 ),
             )
             for p in review.proposals
@@ -146,7 +148,7 @@ def prepare_email(
     )
     ics = None
     if not write_back and review.proposals:
-        ics = proposals_ics(review.proposals, language, now)
+        ics = proposals_ics([(p, reasons[p.key]) for p in review.proposals], language, now)
     return PreparedEmail(review, compose(review, links, extras, ics), address)
 
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from assistant.core.catalogue import BUFFER_NAMES, BY_ID, STATUS_NAMES
 from assistant.core.review import IsoWeek, Status, WeeklyReview
-from assistant.i18n import texts
+from assistant.i18n import texts, wording
 from assistant.i18n.labels import kind_label
 from rules import RulesError, load_rules
 from rules.load import Layered, load_with_origins
@@ -177,10 +177,12 @@ def _preview_text(path: Path, rules: Rules, review: WeeklyReview, baseline: Week
             f"{kind_label(proposal.kind, language)}  "
             f"{proposal.key}"
         )
-        out.append(f"      {proposal.reason}")
+        out.append(f"      {wording.word(proposal.reason, language)}")
     if not review.proposals:
         out.append("  " + word("no_proposals", language))
-    notes = [w.message for w in review.warnings if w.code != "skipped_event"]
+    notes = [
+        wording.word(w.message, language) for w in review.warnings if w.code != "skipped_event"
+    ]
     if notes:
         out += ["", word("notes", language)]
         out += [f"  - {note}" for note in notes]

@@ -13,12 +13,24 @@ from assistant.core.buffers import buffer_statuses, indicator_results
 from assistant.core.indicators import day_rows, week_indicators
 from assistant.core.intervals import total
 from assistant.core.proposals import propose
+from assistant.core.reasons import Quantity, Reason, reason
 from assistant.core.review import SCHEMA_VERSION, IsoWeek, Warning, WeeklyReview, WeekMetrics
 from assistant.core.timeline import Timeline, build_timeline
 from assistant.core.trends import trend_report
-from assistant.i18n import texts
 from connectors import CalendarEvent, SkippedEvent
 from rules import Rules
+
+# The questions of the whitepaper's reflection guide ("Reflectiewijzer"), one a week in turn.
+QUESTION_COUNT = 6
+
+
+def question_for_week(week_number: int) -> Reason:
+    return question(week_number % QUESTION_COUNT)
+
+
+def question(number: int) -> Reason:
+    """Question `number` (0 to QUESTION_COUNT - 1) of the reflection guide."""
+    return reason(f"question.{number}")
 
 
 def analysis_span(week: IsoWeek, rules: Rules) -> tuple[date, date]:
@@ -69,18 +81,15 @@ def build_review(
         now=now,
     )
     warnings = [
-        Warning(
-            "skipped_event",
-            texts.text("warning.skipped", language, where=s.where, reason=s.reason),
-        )
+        Warning("skipped_event", reason("warning.skipped", where=s.where, reason=s.reason))
         for s in skipped
     ]
     warnings.extend(_overrun_notes(timeline, week_days, rules))
     warnings.extend(notes)
     if not any(r.working for r in rows):
-        warnings.append(Warning("no_working_time", texts.text("warning.no_working_time", language)))
+        warnings.append(Warning("no_working_time", reason("warning.no_working_time")))
     if not events:
-        warnings.append(Warning("no_events", texts.text("warning.no_events", language)))
+        warnings.append(Warning("no_events", reason("warning.no_events")))
     return WeeklyReview(
         schema_version=SCHEMA_VERSION,
         leader=rules.leader.email,
@@ -95,14 +104,13 @@ def build_review(
         buffers=buffers,
         proposals=proposals,
         warnings=tuple(warnings),
-        question=texts.question_for_week(week.week, language),
+        question=question_for_week(week.week),
         trends=trend_report(WeekMetrics(week, values), history, rules),
     )
 
 
 def _overrun_notes(timeline: Timeline, days: Sequence[date], rules: Rules) -> list[Warning]:
     """A note for each day on which a meeting took protected time (exception organisers aside)."""
-    language = rules.leader.language
     notes = []
     for current in days:
         seconds = total(timeline.days[current].overrun)
@@ -110,11 +118,10 @@ def _overrun_notes(timeline: Timeline, days: Sequence[date], rules: Rules) -> li
             notes.append(
                 Warning(
                     "protected_block_overrun",
-                    texts.text(
+                    reason(
                         "note.protected_block_overrun",
-                        language,
-                        day=texts.weekday(current, language),
-                        minutes=texts.minutes(seconds / 60, language),
+                        day=current,
+                        minutes=Quantity(seconds / 60, "minutes"),
                     ),
                 )
             )

@@ -1,7 +1,8 @@
 """Indicator statuses and buffer statuses with their reasons (pure core).
 
 A buffer's status is the worst status of its indicators; every indicator that is not ok gives a
-sentence with its number and the threshold it crossed (DESIGN section 6).
+reason with its number and the threshold it crossed (DESIGN section 6), as data
+(`assistant.core.reasons`): the shells put it into words.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from assistant.core.catalogue import INDICATORS, IndicatorDefinition
+from assistant.core.reasons import ClockWindow, Indicator, Quantity, Reason, Threshold, reason
 from assistant.core.review import Buffer, BufferStatus, IndicatorResult, Status
-from assistant.i18n import texts
 from rules import Comparison, Rules
 
 
@@ -51,13 +52,12 @@ def _status(
 def buffer_statuses(
     results: tuple[IndicatorResult, ...], rules: Rules, weeks_read: int
 ) -> tuple[BufferStatus, ...]:
-    language = rules.leader.language
     target = rules.reflection_target_minutes
     values = {r.id: r.value for r in results}
     statuses = []
     for buffer in Buffer:
         worst = Status.OK
-        reasons: list[str] = []
+        reasons: list[Reason] = []
         for result in results:
             if result.buffer is not buffer or result.status in (None, Status.OK):
                 continue
@@ -65,24 +65,37 @@ def buffer_statuses(
             worst = max(worst, result.status, key=lambda s: s.rank)
             definition = next(d for d in INDICATORS if d.id == result.id)
             _, fired = _status(definition, result.value, rules, target)
-            reasons.append(_reason(result, fired, values, rules, language, weeks_read))
+            reasons.append(_reason(result, fired, values, rules, weeks_read))
         if not reasons:
-            reasons.append(texts.text("reason.ok", language))
+            reasons.append(reason("reason.ok"))
         statuses.append(BufferStatus(buffer, worst, tuple(reasons)))
     return tuple(statuses)
 
 
-def rule_words(rules: Rules, language: str) -> dict[str, str]:
-    """The rule values that reason sentences name, in words ("2 h", "10 min", "11:30–14:00")."""
+# The rule values each indicator's reason names, besides its value and the bound that fired.
+_RULE_VALUES = {
+    "focus_hours": ("focus",),
+    "short_notice_share": ("notice",),
+    "longest_back_to_back_minutes": ("gap",),
+    "days_without_midday_break": ("lunch", "window"),
+    "short_rest_nights": ("rest",),
+}
+
+
+def rule_values(rules: Rules, indicator_id: str) -> dict[str, Quantity | ClockWindow]:
+    """The rule values the reason of `indicator_id` names (focus block, notice, gap, lunch and
+    its window, rest)."""
     measurement = rules.measurement
-    return {
-        "focus": texts.minutes(measurement.focus_block_minutes, language),
-        "notice": texts.hours(measurement.short_notice_hours, language),
-        "gap": texts.minutes(measurement.back_to_back_gap_minutes, language),
-        "lunch": texts.minutes(rules.lunch.minutes, language),
-        "window": str(rules.lunch.window).replace("-", "–"),
-        "rest": texts.hours(measurement.rest_hours, language),
+    window = rules.lunch.window
+    values: dict[str, Quantity | ClockWindow] = {
+        "focus": Quantity(measurement.focus_block_minutes, "minutes"),
+        "notice": Quantity(measurement.short_notice_hours, "hours"),
+        "gap": Quantity(measurement.back_to_back_gap_minutes, "minutes"),
+        "lunch": Quantity(rules.lunch.minutes, "minutes"),
+        "window": ClockWindow(window.start_minute, window.end_minute),
+        "rest": Quantity(measurement.rest_hours, "hours"),
     }
+    return {name: values[name] for name in _RULE_VALUES.get(indicator_id, ())}
 
 
 def _reason(
@@ -90,47 +103,36 @@ def _reason(
     fired: Comparison | None,
     values: Mapping[str, float | int | None],
     rules: Rules,
-    language: str,
     weeks_read: int,
-) -> str:
+) -> Reason:
     assert result.status is not None
-    level = texts.text(f"level.{result.status.value}", language)
+    level = reason(f"level.{result.status.value}")
+    retreat = Quantity(rules.mini_retreat.minutes, "minutes")
     if result.id == "days_since_mini_retreat" and result.value is None:
-        return texts.text(
-            "reason.days_since_mini_retreat.none",
-            language,
-            minutes=texts.minutes(rules.mini_retreat.minutes, language),
-            weeks=weeks_read,
-        )
+        return reason("reason.days_since_mini_retreat.none", minutes=retreat, weeks=weeks_read)
     if result.value is None:
-        definition = next(d for d in INDICATORS if d.id == result.id)
-        return texts.text("reason.no_value", language, name=definition.name(language), level=level)
+        return reason("reason.no_value", name=Indicator(result.id), level=level)
     if result.id == "missing_reflection_minutes":
-        return texts.text(
+        return reason(
             "reason.missing_reflection_minutes",
-            language,
-            reflection=texts.minutes(float(values["reflection_minutes"] or 0), language),
-            target=texts.minutes(rules.reflection_target_minutes, language),
+            reflection=Quantity(float(values["reflection_minutes"] or 0), "minutes"),
+            target=Quantity(rules.reflection_target_minutes, "minutes"),
         )
     assert result.value is not None
     assert fired is not None
     bound = rules.reflection_target_minutes if fired.value == "target" else float(fired.value)
     if result.id == "days_since_mini_retreat":
-        return texts.text(
+        return reason(
             "reason.days_since_mini_retreat",
-            language,
             value=int(result.value),
-            minutes=texts.minutes(rules.mini_retreat.minutes, language),
+            minutes=retreat,
             level=level,
-            limit=texts.comparison(fired.op, texts.days(bound, language), language),
+            limit=Threshold(fired.op, Quantity(bound, "days")),
         )
-    return texts.text(
+    return reason(
         f"reason.{result.id}",
-        language,
-        **rule_words(rules, language),
-        value=texts.format_value(result.value, result.unit, language),
+        **rule_values(rules, result.id),
+        value=Quantity(result.value, result.unit),
         level=level,
-        limit=texts.comparison(
-            fired.op, texts.format_value(bound, result.unit, language), language
-        ),
+        limit=Threshold(fired.op, Quantity(bound, result.unit)),
     )

@@ -22,9 +22,9 @@ from assistant.core.indicators import (
     midday_window,
 )
 from assistant.core.intervals import Interval, intersect, subtract, total
+from assistant.core.reasons import ClockWindow, Quantity, Reason, TimeRange, Weekday, reason
 from assistant.core.review import Buffer, DayRow, IsoWeek, Proposal, Warning
 from assistant.core.timeline import Day, Timeline, local_epoch, to_local
-from assistant.i18n import texts
 from rules import Rules
 
 BUFFER_OF_KIND = {
@@ -39,7 +39,7 @@ BUFFER_OF_KIND = {
 class _Placed:
     kind: str
     slot: Interval
-    reason: str
+    reason: Reason
 
 
 class _Planner:
@@ -52,7 +52,6 @@ class _Planner:
         self.not_before = not_before
         self.zone = timeline.zone
         self.rules = rules
-        self.language = rules.leader.language
         self.days = [timeline.days[d] for d in days]
         self.grid = rules.proposals.grid_minutes * MINUTE
         self.placed: list[_Placed] = []
@@ -80,19 +79,14 @@ class _Planner:
         """The first grid start (counted from the day's local midnight) at or after `seconds`."""
         return day.start + math.ceil((seconds - day.start) / self.grid) * self.grid
 
-    def place(self, kind: str, slot: Interval, reason: str) -> None:
-        self.placed.append(_Placed(kind, slot, reason))
+    def place(self, kind: str, slot: Interval, why: Reason) -> None:
+        self.placed.append(_Placed(kind, slot, why))
 
     def day_of(self, seconds: int) -> Day:
         return next(d for d in self.days if d.start <= seconds < d.end)
 
-    def label(self, day: Day) -> str:
-        return texts.weekday(day.date, self.language)
-
-    def window(self, slot: Interval) -> str:
-        return texts.time_range(
-            to_local(slot[0], self.zone), to_local(slot[1], self.zone), self.language
-        )
+    def window(self, slot: Interval) -> TimeRange:
+        return TimeRange(to_local(slot[0], self.zone), to_local(slot[1], self.zone))
 
 
 def propose(
@@ -169,16 +163,15 @@ def _recovery(planner: _Planner) -> None:
                 break
             if begin + length <= end:
                 slot = (begin, begin + length)
-                reason = texts.text(
+                why = reason(
                     "proposal.recovery",
-                    planner.language,
-                    day=planner.label(day),
+                    day=day.date,
                     chain=planner.window((chain.start, chain.end)),
-                    length=texts.minutes(chain.minutes, planner.language),
-                    gap=texts.minutes(rules.measurement.back_to_back_gap_minutes, planner.language),
-                    minutes=texts.minutes(rules.recovery.break_minutes, planner.language),
+                    length=Quantity(chain.minutes, "minutes"),
+                    gap=Quantity(rules.measurement.back_to_back_gap_minutes, "minutes"),
+                    minutes=Quantity(rules.recovery.break_minutes, "minutes"),
                 )
-                planner.place("recovery", slot, reason)
+                planner.place("recovery", slot, why)
                 placed += 1
                 break
 
@@ -202,15 +195,16 @@ def _lunch(planner: _Planner, reviewed_rows: Sequence[DayRow]) -> None:
             continue
         best = min(starts, key=lambda s: (abs(s - ideal), s))
         slot = (best, best + length)
-        reason = texts.text(
+        why = reason(
             "proposal.lunch",
-            planner.language,
-            weekday=texts.weekday_name(day.date, planner.language),
+            weekday=Weekday(day.date),
             window=planner.window(slot),
-            lunch=texts.minutes(rules.lunch.minutes, planner.language),
-            lunch_window=str(rules.lunch.window).replace("-", "–"),
+            lunch=Quantity(rules.lunch.minutes, "minutes"),
+            lunch_window=ClockWindow(
+                rules.lunch.window.start_minute, rules.lunch.window.end_minute
+            ),
         )
-        planner.place("lunch", slot, reason)
+        planner.place("lunch", slot, why)
 
 
 def _mini_retreat(planner: _Planner, history_first: date, week: IsoWeek) -> None:
@@ -235,10 +229,9 @@ def _mini_retreat(planner: _Planner, history_first: date, week: IsoWeek) -> None
         planner.notes.append(
             Warning(
                 "no_room_for_mini_retreat",
-                texts.text(
+                reason(
                     "note.no_room_for_mini_retreat" + (".none" if since is None else ""),
-                    planner.language,
-                    minutes=texts.minutes(rules.mini_retreat.minutes, planner.language),
+                    minutes=Quantity(rules.mini_retreat.minutes, "minutes"),
                     since=since,
                 ),
             )
@@ -246,12 +239,11 @@ def _mini_retreat(planner: _Planner, history_first: date, week: IsoWeek) -> None
         return
     _, chosen_date, start = min(candidates)
     day = next(d for d in planner.days if d.date == chosen_date)
-    values = {"cadence": cadence, "day": planner.label(day)}
     if since is None:
-        reason = texts.text("proposal.mini_retreat.none", planner.language, **values)
+        why = reason("proposal.mini_retreat.none", cadence=cadence, day=day.date)
     else:
-        reason = texts.text("proposal.mini_retreat.since", planner.language, days=since, **values)
-    planner.place("mini_retreat", (start, start + length), reason)
+        why = reason("proposal.mini_retreat.since", days=since, cadence=cadence, day=day.date)
+    planner.place("mini_retreat", (start, start + length), why)
 
 
 def _reflection(planner: _Planner) -> None:
@@ -263,8 +255,8 @@ def _reflection(planner: _Planner) -> None:
     if missing <= 0 or length <= 0:
         return
     wanted = min(math.ceil(missing / length), settings.blocks_per_week)
-    existing = texts.minutes(existing_seconds / MINUTE, planner.language)
-    target = texts.minutes(rules.reflection_target_minutes, planner.language)
+    existing = Quantity(existing_seconds / MINUTE, "minutes")
+    target = Quantity(rules.reflection_target_minutes, "minutes")
     chosen_days: list[date] = []
     for _ in range(wanted):
         best: tuple[tuple[int, int, int, date], Day, int, bool] | None = None
@@ -297,17 +289,13 @@ def _reflection(planner: _Planner) -> None:
             return
         _, day, start, in_window = best
         slot = (start, start + length)
-        preferred_text = (
-            texts.text("proposal.reflection.preferred", planner.language) if in_window else ""
-        )
-        reason = texts.text(
+        why = reason(
             "proposal.reflection" if existing_seconds else "proposal.reflection.none",
-            planner.language,
             existing=existing,
             target=target,
-            day=planner.label(day),
+            day=day.date,
             window=planner.window(slot),
-            preferred=preferred_text,
+            preferred=reason("proposal.reflection.preferred") if in_window else "",
         )
-        planner.place("reflection", slot, reason)
+        planner.place("reflection", slot, why)
         chosen_days.append(day.date)

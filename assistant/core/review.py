@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from assistant.core.reasons import Reason
+
 SCHEMA_VERSION = "1.1"
 
 
@@ -111,7 +113,7 @@ class IndicatorResult:
 class BufferStatus:
     buffer: Buffer
     status: Status
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +123,7 @@ class Proposal:
     buffer: Buffer
     start: datetime
     end: datetime
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +131,7 @@ class Warning:
     """Something the reader should know: a skipped event, a week without working time."""
 
     code: str
-    message: str
+    message: Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +154,7 @@ class SignalResult:
     baseline: float | None
     shift: float | None
     weeks_held: int
-    message: str
+    reasons: tuple[Reason, ...]  # one sentence per input that fired, else the chosen one
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +178,7 @@ class TrendReport:
     enough_history: bool
     weeks_available: int  # weeks with data in the weeks a comparison reads, this one included
     weeks_needed: int
-    message: str
+    message: Reason
     signals: tuple[SignalResult, ...]  # every signal, fired or not; empty without enough history
     sparklines: tuple[Sparkline, ...]
 
@@ -200,7 +202,7 @@ class WeeklyReview:
     buffers: tuple[BufferStatus, ...]
     proposals: tuple[Proposal, ...]
     warnings: tuple[Warning, ...]
-    question: str  # one question from the whitepaper's reflection guide
+    question: Reason  # one question from the whitepaper's reflection guide
     trends: TrendReport
 
     def indicator(self, indicator_id: str) -> IndicatorResult:

@@ -2,8 +2,8 @@
 
 DESIGN section 6. Takes the reviewed week's `WeekMetrics` and the stored weeks before it, and the
 `trends` rule settings; returns a `TrendReport`. No I/O, no SQL: the shell hands the history in.
-It imports only the review values, the catalogue, the texts and the rules; never a shell
-(store, service, render).
+It imports only the review values, the catalogue, the reasons and the rules; never a shell
+(store, service, render) and no wording: its messages are reasons as data.
 
 For each week t (each with its own windows):
 
@@ -28,14 +28,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from assistant.core.catalogue import BY_ID
+from assistant.core.reasons import Change, Quantity, Reason, reason
 from assistant.core.review import IsoWeek, SignalResult, Sparkline, TrendReport, WeekMetrics
-from assistant.i18n import texts
 from rules import Rules
 from rules.model import Trends
 
@@ -99,7 +100,6 @@ def trend_report(current: WeekMetrics, history: Sequence[WeekMetrics], rules: Ru
     """The reviewed week (`current`) against the weeks before it (`history`, any order, gaps
     allowed; weeks from `current.week` on are ignored)."""
     settings = rules.trends
-    language = rules.leader.language
     weeks, frame = weekly_frame(current, history)
     read = settings.recent_weeks + settings.baseline_weeks
     available = int(frame[_WORKING_TIME].notna().iloc[-read:].sum())
@@ -110,20 +110,16 @@ def trend_report(current: WeekMetrics, history: Sequence[WeekMetrics], rules: Ru
             enough_history=False,
             weeks_available=available,
             weeks_needed=needed,
-            message=texts.text(
-                "trend.not_enough_history", language, available=available, needed=needed
-            ),
+            message=reason("trend.not_enough_history", available=available, needed=needed),
             signals=(),
             sparklines=sparklines,
         )
-    signals = tuple(
-        _signal(signal_id, inputs, frame, settings, language) for signal_id, inputs in SIGNALS
-    )
+    signals = tuple(_signal(signal_id, inputs, frame, settings) for signal_id, inputs in SIGNALS)
     return TrendReport(
         enough_history=True,
         weeks_available=available,
         weeks_needed=needed,
-        message=_summary(signals, available, settings, language),
+        message=_summary(signals, available, settings),
         signals=signals,
         sparklines=sparklines,
     )
@@ -202,7 +198,6 @@ def _signal(
     inputs: tuple[tuple[str, Direction], ...],
     frame: pd.DataFrame,
     settings: Trends,
-    language: str,
 ) -> SignalResult:
     trends = [
         evaluate(frame[metric], direction, getattr(settings.floors, metric), settings)
@@ -211,10 +206,10 @@ def _signal(
     fired = [trend for trend in trends if trend.weeks_held >= settings.hold_weeks]
     if fired:
         chosen = fired[0]
-        message = " ".join(_sentence(trend, "fired", settings, language) for trend in fired)
+        reasons = tuple(_sentence(trend, "fired", settings) for trend in fired)
     else:
         chosen = next((trend for trend in trends if trend.has_numbers), trends[0])
-        message = _sentence(chosen, "steady", settings, language)
+        reasons = (_sentence(chosen, "steady", settings),)
     return SignalResult(
         id=signal_id,
         fired=bool(fired),
@@ -225,50 +220,44 @@ def _signal(
         baseline=chosen.baseline,
         shift=chosen.shift,
         weeks_held=chosen.weeks_held,
-        message=message,
+        reasons=reasons,
     )
 
 
-def _sentence(trend: InputTrend, kind: str, settings: Trends, language: str) -> str:
-    subject = texts.text(f"trend.subject.{trend.metric}", language)
+def _sentence(trend: InputTrend, kind: str, settings: Trends) -> Reason:
+    subject = reason(f"trend.subject.{trend.metric}")
     if trend.recent is None or trend.baseline is None or trend.shift is None:
-        return texts.text("trend.no_data", language, subject=subject)
+        return reason("trend.no_data", subject=subject)
     unit = unit_of(trend.metric)
     if trend.against_floor:
-        change = texts.signed_difference(trend.recent - trend.baseline, unit, language)
+        change = Change(trend.recent - trend.baseline, unit)
     else:
-        change = texts.signed_percent(trend.shift, language)
+        change = Change(trend.shift)
     key = f"trend.fired.{trend.metric}" if kind == "fired" else "trend.steady"
-    return texts.text(
+    return reason(
         key,
-        language,
         subject=subject,
-        held=texts.weeks(trend.weeks_held, language),
-        span=texts.weeks(settings.recent_weeks, language),
-        recent=_phrase(trend.metric, trend.recent, unit, language),
-        baseline=_phrase(trend.metric, trend.baseline, unit, language),
+        held=Quantity(trend.weeks_held, "weeks"),
+        span=Quantity(settings.recent_weeks, "weeks"),
+        recent=_phrase(trend.metric, trend.recent, unit),
+        baseline=_phrase(trend.metric, trend.baseline, unit),
         change=change,
     )
 
 
-def _phrase(metric: str, value: float, unit: str, language: str) -> str:
+def _phrase(metric: str, value: float, unit: str) -> Reason:
     """A value as the sentences say it: "45 min a week", "30% of meeting time"."""
-    if unit == "days":
-        value = float(texts.half_up(value, 1))
-    shown = texts.format_value(value, unit, language)
-    return texts.text(f"trend.value.{metric}", language, value=shown)
+    if unit == "days":  # days a week: one decimal, rounded half up
+        value = float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return reason(f"trend.value.{metric}", value=Quantity(value, unit))
 
 
-def _summary(
-    signals: Sequence[SignalResult], available: int, settings: Trends, language: str
-) -> str:
-    hold = texts.weeks(settings.hold_weeks, language)
+def _summary(signals: Sequence[SignalResult], available: int, settings: Trends) -> Reason:
+    hold = Quantity(settings.hold_weeks, "weeks")
     count = sum(1 for signal in signals if signal.fired)
     if not count:
-        weeks = texts.weeks(available, language)
-        return texts.text("trend.none_fired", language, hold=hold, weeks=weeks)
-    key = "trend.some_fired.one" if count == 1 else "trend.some_fired.many"
-    return texts.text(key, language, count=count, total=len(signals), hold=hold)
+        return reason("trend.none_fired", hold=hold, weeks=Quantity(available, "weeks"))
+    return reason("trend.some_fired", count=count, total=len(signals), hold=hold)
 
 
 def _sparklines(

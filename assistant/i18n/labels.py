@@ -1,131 +1,41 @@
 """Every heading and label a leader reads in a rendered review, in English and Dutch.
 
-Reason sentences, proposal reasons and the question arrive already written in the leader's
-language inside the review; indicator, buffer and status names live in `assistant.core.catalogue`.
-This module holds the rest, and the way numbers, dates and the week picture read, so the text
-and HTML views say the same thing in the same words. It imports only `assistant.core.review` and
-`assistant.core.catalogue` of ours (pure: no I/O).
+The labels are messages of the gettext catalogue ("label.title" ...); reasons are worded by
+`assistant.i18n.wording`; indicator, buffer and status names live in `assistant.core.catalogue`.
+This module also holds the sparklines and the week picture, so the text and HTML views say the
+same thing in the same words; numbers, dates and times are formatted in `assistant.i18n.texts`.
+It imports only the core and the i18n package (no I/O).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from babel.dates import format_date, format_datetime, format_interval
 
 from assistant.core.catalogue import BUFFER_NAMES, STATUS_NAMES
 from assistant.core.review import Buffer, DayRow, Status
 from assistant.i18n import texts
+from assistant.i18n.translations import entries
+from assistant.i18n.translations import language_of as language_of
 
 LANGUAGES: Final = ("en", "nl")
+LABEL: Final = "label."  # the labels' message ids in the catalogue: "label.title" ...
 
-LABELS: Final[dict[str, dict[str, str]]] = {
-    # Header
-    "title": {"en": "Weekly review", "nl": "Weekoverzicht"},
-    "week": {"en": "Week {week}, {year}", "nl": "Week {week}, {year}"},
-    "leader": {"en": "For", "nl": "Voor"},
-    "timezone": {"en": "Time zone", "nl": "Tijdzone"},
-    "generated_at": {"en": "Prepared", "nl": "Opgesteld"},
-    "source": {"en": "Source", "nl": "Bron"},
-    # Buffers
-    "buffers": {"en": "The three buffers", "nl": "De drie buffers"},
-    "buffers_intro": {
-        "en": "How much room your calendar left you this week.",
-        "nl": "Hoeveel ruimte je agenda je deze week liet.",
-    },
-    "nothing_stands_out": {"en": "Nothing stands out.", "nl": "Niets valt op."},
-    "status": {"en": "Status", "nl": "Status"},
-    # Key figures
-    "key_figures": {"en": "Key figures", "nl": "Kerncijfers"},
-    "buffer": {"en": "Buffer", "nl": "Buffer"},
-    "indicator": {"en": "Indicator", "nl": "Indicator"},
-    "value": {"en": "Value", "nl": "Waarde"},
-    "no_data": {"en": "no data", "nl": "geen gegevens"},
-    # Units
-    "unit_hours": {"en": "h", "nl": "u"},
-    "unit_minutes": {"en": "min", "nl": "min"},
-    "unit_day": {"en": "day", "nl": "dag"},
-    "unit_days": {"en": "days", "nl": "dagen"},
-    # Trend against the leader's own baseline (the signals of narrowing)
-    "trends": {
-        "en": "Trend against your own baseline",
-        "nl": "Trend ten opzichte van je eigen basislijn",
-    },
-    "trend_weeks": {"en": "Last {count} weeks", "nl": "Laatste {count} weken"},
-    "trend_latest": {"en": "This week", "nl": "Deze week"},
-    "trend_caption": {
-        "en": "One bar a week, oldest on the left, from 0 up to the highest week; "
-        "· marks a week without data.",
-        "nl": "Eén staafje per week, de oudste links, van 0 tot de hoogste week; "
-        "· is een week zonder gegevens.",
-    },
-    "signals": {"en": "Signals of narrowing", "nl": "Signalen van versmalling"},
-    # The week by the hour
-    "week_picture": {"en": "Your week by the hour", "nl": "Je week per uur"},
-    "legend": {"en": "Legend", "nl": "Legenda"},
-    "kind_meeting": {"en": "meeting", "nl": "overleg"},
-    "kind_solo": {"en": "solo hold", "nl": "eigen blokkade"},
-    "kind_protected": {"en": "protected time", "nl": "beschermde tijd"},
-    "kind_working": {"en": "free working time", "nl": "vrije werktijd"},
-    "kind_outside": {"en": "outside working time", "nl": "buiten werktijd"},
-    "non_working_weekend": {"en": "weekend", "nl": "weekend"},
-    "non_working_holiday": {"en": "holiday", "nl": "feestdag"},
-    "non_working_out_of_office": {"en": "out of office", "nl": "afwezig"},
-    "non_working_other": {"en": "not a working day", "nl": "geen werkdag"},
-    "picture_caption": {
-        "en": "Each cell is half an hour, in your local time.",
-        "nl": "Elk vakje is een half uur, in je eigen tijd.",
-    },
-    # Proposals
-    "proposals": {"en": "Proposals for week {week}", "nl": "Voorstellen voor week {week}"},
-    "proposals_intro": {
-        "en": "Nothing is added to your calendar until you accept it.",
-        "nl": "Er komt niets in je agenda zolang je een voorstel niet accepteert.",
-    },
-    "no_proposals": {
-        "en": "Nothing to propose this time.",
-        "nl": "Deze keer is er niets voor te stellen.",
-    },
-    "when": {"en": "When", "nl": "Wanneer"},
-    "what": {"en": "What", "nl": "Wat"},
-    "why": {"en": "Why", "nl": "Waarom"},
-    "proposal_reflection": {"en": "Reflection block", "nl": "Reflectieblok"},
-    "proposal_recovery": {"en": "Recovery break", "nl": "Herstelpauze"},
-    "proposal_lunch": {"en": "Lunch break", "nl": "Lunchpauze"},
-    "proposal_mini_retreat": {"en": "Mini-retreat", "nl": "Mini-retraite"},
-    "proposal_other": {"en": "Protected block", "nl": "Beschermd blok"},
-    # Warnings
-    "warnings": {
-        "en": "Notes ({count})",
-        "nl": "Opmerkingen ({count})",
-    },
-    "warnings_more": {"en": "and {count} more", "nl": "en nog {count}"},
-    # Question
-    "question": {"en": "A question to take with you", "nl": "Een vraag om mee te nemen"},
-}
+
+def label_keys() -> tuple[str, ...]:
+    """Every label's key ("title", "week" ...), as the catalogue holds them."""
+    return tuple(key[len(LABEL) :] for key in entries() if key.startswith(LABEL))
+
 
 # The kinds of a DayRow segment, in the order the legend lists them.
 SEGMENT_KINDS: Final = ("meeting", "solo", "protected", "working", "outside")
 
 
-def language_of(language: str) -> str:
-    """The label language for a review language: Dutch for "nl" (and "nl-BE"...), else English."""
-    return "nl" if language.lower().split("-")[0].split("_")[0] == "nl" else "en"
-
-
 def label(key: str, language: str, **values: object) -> str:
-    """The label `key` in `language`, with `{placeholders}` filled from `values`."""
-    return texts.lookup(LABELS, key, language, **values)
-
-
-def babel_locale(language: str) -> str:
-    """The Babel locale used to format numbers and dates (British English for "en")."""
-    return "nl_NL" if language_of(language) == "nl" else "en_GB"
+    """The label `key` in `language`, with `%(placeholders)s` filled from `values`."""
+    return texts.text(LABEL + key, language, None, **values)
 
 
 def buffer_name(buffer: Buffer, language: str) -> str:
@@ -141,7 +51,7 @@ def status_name(status: Status, language: str) -> str:
 def kind_label(kind: str, language: str) -> str:
     """What a proposal of `kind` is called ("reflection" -> "Reflection block")."""
     key = f"proposal_{kind}"
-    return label(key if key in LABELS else "proposal_other", language)
+    return label(key if LABEL + key in entries() else "proposal_other", language)
 
 
 def segment_label(kind: str, language: str) -> str:
@@ -152,11 +62,10 @@ def segment_label(kind: str, language: str) -> str:
 def non_working_label(reason: str | None, language: str) -> str:
     """Why a day is not a working day ("out_of_office" -> "out of office" / "afwezig")."""
     key = f"non_working_{reason}"
-    return label(key if key in LABELS else "non_working_other", language)
+    return label(key if LABEL + key in entries() else "non_working_other", language)
 
 
-# --- Numbers, dates and times as a leader reads them ------------------------------------------
-# Kept next to the labels because the units ("h" / "u") and the formats are part of the wording.
+# --- A value or "no data" ---------------------------------------------------------------------
 
 
 def format_value(value: float | Decimal | None, unit: str, language: str) -> str:
@@ -164,46 +73,6 @@ def format_value(value: float | Decimal | None, unit: str, language: str) -> str
     if value is None:
         return label("no_data", language)
     return texts.format_value(value, unit, language)
-
-
-def zone(timezone: str) -> tzinfo | None:
-    """The leader's time zone, or None when the name is unknown (times then stay as given)."""
-    try:
-        return ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def to_local(moment: datetime, timezone: str) -> datetime:
-    """`moment` in the leader's time zone (unchanged when the zone is unknown)."""
-    local_zone = zone(timezone)
-    return moment.astimezone(local_zone) if local_zone is not None else moment
-
-
-def format_day(day: date, language: str) -> str:
-    """A short day: "Mon 23 Nov" / "ma 23 nov"."""
-    return str(format_date(day, "EEE d MMM", locale=babel_locale(language)))
-
-
-def format_short_day(day: date, language: str) -> str:
-    """A weekday and day of the month: "Mon 23" / "ma 23"."""
-    return str(format_date(day, "EEE d", locale=babel_locale(language)))
-
-
-def format_week_dates(start: date, end: date, language: str) -> str:
-    """A week's dates: "23 – 29 Nov 2026" / "23–29 nov 2026"."""
-    return str(format_interval(start, end, "yMMMd", locale=babel_locale(language)))
-
-
-def format_moment(moment: datetime, timezone: str, language: str) -> str:
-    """A date and time in the leader's zone: "30 Nov 2026 07:00" / "30 nov 2026 07:00"."""
-    local = to_local(moment, timezone)
-    return str(format_datetime(local, "d MMM y HH:mm", locale=babel_locale(language)))
-
-
-def format_time_range(start: datetime, end: datetime, timezone: str) -> str:
-    """Local clock times: "08:30–10:00" (24-hour, in both languages)."""
-    return f"{to_local(start, timezone):%H:%M}–{to_local(end, timezone):%H:%M}"
 
 
 # --- Sparklines: one block character a week -------------------------------------------------

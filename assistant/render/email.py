@@ -16,12 +16,12 @@ from functools import cache
 from typing import Any
 
 import css_inline
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from assistant.core.review import IsoWeek, WeeklyReview
 from assistant.i18n.labels import format_value, label, language_of
 from assistant.i18n.translations import gettext
 from assistant.render.html import CELL_COLOURS, STATUS_COLOURS, html_context
+from assistant.render.templates import environment, gettext_context
 
 HTML_TEMPLATE = "email.html.j2"
 TEXT_TEMPLATE = "email.txt.j2"
@@ -68,19 +68,6 @@ class EmailExtras:
 
 
 @cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("assistant", "templates"),
-        # HTML is escaped; the plain-text part is text, shown as it is.
-        autoescape=lambda name: name is not None and ".html" in name,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-@cache
 def _inliner() -> css_inline.CSSInliner:
     # The dark-mode and narrow-screen rules cannot be inlined; the <style> stays for them.
     return css_inline.CSSInliner(
@@ -97,7 +84,7 @@ def compose(
     """The email of `review`, in the review's language."""
     extras = extras or EmailExtras()
     context = email_context(review, links, extras)
-    env = _environment()
+    env = environment()
     html = _inliner().inline(env.get_template(HTML_TEMPLATE).render(**context))
     text = env.get_template(TEXT_TEMPLATE).render(**context)
     return ComposedEmail(
@@ -145,7 +132,7 @@ def email_context(review: WeeklyReview, links: EmailLinks, extras: EmailExtras) 
     ]
     return {
         **page,
-        "_": _,
+        **gettext_context(language),
         "language": language,
         "subject": f"{page['title']} · {week_text}",
         "bars_max": BAR_MAX_PX,

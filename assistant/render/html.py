@@ -8,10 +8,7 @@ markup. The page says what the text view says (`assistant.render.text`), in the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from assistant.core.catalogue import BY_ID, INDICATORS
 from assistant.core.review import Status, WeeklyReview
@@ -19,12 +16,7 @@ from assistant.i18n.labels import (
     CELL_MINUTES,
     SEGMENT_KINDS,
     buffer_name,
-    format_day,
-    format_moment,
-    format_short_day,
-    format_time_range,
     format_value,
-    format_week_dates,
     kind_label,
     label,
     language_of,
@@ -32,9 +24,18 @@ from assistant.i18n.labels import (
     segment_label,
     sparkline,
     status_name,
-    to_local,
     week_picture,
 )
+from assistant.i18n.texts import (
+    format_day,
+    format_moment,
+    format_short_day,
+    format_time_range,
+    format_week_dates,
+    to_local,
+)
+from assistant.i18n.wording import word, words
+from assistant.render.templates import environment, gettext_context
 
 TEMPLATE = "review.html.j2"
 WARNINGS_LISTED = 3
@@ -62,21 +63,10 @@ CELL_COLOURS: dict[str, str] = {
 }
 
 
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("assistant", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
 def render_html(review: WeeklyReview) -> str:
     """The review as a complete HTML document (UTF-8 text)."""
-    return _environment().get_template(TEMPLATE).render(**html_context(review))
+    context = {**html_context(review), **gettext_context(review.language)}
+    return environment().get_template(TEMPLATE).render(**context)
 
 
 def html_context(review: WeeklyReview) -> dict[str, Any]:
@@ -98,7 +88,7 @@ def html_context(review: WeeklyReview) -> dict[str, Any]:
                 "name": buffer_name(item.buffer, language),
                 "status": item.status.value,
                 "status_word": status_name(item.status, language),
-                "reasons": list(item.reasons),
+                "reasons": [word(reason, language) for reason in item.reasons],
             }
             for item in review.buffers
         ],
@@ -117,18 +107,20 @@ def html_context(review: WeeklyReview) -> dict[str, Any]:
                 "day": format_day(to_local(proposal.start, review.timezone).date(), language),
                 "time": format_time_range(proposal.start, proposal.end, review.timezone),
                 "what": kind_label(proposal.kind, language),
-                "reason": proposal.reason,
+                "reason": word(proposal.reason, language),
             }
             for proposal in sorted(review.proposals, key=lambda p: (p.start, p.key))
         ],
         "warnings_heading": label("warnings", language, count=len(review.warnings)),
-        "warnings": [warning.message for warning in review.warnings[:WARNINGS_LISTED]],
+        "warnings": [
+            word(warning.message, language) for warning in review.warnings[:WARNINGS_LISTED]
+        ],
         "warnings_more": (
             label("warnings_more", language, count=len(review.warnings) - WARNINGS_LISTED)
             if len(review.warnings) > WARNINGS_LISTED
             else None
         ),
-        "question": review.question,
+        "question": word(review.question, language),
         "status_colours": STATUS_COLOURS,
     }
 
@@ -199,7 +191,7 @@ def _trends(review: WeeklyReview) -> dict[str, Any]:
     weeks = max((len(line.values) for line in report.sparklines), default=0)
     return {
         "enough_history": report.enough_history,
-        "message": report.message,
+        "message": word(report.message, language),
         "weeks_heading": label("trend_weeks", language, count=weeks),
         "rows": [
             {
@@ -213,7 +205,9 @@ def _trends(review: WeeklyReview) -> dict[str, Any]:
             }
             for line in report.sparklines
         ],
-        "fired": [{"id": signal.id, "message": signal.message} for signal in report.fired],
+        "fired": [
+            {"id": signal.id, "message": words(signal.reasons, language)} for signal in report.fired
+        ],
     }
 
 

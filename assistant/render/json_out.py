@@ -20,7 +20,10 @@ from assistant.core.review import (
     TrendReport,
     WeeklyReview,
 )
-from assistant.i18n.labels import to_local
+from assistant.i18n.texts import (
+    to_local,
+)
+from assistant.i18n.wording import word, words
 
 Json = dict[str, Any]
 
@@ -28,6 +31,7 @@ Json = dict[str, Any]
 def review_to_dict(review: WeeklyReview) -> Json:
     """The review as plain JSON-ready data (dicts, lists, str, int, float, bool, None)."""
     tz = review.timezone
+    language = review.language
     results = {result.id: result for result in review.indicators}
     return {
         "schema_version": review.schema_version,
@@ -51,11 +55,11 @@ def review_to_dict(review: WeeklyReview) -> Json:
             {
                 "buffer": status.buffer.value,
                 "status": status.status.value,
-                "reasons": list(status.reasons),
+                "reasons": [word(reason, language) for reason in status.reasons],
             }
             for status in review.buffers
         ],
-        "trends": _trends(review.trends),
+        "trends": _trends(review.trends, language),
         "proposals": [
             {
                 "key": proposal.key,
@@ -63,12 +67,14 @@ def review_to_dict(review: WeeklyReview) -> Json:
                 "buffer": proposal.buffer.value,
                 "start": to_local(proposal.start, tz).isoformat(),
                 "end": to_local(proposal.end, tz).isoformat(),
-                "reason": proposal.reason,
+                "reason": word(proposal.reason, language),
             }
             for proposal in review.proposals
         ],
-        "warnings": [{"code": w.code, "message": w.message} for w in review.warnings],
-        "question": review.question,
+        "warnings": [
+            {"code": w.code, "message": word(w.message, language)} for w in review.warnings
+        ],
+        "question": word(review.question, language),
     }
 
 
@@ -127,18 +133,18 @@ def _day(day: DayRow, timezone: str) -> Json:
     }
 
 
-def _trends(report: TrendReport) -> Json:
+def _trends(report: TrendReport, language: str) -> Json:
     return {
         "enough_history": report.enough_history,
         "weeks_available": report.weeks_available,
         "weeks_needed": report.weeks_needed,
-        "message": report.message,
-        "signals": [_signal(signal) for signal in report.signals],
+        "message": word(report.message, language),
+        "signals": [_signal(signal, language) for signal in report.signals],
         "sparklines": [_sparkline(line) for line in report.sparklines],
     }
 
 
-def _signal(signal: SignalResult) -> Json:
+def _signal(signal: SignalResult, language: str) -> Json:
     return {
         "id": signal.id,
         "fired": signal.fired,
@@ -149,7 +155,7 @@ def _signal(signal: SignalResult) -> Json:
         "baseline": round_value(signal.baseline, signal.unit),
         "shift": round(signal.shift, 3) if signal.shift is not None else None,
         "weeks_held": signal.weeks_held,
-        "message": signal.message,
+        "message": words(signal.reasons, language),
     }
 
 

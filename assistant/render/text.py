@@ -25,12 +25,7 @@ from assistant.i18n.labels import (
     SEGMENT_KINDS,
     WeekPicture,
     buffer_name,
-    format_day,
-    format_moment,
-    format_short_day,
-    format_time_range,
     format_value,
-    format_week_dates,
     kind_label,
     label,
     language_of,
@@ -38,9 +33,17 @@ from assistant.i18n.labels import (
     segment_label,
     sparkline,
     status_name,
-    to_local,
     week_picture,
 )
+from assistant.i18n.texts import (
+    format_day,
+    format_moment,
+    format_short_day,
+    format_time_range,
+    format_week_dates,
+    to_local,
+)
+from assistant.i18n.wording import word, words
 
 # Calm colours: the word always carries the meaning, the colour only underlines it.
 STATUS_STYLES: dict[Status, str] = {
@@ -114,10 +117,11 @@ def _sections(review: WeeklyReview) -> Iterator[RenderableType]:
         yield Text()
         yield _heading(label("warnings", review.language, count=len(review.warnings)))
         yield _warnings(review)
-    if review.question:
+    question = word(review.question, review.language)
+    if question:
         yield Text()
         yield _heading(label("question", review.language))
-        yield _indented(Text(review.question, style="italic"))
+        yield _indented(Text(question, style="italic"))
 
 
 def _heading(text: str) -> Text:
@@ -162,7 +166,9 @@ def _buffers(review: WeeklyReview) -> RenderableType:
         line = Text(name.ljust(name_width + 2), style="bold")
         line.append_text(_status_text(buffer_status.status, language))
         parts.append(_indented(line))
-        reasons = buffer_status.reasons or (label("nothing_stands_out", language),)
+        reasons = [word(reason, language) for reason in buffer_status.reasons] or [
+            label("nothing_stands_out", language)
+        ]
         for reason in reasons:
             parts.append(_indented(Text(reason), extra=INDENT))
     return Group(*parts)
@@ -204,7 +210,7 @@ def _trends(review: WeeklyReview) -> RenderableType:
     """The message; with enough history, the sparklines and the signals that fired."""
     language = review.language
     report = review.trends
-    message = _indented(Text(report.message))
+    message = _indented(Text(word(report.message, language)))
     if not report.enough_history:
         return message
     table = Table(
@@ -237,7 +243,7 @@ def _trends(review: WeeklyReview) -> RenderableType:
         signals.add_column(no_wrap=True)
         signals.add_column(ratio=1)
         for signal in fired:
-            signals.add_row(Text("-"), Text(signal.message))
+            signals.add_row(Text("-"), Text(words(signal.reasons, language)))
         parts += [
             Text(),
             _indented(Text(label("signals", language), style="bold")),
@@ -304,7 +310,7 @@ def _proposals(review: WeeklyReview) -> RenderableType:
             Text(format_day(day, language), style="bold"),
             Text(format_time_range(proposal.start, proposal.end, review.timezone)),
             Text(kind_label(proposal.kind, language)),
-            Text(proposal.reason),
+            Text(word(proposal.reason, language)),
         )
     intro = Text(label("proposals_intro", language), style="dim")
     return Group(_indented(intro), _indented(table))
@@ -312,7 +318,10 @@ def _proposals(review: WeeklyReview) -> RenderableType:
 
 def _warnings(review: WeeklyReview) -> RenderableType:
     language = review.language
-    lines = [Text(f"- {warning.message}") for warning in review.warnings[:WARNINGS_LISTED]]
+    lines = [
+        Text(f"- {word(warning.message, language)}")
+        for warning in review.warnings[:WARNINGS_LISTED]
+    ]
     hidden = len(review.warnings) - WARNINGS_LISTED
     if hidden > 0:
         lines.append(Text(f"  {label('warnings_more', language, count=hidden)}", style="dim"))

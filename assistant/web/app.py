@@ -19,29 +19,29 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache
 from typing import Annotated, Literal, Protocol
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy import Engine
 
 from assistant.app import acceptance, pausing
 from assistant.app.acceptance import CalendarWriters, ProposalView, Withdraw, WriteBack
 from assistant.app.pausing import PauseView
-from assistant.core.review import Buffer, Proposal
 from assistant.i18n.labels import (
-    format_day,
-    format_time_range,
     kind_label,
     label,
     language_of,
+)
+from assistant.i18n.texts import (
+    format_day,
+    format_time_range,
     to_local,
 )
 from assistant.i18n.translations import gettext
 from assistant.mail.ics import proposals_ics
 from assistant.mail.links import LinkError, LinkSigner, PauseLink
+from assistant.render.templates import environment
 
 Clock = Callable[[], datetime]
 FORM_COOKIE = "agenda_regie_form"
@@ -70,17 +70,6 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
 }
-
-
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("assistant", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def create_app(
@@ -115,7 +104,7 @@ def create_app(
             return gettext(lang, message, **values)
 
         html = (
-            _environment()
+            environment()
             .get_template("page.html.j2")
             .render(
                 lang=lang,
@@ -298,20 +287,7 @@ def create_app(
         proposal = acceptance.view(engine, link)
         if proposal is None:
             return gone(language_for(request, link.leader))
-        body = proposals_ics(
-            [
-                Proposal(
-                    proposal.key,
-                    proposal.kind,
-                    Buffer.MINI_RETRAITES,
-                    proposal.start,
-                    proposal.end,
-                    link.reason,
-                )
-            ],
-            proposal.language,
-            now,
-        )
+        body = proposals_ics([(proposal, link.reason)], proposal.language, now)
         return Response(
             body,
             media_type="text/calendar; charset=utf-8; method=PUBLISH",

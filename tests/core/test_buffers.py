@@ -1,4 +1,5 @@
-"""Indicator statuses at their thresholds, buffer statuses (worst of) and reason sentences."""
+"""Indicator statuses at their thresholds, buffer statuses (worst of) and their reasons: as
+data from the core, and as the sentences the shells make of them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 
 from assistant.core.buffers import indicator_results
 from assistant.core.catalogue import INDICATORS
+from assistant.core.reasons import Quantity, Threshold, reason
 from assistant.core.review import Buffer, IsoWeek, Status, WeeklyReview
+from assistant.i18n.wording import word
 from rules import load_rules
 from tests.core.builders import meeting, protected, review, rules
 
@@ -18,8 +21,9 @@ MON, TUE, WED, THU, FRI, SAT, SUN = IsoWeek.parse(WEEK).days()
 
 
 def buffer(week: WeeklyReview, which: Buffer) -> tuple[Status, tuple[str, ...]]:
+    """The buffer's status and its reasons in the review's language."""
     found = next(b for b in week.buffers if b.buffer is which)
-    return found.status, found.reasons
+    return found.status, tuple(word(r, week.language) for r in found.reasons)
 
 
 # meeting_share at its boundaries, from a calendar ----------------------------------------------
@@ -37,6 +41,19 @@ def test_meeting_share_of_exactly_sixty_percent_needs_attention() -> None:
     status, reasons = buffer(week, Buffer.AGENDA_REGIE)
     assert status is Status.ATTENTION
     assert reasons == ("Meetings took 60% of your working time (attention from 60%).",)
+
+
+def test_a_reason_is_data_an_id_and_its_values() -> None:
+    week = review(full_days(MON, TUE, WED), WEEK)
+    found = next(b for b in week.buffers if b.buffer is Buffer.AGENDA_REGIE)
+    assert found.reasons == (
+        reason(
+            "reason.meeting_share",
+            value=Quantity(0.6, "share"),
+            level=reason("level.attention"),
+            limit=Threshold(">=", Quantity(0.6, "share")),
+        ),
+    )
 
 
 def test_meeting_share_just_below_sixty_percent_is_ok() -> None:

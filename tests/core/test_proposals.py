@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant.core.review import Buffer, IsoWeek, WeeklyReview
+from assistant.i18n.wording import word
 from rules import Rules
 from tests.core.builders import away_day, hold, meeting, protected, review, rules
 
@@ -66,11 +67,11 @@ def test_an_empty_calendar_gets_a_mini_retreat_and_two_reflection_blocks(
 def test_proposal_reasons_explain_the_choice() -> None:
     week = review([], WEEK, rules=rules(leader={"email": "anna@example.org"}))
     mini, first, second = week.proposals
-    assert mini.reason == (
+    assert word(mini.reason, "en") == (
         "There was no mini-retreat in the weeks read (your cadence is 28 days); "
         "Monday 9 March is your lightest day."
     )
-    assert first.reason == (
+    assert word(first.reason, "en") == (
         "No reflection time is protected next week yet (your target is 3 h); "
         "Tuesday 10 March 08:30–10:00 is free in your preferred window."
     )
@@ -80,11 +81,11 @@ def test_proposal_reasons_explain_the_choice() -> None:
 def test_proposal_reasons_in_dutch() -> None:
     week = review([], WEEK, rules=rules(leader={"language": "nl"}))
     mini, first, _ = week.proposals
-    assert mini.reason == (
+    assert word(mini.reason, "nl") == (
         "In de gelezen weken was er geen mini-retraite (je ritme is 28 dagen); "
         "maandag 9 maart is je rustigste dag."
     )
-    assert first.reason == (
+    assert word(first.reason, "nl") == (
         "Voor volgende week is nog geen reflectietijd beschermd (je doel is 3 u); "
         "dinsdag 10 maart 08:30–10:00 is vrij binnen je voorkeursvenster."
     )
@@ -135,7 +136,7 @@ def test_recovery_break_after_each_chain_of_two_hours() -> None:
         ("recovery", "Wed 11 15:45", "16:00"),
         ("recovery", "Thu 12 11:30", "11:45"),
     ]
-    assert week.proposals[0].reason == (
+    assert word(week.proposals[0].reason, week.language) == (
         "Tuesday 10 March 09:00–11:00 is 2 h of meetings with no pause of 10 min; "
         "15 min right after helps you recover."
     )
@@ -171,7 +172,7 @@ def test_lunch_on_the_weekdays_that_missed_a_midday_break() -> None:
         ("lunch", "Mon 09 12:30", "13:00"),
         ("lunch", "Wed 11 13:15", "13:45"),
     ]
-    assert week.proposals[0].reason == (
+    assert word(week.proposals[0].reason, week.language) == (
         "Last Monday had no 30 min free between 11:30–14:00; next Monday 12:30–13:00 is still free."
     )
 
@@ -213,7 +214,7 @@ def test_mini_retreat_when_the_cadence_would_be_exceeded(
         return
     # Wednesday is the lightest day; 13:00 is taken, so its earliest free stretch of 3 h.
     assert slots(week) == [("mini_retreat", "Wed 11 08:30", "11:30")]
-    assert week.proposals[0].reason == (
+    assert word(week.proposals[0].reason, week.language) == (
         f"Your last mini-retreat will be {days_at_next_sunday} days ago by the end of next "
         "week (your cadence is 28 days); Wednesday 11 March is your lightest day."
     )
@@ -244,7 +245,7 @@ def test_existing_protected_time_next_week_reduces_reflection_proposals() -> Non
     week = review([protected(N_TUE, "09:00", "10:30")], WEEK, rules=only("reflection"))
     # 180 - 90 = 90 min missing: one block, on a day without a block yet, in the window.
     assert slots(week) == [("reflection", "Mon 09 08:30", "10:00")]
-    assert week.proposals[0].reason == (
+    assert word(week.proposals[0].reason, week.language) == (
         "90 min of reflection is protected next week against a target of 3 h; "
         "Monday 9 March 08:30–10:00 is free in your preferred window."
     )
@@ -263,7 +264,7 @@ def test_reflection_outside_the_preferred_window_when_it_is_full() -> None:
         ("reflection", "Mon 09 11:00", "12:30"),
         ("reflection", "Fri 13 11:00", "12:30"),
     ]
-    assert week.proposals[0].reason == (
+    assert word(week.proposals[0].reason, week.language) == (
         "No reflection time is protected next week yet (your target is 3 h); "
         "Monday 9 March 11:00–12:30 is free."
     )
@@ -346,5 +347,5 @@ def test_a_due_mini_retreat_without_room_is_explained_not_squeezed_in() -> None:
     assert week.proposals == ()
     notes = [w for w in week.warnings if w.code == "no_room_for_mini_retreat"]
     assert len(notes) == 1
-    assert "no free stretch of 3 h in working time" in notes[0].message
-    assert "none in the weeks read" in notes[0].message
+    assert "no free stretch of 3 h in working time" in word(notes[0].message, week.language)
+    assert "none in the weeks read" in word(notes[0].message, week.language)

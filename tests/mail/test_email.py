@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import Engine
 
 from assistant.app.delivery import choose_question, deliver, prepare_email
+from assistant.core.analysis import QUESTION_COUNT
 from assistant.core.review import IsoWeek, WeeklyReview
-from assistant.i18n import texts
 from assistant.i18n.labels import buffer_name, kind_label
+from assistant.i18n.wording import word
 from assistant.mail.links import LinkSigner
 from assistant.mail.send import (
     SendFailedError,
@@ -198,15 +199,13 @@ def test_the_question_is_not_repeated_within_six_weeks() -> None:
     asked: dict[IsoWeek, int] = {}
     week = IsoWeek(2026, 40)
     for _ in range(30):
-        index = choose_question(week, asked, len(texts.QUESTIONS))
+        index = choose_question(week, asked, QUESTION_COUNT)
         recent = [asked[week.shifted(-k)] for k in range(1, 6) if week.shifted(-k) in asked]
         assert index not in recent
         asked[week] = index
         week = week.shifted(1)
     # A week already asked keeps its question (a resend asks the same).
-    assert (
-        choose_question(IsoWeek(2026, 41), asked, len(texts.QUESTIONS)) == asked[IsoWeek(2026, 41)]
-    )
+    assert choose_question(IsoWeek(2026, 41), asked, QUESTION_COUNT) == asked[IsoWeek(2026, 41)]
 
 
 def test_the_question_asked_is_remembered_per_leader(
@@ -220,8 +219,9 @@ def test_the_question_asked_is_remembered_per_leader(
 
         shifted = replace(review, week=review.week.shifted(offset))
         prepared = prepare_email(store, shifted, leader_email=LEADER, signer=signer, now=NOW)
-        questions.append(prepared.review.question)
-        assert prepared.review.question in prepared.email.text
+        question = word(prepared.review.question, prepared.review.language)
+        questions.append(question)
+        assert question in prepared.email.text
     assert len(set(questions)) == 6
 
 

@@ -16,6 +16,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant.core.catalogue import INDICATORS
+from assistant.core.reasons import (
+    Change,
+    ClockWindow,
+    Quantity,
+    Reason,
+    Threshold,
+    TimeRange,
+    Weekday,
+    reason,
+)
 from assistant.core.review import (
     SCHEMA_VERSION,
     Buffer,
@@ -222,7 +232,7 @@ def signal(
     metric: str,
     unit: str,
     numbers: tuple[float, float, float, int],
-    message: str,
+    said: Reason,
     *,
     direction: str = "up",
 ) -> SignalResult:
@@ -237,7 +247,66 @@ def signal(
         baseline=baseline,
         shift=shift,
         weeks_held=held,
-        message=message,
+        reasons=(said,),
+    )
+
+
+def minutes(amount: float) -> Quantity:
+    return Quantity(amount, "minutes")
+
+
+def weeks(count: int) -> Quantity:
+    return Quantity(count, "weeks")
+
+
+def trend(
+    metric: str, unit: str, recent: float, baseline: float, change: Change, held: int = 0
+) -> Reason:
+    """A trend input's sentence as the core gives it: fired when it held, else steady."""
+    values = {
+        "held": weeks(held),
+        "span": weeks(4),
+        "recent": reason(f"trend.value.{metric}", value=Quantity(recent, unit)),
+        "baseline": reason(f"trend.value.{metric}", value=Quantity(baseline, unit)),
+        "change": change,
+    }
+    if held >= 3:
+        return reason(f"trend.fired.{metric}", **values)
+    return reason("trend.steady", subject=reason(f"trend.subject.{metric}"), **values)
+
+
+MISSING_REFLECTION = reason(
+    "reason.missing_reflection_minutes", reflection=minutes(90), target=minutes(180)
+)
+
+
+def share_reason(level: str) -> Reason:
+    return reason(
+        "reason.meeting_share",
+        value=Quantity(0.74, "share"),
+        level=reason(f"level.{level}"),
+        limit=Threshold(">=", Quantity(0.6, "share")),
+    )
+
+
+def reflection_reason(day: date) -> Reason:
+    return reason(
+        "proposal.reflection",
+        existing=minutes(90),
+        target=minutes(180),
+        day=day,
+        window=TimeRange(local(day, "08:30"), local(day, "10:00")),
+        preferred=reason("proposal.reflection.preferred"),
+    )
+
+
+def lunch_reason(day: date) -> Reason:
+    return reason(
+        "proposal.lunch",
+        weekday=Weekday(day),
+        window=TimeRange(local(day, "12:30"), local(day, "13:00")),
+        lunch=minutes(30),
+        lunch_window=ClockWindow(690, 840),
     )
 
 
@@ -246,16 +315,14 @@ def trends_en(week: IsoWeek) -> TrendReport:
         enough_history=True,
         weeks_available=11,
         weeks_needed=6,
-        message="Against your own baseline, 2 of the 5 signals of narrowing have held for 3 "
-        "weeks or more. A pattern to notice, not a verdict.",
+        message=reason("trend.some_fired", count=2, total=5, hold=weeks(3)),
         signals=(
             signal(
                 "reflection_erosion",
                 "reflection_minutes",
                 "minutes",
                 (56.25, 165.0, -0.6591, 4),
-                "Reflection time has been lower for 4 weeks: 56 min a week on average over the "
-                "last 4 weeks, against 2 h 45 min a week before (−66%).",
+                trend("reflection_minutes", "minutes", 56.25, 165.0, Change(-0.6591), 4),
                 direction="down",
             ),
             signal(
@@ -263,8 +330,7 @@ def trends_en(week: IsoWeek) -> TrendReport:
                 "median_meeting_minutes",
                 "minutes",
                 (52.5, 55.0, -0.0455, 0),
-                "Length of a typical meeting: 53 min on average over the last 4 weeks, against "
-                "55 min before (−5%).",
+                trend("median_meeting_minutes", "minutes", 52.5, 55.0, Change(-0.0455)),
                 direction="down",
             ),
             signal(
@@ -272,24 +338,21 @@ def trends_en(week: IsoWeek) -> TrendReport:
                 "short_notice_share",
                 "share",
                 (0.2975, 0.2, 0.39, 0),
-                "Meeting time booked at short notice: 30% of meeting time on average over the "
-                "last 4 weeks, against 20% of meeting time before (+10 percentage points).",
+                trend("short_notice_share", "share", 0.2975, 0.2, Change(0.0975, "share")),
             ),
             signal(
                 "taking_over",
                 "organised_meeting_share",
                 "share",
                 (0.3, 0.3, 0.0, 0),
-                "Meeting time you organised yourself: 30% of meeting time on average over the "
-                "last 4 weeks, against 30% of meeting time before (0%).",
+                trend("organised_meeting_share", "share", 0.3, 0.3, Change(0.0)),
             ),
             signal(
                 "rising_density",
                 "longest_back_to_back_minutes",
                 "minutes",
                 (337.5, 165.0, 1.0455, 5),
-                "Your longest runs of back-to-back meetings have been longer for 5 weeks: 5 h "
-                "38 min on average over the last 4 weeks, against 2 h 45 min before (+105%).",
+                trend("longest_back_to_back_minutes", "minutes", 337.5, 165.0, Change(1.0455), 5),
             ),
         ),
         sparklines=sparklines(week),
@@ -301,17 +364,14 @@ def trends_nl(week: IsoWeek) -> TrendReport:
         enough_history=True,
         weeks_available=11,
         weeks_needed=6,
-        message="Tegen je eigen basislijn hield één van de 5 signalen van versmalling 3 weken "
-        "of langer aan. Een patroon om op te merken, geen oordeel.",
+        message=reason("trend.some_fired", count=1, total=5, hold=weeks(3)),
         signals=(
             signal(
                 "faster_agenda",
                 "short_notice_share",
                 "share",
                 (0.3, 0.2, 0.4, 3),
-                "Er wordt al 3 weken meer overleg op korte termijn ingepland: gemiddeld 30% van "
-                "de overlegtijd over de laatste 4 weken, tegen 20% van de overlegtijd daarvoor "
-                "(+10 procentpunt).",
+                trend("short_notice_share", "share", 0.3, 0.2, Change(0.1, "share"), 3),
             ),
         ),
         sparklines=sparklines(week),
@@ -339,19 +399,33 @@ def review_en() -> WeeklyReview:
                 Buffer.AGENDA_REGIE,
                 Status.ALERT,
                 (
-                    "Meetings took 74% of your working time (attention from 60%).",
-                    "You had 3.5 focus hours in stretches of 2 hours or more (alert below 4).",
+                    share_reason("attention"),
+                    reason(
+                        "reason.focus_hours",
+                        value=Quantity(3.5, "hours"),
+                        focus=minutes(120),
+                        level=reason("level.alert"),
+                        limit=Threshold("<", Quantity(4, "hours")),
+                    ),
                 ),
             ),
             BufferStatus(
                 Buffer.ENERGIE,
                 Status.ALERT,
-                ("Your longest run of back-to-back meetings lasted 6 h 15 min, on Thursday.",),
+                (
+                    reason(
+                        "reason.longest_back_to_back_minutes",
+                        value=minutes(375),
+                        gap=minutes(10),
+                        level=reason("level.alert"),
+                        limit=Threshold(">=", minutes(180)),
+                    ),
+                ),
             ),
             BufferStatus(
                 Buffer.MINI_RETRAITES,
                 Status.ATTENTION,
-                ("You protected 90 of the 180 minutes of reflection you aim for.",),
+                (MISSING_REFLECTION,),
             ),
         ),
         proposals=(
@@ -361,7 +435,7 @@ def review_en() -> WeeklyReview:
                 buffer=Buffer.MINI_RETRAITES,
                 start=local(tue, "08:30"),
                 end=local(tue, "10:00"),
-                reason="90 minutes of reflection were missing last week; Tuesday morning is free.",
+                reason=reflection_reason(tue),
             ),
             Proposal(
                 key="anna:2026-W49:recovery:0",
@@ -369,7 +443,14 @@ def review_en() -> WeeklyReview:
                 buffer=Buffer.ENERGIE,
                 start=local(mon, "12:00"),
                 end=local(mon, "12:15"),
-                reason="A 3-hour run of meetings ends at 12:00.",
+                reason=reason(
+                    "proposal.recovery",
+                    day=mon,
+                    chain=TimeRange(local(mon, "09:00"), local(mon, "12:00")),
+                    length=minutes(180),
+                    gap=minutes(10),
+                    minutes=minutes(15),
+                ),
             ),
             Proposal(
                 key="anna:2026-W49:lunch:0",
@@ -377,7 +458,7 @@ def review_en() -> WeeklyReview:
                 buffer=Buffer.ENERGIE,
                 start=local(thu, "12:30"),
                 end=local(thu, "13:00"),
-                reason="Thursday has no midday break yet.",
+                reason=lunch_reason(thu),
             ),
             Proposal(
                 key="anna:2026-W49:mini_retreat:0",
@@ -385,14 +466,17 @@ def review_en() -> WeeklyReview:
                 buffer=Buffer.MINI_RETRAITES,
                 start=local(fri, "13:00"),
                 end=local(fri, "17:00"),
-                reason="Your last mini-retreat was 37 days ago; the rules ask for one every 28.",
+                reason=reason("proposal.mini_retreat.since", days=37, cadence=28, day=fri),
             ),
         ),
         warnings=tuple(
-            Warning("skipped_event", f"An event on line {line} had no end and was skipped.")
+            Warning(
+                "skipped_event",
+                reason("warning.skipped", where=f"line {line}", reason="the event has no end"),
+            )
             for line in (112, 340, 512, 790, 1024)
         ),
-        question="When did you last take a decision more slowly than the pressure asked for?",
+        question=reason("question.0"),
         trends=trends_en(week),
     )
 
@@ -417,13 +501,13 @@ def review_nl() -> WeeklyReview:
             BufferStatus(
                 Buffer.AGENDA_REGIE,
                 Status.ATTENTION,
-                ("Overleg nam 74% van je werktijd in (aandacht vanaf 60%).",),
+                (share_reason("attention"),),
             ),
             BufferStatus(Buffer.ENERGIE, Status.OK, ()),
             BufferStatus(
                 Buffer.MINI_RETRAITES,
                 Status.ATTENTION,
-                ("Je beschermde 90 van de 180 minuten reflectie die je nastreeft.",),
+                (MISSING_REFLECTION,),
             ),
         ),
         proposals=(
@@ -433,7 +517,7 @@ def review_nl() -> WeeklyReview:
                 buffer=Buffer.MINI_RETRAITES,
                 start=local(tue, "08:30"),
                 end=local(tue, "10:00"),
-                reason="Vorige week ontbrak 90 minuten reflectie; dinsdagochtend is vrij.",
+                reason=reflection_reason(tue),
             ),
             Proposal(
                 key="2026-W14:lunch:0",
@@ -441,11 +525,11 @@ def review_nl() -> WeeklyReview:
                 buffer=Buffer.ENERGIE,
                 start=local(wed, "12:30"),
                 end=local(wed, "13:00"),
-                reason="Woensdag heeft nog geen middagpauze.",
+                reason=lunch_reason(wed),
             ),
         ),
         warnings=(),
-        question="Wanneer nam je voor het laatst een besluit trager dan de druk vroeg?",
+        question=reason("question.1"),
         trends=trends_nl(week),
     )
 
@@ -475,18 +559,17 @@ def review_empty() -> WeeklyReview:
             BufferStatus(
                 Buffer.MINI_RETRAITES,
                 Status.ATTENTION,
-                ("No mini-retreat was found in the weeks read.",),
+                (reason("reason.days_since_mini_retreat.none", minutes=minutes(180), weeks=13),),
             ),
         ),
         proposals=(),
-        warnings=(Warning("no_working_time", "This week had no working time."),),
-        question="What gave you room this week?",
+        warnings=(Warning("no_working_time", reason("warning.no_working_time")),),
+        question=reason("question.2"),
         trends=TrendReport(
             enough_history=False,
             weeks_available=1,
             weeks_needed=6,
-            message="There is not enough history yet to compare you with your own baseline: 1 "
-            "of the 6 weeks needed.",
+            message=reason("trend.not_enough_history", available=1, needed=6),
             signals=(),
             sparklines=tuple(
                 Sparkline(

@@ -24,6 +24,7 @@ import pytest
 from assistant.app.review import open_ics, review_week
 from assistant.cli import rules as rules_commands
 from assistant.core.review import IsoWeek, Status, WeeklyReview
+from assistant.i18n.wording import word
 from connectors import EventStatus, Response
 from rules import RulesError, load_rules
 from rules.schema import rules_json_schema
@@ -128,11 +129,22 @@ def day(week: WeeklyReview, current: date) -> Any:
 
 
 def reasons(week: WeeklyReview) -> list[str]:
-    return [reason for buffer in week.buffers for reason in buffer.reasons]
+    """The buffers' reasons in the review's language."""
+    return [word(reason, week.language) for buffer in week.buffers for reason in buffer.reasons]
+
+
+def buffer_reasons(week: WeeklyReview, index: int) -> tuple[str, ...]:
+    """The reasons of the week's buffer `index`, in the review's language."""
+    return tuple(word(reason, week.language) for reason in week.buffers[index].reasons)
 
 
 def warnings(week: WeeklyReview, code: str) -> list[str]:
-    return [w.message for w in week.warnings if w.code == code]
+    return [word(w.message, week.language) for w in week.warnings if w.code == code]
+
+
+def proposal_reason(week: WeeklyReview, index: int = 0) -> str:
+    """The reason of the week's proposal `index`, in the review's language."""
+    return word(week.proposals[index].reason, week.language)
 
 
 def ics_review(
@@ -287,7 +299,7 @@ def test_leader_language_writes_reasons_and_proposals_in_dutch() -> None:
         "Je beschermde 0 min voor reflectie, tegen een doel van 3 u.",
         "Geen mini-retraite (een beschermd blok van 3 u of langer) in de 13 gelezen weken.",
     ]
-    assert dutch.proposals[0].reason == (
+    assert proposal_reason(dutch) == (
         "Voor volgende week is nog geen reflectietijd beschermd (je doel is 3 u); "
         "maandag 9 maart 08:30–10:00 is vrij binnen je voorkeursvenster."
     )
@@ -643,7 +655,7 @@ def test_a_threshold_shows_in_the_buffer_reason() -> None:
     week = busy(thresholds={"meeting_share": {"attention": ">= 0.15", "alert": ">= 0.16"}})
     agenda = week.buffers[0]
     assert agenda.status is Status.ALERT
-    assert agenda.reasons[0] == "Meetings took 16% of your working time (alert from 16%)."
+    assert buffer_reasons(week, 0)[0] == "Meetings took 16% of your working time (alert from 16%)."
 
 
 @covers("thresholds.missing_reflection_minutes.alert")
@@ -671,7 +683,7 @@ def test_missing_for_meeting_share_in_a_week_without_working_time() -> None:
     assert status(default, "meeting_share") is None
     assert status(changed, "meeting_share") is Status.ALERT
     assert changed.buffers[0].status is Status.ALERT
-    assert changed.buffers[0].reasons[0] == (
+    assert buffer_reasons(changed, 0)[0] == (
         "Share of working time in meetings: no value this week (alert when there is none)."
     )
 
@@ -684,7 +696,7 @@ def test_missing_for_short_notice_share_without_creation_times() -> None:
     week = review([], WEEK, rules=changed)
     assert status(week, "short_notice_share") is Status.ATTENTION
     assert week.buffers[0].status is Status.ATTENTION
-    assert week.buffers[0].reasons == (
+    assert buffer_reasons(week, 0) == (
         "Meeting time booked at short notice: no value this week (attention when there is none).",
     )
 
@@ -701,7 +713,7 @@ def test_missing_for_days_since_mini_retreat(missing: str | None, expected: Stat
     assert value(week, "days_since_mini_retreat") is None
     assert status(week, "days_since_mini_retreat") is expected
     retreat_reason = "No mini-retreat (a protected block of 3 h or more) in the 13 weeks read."
-    assert (retreat_reason in week.buffers[2].reasons) is (expected is not None)
+    assert (retreat_reason in buffer_reasons(week, 2)) is (expected is not None)
 
 
 ALWAYS_MEASURED = tuple(
@@ -786,10 +798,8 @@ def test_reflection_preferred_windows_are_tried_in_order() -> None:
         ("reflection", "Mon 09 08:30", "10:00"),
         ("reflection", "Fri 13 08:30", "10:00"),
     ]
-    assert (
-        review(booked, WEEK, rules=afternoon_first)
-        .proposals[1]
-        .reason.endswith("Friday 13 March 14:00–15:30 is free in your preferred window.")
+    assert proposal_reason(review(booked, WEEK, rules=afternoon_first), 1).endswith(
+        "Friday 13 March 14:00–15:30 is free in your preferred window."
     )
 
 
@@ -827,7 +837,7 @@ def test_recovery_chain_minutes() -> None:
 def test_recovery_break_minutes() -> None:
     week = review(CHAIN, WEEK, rules=rules(**only("recovery", recovery={"break_minutes": 30})))
     assert slots(week) == [("recovery", "Mon 09 11:00", "11:30")]
-    assert week.proposals[0].reason == (
+    assert proposal_reason(week) == (
         "Monday 9 March 09:00–11:00 is 2 h of meetings with no pause of 10 min; 30 min right "
         "after helps you recover."
     )
@@ -883,7 +893,7 @@ def test_lunch_enabled() -> None:
 
     # The middle of 11:30-14:00 for 30 minutes: 12:30.
     assert slots(default) == [("lunch", "Tue 10 12:30", "13:00")]
-    assert default.proposals[0].reason == (
+    assert proposal_reason(default) == (
         "Last Tuesday had no 30 min free between 11:30–14:00; next Tuesday 12:30–13:00 is "
         "still free."
     )
@@ -914,7 +924,7 @@ def test_lunch_minutes() -> None:
     assert value(longer, "days_without_midday_break") == 1
     # Nearest the middle (12:22:30) on the 15-minute grid: 12:15 and 12:30 tie, the earlier wins.
     assert slots(longer) == [("lunch", "Tue 10 12:15", "13:00")]
-    assert "45 min" in longer.proposals[0].reason
+    assert "45 min" in proposal_reason(longer)
 
 
 # mini-retreat ----------------------------------------------------------------------------------
@@ -932,7 +942,7 @@ def test_mini_retreat_cadence_days(cadence: int, expected: list[tuple[str, str, 
     )
     assert slots(week) == expected
     if expected:
-        assert week.proposals[0].reason == (
+        assert proposal_reason(week) == (
             f"Your last mini-retreat will be 31 days ago by the end of next week (your cadence is "
             f"{cadence} days); Monday 9 March is your lightest day."
         )

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from assistant.app.acceptance import flush_outbox
+from assistant.core.reasons import reason
 from assistant.core.review import Buffer, IsoWeek, Proposal
 from assistant.store import repositories as repo
 from assistant.store.database import session_scope
@@ -23,6 +24,8 @@ from connectors.model import Block
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=AMSTERDAM)
 WEEK = IsoWeek(2026, 49)
+# The store keeps no reason; any will do.
+WHY = reason("proposal.reflection.preferred")
 KEY = "sanne.devries@example.org/2026-W49/reflection/0"
 WAIT_SECONDS = 30.0
 
@@ -33,7 +36,7 @@ def accepted(session: Session) -> int:
     leader = repo.upsert_leader(session, "sanne.devries@example.org", timezone="Europe/Amsterdam")
     start = datetime(2026, 12, 1, 9, 0, tzinfo=AMSTERDAM)
     proposal = Proposal(
-        KEY, "reflection", Buffer.MINI_RETRAITES, start, start + timedelta(hours=1.5), ""
+        KEY, "reflection", Buffer.MINI_RETRAITES, start, start + timedelta(hours=1.5), WHY
     )
     repo.ensure_proposals(session, leader, WEEK, [proposal], now=NOW)
     assert repo.decide_proposal(session, KEY, 0, "accepted", now=NOW)

@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator
 
 from assistant.core.analysis import build_review, measure_weeks
 from assistant.core.review import IsoWeek, WeeklyReview
+from assistant.i18n import wording
 from assistant.render import render_html, render_text, review_to_dict, review_to_json
 from connectors import CalendarEvent
 from rules import Rules, load_rules
@@ -92,7 +93,7 @@ def test_the_review_compares_the_week_with_the_stored_history(review_en: WeeklyR
     erosion = trends.fired[0]
     assert (erosion.recent, erosion.baseline, erosion.weeks_held) == (60.0, 180.0, 3)
     assert erosion.shift == pytest.approx(-2 / 3, abs=1e-4)
-    assert erosion.message == (
+    assert wording.words(erosion.reasons, "en") == (
         "Reflection time has been lower for 3 weeks: 60 min a week on average over the last "
         "4 weeks, against 3 h a week before (−67%)."
     )
@@ -102,7 +103,7 @@ def test_a_review_without_history_says_there_is_not_enough_yet(review_new: Weekl
     trends = review_new.trends
     assert (trends.enough_history, trends.weeks_available, trends.weeks_needed) == (False, 1, 6)
     assert trends.signals == ()
-    assert trends.message == (
+    assert wording.word(trends.message, "en") == (
         "There is not enough history yet to compare you with your own baseline: 1 of the 6 "
         "weeks needed."
     )
@@ -148,7 +149,7 @@ def test_json_carries_the_signals_and_sparklines(review_en: WeeklyReview) -> Non
         "baseline": 180,
         "shift": -0.667,
         "weeks_held": 3,
-        "message": review_en.trends.signals[0].message,
+        "message": wording.words(review_en.trends.signals[0].reasons, review_en.language),
     }
     # No meeting had a creation time, so there is nothing to compare short notice with.
     faster = trends["signals"][2]
@@ -191,8 +192,8 @@ def test_text_shows_sparklines_and_the_signal_in_english(review_en: WeeklyReview
     assert reflection.split()[-3:] == [REFLECTION_LINE, "60", "min"]
     assert any(line.strip() == "Signals of narrowing" for line in section)
     joined = flat("\n".join(section))
-    assert "- " + review_en.trends.fired[0].message in joined
-    assert review_en.trends.message in joined
+    assert "- " + wording.words(review_en.trends.fired[0].reasons, review_en.language) in joined
+    assert wording.word(review_en.trends.message, review_en.language) in joined
     assert "· marks a week without data" in joined
     # Signals that did not fire are not listed.
     assert "Length of a typical meeting" not in joined
@@ -224,7 +225,7 @@ def test_text_shows_sparklines_and_the_signal_in_dutch(review_nl: WeeklyReview) 
 def test_text_without_history_shows_only_the_message(review_new: WeeklyReview) -> None:
     text = render_text(review_new)
     section = _trend_section(text, "Trend against your own baseline", "Your week by the hour")
-    assert flat("\n".join(section)) == review_new.trends.message
+    assert flat("\n".join(section)) == wording.word(review_new.trends.message, review_new.language)
     assert not any(block in "".join(section) for block in "▁▂▃▄▅▆▇█")
 
 
@@ -293,12 +294,12 @@ def test_html_shows_the_sparklines_and_the_signal(
     row = page.text_of("tr", **{"data-trend": "reflection_minutes"})
     assert REFLECTION_LINE in row
     assert page.text_of("li", **{"data-signal": "reflection_erosion"}) == (
-        review.trends.fired[0].message
+        wording.words(review.trends.fired[0].reasons, review.language)
     )
     text = " ".join("".join(page.text).split())
     for word in words:
         assert word in text, word
-    assert review.trends.message in text
+    assert wording.word(review.trends.message, review.language) in text
     assert "None" not in document
     assert "!" not in text
     trends_rows = [a["data-trend"] for t, a, _ in page.found if t == "tr" and "data-trend" in a]
@@ -321,7 +322,9 @@ def test_html_sparkline_reads_its_values_aloud(review_en: WeeklyReview) -> None:
 def test_html_without_history_shows_only_the_message(review_new: WeeklyReview) -> None:
     document = render_html(review_new)
     page = parse(document)
-    assert review_new.trends.message in " ".join("".join(page.text).split())
+    assert wording.word(review_new.trends.message, review_new.language) in " ".join(
+        "".join(page.text).split()
+    )
     assert 'class="sparkline"' not in document
     assert "data-signal" not in document
     assert "None" not in document

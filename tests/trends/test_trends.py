@@ -14,6 +14,7 @@ import pytest
 
 from assistant.core.review import IsoWeek, SignalResult, TrendReport, WeekMetrics
 from assistant.core.trends import SIGNAL_IDS, SPARKLINE_INDICATORS, trend_report
+from assistant.i18n.wording import word, words
 from rules import Rules, RulesError, load_rules
 
 START = IsoWeek(2026, 2)
@@ -32,6 +33,13 @@ STEADY: dict[str, float | int | None] = {
 MISSING = "missing"  # a week that is not in the stored history at all
 
 DEFAULTS = load_rules()
+
+
+def said(found: SignalResult | TrendReport, language: str = "en") -> str:
+    """What a signal or the report says, in words (the core hands reasons as data)."""
+    if isinstance(found, SignalResult):
+        return words(found.reasons, language)
+    return word(found.message, language)
 
 
 def rules(language: str = "en", **trends: Any) -> Rules:
@@ -97,11 +105,11 @@ def test_a_slow_erosion_fires_in_exactly_the_right_week_and_not_before() -> None
         "down",
         "minutes",
     )
-    assert erosion.message == (
+    assert said(erosion) == (
         "Reflection time has been lower for 3 weeks: 99 min a week on average over the last "
         "4 weeks, against 3 h a week before (−45%)."
     )
-    assert report.message == (
+    assert said(report) == (
         "Against your own baseline, one of the 5 signals of narrowing has held for 3 weeks or "
         "more. A pattern to notice, not a verdict."
     )
@@ -131,7 +139,7 @@ def test_a_noisy_but_flat_history_fires_nothing() -> None:
         report = judge(weeks, t)
         assert report.enough_history
         assert fired(report) == [], (t, [(s.id, s.shift, s.weeks_held) for s in report.signals])
-    assert judge(weeks, 29).message == (
+    assert said(judge(weeks, 29)) == (
         "Against your own baseline, no signal of narrowing has held for 3 weeks or more "
         "(16 weeks of history read)."
     )
@@ -245,7 +253,7 @@ def test_each_signal_fires_on_its_own_history(
     assert (result.metric, result.recent, result.baseline) == (metric, changed, steady)
     assert result.shift == pytest.approx(shift)
     assert result.weeks_held == 3
-    assert result.message == words
+    assert said(result) == words
 
 
 def test_a_signal_with_two_inputs_fires_on_either_and_tells_both() -> None:
@@ -261,8 +269,8 @@ def test_a_signal_with_two_inputs_fires_on_either_and_tells_both() -> None:
     density = signal(judge(weeks, 15), "rising_density")
     assert density.fired
     assert density.metric == "longest_back_to_back_minutes"  # the first input that fired
-    assert density.message.startswith("Your longest runs of back-to-back meetings")
-    assert " Midday breaks have been scarcer for 3 weeks" in density.message
+    assert said(density).startswith("Your longest runs of back-to-back meetings")
+    assert " Midday breaks have been scarcer for 3 weeks" in said(density)
 
 
 def test_signals_that_do_not_fire_still_carry_their_numbers() -> None:
@@ -270,7 +278,7 @@ def test_signals_that_do_not_fire_still_carry_their_numbers() -> None:
     quiet = signal(report, "reflection_erosion")
     assert not quiet.fired
     assert (quiet.recent, quiet.baseline, quiet.shift) == (150.0, 180.0, -0.1667)
-    assert quiet.message == (
+    assert said(quiet) == (
         "Reflection time: 2 h 30 min a week on average over the last 4 weeks, against 3 h a "
         "week before (−17%)."
     )
@@ -298,7 +306,7 @@ def test_fewer_than_six_weeks_is_not_enough_history_yet(language: str, words: st
     assert not report.enough_history
     assert (report.weeks_available, report.weeks_needed) == (5, 6)
     assert report.signals == ()
-    assert report.message == words
+    assert said(report, language) == words
 
 
 def test_only_weeks_with_working_time_inside_the_window_count_as_history() -> None:
@@ -351,7 +359,7 @@ def test_a_zero_baseline_cannot_erode() -> None:
     weeks = history("reflection_minutes", [0] * 16)
     erosion = signal(judge(weeks, 15), "reflection_erosion")
     assert (erosion.fired, erosion.recent, erosion.baseline, erosion.shift) == (False, 0, 0, 0)
-    assert erosion.message == (
+    assert said(erosion) == (
         "Reflection time: 0 min a week on average over the last 4 weeks, against 0 min a week "
         "before (unchanged)."
     )
@@ -363,7 +371,7 @@ def test_a_rise_from_zero_is_measured_against_the_floor() -> None:
     faster = signal(judge(weeks, 15), "faster_agenda")
     assert faster.fired
     assert faster.shift == pytest.approx(0.4)
-    assert "against 0% of meeting time before (+10 percentage points)" in faster.message
+    assert "against 0% of meeting time before (+10 percentage points)" in said(faster)
 
 
 def test_empty_values_are_skipped_for_their_own_input_only() -> None:
@@ -384,10 +392,10 @@ def test_empty_values_are_skipped_for_their_own_input_only() -> None:
     assert fired(report) == ["reflection_erosion"]
     faster = signal(report, "faster_agenda")
     assert (faster.recent, faster.baseline, faster.shift) == (None, None, None)
-    assert faster.message == "Meeting time booked at short notice: not enough data to compare yet."
+    assert said(faster) == "Meeting time booked at short notice: not enough data to compare yet."
     shorter = signal(report, "shorter_conversations")
     assert (shorter.recent, shorter.baseline, shorter.fired) == (50.0, 50.0, False)
-    assert "None" not in " ".join(s.message for s in report.signals)
+    assert "None" not in " ".join(said(s) for s in report.signals)
 
 
 @pytest.mark.parametrize(
@@ -419,11 +427,11 @@ def test_sentences_carry_the_numbers_in_the_leaders_language(
     language: str, expected: tuple[str, ...]
 ) -> None:
     report = judge(history("reflection_minutes", ERODING), 17, rules(language))
-    message = signal(report, "reflection_erosion").message
-    for words in expected:
-        assert words in message
+    message = said(signal(report, "reflection_erosion"), language)
+    for phrase in expected:
+        assert phrase in message
     assert "!" not in message
-    assert "!" not in report.message
+    assert "!" not in said(report, language)
 
 
 def test_dutch_numbers_use_a_decimal_comma_and_dutch_units() -> None:
@@ -431,8 +439,8 @@ def test_dutch_numbers_use_a_decimal_comma_and_dutch_units() -> None:
     density = signal(judge(weeks, 15, rules("nl")), "rising_density")
     # Recent (1+1+2+2)/4 = 1.5 days against a baseline of 0 (floor 2): +75%.
     assert density.fired
-    assert "gemiddeld 1,5 dagen per week zonder" in density.message
-    assert "tegen 0 dagen per week daarvoor (+1,5 dagen)" in density.message
+    assert "gemiddeld 1,5 dagen per week zonder" in said(density, "nl")
+    assert "tegen 0 dagen per week daarvoor (+1,5 dagen)" in said(density, "nl")
 
 
 def test_sparklines_show_the_last_weeks_oldest_first() -> None:
@@ -489,7 +497,7 @@ def test_min_history_weeks_setting() -> None:
         6,
         8,
     )
-    assert "6 of the 8 weeks needed" in stricter.message
+    assert "6 of the 8 weeks needed" in said(stricter)
 
 
 def test_shift_setting() -> None:
@@ -504,8 +512,8 @@ def test_hold_weeks_setting() -> None:
     weeks = history("reflection_minutes", ERODING)
     assert fired(judge(weeks, 16)) == []  # held 2 weeks
     assert fired(judge(weeks, 16, rules(hold_weeks=2))) == ["reflection_erosion"]
-    assert "for 3 weeks or more" in judge(weeks, 17).message
-    assert "for 2 weeks or more" in judge(weeks, 16, rules(hold_weeks=2)).message
+    assert "for 3 weeks or more" in said(judge(weeks, 17))
+    assert "for 2 weeks or more" in said(judge(weeks, 16, rules(hold_weeks=2)))
 
 
 def test_sparkline_weeks_setting() -> None:

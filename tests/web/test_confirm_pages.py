@@ -22,6 +22,7 @@ from assistant.app.acceptance import (
 )
 from assistant.app.delivery import PreparedEmail, deliver, prepare_email
 from assistant.core.review import WeeklyReview
+from assistant.i18n.wording import word
 from assistant.mail.links import LinkSigner
 from assistant.mail.send import SmtpSettings
 from assistant.store.crypto import SecretBox
@@ -141,7 +142,7 @@ def test_accept_from_the_email_writes_the_block_exactly_once(
     page = browser.new_page()
     try:
         page.goto(accept)
-        assert page.locator("[data-field=why]").inner_text() == first.reason
+        assert page.locator("[data-field=why]").inner_text() == word(first.reason, "en")
         page.get_by_role("button", name="Accept").click()
         assert page.locator("h1").inner_text() == "Added to your calendar."
         assert len(ours(google_site.fake, key)) == 1

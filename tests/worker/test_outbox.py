@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from assistant.accounts.google import connect_google
 from assistant.accounts.microsoft import connect_microsoft
+from assistant.core.reasons import reason
 from assistant.core.review import Buffer, IsoWeek, Proposal
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
@@ -32,6 +33,8 @@ __all__ = ["redis_db"]
 LEADER = "ams@example.org"
 JOINED = datetime(2026, 10, 19, tzinfo=UTC)
 NOW = datetime(2026, 10, 26, 7, 30, tzinfo=UTC)  # the Monday after week 43
+# The store keeps no reason; any will do.
+WHY = reason("proposal.reflection.preferred")
 KEY = "reflection-2026-10-27"
 
 
@@ -39,7 +42,7 @@ def accept_a_block(store: Engine, leader_id: int) -> None:
     """The leader accepted a reflection block of week 44 (stored, and put in the outbox)."""
     start = datetime(2026, 10, 27, 14, 0, tzinfo=UTC)
     proposal = Proposal(
-        KEY, "reflection", Buffer.AGENDA_REGIE, start, start + timedelta(hours=1), "a full week"
+        KEY, "reflection", Buffer.AGENDA_REGIE, start, start + timedelta(hours=1), WHY
     )
     with session_scope(store) as session:
         rows = ensure_proposals(session, leader_id, IsoWeek(2026, 44), [proposal], now=NOW)

@@ -1,0 +1,166 @@
+"""One gettext catalogue per language: every message exists in English and Dutch with the same
+placeholders and plural forms, and numbers, durations and counts read naturally."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from babel.messages.catalog import Message
+
+from assistant.core.analysis import QUESTION_COUNT, question_for_week
+from assistant.core.catalogue import INDICATORS
+from assistant.core.trends import SIGNALS
+from assistant.i18n import texts
+from assistant.i18n.translations import LANGUAGES, catalogue, entries
+from assistant.i18n.wording import word
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def placeholders(template: str) -> set[str]:
+    return set(PLACEHOLDER.findall(template))
+
+
+def messages(language: str) -> Iterator[Message]:
+    return (message for message in catalogue(language) if message.id)
+
+
+def key(message: Message) -> tuple[str | None, str]:
+    singular = message.id[0] if isinstance(message.id, tuple | list) else message.id
+    return message.context, str(singular)
+
+
+ENGLISH = {key(message): message for message in messages("en")}
+DUTCH = {key(message): message for message in messages("nl")}
+
+
+def test_the_languages_are_english_and_dutch() -> None:
+    assert set(LANGUAGES) == {"en", "nl"}
+    assert set(texts.LANGUAGES) == {"en", "nl"}
+
+
+def test_both_catalogues_hold_the_same_messages() -> None:
+    assert set(ENGLISH) == set(DUTCH)
+
+
+@pytest.mark.parametrize("found", sorted(ENGLISH, key=str), ids=str)
+def test_message_exists_in_both_languages_with_the_same_placeholders(
+    found: tuple[str | None, str],
+) -> None:
+    english, dutch = ENGLISH[found], DUTCH[found]
+    if isinstance(english.id, tuple | list):
+        # Plural forms: English msgid / msgid_plural against Dutch msgstr[0] / msgstr[1].
+        assert isinstance(dutch.string, tuple | list)
+        assert len(dutch.string) == 2
+        for english_form, dutch_form in zip(english.id, dutch.string, strict=True):
+            assert english_form.strip()
+            assert dutch_form.strip()
+            assert placeholders(english_form) == placeholders(dutch_form)
+    else:
+        assert english.id.strip()
+        assert isinstance(dutch.string, str)
+        assert dutch.string.strip()
+        assert placeholders(english.id) == placeholders(dutch.string)
+
+
+def test_both_catalogues_have_two_plural_forms() -> None:
+    for language in LANGUAGES:
+        assert catalogue(language).num_plurals == 2
+        assert catalogue(language).plural_expr == "(n != 1)"
+
+
+def test_a_plural_message_names_the_value_that_counts() -> None:
+    plural = {message_id: entry for message_id, entry in entries().items() if entry.plural}
+    assert "trend.some_fired" in plural
+    for message_id, entry in plural.items():
+        assert entry.count is not None, message_id
+        assert entry.count in placeholders(entry.plural or ""), message_id
+
+
+def test_every_message_the_core_can_name_is_in_the_catalogue() -> None:
+    ids = set(entries())
+    assert {f"reason.{d.id}" for d in INDICATORS if d.id in THRESHOLDED} <= ids
+    assert {"reason.ok", "reason.no_value", "level.attention", "level.alert"} <= ids
+    metrics = {metric for _, inputs in SIGNALS for metric, _ in inputs}
+    for metric in metrics:
+        assert {f"trend.fired.{metric}", f"trend.subject.{metric}", f"trend.value.{metric}"} <= ids
+    assert {f"question.{number}" for number in range(QUESTION_COUNT)} <= ids
+
+
+THRESHOLDED = {
+    "meeting_share",
+    "focus_hours",
+    "meeting_free_half_days",
+    "short_notice_share",
+    "longest_back_to_back_minutes",
+    "days_without_midday_break",
+    "longest_workday_span_hours",
+    "short_rest_nights",
+    "after_hours_meeting_hours",
+    "missing_reflection_minutes",
+    "days_since_mini_retreat",
+}
+
+
+@pytest.mark.parametrize("number", range(QUESTION_COUNT))
+def test_reflection_question_exists_in_both_languages(number: int) -> None:
+    english = texts.text(f"question.{number}", "en")
+    dutch = texts.text(f"question.{number}", "nl")
+    assert english.endswith("?")
+    assert dutch.endswith("?")
+    assert english != dutch
+
+
+def test_each_week_gets_a_question_in_the_leaders_language() -> None:
+    # Consecutive weeks cycle through all questions.
+    asked = {word(question_for_week(week), "en") for week in range(1, QUESTION_COUNT + 1)}
+    assert len(asked) == QUESTION_COUNT
+    assert word(question_for_week(7), "nl") == texts.text(f"question.{7 % QUESTION_COUNT}", "nl")
+
+
+@pytest.mark.parametrize(
+    ("minutes", "en", "nl"),
+    [
+        (95, "95 min", "95 min"),
+        (120, "2 h", "2 u"),
+        (210, "3 h 30 min", "3 u 30 min"),
+    ],
+)
+def test_durations_read_naturally(minutes: int, en: str, nl: str) -> None:
+    assert texts.minutes(minutes, "en") == en
+    assert texts.minutes(minutes, "nl") == nl
+
+
+def test_numbers_use_the_languages_decimal_mark() -> None:
+    assert texts.hours(3.5, "en") == "3.5 h"
+    assert texts.hours(3.5, "nl") == "3,5 u"
+    assert texts.percent(0.6, "nl") == "60%"
+
+
+@pytest.mark.parametrize(
+    ("count", "en", "nl"),
+    [(1, "1 week", "1 week"), (3, "3 weeks", "3 weken")],
+)
+def test_weeks_take_the_plural_form_of_their_count(count: int, en: str, nl: str) -> None:
+    assert texts.weeks(count, "en") == en
+    assert texts.weeks(count, "nl") == nl
+
+
+@pytest.mark.parametrize(
+    ("value", "en", "nl"),
+    [(1, "1 day", "1 dag"), (1.5, "1.5 days", "1,5 dagen"), (2, "2 days", "2 dagen")],
+)
+def test_days_take_the_plural_form_of_their_number(value: float, en: str, nl: str) -> None:
+    assert texts.days(value, "en") == en
+    assert texts.days(value, "nl") == nl
+
+
+def test_the_summary_of_signals_takes_the_plural_form_of_their_count() -> None:
+    one = texts.text("trend.some_fired", "en", count=1, total=5, hold="3 weeks")
+    two = texts.text("trend.some_fired", "en", count=2, total=5, hold="3 weeks")
+    assert one.startswith("Against your own baseline, one of the 5 signals of narrowing has held")
+    assert two.startswith("Against your own baseline, 2 of the 5 signals of narrowing have held")
+    dutch = texts.text("trend.some_fired", "nl", count=1, total=5, hold="3 weken")
+    assert dutch.startswith("Tegen je eigen basislijn hield één van de 5 signalen")
