@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, select
 
 from assistant.core.review import IsoWeek
+from assistant.errors import Fault
 from assistant.i18n.labels import kind_label, language_of
 from assistant.mail.links import AllLink, ProposalLink, RatingLink
 from assistant.store.database import session_scope
@@ -93,7 +94,7 @@ Outcome = Literal[
 ]
 
 
-class WriteBackUnavailableError(Exception):
+class WriteBackUnavailableError(Fault):
     """The leader's calendar is connected but this process cannot reach its provider."""
 
 
