@@ -1,1 +1,202 @@
-"""One wiring of the services for the command line, the web app and the workers."""
+"""One wiring of the services for the command line, the web app and the workers.
+
+From a `Settings` it builds what the use cases take: the store's engine (open and checked), the
+secret box, the link signer, Microsoft Graph access, the calendar writers and the pipeline's
+`Services`; and it closes them again. The shells (cli, web, worker) call it: it sits below them
+and above `assistant.app` (import-linter). What only the workers have (Redis-backed provider
+budgets) is handed in. Heavy libraries are imported when a service is built, not on import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from assistant.settings import GoogleSettings, LinkSettings, Settings, SmtpSettings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from assistant.accounts.microsoft import GraphAccess
+    from assistant.app.acceptance import CalendarWriters
+    from assistant.app.pipeline import Services
+    from assistant.mail.links import LinkSigner
+    from assistant.settings import WorkerSettings
+    from assistant.store.crypto import SecretBox
+    from connectors.backoff import RetryPolicy
+    from connectors.microsoft.throttle import MailboxSlots
+
+
+def load_settings() -> Settings:
+    """The settings from this process's environment, read once (`SettingsError` names all)."""
+    return Settings.from_environ()
+
+
+def open_engine(settings: Settings) -> Engine:
+    """The store's engine: at the current schema (a local SQLite file is brought up to date),
+    with secret keys that read the stored tokens."""
+    from assistant.app.history import open_store
+
+    return open_store(settings)
+
+
+def secret_box(settings: Settings) -> SecretBox:
+    from assistant.store.crypto import SecretBox
+
+    return SecretBox.from_settings(settings)
+
+
+def link_signer(settings: Settings) -> LinkSigner:
+    """Signs the email's links; `SettingsError` when AGENDA_REGIE_LINK_SECRET is not set."""
+    from assistant.mail.links import LinkSigner
+
+    return LinkSigner.from_settings(settings.links())
+
+
+def graph_access(
+    settings: Settings, *, mailbox_slots: MailboxSlots | None = None, timeout: Any = None
+) -> GraphAccess | None:
+    """How this process reaches Microsoft Graph; None when no Entra ID app is registered (the
+    Microsoft connections are then marked failed, naming the setting).
+
+    `mailbox_slots`: the in-flight limit per mailbox (this process's own by default; the workers
+    hand in one shared through Redis). `timeout`: each wait of a Graph request."""
+    if settings.microsoft_client_id is None:
+        return None
+    from assistant.accounts.microsoft import graph_access_from_settings
+
+    options: dict[str, Any] = {}
+    if mailbox_slots is not None:
+        options["limiter"] = mailbox_slots
+    if timeout is not None:
+        options["timeout"] = timeout
+    return graph_access_from_settings(settings, **options)
+
+
+def build_services(
+    settings: Settings,
+    *,
+    worker: WorkerSettings | None = None,
+    google_gate: Callable[[int], None] | None = None,
+    mailbox_slots: MailboxSlots | None = None,
+) -> Services:
+    """What the weekly pipeline needs (`assistant.app.pipeline.Services`), for `run-once` and
+    the workers.
+
+    The SMTP, link and Google settings are checked first, every problem in one error, so a
+    refusal leaves nothing open. `worker`: the workers' retry budgets and Graph timeout (None:
+    each connector's own); `google_gate` and `mailbox_slots`: the workers' shared limits."""
+    from assistant.app.pipeline import Services
+    from connectors.google.retry import RetryPolicy
+    from connectors.microsoft.throttle import RetryPolicy as GraphRetryPolicy
+
+    settings.require(SmtpSettings, LinkSettings, GoogleSettings)
+    options: dict[str, Any] = {}
+    if worker is not None:
+        options["google_retry"] = RetryPolicy(
+            max_attempts_per_call=worker.google_attempts_per_call,
+            max_total_wait_seconds=worker.provider_wait_seconds,
+        )
+        # The waits inside one sync fit in the soft time limit (checked in `WorkerSettings`).
+        options["microsoft_retry"] = GraphRetryPolicy(
+            max_total_wait_seconds=worker.provider_wait_seconds
+        )
+    if google_gate is not None:
+        options["google_gate"] = google_gate
+    signer = link_signer(settings)
+    engine = open_engine(settings)
+    try:
+        microsoft = graph_access(
+            settings,
+            mailbox_slots=mailbox_slots,
+            timeout=worker.graph_timeout if worker is not None else None,
+        )
+    except BaseException:
+        engine.dispose()
+        raise
+    return Services(
+        engine=engine,
+        smtp=settings.smtp(),
+        signer=signer,
+        cipher=secret_box(settings),
+        google_api_endpoint=settings.google().api_endpoint,
+        microsoft=microsoft,
+        **options,
+    )
+
+
+def close_services(services: Services) -> None:
+    """Give back what the services hold open: the store's pool and Graph's client."""
+    services.engine.dispose()
+    if services.microsoft is not None:
+        services.microsoft.http.close()
+
+
+def calendar_writers(
+    cipher: SecretBox,
+    *,
+    google_api_endpoint: str | None,
+    microsoft: GraphAccess | None,
+    retry_policy: RetryPolicy | None = None,
+) -> CalendarWriters:
+    """How accepted blocks reach each leader's calendar and withdrawn ones leave it: through
+    their Google connection (at `google_api_endpoint`) or their Microsoft 365 connection."""
+    from assistant.app.acceptance import provider_writers
+    from connectors.google.auth import build_service
+
+    def google_service(credentials: Any) -> Any:
+        return build_service(credentials, api_endpoint=google_api_endpoint)
+
+    return provider_writers(
+        cipher,
+        google_service_factory=google_service,
+        microsoft_access=microsoft,
+        retry_policy=retry_policy,
+    )
+
+
+def services_writers(services: Services) -> CalendarWriters:
+    """The calendar writers of the pipeline's services (the workers' write queue)."""
+    return calendar_writers(
+        services.cipher,
+        google_api_endpoint=services.google_api_endpoint,
+        microsoft=services.microsoft,
+    )
+
+
+@dataclass(frozen=True)
+class WebServices:
+    """What the confirm pages need: the store, the link signer and the calendar writers."""
+
+    engine: Engine
+    signer: LinkSigner
+    writers: CalendarWriters
+    microsoft: GraphAccess | None
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self.microsoft is not None:
+            self.microsoft.http.close()
+
+
+def web_services(settings: Settings) -> WebServices:
+    """The web app's services; the leader waits for the page, so writes get a short retry
+    budget (the outbox and the workers do the rest)."""
+    from assistant.app.acceptance import WEB_RETRY_POLICY
+
+    settings.require(LinkSettings, GoogleSettings)
+    signer = link_signer(settings)
+    engine = open_engine(settings)
+    try:
+        access = graph_access(settings)
+    except BaseException:
+        engine.dispose()
+        raise
+    writers = calendar_writers(
+        secret_box(settings),
+        google_api_endpoint=settings.google().api_endpoint,
+        microsoft=access,
+        retry_policy=WEB_RETRY_POLICY,
+    )
+    return WebServices(engine, signer, writers, access)

@@ -1,1 +1,33 @@
-"""The root of the error tree."""
+"""The root of the error tree: every error agenda-regie raises on purpose derives from it.
+
+- `UserError`: the user's or the operator's mistake (a file, an address, a setting, a database
+  that is not ready). The message is one sentence a person can act on; the command line prints it
+  as one line `agenda-regie: ...` and exits with 2.
+- `Fault`: something went wrong that is not the input (a server refusing, a send that failed
+  and is recorded); exit 1.
+
+`connectors` and `rules` import nothing of ours, so their roots (`ConnectorError`,
+`RulesError`) stay theirs; the command line maps them in one place (`assistant.cli.errors`).
+
+Imports nothing: every layer may import it.
+"""
+
+from __future__ import annotations
+
+
+class AgendaRegieError(Exception):
+    """Base of every error agenda-regie raises on purpose."""
+
+    exit_code = 1
+
+
+class UserError(AgendaRegieError):
+    """The user's or the operator's mistake; the message says what and where (exit 2)."""
+
+    exit_code = 2
+
+
+class Fault(AgendaRegieError):
+    """Not the input's fault: a failure the operator may report or retry (exit 1)."""
+
+    exit_code = 1

@@ -59,6 +59,9 @@ def test_the_tree_keeps_every_contract(tree: Path) -> None:
         ("connectors/model.py", "import assistant.core.review", "assistant"),
         ("rules/model.py", "import connectors.model", "connectors"),
         ("assistant/mail/links.py", "import assistant.render.text", "assistant.render"),
+        ("assistant/app/review.py", "import assistant.bootstrap", "assistant.bootstrap"),
+        ("assistant/bootstrap.py", "import assistant.cli.main", "assistant.cli"),
+        ("assistant/settings/groups.py", "import assistant.store.models", "assistant.store"),
     ],
 )
 def test_an_import_against_the_layers_is_caught(

@@ -23,6 +23,7 @@ from typing import Any
 
 import redis
 
+from assistant.errors import Fault
 from connectors.microsoft.graph import LONGEST_REQUEST_SECONDS
 
 log = logging.getLogger("worker.limits")
@@ -34,7 +35,7 @@ def mailbox_lease_seconds(longest_request_seconds: float = LONGEST_REQUEST_SECON
     return longest_request_seconds + min(60.0, longest_request_seconds)
 
 
-class LimitError(Exception):
+class LimitError(Fault):
     """A provider limit could not be applied now; the caller may retry later."""
 
 

@@ -21,6 +21,7 @@ from celery import Task, chain
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_shutdown
 
+from assistant import bootstrap
 from assistant.app import pipeline, schedule
 from assistant.core.review import IsoWeek
 from connectors import ConnectorError
@@ -29,7 +30,6 @@ from worker.config import WorkerSettings, clock
 from worker.limits import LimitError
 
 if TYPE_CHECKING:
-    from assistant.accounts.microsoft import GraphAccess
     from assistant.app.acceptance import CalendarWriters
     from assistant.settings import Settings
 
@@ -37,25 +37,24 @@ log = logging.getLogger("worker.tasks")
 
 
 @cache
+def settings() -> Settings:
+    """This worker process's settings, read once from the environment."""
+    return bootstrap.load_settings()
+
+
+@cache
 def worker_settings() -> WorkerSettings:
-    return WorkerSettings.from_environ()
+    return settings().worker()
 
 
 @cache
 def services() -> pipeline.Services:
-    """Built once per worker process (after the fork), from the environment."""
+    """Built once per worker process (after the fork), by `assistant.bootstrap`, with the
+    provider limits shared through Redis by every worker."""
     import redis
 
-    from assistant.app.history import open_store
-    from assistant.mail.links import LinkSigner
-    from assistant.mail.send import SmtpSettings
-    from assistant.settings import Settings
-    from assistant.store.crypto import SecretBox
-    from connectors.google.retry import RetryPolicy
-    from connectors.microsoft.throttle import RetryPolicy as GraphRetryPolicy
-    from worker.limits import google_user_bucket
+    from worker.limits import RedisMailboxSlots, google_user_bucket, mailbox_lease_seconds
 
-    settings = Settings.from_environ()
     config = worker_settings()
     client = redis.Redis.from_url(config.broker_url)
 
@@ -65,41 +64,16 @@ def services() -> pipeline.Services:
         )
         bucket.take(timeout_seconds=config.limit_wait_seconds)
 
-    return pipeline.Services(
-        engine=open_store(settings),
-        smtp=SmtpSettings.from_environ(),
-        signer=LinkSigner.from_environ(),
-        cipher=SecretBox.from_settings(settings),
-        google_api_endpoint=config.google_api_endpoint,
-        google_retry=RetryPolicy(
-            max_attempts_per_call=config.google_attempts_per_call,
-            max_total_wait_seconds=config.provider_wait_seconds,
-        ),
+    return bootstrap.build_services(
+        settings(),
+        worker=config,
         google_gate=google_gate,
-        microsoft=graph_access(settings, config, client),
-        # The waits inside one sync fit in the soft time limit (checked in `WorkerSettings`).
-        microsoft_retry=GraphRetryPolicy(max_total_wait_seconds=config.provider_wait_seconds),
-    )
-
-
-def graph_access(settings: Settings, config: WorkerSettings, client: Any) -> GraphAccess | None:
-    """How this worker reaches Graph: the app registration, authority and Graph URL from the
-    settings, with the in-flight limit per mailbox shared through Redis by every worker; None
-    without a registration (Microsoft connections are then marked failed, naming the setting)."""
-    from assistant.accounts.microsoft import graph_access_from_settings
-    from worker.limits import RedisMailboxSlots, mailbox_lease_seconds
-
-    if settings.microsoft_client_id is None:
-        return None
-    return graph_access_from_settings(
-        settings,
-        limiter=RedisMailboxSlots(
+        mailbox_slots=RedisMailboxSlots(
             client,
             config.microsoft_in_flight_per_mailbox,
             timeout_seconds=config.limit_wait_seconds,
             lease_seconds=mailbox_lease_seconds(config.graph_longest_request_seconds),
         ),
-        timeout=config.graph_timeout,
     )
 
 
@@ -108,17 +82,7 @@ def calendar_writers() -> CalendarWriters:
     """How the write queue reaches each leader's calendar, built once per worker process: through
     their Google connection (the worker's API endpoint) or their Microsoft 365 connection (the
     worker's Graph access); writes accepted blocks and deletes withdrawn ones."""
-    from assistant.app.acceptance import provider_writers
-    from connectors.google.auth import build_service
-
-    current = services()
-
-    def google_service(credentials: Any) -> Any:
-        return build_service(credentials, api_endpoint=current.google_api_endpoint)
-
-    return provider_writers(
-        current.cipher, google_service_factory=google_service, microsoft_access=current.microsoft
-    )
+    return bootstrap.services_writers(services())
 
 
 @worker_process_shutdown.connect
@@ -129,9 +93,7 @@ def _dispose(**_: Any) -> None:
 
 def close_services(current: pipeline.Services) -> None:
     """Give back what the process's services hold open: the store's pool and Graph's client."""
-    current.engine.dispose()
-    if current.microsoft is not None:
-        current.microsoft.http.close()
+    bootstrap.close_services(current)
 
 
 def instant(text: str | None) -> datetime:

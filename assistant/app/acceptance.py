@@ -40,6 +40,7 @@ from assistant.accounts.registry import (
 )
 from assistant.app.leader_rules import leader_rules
 from assistant.core.review import IsoWeek
+from assistant.errors import Fault
 from assistant.i18n.labels import kind_label, language_of
 from assistant.mail.links import AllLink, ProposalLink, RatingLink
 from assistant.store.database import session_scope
@@ -106,7 +107,7 @@ Outcome = Literal[
 ]
 
 
-class WriteBackUnavailableError(Exception):
+class WriteBackUnavailableError(Fault):
     """The leader's calendar is connected but this process cannot reach its provider."""
 
 

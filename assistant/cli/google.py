@@ -1,7 +1,6 @@
 """`agenda-regie connect google`: connect a leader's Google calendar (a shell).
 
-Wire into assistant/cli/main.py with two lines: `add_google_commands(commands)` in `build_parser`,
-and `if args.command == "connect": return connect_command(args)` in `_dispatch`.
+Registered by assistant/cli/main.py (`add_google_commands`), which runs `connect_command(args)`.
 """
 
 from __future__ import annotations
@@ -56,10 +55,11 @@ def add_google_commands(subparsers: argparse._SubParsersAction[argparse.Argument
 
 def connect_command(args: argparse.Namespace) -> int:
     """Files, port, secret keys and database are checked before the leader is sent to Google."""
+    from assistant import bootstrap
     from assistant.accounts.google import connect_google
-    from assistant.settings import SECRET_KEYS_VARIABLE, Settings
+    from assistant.settings import SECRET_KEYS_VARIABLE
     from assistant.store import migrations
-    from assistant.store.crypto import SecretBox, SecretKeyError
+    from assistant.store.crypto import SecretKeyError
     from assistant.store.database import make_engine
     from connectors.google import auth
 
@@ -75,8 +75,8 @@ def connect_command(args: argparse.Namespace) -> int:
     else:
         config = auth.client_config_from_json(_read_text(args.client_file), str(args.client_file))
         auth.check_redirect_port(args.port)
-    settings = Settings.from_environ()
-    cipher = SecretBox.from_settings(settings)
+    settings = bootstrap.load_settings()
+    cipher = bootstrap.secret_box(settings)
     if not cipher.has_keys:
         raise SecretKeyError(
             f"{SECRET_KEYS_VARIABLE} is not set; it must hold a Fernet key to store the Google "

@@ -1,7 +1,7 @@
 """`agenda-regie send-review` and `agenda-regie web` (a shell).
 
-Wire into assistant/cli/main.py with two lines: `add_mail_commands(commands)` in `build_parser`, and
-`if args.command in MAIL_COMMANDS: return mail_command(args)` in `_dispatch`.
+The services come from `assistant.bootstrap`; errors are turned into one line by
+`assistant.cli.main`.
 """
 
 from __future__ import annotations
@@ -47,35 +47,24 @@ def mail_command(args: argparse.Namespace) -> int:
 
 
 def _send_review(args: argparse.Namespace) -> int:
-    from assistant.mail.links import LinkSecretMissingError
-    from assistant.mail.send import MailError
-
-    try:
-        return _send_review_once(args)
-    except (MailError, LinkSecretMissingError) as error:
-        # One clear line and exit code 2 (STYLE 7): the settings or the server, not a bug.
-        print(f"agenda-regie: {error}", file=sys.stderr)
-        return 2
-
-
-def _send_review_once(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
+    from assistant import bootstrap
     from assistant.accounts.cache import CachedCalendar
     from assistant.app.delivery import deliver, message_for, prepare_email
-    from assistant.app.history import Store, open_store, review_with_history
+    from assistant.app.history import Store, review_with_history
     from assistant.app.review import last_complete_week, open_ics
     from assistant.core.review import IsoWeek
-    from assistant.mail.links import LinkSigner
-    from assistant.mail.send import SmtpSettings
-    from assistant.settings import Settings
+    from assistant.settings import LinkSettings, SmtpSettings
     from assistant.store.database import session_scope
     from assistant.store.repositories.leaders import find_leader, reviews_paused
     from rules import load_rules
 
     leader_email = args.leader.strip().lower()
-    # The SMTP settings are checked before any work, all their problems in one line.
-    smtp = None if args.dry_run else SmtpSettings.from_environ()
+    settings = bootstrap.load_settings()
+    # The SMTP and link settings are checked before any work, all their problems in one line.
+    settings.require(*((LinkSettings,) if args.dry_run else (SmtpSettings, LinkSettings)))
+    smtp = None if args.dry_run else settings.smtp()
     rules = load_rules(args.rules, {"leader": {"email": leader_email}})
     now = datetime.now(UTC)
     week = (
@@ -83,7 +72,7 @@ def _send_review_once(args: argparse.Namespace) -> int:
         if args.week
         else last_complete_week(now.astimezone(ZoneInfo(rules.leader.timezone)).date())
     )
-    engine = open_store(Settings.from_environ())
+    engine = bootstrap.open_engine(settings)
     try:
         with session_scope(engine) as session:
             known = find_leader(session, leader_email)
@@ -110,7 +99,7 @@ def _send_review_once(args: argparse.Namespace) -> int:
             engine,
             review,
             leader_email=leader_email,
-            signer=LinkSigner.from_environ(),
+            signer=bootstrap.link_signer(settings),
             now=now,
             pause_contact=rules.delivery.assistant_cc[0] if rules.delivery.assistant_cc else None,
         )
@@ -147,37 +136,19 @@ def _paused_line(leader: str, week: Any, until: datetime | None, timezone: str) 
 def _web(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from assistant.app.acceptance import WEB_RETRY_POLICY, provider_writers
-    from assistant.app.history import open_store
-    from assistant.mail.links import LinkSigner
-    from assistant.settings import Settings
-    from assistant.store.crypto import SecretBox
+    from assistant import bootstrap
     from assistant.web.app import create_app
 
-    settings = Settings.from_environ()
-    engine = open_store(settings)
-    access = _graph_access(settings)
-    # The leader waits for the page: a short retry budget; the outbox and workers do the rest.
-    writers = provider_writers(
-        SecretBox.from_settings(settings), microsoft_access=access, retry_policy=WEB_RETRY_POLICY
-    )
+    services = bootstrap.web_services(bootstrap.load_settings())
     app = create_app(
-        engine, LinkSigner.from_environ(), write_back=writers.write, withdraw=writers.withdraw
+        services.engine,
+        services.signer,
+        write_back=services.writers.write,
+        withdraw=services.writers.withdraw,
     )
     try:
         # uvicorn ends on SIGTERM and SIGINT after the requests in flight are answered.
         uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     finally:
-        if access is not None:
-            access.http.close()
-        engine.dispose()
+        services.close()
     return 0
-
-
-def _graph_access(settings: Any) -> Any:
-    """How this process reaches Microsoft Graph, or None when no Entra ID app is configured."""
-    if settings.microsoft_client_id is None:
-        return None
-    from assistant.accounts.microsoft import graph_access_from_settings
-
-    return graph_access_from_settings(settings)

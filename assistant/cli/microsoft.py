@@ -80,10 +80,11 @@ def add_microsoft_commands(subparsers: argparse._SubParsersAction[argparse.Argum
 def connect_microsoft_command(
     args: argparse.Namespace, environ: Mapping[str, str] | None = None
 ) -> int:
+    from assistant import bootstrap
     from assistant.accounts.microsoft import registration_from_settings
     from assistant.settings import SECRET_KEYS_VARIABLE, Settings
     from assistant.store import migrations
-    from assistant.store.crypto import SecretBox, SecretKeyError
+    from assistant.store.crypto import SecretKeyError
     from assistant.store.database import make_engine
     from connectors.microsoft import auth
 
@@ -93,7 +94,7 @@ def connect_microsoft_command(
         )
     settings = Settings.from_environ(environ)
     registration = registration_from_settings(settings)
-    cipher = SecretBox.from_settings(settings)
+    cipher = bootstrap.secret_box(settings)
     if not cipher.has_keys:
         raise SecretKeyError(
             f"{SECRET_KEYS_VARIABLE} is not set; it must hold a Fernet key to store the "

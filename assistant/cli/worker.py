@@ -5,22 +5,18 @@ worker package). `run-once` runs the weekly pipeline for one leader in this proc
 Redis. `status` shows the queue depths in Redis, each connection's last sync, failures, the
 next reviews due, the leaders who paused their review, and the reviews whose last attempt failed.
 
-Wire into assistant/cli/main.py with two lines: `add_worker_commands(commands)` in `build_parser`,
-and `if args.command in WORKER_COMMANDS: return worker_command(args)` in `_dispatch`.
+The services come from `assistant.bootstrap`, as the workers' do.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
-from typing import Any
 
 WORKER_COMMANDS = ("worker", "beat", "run-once", "status")
 QUEUES = ("sync", "review", "write")
-DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 
 
 def add_worker_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,53 +56,15 @@ def _celery(arguments: list[str]) -> int:
         return 0
 
 
-def build_services() -> object:
-    from assistant.app.history import open_store
-    from assistant.app.pipeline import Services
-    from assistant.mail.links import LinkSigner
-    from assistant.mail.send import SmtpSettings
-    from assistant.settings import Settings
-    from assistant.store.crypto import SecretBox
-
-    settings = Settings.from_environ()
-    # The mail settings are checked before the store is opened, so a refusal leaves nothing open.
-    smtp, signer = SmtpSettings.from_environ(), LinkSigner.from_environ()
-    return Services(
-        engine=open_store(settings),
-        smtp=smtp,
-        signer=signer,
-        cipher=SecretBox.from_settings(settings),
-        google_api_endpoint=os.environ.get("AGENDA_REGIE_GOOGLE_API_ENDPOINT") or None,
-        microsoft=_graph_access(settings),
-    )
-
-
-def _graph_access(settings: Any) -> Any:
-    """Graph for this one process (its own in-flight limit per mailbox); None when no Microsoft
-    app is registered, and the Microsoft connections are then marked failed with the setting."""
-    if settings.microsoft_client_id is None:
-        return None
-    from assistant.accounts.microsoft import graph_access_from_settings
-
-    return graph_access_from_settings(settings)
-
-
 def _run_once(leader: str) -> int:
-    from assistant.app.pipeline import LeaderNotFoundError, Services, run_once
-    from assistant.mail.links import LinkSecretMissingError
-    from assistant.mail.send import MailError
+    from assistant import bootstrap
+    from assistant.app.pipeline import run_once
 
+    services = bootstrap.build_services(bootstrap.load_settings())
     try:
-        services = build_services()
-        assert isinstance(services, Services)
-        try:
-            week, delivery = run_once(services, leader, datetime.now(UTC))
-        finally:
-            services.engine.dispose()
-    except (LeaderNotFoundError, MailError, LinkSecretMissingError) as error:
-        # One clear line and exit code 2 (STYLE 7): the address, the settings or the server.
-        print(f"agenda-regie: {error}", file=sys.stderr)
-        return 2
+        week, delivery = run_once(services, leader, datetime.now(UTC))
+    finally:
+        bootstrap.close_services(services)
     if delivery.status == "already_sent":
         print(f"{leader} {week}: already sent, nothing sent now ({delivery.message_id})")
     elif delivery.status == "paused":
@@ -132,16 +90,16 @@ def queue_depths(broker_url: str) -> dict[str, int | None]:
 
 
 def _status() -> int:
-    from assistant.app.history import open_store
+    from assistant import bootstrap
     from assistant.app.status import pipeline_status
-    from assistant.settings import Settings
 
-    broker = os.environ.get("AGENDA_REGIE_BROKER_URL") or DEFAULT_BROKER
+    settings = bootstrap.load_settings()
+    broker = settings.worker().broker_url
     now = datetime.now(UTC)
     print("Queues")
     for name, depth in queue_depths(broker).items():
         print(f"  {name:<8} {'unreachable' if depth is None else depth}")
-    engine = open_store(Settings.from_environ())
+    engine = bootstrap.open_engine(settings)
     try:
         status = pipeline_status(engine, now)
     finally:

@@ -10,21 +10,21 @@ a paused leader gets no new email, and the last one's link must still let them r
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from assistant.errors import UserError
+from assistant.settings import LINK_SECRET_MISSING, LinkSettings, SettingsError
+
 DEFAULT_LIFETIME = timedelta(days=10)
-SECRET_VARIABLE = "AGENDA_REGIE_LINK_SECRET"
-BASE_URL_VARIABLE = "AGENDA_REGIE_BASE_URL"
 PAUSE_LIFETIME = timedelta(days=365)
 Purpose = Literal["proposal", "all", "rating", "pause"]
 
 
-class LinkError(Exception):
+class LinkError(UserError):
     """A link that cannot be used; `kind` is "tampered" or "expired"."""
 
     def __init__(self, kind: Literal["tampered", "expired"]) -> None:
@@ -32,11 +32,9 @@ class LinkError(Exception):
         super().__init__(f"the link is {kind}")
 
 
-class LinkSecretMissingError(Exception):
+class LinkSecretMissingError(SettingsError):
     def __init__(self) -> None:
-        super().__init__(
-            f"set {SECRET_VARIABLE} to a long random string (the key that signs email links)"
-        )
+        super().__init__([LINK_SECRET_MISSING])
 
 
 @dataclass(frozen=True)
@@ -77,10 +75,8 @@ class LinkSigner:
         self.lifetime = lifetime
 
     @classmethod
-    def from_environ(cls, base_url: str | None = None) -> LinkSigner:
-        secret = os.environ.get(SECRET_VARIABLE, "")
-        url = base_url or os.environ.get(BASE_URL_VARIABLE, "http://127.0.0.1:8000")
-        return cls(secret, url)
+    def from_settings(cls, links: LinkSettings) -> LinkSigner:
+        return cls(links.secret, links.base_url)
 
     def _serializer(self, purpose: Purpose) -> URLSafeSerializer:
         return URLSafeSerializer(self._secret, salt=f"agenda-regie/{purpose}")

@@ -1,4 +1,4 @@
-"""SMTP delivery of the weekly email: STARTTLS or SSL with auth, configured from the environment.
+"""SMTP delivery of the weekly email: STARTTLS or SSL with auth, configured by `SmtpSettings`.
 
 The server's certificate is checked against the system's trusted CAs (OpenSSL's defaults, which
 honour `SSL_CERT_FILE`), or only against `AGENDA_REGIE_SMTP_CA_FILE` when that is set (a private
@@ -17,18 +17,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import smtplib
 import ssl
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Literal
 
+from assistant.errors import UserError
+from assistant.settings import SMTP_PLAIN_LOGIN
+from assistant.settings import Security as Security
+from assistant.settings import SmtpSettings as SmtpSettings
+from assistant.settings import SmtpSettingsError as SmtpSettingsError
+
 log = logging.getLogger("assistant.mail")
 
-Security = Literal["starttls", "ssl", "none"]
 TRANSIENT = (
     smtplib.SMTPServerDisconnected,
     smtplib.SMTPConnectError,
@@ -36,20 +39,12 @@ TRANSIENT = (
     TimeoutError,
 )
 SEND_ATTEMPTS = 3
-PLAIN_LOGIN = (
-    "AGENDA_REGIE_SMTP_USER is set but AGENDA_REGIE_SMTP_SECURITY is none, so the password would "
-    "cross the network unencrypted; use starttls or ssl"
-)
+PLAIN_LOGIN = SMTP_PLAIN_LOGIN
 
 
-class MailError(Exception):
-    """Base class of the mail errors; the message is one sentence a person can act on."""
-
-
-class SmtpSettingsError(MailError):
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(problems))
+class MailError(UserError):
+    """Base class of the mail errors; the message is one sentence a person can act on (the
+    settings or the server: exit 2 on the command line)."""
 
 
 class SmtpRefusedError(MailError):
@@ -64,64 +59,6 @@ class SendFailedError(MailError):
             f"the weekly review of {leader} for {week} could not be sent: {problem}; "
             "it is recorded as failed and the next run tries again"
         )
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int
-    security: Security
-    sender: str
-    user: str | None = None
-    password: str | None = None
-    timeout_seconds: float = 30.0
-    ca_file: str | None = None  # PEM file of the CA(s) to trust instead of the system's
-
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings:
-        """AGENDA_REGIE_SMTP_HOST/PORT/USER/PASSWORD/SECURITY/FROM/CA_FILE; all problems at once."""
-        env = os.environ if environ is None else environ
-        problems = []
-        host = env.get("AGENDA_REGIE_SMTP_HOST", "")
-        sender = env.get("AGENDA_REGIE_SMTP_FROM", "")
-        security = env.get("AGENDA_REGIE_SMTP_SECURITY", "starttls").lower()
-        if not host:
-            problems.append("AGENDA_REGIE_SMTP_HOST is not set (the SMTP server's name)")
-        if "@" not in sender:
-            problems.append("AGENDA_REGIE_SMTP_FROM must be the sender's address")
-        if security not in ("starttls", "ssl", "none"):
-            problems.append("AGENDA_REGIE_SMTP_SECURITY must be starttls, ssl or none")
-        default_port = {"ssl": 465, "starttls": 587}.get(security, 25)
-        port_text = env.get("AGENDA_REGIE_SMTP_PORT", str(default_port))
-        port = int(port_text) if port_text.isdigit() else 0
-        if not 0 < port < 65536:
-            problems.append(f"AGENDA_REGIE_SMTP_PORT {port_text!r} is not a port number")
-        user = env.get("AGENDA_REGIE_SMTP_USER") or None
-        password = env.get("AGENDA_REGIE_SMTP_PASSWORD") or None
-        if user and not password:
-            problems.append("AGENDA_REGIE_SMTP_USER is set but AGENDA_REGIE_SMTP_PASSWORD is not")
-        if user and security == "none":
-            problems.append(PLAIN_LOGIN)
-        ca_file = env.get("AGENDA_REGIE_SMTP_CA_FILE") or None
-        if ca_file and not os.path.isfile(ca_file):
-            problems.append(f"AGENDA_REGIE_SMTP_CA_FILE {ca_file!r} is not a readable file")
-        if problems:
-            raise SmtpSettingsError(problems)
-        return cls(
-            host,
-            port,
-            security,  # type: ignore[arg-type]
-            sender,
-            user,
-            password,
-            ca_file=ca_file,
-        )
-
-    def tls_context(self) -> ssl.SSLContext:
-        """Verifies the server's certificate and name: the system's CAs, or only `ca_file`."""
-        if self.ca_file:
-            return ssl.create_default_context(cafile=self.ca_file)
-        return ssl.create_default_context()
 
 
 def message_id(leader_email: str, week: str, sender: str) -> str:
@@ -167,7 +104,8 @@ def _send_once(
     message: EmailMessage, settings: SmtpSettings, context: ssl.SSLContext | None
 ) -> None:
     if settings.user and settings.security == "none":
-        # Settings made in code skip `from_environ`; the password still never goes out in clear.
+        # Settings made in code skip the environment's checks; the password still never goes
+        # out in clear.
         raise SmtpRefusedError(PLAIN_LOGIN)
     context = context or settings.tls_context()
     client: smtplib.SMTP

@@ -14,9 +14,12 @@ Importing this package loads no SQLAlchemy; import the module you need.
 
 from __future__ import annotations
 
+from assistant.errors import UserError
 
-class StoreError(Exception):
-    """Base class of the store's errors; the message is one sentence a person can act on."""
+
+class StoreError(UserError):
+    """Base class of the store's errors; the message is one sentence a person can act on (the
+    database is the operator's: exit 2 on the command line)."""
 
 
 class MigrationNeededError(StoreError):

@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from assistant.errors import UserError
 from assistant.settings import SECRET_KEYS_VARIABLE, Settings
 from assistant.store.models import AuditEntry, Connection
 
@@ -25,7 +26,7 @@ _NO_KEY_FITS = (
 )
 
 
-class SecretKeyError(Exception):
+class SecretKeyError(UserError):
     """The secret keys cannot do what is needed; the message says what and what to do."""
 
 

@@ -96,6 +96,23 @@ def test_send_review_sends_once_says_already_sent_and_resends_when_forced(
     assert len(smtp_server.inbox.messages) == 3
 
 
+def test_send_review_names_every_missing_mail_and_link_setting_in_one_line(
+    store: Engine, smtp_server: SmtpServer
+) -> None:
+    env = environment(store, AGENDA_REGIE_LINK_SECRET="", AGENDA_REGIE_SMTP_SECURITY="tls")
+    refused = send_review(env)
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    [line] = refused.stderr.strip().splitlines()
+    assert line == (
+        "agenda-regie: AGENDA_REGIE_SMTP_HOST is not set (the SMTP server's name); "
+        "AGENDA_REGIE_SMTP_FROM must be the sender's address; "
+        "AGENDA_REGIE_SMTP_SECURITY must be starttls, ssl or none; "
+        "set AGENDA_REGIE_LINK_SECRET to a long random string (the key that signs email links)"
+    )
+    assert smtp_server.inbox.messages == []
+
+
 def test_send_review_with_a_refused_login_says_so_in_one_line(
     store: Engine, smtp_server: SmtpServer
 ) -> None:

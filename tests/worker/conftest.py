@@ -198,6 +198,7 @@ def _reset_services() -> None:
     if tasks.services.cache_info().currsize:
         tasks.close_services(tasks.services())
     tasks.services.cache_clear()
+    tasks.settings.cache_clear()
     tasks.worker_settings.cache_clear()
     tasks.calendar_writers.cache_clear()
 

@@ -1,0 +1,240 @@
+"""`agenda-regie review | history | export`: one week's review, past weeks, and the metrics (a
+shell: parse, call one use case, render)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from assistant.cli import args as types
+from assistant.cli.errors import EXIT_OK, InputError
+from rules import load_rules
+
+if TYPE_CHECKING:
+    from assistant.app.history import Store
+    from assistant.core.review import WeeklyReview
+
+REVIEW_COMMANDS = ("review", "history", "export")
+
+
+def add_review_commands(commands: Any) -> None:
+    review = commands.add_parser(
+        "review",
+        help="review one week of a calendar (.ics file or http(s) feed URL)",
+        description="Review one ISO week of a calendar and propose blocks for the week after.",
+    )
+    review.add_argument("source", metavar="SOURCE", help="an .ics file or an http(s) feed URL")
+    review.add_argument(
+        "--week",
+        type=types.week,
+        help="ISO week to review, e.g. 2026-W13 (default: the last complete week before today)",
+    )
+    review.add_argument(
+        "--me",
+        action="append",
+        default=[],
+        type=types.email,
+        metavar="EMAIL",
+        help="your address in the calendar, to read your own answer to invitations (repeatable)",
+    )
+    review.add_argument("--tz", type=types.zone, metavar="ZONE", help="your IANA time zone")
+    review.add_argument("--rules", type=Path, metavar="FILE", help="a YAML rule file")
+    review.add_argument("--lang", choices=("nl", "en"), help="language of the review")
+    review.add_argument("--format", choices=("text", "json", "html"), default="text")
+    review.add_argument("--output", type=Path, metavar="FILE", help="write here, not to stdout")
+    review.add_argument(
+        "--today", type=types.day, metavar="YYYY-MM-DD", help="pretend today is this date"
+    )
+    review.add_argument(
+        "--no-store",
+        action="store_true",
+        help="read the history from the calendar only and record nothing in the database",
+    )
+
+    history = commands.add_parser(
+        "history",
+        help="measure and store past weeks of a calendar (the baseline for trends)",
+        description="Compute and store the weekly indicators of past weeks.",
+    )
+    history.add_argument("source", metavar="SOURCE", help="an .ics file or an http(s) feed URL")
+    history.add_argument("--weeks", type=int, default=26, help="how many weeks (default 26)")
+    history.add_argument(
+        "--leader", type=types.email, metavar="EMAIL", help="whose history (default: from rules)"
+    )
+    history.add_argument("--me", action="append", default=[], type=types.email, metavar="EMAIL")
+    history.add_argument("--tz", type=types.zone, metavar="ZONE")
+    history.add_argument("--rules", type=Path, metavar="FILE")
+    history.add_argument("--today", type=types.day, metavar="YYYY-MM-DD")
+
+    export = commands.add_parser("export", help="weekly metrics for analysts, as CSV or Parquet")
+    export.add_argument("--format", choices=("csv", "parquet"), required=True)
+    export.add_argument("--output", type=Path, required=True, metavar="FILE")
+    export.add_argument(
+        "--leader",
+        action="append",
+        default=[],
+        type=types.email,
+        metavar="EMAIL",
+        help="only these leaders (repeatable; default all)",
+    )
+
+
+def review_command(args: argparse.Namespace) -> int:
+    if args.command == "review":
+        return _review(args)
+    if args.command == "history":
+        return _history(args)
+    return _export(args)
+
+
+def _review(args: argparse.Namespace) -> int:
+    from assistant.app.history import review_with_history
+    from assistant.app.review import last_complete_week, open_ics
+
+    overrides: dict[str, Any] = {}
+    leader: dict[str, Any] = {}
+    if args.tz:
+        leader["timezone"] = args.tz
+    if args.lang:
+        leader["language"] = args.lang
+    if leader:
+        overrides["leader"] = leader
+    rules = load_rules(args.rules, overrides)
+    zone = ZoneInfo(rules.leader.timezone)
+    now = datetime.now(UTC)
+    today = args.today or now.astimezone(zone).date()
+    if args.today:
+        now = datetime.combine(args.today, datetime.min.time(), tzinfo=zone).replace(hour=12)
+    week = args.week or last_complete_week(today)
+    source = open_ics(args.source, rules, args.me)
+    store = None if args.no_store else _store_for(rules.leader.email or _first(args.me))
+    try:
+        review = review_with_history(source, rules, week, now, store)
+    finally:
+        if store is not None:
+            store.engine.dispose()
+    _write(review, args.format, args.output)
+    return EXIT_OK
+
+
+def _database_exists() -> bool:
+    """A database is configured (DATABASE_URL) or the local one has been made already."""
+    from assistant.settings import DATABASE_FILE_NAME, database_configured, default_data_dir
+
+    return database_configured() or (default_data_dir() / DATABASE_FILE_NAME).exists()
+
+
+def _first(values: list[str]) -> str | None:
+    return values[0] if values else None
+
+
+def _store_for(leader_email: str | None, *, create: bool = False) -> Store | None:
+    """The store for this leader's history, when there is one.
+
+    Without an address there is no one to keep it for. A review uses the database only when it
+    is configured (DATABASE_URL) or already made (by `history` or an earlier `db upgrade`), so a
+    first try on an exported calendar leaves nothing behind.
+    """
+    if leader_email is None:
+        return None
+    if not (create or _database_exists()):
+        return None
+    from assistant import bootstrap
+    from assistant.app.history import Store
+
+    return Store(bootstrap.open_engine(bootstrap.load_settings()), leader_email)
+
+
+def _history(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from assistant.app.history import backfill
+    from assistant.app.review import last_complete_week, open_ics
+
+    rules = load_rules(args.rules, {"leader": {"timezone": args.tz}} if args.tz else None)
+    leader = args.leader or rules.leader.email or _first(args.me)
+    if leader is None:
+        raise InputError("history: say whose history it is with --leader EMAIL")
+    if args.weeks < 1:
+        raise InputError("history: --weeks must be at least 1")
+    zone = ZoneInfo(rules.leader.timezone)
+    now = datetime.now(UTC)
+    today = args.today or now.astimezone(zone).date()
+    store = _store_for(leader, create=True)
+    assert store is not None
+    source = open_ics(args.source, rules, [leader, *args.me])
+    last = last_complete_week(today)
+    # The bar goes to a terminal on stderr only: stdout carries the one-line summary, and a
+    # transient bar on a pipe leaves an empty line behind.
+    console = Console(stderr=True)
+    try:
+        with Progress(transient=True, console=console, disable=not console.is_terminal) as progress:
+            task = progress.add_task("Measuring weeks", total=args.weeks)
+            recorded = backfill(
+                source,
+                rules,
+                last,
+                args.weeks,
+                now,
+                store,
+                progress=lambda _week: progress.advance(task),
+            )
+    finally:
+        store.engine.dispose()
+    if recorded:
+        print(f"Stored {len(recorded)} weeks for {leader}: {recorded[0]} to {recorded[-1]}.")
+    else:
+        print(f"The calendar has no events in the {args.weeks} weeks up to {last}; nothing stored.")
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from assistant import bootstrap
+    from assistant.app.history import export
+
+    folder = args.output.parent
+    if not folder.is_dir():
+        raise InputError(f"{args.output}: cannot write the export; there is no folder {folder}")
+    if args.output.is_dir():
+        raise InputError(f"{args.output}: is a folder; name the file to write")
+    if not _database_exists():
+        raise InputError("no history is stored yet; run `agenda-regie history SOURCE` first")
+    rows = export(bootstrap.load_settings(), args.output, args.format, args.leader)
+    print(f"Wrote {rows} weekly rows to {args.output}.")
+    return EXIT_OK
+
+
+def _write(review: WeeklyReview, fmt: str, output: Path | None) -> None:
+    # Each renderer is imported only when asked for: a JSON review loads neither rich nor Jinja2.
+    if fmt == "text" and output is None:
+        from rich.console import Console
+
+        from assistant.render.text import print_text
+
+        print_text(review, Console())
+        return None
+    if fmt == "json":
+        from assistant.render.json_out import review_to_json
+
+        content = review_to_json(review) + "\n"
+    elif fmt == "html":
+        from assistant.render.html import render_html
+
+        content = render_html(review)
+    else:
+        from assistant.render.text import render_text
+
+        content = render_text(review)
+    if output is None:
+        sys.stdout.write(content)
+        return None
+    try:
+        output.write_text(content, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{output}: cannot write the review ({error.strerror})") from None
+    return None

@@ -1,0 +1,81 @@
+"""`agenda-regie rules init | check | show | schema | preview`: the parser and the dispatch (a
+shell); the work is done in `assistant.cli.rules`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.cli import args as types
+from assistant.cli.errors import EXIT_INPUT, EXIT_OK, InputError
+
+
+def add_rules_commands(commands: Any) -> None:
+    rules = commands.add_parser(
+        "rules",
+        help="write, check, show and try protection rule files",
+        description="Protection rules per leader: YAML files that assistants write.",
+    )
+    actions = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    init = actions.add_parser("init", help="print a commented starter rule file for a leader")
+    init.add_argument("--leader", required=True, metavar="EMAIL", help="the leader's address")
+    init.add_argument("--lang", choices=("nl", "en"), default="en")
+    init.add_argument("--output", type=Path, metavar="FILE", help="write here (a new file)")
+    check = actions.add_parser("check", help="check rule files; exit 0 when all are valid")
+    check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    show = actions.add_parser("show", help="every effective setting and where it comes from")
+    show.add_argument("path", type=Path, metavar="PATH")
+    actions.add_parser("schema", help="print the JSON Schema of rule files (for editors)")
+    preview = actions.add_parser(
+        "preview", help="what the rules would propose next week; writes nothing"
+    )
+    preview.add_argument("path", type=Path, metavar="PATH")
+    preview.add_argument(
+        "--calendar", required=True, metavar="SOURCE", help="an .ics file or http(s) feed URL"
+    )
+    preview.add_argument("--week", type=types.week, help="the week to review (default: last week)")
+    preview.add_argument("--me", action="append", default=[], metavar="EMAIL")
+    preview.add_argument("--today", type=types.day, metavar="YYYY-MM-DD")
+
+
+def rules_command(args: argparse.Namespace) -> int:
+    from assistant.cli import rules as rules_commands
+
+    action = args.rules_command
+    if action == "init":
+        text = rules_commands.init_text(args.leader, args.lang)
+        if args.output is None:
+            sys.stdout.write(text)
+        else:
+            try:
+                with args.output.open("x", encoding="utf-8") as handle:
+                    handle.write(text)
+            except FileExistsError:
+                raise InputError(f"{args.output}: exists already; not overwritten") from None
+            except OSError as error:
+                raise InputError(f"{args.output}: cannot be written ({error.strerror})") from None
+        return EXIT_OK
+    if action == "check":
+        ok, lines = rules_commands.check(args.paths)
+        print("\n".join(lines), file=sys.stdout if ok else sys.stderr)
+        return EXIT_OK if ok else EXIT_INPUT
+    if action == "show":
+        sys.stdout.write(rules_commands.show(args.path))
+        return EXIT_OK
+    if action == "schema":
+        sys.stdout.write(rules_commands.schema_text())
+        return EXIT_OK
+    sys.stdout.write(
+        rules_commands.preview(
+            args.path,
+            args.calendar,
+            week=args.week,
+            me=args.me,
+            today=args.today,
+            now=datetime.now(UTC),
+        )
+    )
+    return EXIT_OK

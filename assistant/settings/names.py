@@ -1,0 +1,38 @@
+"""The names of the environment variables, their defaults and the sentences that name them.
+
+Imports nothing: every module of the settings tree (and the docs' tests) read them here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+APP_NAME = "agenda-regie"
+DATABASE_FILE_NAME = "agenda-regie.db"
+DATABASE_URL_VARIABLE = "DATABASE_URL"
+SECRET_KEYS_VARIABLE = "AGENDA_REGIE_SECRET_KEYS"
+MICROSOFT_CLIENT_ID_VARIABLE = "AGENDA_REGIE_MICROSOFT_CLIENT_ID"
+MICROSOFT_TENANT_VARIABLE = "AGENDA_REGIE_MICROSOFT_TENANT"
+MICROSOFT_SECRET_VARIABLE = "AGENDA_REGIE_MICROSOFT_CLIENT_SECRET"
+MICROSOFT_AUTHORITY_HOST_VARIABLE = "AGENDA_REGIE_MICROSOFT_AUTHORITY_HOST"
+MICROSOFT_GRAPH_URL_VARIABLE = "AGENDA_REGIE_MICROSOFT_GRAPH_URL"
+# The global service; national clouds (docs/microsoft.md) have their own pair.
+MICROSOFT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+MICROSOFT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
+LINK_SECRET_VARIABLE = "AGENDA_REGIE_LINK_SECRET"
+BASE_URL_VARIABLE = "AGENDA_REGIE_BASE_URL"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+BROKER_URL_VARIABLE = "AGENDA_REGIE_BROKER_URL"
+RESULT_BACKEND_VARIABLE = "AGENDA_REGIE_RESULT_BACKEND"
+GOOGLE_API_ENDPOINT_VARIABLE = "AGENDA_REGIE_GOOGLE_API_ENDPOINT"
+CLOCK_VARIABLE = "AGENDA_REGIE_NOW"  # an ISO datetime with offset: the workers' clock, for tests
+DEBUG_VARIABLE = "AGENDA_REGIE_DEBUG"
+SMTP_PLAIN_LOGIN = (
+    "AGENDA_REGIE_SMTP_USER is set but AGENDA_REGIE_SMTP_SECURITY is none, so the password would "
+    "cross the network unencrypted; use starttls or ssl"
+)
+LINK_SECRET_MISSING = (
+    f"set {LINK_SECRET_VARIABLE} to a long random string (the key that signs email links)"
+)
+
+Security = Literal["starttls", "ssl", "none"]
