@@ -18,9 +18,9 @@ from assistant.settings import GoogleSettings, LinkSettings, Settings, SmtpSetti
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from assistant.accounts.microsoft import GraphAccess
-    from assistant.app.acceptance import CalendarWriters
+    from assistant.accounts.graph_access import GraphAccess
     from assistant.app.pipeline import Services
+    from assistant.app.writers import CalendarWriters
     from assistant.mail.links import LinkSigner
     from assistant.settings import WorkerSettings
     from assistant.store.crypto import SecretBox
@@ -64,7 +64,7 @@ def graph_access(
     hand in one shared through Redis). `timeout`: each wait of a Graph request."""
     if settings.microsoft_client_id is None:
         return None
-    from assistant.accounts.microsoft import graph_access_from_settings
+    from assistant.accounts.graph_access import graph_access_from_settings
 
     options: dict[str, Any] = {}
     if mailbox_slots is not None:
@@ -142,7 +142,7 @@ def calendar_writers(
 ) -> CalendarWriters:
     """How accepted blocks reach each leader's calendar and withdrawn ones leave it: through
     their Google connection (at `google_api_endpoint`) or their Microsoft 365 connection."""
-    from assistant.app.acceptance import provider_writers
+    from assistant.app.writers import provider_writers
     from connectors.google.auth import build_service
 
     def google_service(credentials: Any) -> Any:
@@ -183,7 +183,7 @@ class WebServices:
 def web_services(settings: Settings) -> WebServices:
     """The web app's services; the leader waits for the page, so writes get a short retry
     budget (the outbox and the workers do the rest)."""
-    from assistant.app.acceptance import WEB_RETRY_POLICY
+    from assistant.app.writers import WEB_RETRY_POLICY
 
     settings.require(LinkSettings, GoogleSettings)
     signer = link_signer(settings)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.app.acceptance import WriteBackUnavailableError
 from assistant.app.pipeline import LeaderNotFoundError
+from assistant.app.writers import WriteBackUnavailableError
 from assistant.cli.errors import InputError, problem
 from assistant.errors import AgendaRegieError, Fault, UserError
 from assistant.mail.links import LinkError, LinkSecretMissingError

@@ -30,7 +30,7 @@ from worker.config import WorkerSettings, clock
 from worker.limits import LimitError
 
 if TYPE_CHECKING:
-    from assistant.app.acceptance import CalendarWriters
+    from assistant.app.writers import CalendarWriters
     from assistant.settings import Settings
 
 log = logging.getLogger("worker.tasks")
@@ -178,7 +178,7 @@ def drain_outbox(now: str | None = None) -> dict[str, str]:
 
 
 def _flush(moment: datetime, key: str | None) -> dict[str, str]:
-    from assistant.app.acceptance import flush_outbox
+    from assistant.app.outbox import flush_outbox
 
     writers = calendar_writers()
     outcomes = flush_outbox(

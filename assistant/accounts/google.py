@@ -1,26 +1,16 @@
-"""Google connections in the store (a shell): sync into the event cache, write accepted blocks.
-
-The connector (connectors.google) does the HTTP; this module loads a connection, decrypts its
-credentials, runs one use case, and stores the outcome: the title-free event cache, the sync
-state (JSON in `connections.sync_state`), refreshed credentials (encrypted again), and the
-connection's status. No transaction is held open while Google is being called.
+"""Google Calendar as a calendar account: its adapter for `assistant.accounts.sync` (a shell).
 
 A connection stores one of two kinds of token (both encrypted): a leader's own sign-in, or a
 service account key with domain-wide delegation and the leader it acts as (`Delegation`).
-`stored_authorisation` turns either into credentials; everything after that is the same.
-
-A refresh Google refuses for good (a revoked sign-in, a deleted OAuth client, or delegation not
-granted in the Admin console) marks the connection `needs_reauthorisation` once, with a message
-saying what to do; later runs skip it without calling Google, so nothing loops. A passing fault
-(the token endpoint's 5xx, a network error) is retried and then raised as a `ConnectorError`,
-recorded as the connection's `last_error`; the connection stays usable. Connecting again also
+`stored_authorisation` turns either into credentials; everything after that is the same. A
+refresh Google refuses for good (a revoked sign-in, a deleted OAuth client, delegation not
+granted in the Admin console) flags the connection once, with what to do. Connecting again
 forgets a remembered focus-time refusal.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -59,8 +49,6 @@ from connectors.google.retry import Retrier, RetryPolicy
 from connectors.google.source import GoogleSource, SyncState
 from connectors.google.writer import Block, FocusTimeOptions, GoogleWriter, WriteResult
 from rules.model import FocusTime
-
-log = logging.getLogger("assistant.accounts.google")
 
 PROVIDER = "google"
 T = TypeVar("T")
@@ -193,56 +181,6 @@ class GoogleAccount:
             retrier=self.retrier(connection_id),
         )
 
-    def write(
-        self,
-        engine: Engine,
-        connection_id: int,
-        block: Block,
-        *,
-        cipher: SecretBox,
-        focus_time: FocusTime,
-    ) -> str:
-        """Write one accepted block, as focus time where the account has it (the leader's
-        auto-decline rules); remembers when the account refuses focus time."""
-        options = FocusTimeOptions(
-            auto_decline=focus_time.auto_decline, decline_message=focus_time.decline_message
-        )
-        result = with_use(
-            engine,
-            self,
-            connection_id,
-            cipher,
-            lambda state, use: GoogleWriter(
-                use.service,
-                calendar_id=state.calendar_id,
-                focus_time=options,
-                use_focus_time=not state.focus_time_refused,
-                retrier=self.retrier(connection_id),
-            ).create_block(block),
-        )
-        if result.focus_time_refused:
-            update_state(
-                engine,
-                self,
-                connection_id,
-                lambda state: replace(state, focus_time_refused=True).dumps(),
-            )
-        return result.event_id
-
-    def withdraw(
-        self, engine: Engine, connection_id: int, key: str, generation: int, *, cipher: SecretBox
-    ) -> bool:
-        """Delete the block of a withdrawn accept; False when it was not there."""
-        return with_use(
-            engine,
-            self,
-            connection_id,
-            cipher,
-            lambda state, use: GoogleWriter(
-                use.service, calendar_id=state.calendar_id, retrier=self.retrier(connection_id)
-            ).delete_block(key, generation),
-        )
-
     def reauthorise_message(self, address: str, token: bytes | None) -> str:
         delegation = _delegation_of(token)
         if delegation is not None:
@@ -254,6 +192,82 @@ class GoogleAccount:
         return (
             f"the Google connection of {address} needs re-authorisation; it is skipped until "
             f"someone runs `agenda-regie connect google --leader {address}`"
+        )
+
+    def write(
+        self,
+        engine: Engine,
+        connection_id: int,
+        block: Block,
+        *,
+        cipher: SecretBox,
+        focus_time: FocusTime,
+    ) -> str:
+        """Write one accepted block, as focus time where the account has it (the leader's
+        auto-decline rules)."""
+        options = FocusTimeOptions(
+            auto_decline=focus_time.auto_decline, decline_message=focus_time.decline_message
+        )
+        retrier = self.retrier(connection_id)
+        return self.write_block(engine, connection_id, block, cipher, options, retrier).event_id
+
+    def write_block(
+        self,
+        engine: Engine,
+        connection_id: int,
+        block: Block,
+        cipher: SecretBox,
+        focus_time: FocusTimeOptions,
+        retrier: Retrier | None,
+    ) -> WriteResult:
+        """Write one block; remembers when the account refuses focus time."""
+        result = with_use(
+            engine,
+            self,
+            connection_id,
+            cipher,
+            lambda state, use: GoogleWriter(
+                use.service,
+                calendar_id=state.calendar_id,
+                focus_time=focus_time,
+                use_focus_time=not state.focus_time_refused,
+                retrier=retrier,
+            ).create_block(block),
+        )
+        if result.focus_time_refused:
+            update_state(
+                engine,
+                self,
+                connection_id,
+                lambda state: replace(state, focus_time_refused=True).dumps(),
+            )
+        return result
+
+    def withdraw(
+        self, engine: Engine, connection_id: int, key: str, generation: int, *, cipher: SecretBox
+    ) -> bool:
+        """Delete the block of a withdrawn accept; False when it was not there."""
+        return self.delete_block(
+            engine, connection_id, key, generation, cipher, self.retrier(connection_id)
+        )
+
+    def delete_block(
+        self,
+        engine: Engine,
+        connection_id: int,
+        key: str,
+        generation: int,
+        cipher: SecretBox,
+        retrier: Retrier | None,
+    ) -> bool:
+        return with_use(
+            engine,
+            self,
+            connection_id,
+            cipher,
+            lambda state, use: GoogleWriter(
+                use.service, calendar_id=state.calendar_id, retrier=retrier
+            ).delete_block(key, generation),
         )
 
 
@@ -331,27 +345,7 @@ def write_google_block(
 ) -> WriteResult:
     """Write one accepted block; remembers when the account refuses focus time."""
     account = GoogleAccount(service_factory)
-    result = with_use(
-        engine,
-        account,
-        connection_id,
-        cipher,
-        lambda state, use: GoogleWriter(
-            use.service,
-            calendar_id=state.calendar_id,
-            focus_time=focus_time,
-            use_focus_time=not state.focus_time_refused,
-            retrier=retrier,
-        ).create_block(block),
-    )
-    if result.focus_time_refused:
-        update_state(
-            engine,
-            account,
-            connection_id,
-            lambda state: replace(state, focus_time_refused=True).dumps(),
-        )
-    return result
+    return account.write_block(engine, connection_id, block, cipher, focus_time, retrier)
 
 
 def withdraw_google_block(
@@ -365,15 +359,8 @@ def withdraw_google_block(
     retrier: Retrier | None = None,
 ) -> bool:
     """Delete the block of a withdrawn accept; False when it was not there."""
-    return with_use(
-        engine,
-        GoogleAccount(service_factory),
-        connection_id,
-        cipher,
-        lambda state, use: GoogleWriter(
-            use.service, calendar_id=state.calendar_id, retrier=retrier
-        ).delete_block(key, generation),
-    )
+    account = GoogleAccount(service_factory)
+    return account.delete_block(engine, connection_id, key, generation, cipher, retrier)
 
 
 def service_factory(api_endpoint: str | None) -> ServiceFactory:

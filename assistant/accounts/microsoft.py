@@ -6,8 +6,7 @@ outcome: the title-free event cache, the delta link (JSON in `connections.sync_s
 cache again when it changed (encrypted), and the connection's status. No transaction is held
 open while Graph is being called.
 
-`graph_access_from_settings` builds how a process reaches Graph and Entra ID (the app
-registration, the cloud, an httpx client with timeouts) from `Settings`, for every shell.
+How a process reaches Graph and Entra ID is in `graph_access`.
 
 A refused sign-in marks the connection `needs_reauthorisation` once, with a message saying what
 to do; later runs skip it without calling Graph, so nothing loops.
@@ -19,18 +18,17 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import msal
 from sqlalchemy import Engine
 
 from assistant.accounts.cache import SyncOutcome, state_moment
+from assistant.accounts.graph_access import GraphAccess
 from assistant.accounts.sync import sync_connection, with_use
-from assistant.settings import MICROSOFT_CLIENT_ID_VARIABLE, Settings
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.repositories.connections import (
@@ -42,83 +40,20 @@ from assistant.store.repositories.leaders import upsert_leader
 from connectors import ClassifyOptions, TimeWindow
 from connectors.backoff import RetryPolicy as BaseRetryPolicy
 from connectors.microsoft.auth import (
-    AppRegistration,
-    MicrosoftAuthError,
     StoredAuthorisation,
     load_cache,
     token_source,
 )
 from connectors.microsoft.errors import NeedsReauthorisationError
-from connectors.microsoft.graph import GRAPH_URL, GraphClient
+from connectors.microsoft.graph import GraphClient
 from connectors.microsoft.source import MicrosoftSource, SyncState
-from connectors.microsoft.throttle import PROCESS_LIMITER, MailboxSlots, Retrier, RetryPolicy
+from connectors.microsoft.throttle import Retrier, RetryPolicy
 from connectors.microsoft.writer import Block, MicrosoftWriter, WriteResult
 from rules.model import FocusTime
 
 log = logging.getLogger("assistant.accounts.microsoft")
 
 PROVIDER = "microsoft"
-
-
-@dataclass(frozen=True)
-class GraphAccess:
-    """How this process reaches Graph and Entra ID (from the settings; fakes in tests)."""
-
-    registration: AppRegistration
-    http: httpx.Client
-    graph_url: str = GRAPH_URL
-    login_http_client: Any = None  # msal's HTTP client; None: msal makes its own
-    limiter: MailboxSlots = PROCESS_LIMITER
-    # msal's HTTP cache (OpenID discovery ...), shared by every connection in this process.
-    login_http_cache: dict[Any, Any] = field(default_factory=dict)
-
-
-def registration_from_settings(settings: Settings) -> AppRegistration:
-    """The Entra ID app registration the settings describe; a clear error when there is none."""
-    if settings.microsoft_client_id is None:
-        raise MicrosoftAuthError(
-            "Microsoft 365",
-            f"set {MICROSOFT_CLIENT_ID_VARIABLE} to the application (client) id of the app "
-            "registered in Entra ID (docs/microsoft.md)",
-        )
-    return AppRegistration(
-        settings.microsoft_client_id,
-        settings.microsoft_tenant,
-        settings.microsoft_client_secret,
-        authority_host=settings.microsoft_authority_host,
-    )
-
-
-def graph_access_from_settings(
-    settings: Settings,
-    *,
-    limiter: MailboxSlots = PROCESS_LIMITER,
-    login_http_client: Any = None,
-    timeout: httpx.Timeout | None = None,
-) -> GraphAccess:
-    """Graph and Entra ID as the settings describe them, for any shell (CLI, workers, web).
-
-    One per process: the httpx client pools connections and msal's discovery cache is shared.
-    The caller closes `access.http` when the process is done with it. `limiter`: the per-mailbox
-    in-flight limit (this process's by default; workers hand in one shared through Redis).
-    `login_http_client`: msal's HTTP client (a `requests.Session`); None lets msal make its own,
-    which trusts `REQUESTS_CA_BUNDLE`. `timeout`: each wait of a Graph request (`GRAPH_TIMEOUT`
-    by default); `GraphClient` ends a request at a deadline derived from it, so a mailbox slot is
-    held at most `longest_request_seconds(timeout)` (the workers' slot lease is above it).
-    """
-    from connectors.microsoft.graph import GRAPH_TIMEOUT
-
-    return GraphAccess(
-        registration_from_settings(settings),
-        httpx.Client(
-            timeout=timeout or GRAPH_TIMEOUT,
-            headers={"User-Agent": "agenda-regie"},
-            follow_redirects=False,  # a token is never carried to another host
-        ),
-        graph_url=settings.microsoft_graph_url,
-        login_http_client=login_http_client,
-        limiter=limiter,
-    )
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from connectors.model import Block
 from rules.model import FocusTime
 
 if TYPE_CHECKING:
-    from assistant.accounts.microsoft import GraphAccess
+    from assistant.accounts.graph_access import GraphAccess
 
 
 class AccountNotSetUpError(Exception):

@@ -57,7 +57,7 @@ from connectors.backoff import RetryPolicy
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from assistant.accounts.microsoft import GraphAccess
+    from assistant.accounts.graph_access import GraphAccess
 
 log = logging.getLogger("assistant.app.pipeline")
 

@@ -81,7 +81,7 @@ def connect_microsoft_command(
     args: argparse.Namespace, environ: Mapping[str, str] | None = None
 ) -> int:
     from assistant import bootstrap
-    from assistant.accounts.microsoft import registration_from_settings
+    from assistant.accounts.graph_access import registration_from_settings
     from assistant.settings import SECRET_KEYS_VARIABLE, Settings
     from assistant.store import migrations
     from assistant.store.crypto import SecretKeyError
@@ -136,7 +136,8 @@ def _check_access(
     settings: Any, stored: StoredAuthorisation, leader: str, *, application: bool
 ) -> StoredAuthorisation:
     """One read of the leader's calendar before anything is stored; a refusal names its cause."""
-    from assistant.accounts.microsoft import check_calendar_access, graph_access_from_settings
+    from assistant.accounts.graph_access import graph_access_from_settings
+    from assistant.accounts.microsoft import check_calendar_access
     from connectors.microsoft.auth import MicrosoftAuthError
     from connectors.microsoft.errors import AccessDeniedError, NotFoundError
 

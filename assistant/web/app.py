@@ -26,8 +26,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Engine
 
 from assistant.app import acceptance, pausing
-from assistant.app.acceptance import CalendarWriters, ProposalView, Withdraw, WriteBack
+from assistant.app.acceptance import ProposalView
 from assistant.app.pausing import PauseView
+from assistant.app.writers import CalendarWriters, Withdraw, WriteBack, no_withdraw, no_write_back
 from assistant.i18n.labels import (
     kind_label,
     label,
@@ -76,8 +77,8 @@ def create_app(
     engine: Engine,
     signer: LinkSigner,
     *,
-    write_back: WriteBack = acceptance.no_write_back,
-    withdraw: Withdraw = acceptance.no_withdraw,
+    write_back: WriteBack = no_write_back,
+    withdraw: Withdraw = no_withdraw,
     clock: Clock = lambda: datetime.now(UTC),
 ) -> FastAPI:
     app = FastAPI(title="agenda-regie", docs_url=None, redoc_url=None, openapi_url=None)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from assistant.app.acceptance import flush_outbox
+from assistant.app.outbox import flush_outbox
 from assistant.core.reasons import reason
 from assistant.core.review import Buffer, IsoWeek, Proposal
 from assistant.store import repositories as repo

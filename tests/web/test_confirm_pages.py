@@ -13,14 +13,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select
 
 from assistant.accounts.google import connect_google
-from assistant.app.acceptance import (
-    Withdraw,
-    WriteBack,
-    google_write_back,
-    no_withdraw,
-    no_write_back,
-)
 from assistant.app.delivery import PreparedEmail, deliver, prepare_email
+from assistant.app.writers import Withdraw, WriteBack, google_write_back, no_withdraw, no_write_back
 from assistant.core.review import WeeklyReview
 from assistant.i18n.wording import word
 from assistant.mail.links import LinkSigner
@@ -188,7 +182,7 @@ def test_accept_from_the_email_writes_the_block_exactly_once(
 def test_a_failed_write_stays_in_the_outbox_and_is_retried(
     store: Engine, reviews: dict[str, WeeklyReview], smtp_server: SmtpServer
 ) -> None:
-    from assistant.app.acceptance import flush_outbox
+    from assistant.app.outbox import flush_outbox
 
     calls: list[str] = []
 

@@ -15,8 +15,10 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select, update
 
 from assistant.accounts.google import connect_google
-from assistant.accounts.microsoft import GraphAccess, connect_microsoft
-from assistant.app.acceptance import WEB_RETRY_POLICY, flush_outbox, provider_writers
+from assistant.accounts.graph_access import GraphAccess
+from assistant.accounts.microsoft import connect_microsoft
+from assistant.app.outbox import flush_outbox
+from assistant.app.writers import WEB_RETRY_POLICY, provider_writers
 from assistant.core.review import WeeklyReview
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope

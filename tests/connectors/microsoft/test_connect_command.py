@@ -27,7 +27,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Engine, func, select
 
 from assistant.accounts.cache import SyncOutcome
-from assistant.accounts.microsoft import graph_access_from_settings, sync_microsoft_connection
+from assistant.accounts.graph_access import graph_access_from_settings
+from assistant.accounts.microsoft import sync_microsoft_connection
 from assistant.settings import Settings
 from assistant.store import migrations
 from assistant.store.crypto import SecretBox

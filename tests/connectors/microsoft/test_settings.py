@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant import settings as settings_module
-from assistant.accounts.microsoft import graph_access_from_settings, registration_from_settings
+from assistant.accounts.graph_access import graph_access_from_settings, registration_from_settings
 from assistant.settings import Settings, SettingsError
 from connectors.microsoft.auth import (
     LOGIN_HOST,

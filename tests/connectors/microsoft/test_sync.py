@@ -16,9 +16,9 @@ from sqlalchemy import Engine, select, text
 
 from assistant.accounts.cache import SyncOutcome, cached_fetch
 from assistant.accounts.google import sync_window
+from assistant.accounts.graph_access import GraphAccess
 from assistant.accounts.microsoft import (
     ConnectionState,
-    GraphAccess,
     connect_microsoft,
     sync_all_microsoft,
     sync_microsoft_connection,
