@@ -18,14 +18,13 @@ from assistant.settings import GoogleSettings, LinkSettings, Settings, SmtpSetti
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from assistant.accounts.graph_access import GraphAccess
+    from assistant.accounts.graph_access import GraphAccess, MailboxSlots
     from assistant.app.pipeline import Services
     from assistant.app.writers import CalendarWriters
     from assistant.mail.links import LinkSigner
     from assistant.settings import WorkerSettings
     from assistant.store.crypto import SecretBox
     from connectors.backoff import RetryPolicy
-    from connectors.microsoft.throttle import MailboxSlots
 
 
 def load_settings() -> Settings:
@@ -87,9 +86,9 @@ def build_services(
     The SMTP, link and Google settings are checked first, every problem in one error, so a
     refusal leaves nothing open. `worker`: the workers' retry budgets and Graph timeout (None:
     each connector's own); `google_gate` and `mailbox_slots`: the workers' shared limits."""
+    from assistant.accounts.graph_access import GraphRetryPolicy
     from assistant.app.pipeline import Services
-    from connectors.google.retry import RetryPolicy
-    from connectors.microsoft.throttle import RetryPolicy as GraphRetryPolicy
+    from connectors.backoff import RetryPolicy
 
     settings.require(SmtpSettings, LinkSettings, GoogleSettings)
     options: dict[str, Any] = {}
@@ -142,15 +141,12 @@ def calendar_writers(
 ) -> CalendarWriters:
     """How accepted blocks reach each leader's calendar and withdrawn ones leave it: through
     their Google connection (at `google_api_endpoint`) or their Microsoft 365 connection."""
+    from assistant.accounts.google import service_factory
     from assistant.app.writers import provider_writers
-    from connectors.google.auth import build_service
-
-    def google_service(credentials: Any) -> Any:
-        return build_service(credentials, api_endpoint=google_api_endpoint)
 
     return provider_writers(
         cipher,
-        google_service_factory=google_service,
+        google_service_factory=service_factory(google_api_endpoint),
         microsoft_access=microsoft,
         retry_policy=retry_policy,
     )

@@ -84,3 +84,23 @@ def test_the_core_may_not_do_io(tree: Path, library: str) -> None:
 
     assert result.returncode != 0
     assert f"assistant.core is not allowed to import {library}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "provider"),
+    [
+        ("assistant/app/pipeline.py", "connectors.google"),
+        ("assistant/app/writers.py", "connectors.microsoft"),
+        ("assistant/store/models.py", "connectors.google"),
+    ],
+)
+def test_a_provider_package_outside_the_accounts_is_caught(
+    tree: Path, module: str, provider: str
+) -> None:
+    add_import(tree / module, f"import {provider}.errors")
+
+    result = lint_imports(tree)
+
+    assert result.returncode != 0
+    assert "Calendar providers are reached through the accounts registry BROKEN" in result.stdout
+

@@ -14,10 +14,13 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from assistant.store.database import session_scope
-from assistant.store.models import Connection, Leader
+from assistant.store.repositories.connections import (
+    connection_with_leader,
+    connections_of_leaders,
+)
 from assistant.store.repositories.events import (
     cached_events,
     count_cached_events,
@@ -27,9 +30,6 @@ from assistant.store.repositories.events import (
 )
 from connectors import CalendarEvent, FetchResult, SkippedEvent, TimeWindow
 from connectors.model import overlaps
-
-# The providers whose connections keep an event cache (synced by the workers).
-SYNCED_PROVIDERS = ("google", "microsoft")
 
 log = logging.getLogger("assistant.accounts.cache")
 
@@ -119,11 +119,7 @@ def cached_fetch(engine: Engine, connection_id: int, window: TimeWindow) -> Fetc
     """A connection's cached occurrences overlapping `window`, as a `CalendarSource` returns
     them (times in the leader's zone)."""
     with session_scope(engine) as session:
-        connection = session.get(Connection, connection_id)
-        if connection is None:
-            raise ValueError(f"no calendar connection with id {connection_id}")
-        leader = session.get(Leader, connection.leader_id)
-        assert leader is not None
+        connection, leader = connection_with_leader(session, connection_id)
         events = cached_events(
             session,
             connection,
@@ -136,14 +132,11 @@ def cached_fetch(engine: Engine, connection_id: int, window: TimeWindow) -> Fetc
 
 
 def synced_connections(engine: Engine, leader_id: int) -> list[tuple[int, str]]:
-    """The leader's Google and Microsoft 365 connections: (id, provider), oldest first."""
+    """The leader's connections that keep an event cache: (id, provider), oldest first."""
+    from assistant.accounts.registry import SYNCED_PROVIDERS
+
     with session_scope(engine) as session:
-        rows = session.execute(
-            select(Connection.id, Connection.provider)
-            .where(Connection.leader_id == leader_id, Connection.provider.in_(SYNCED_PROVIDERS))
-            .order_by(Connection.id)
-        )
-        return [(connection_id, provider) for connection_id, provider in rows]
+        return connections_of_leaders(session, [leader_id], SYNCED_PROVIDERS).get(leader_id, [])
 
 
 @dataclass(frozen=True)
@@ -166,26 +159,6 @@ class CachedCalendar:
         for connection_id, _ in self.connections:
             events.extend(cached_fetch(self.engine, connection_id, window).events)
         return FetchResult(events=tuple(events))
-
-
-def load_connection(session: Any, connection_id: int, provider: str) -> tuple[Connection, Leader]:
-    """The provider's connection with this id and its leader; ValueError when there is none."""
-    connection = session.get(Connection, connection_id)
-    if connection is None or connection.provider != provider:
-        raise ValueError(f"no {provider} connection with id {connection_id}")
-    leader = session.get(Leader, connection.leader_id)
-    assert leader is not None
-    return connection, leader
-
-
-def provider_connections(engine: Engine, provider: str) -> list[int]:
-    """Every connection of the provider, oldest first."""
-    with session_scope(engine) as session:
-        return list(
-            session.scalars(
-                select(Connection.id).where(Connection.provider == provider).order_by(Connection.id)
-            )
-        )
 
 
 def state_moment(value: str | None) -> datetime | None:

@@ -18,6 +18,7 @@ from connectors.microsoft.auth import (
 )
 from connectors.microsoft.graph import GRAPH_URL
 from connectors.microsoft.throttle import PROCESS_LIMITER, MailboxSlots
+from connectors.microsoft.throttle import RetryPolicy as GraphRetryPolicy
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,12 @@ def graph_access_from_settings(
         login_http_client=login_http_client,
         limiter=limiter,
     )
+
+
+__all__ = [
+    "GraphAccess",
+    "GraphRetryPolicy",
+    "MailboxSlots",
+    "graph_access_from_settings",
+    "registration_from_settings",
+]
