@@ -22,6 +22,8 @@ from sqlalchemy import Engine
 
 from assistant.accounts.cache import SyncOutcome, state_moment
 from assistant.accounts.sync import (
+    SyncedAccount,
+    sync_all,
     sync_connection,
     sync_window,
     update_state,
@@ -30,7 +32,6 @@ from assistant.accounts.sync import (
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.repositories.connections import (
-    provider_connection_ids,
     save_connection_token,
     upsert_connection,
 )
@@ -121,7 +122,7 @@ class _GoogleUse:
 
 
 @dataclass(frozen=True)
-class GoogleAccount:
+class GoogleAccount(SyncedAccount):
     """Google Calendar as an `Account` (assistant.accounts.sync)."""
 
     service_factory: ServiceFactory = build_service
@@ -161,25 +162,6 @@ class GoogleAccount:
         if gate is None or connection_id is None:
             return Retrier(policy=policy, sleep=self.sleep)
         return _GatedRetrier(policy=policy, sleep=self.sleep, gate=lambda: gate(connection_id))
-
-    def sync(
-        self,
-        engine: Engine,
-        connection_id: int,
-        *,
-        cipher: SecretBox,
-        now: datetime,
-        options: ClassifyOptions | None = None,
-    ) -> SyncOutcome:
-        return sync_connection(
-            engine,
-            self,
-            connection_id,
-            cipher=cipher,
-            now=now,
-            options=options,
-            retrier=self.retrier(connection_id),
-        )
 
     def reauthorise_message(self, address: str, token: bytes | None) -> str:
         delegation = _delegation_of(token)
@@ -304,33 +286,18 @@ def sync_google_connection(
     engine: Engine,
     connection_id: int,
     *,
-    cipher: SecretBox,
-    now: datetime,
-    options: ClassifyOptions | None = None,
     service_factory: ServiceFactory = build_service,
-    retrier: Retrier | None = None,
-    weeks_back: int = 26,
-    weeks_ahead: int = 2,
+    **options: Any,
 ) -> SyncOutcome:
-    """Bring the connection's event cache up to date; never raises for a revoked authorisation."""
-    return sync_connection(
-        engine,
-        GoogleAccount(service_factory),
-        connection_id,
-        cipher=cipher,
-        now=now,
-        options=options,
-        retrier=retrier,
-        weeks_back=weeks_back,
-        weeks_ahead=weeks_ahead,
-    )
+    """Bring the connection's event cache up to date (`accounts.sync.sync_connection`)."""
+    return sync_connection(engine, GoogleAccount(service_factory), connection_id, **options)
 
 
-def sync_all_google(engine: Engine, **kwargs: Any) -> list[SyncOutcome]:
+def sync_all_google(
+    engine: Engine, *, service_factory: ServiceFactory = build_service, **options: Any
+) -> list[SyncOutcome]:
     """Sync every Google connection; a flagged one is skipped and said so, the others go on."""
-    with session_scope(engine) as session:
-        ids = provider_connection_ids(session, PROVIDER)
-    return [sync_google_connection(engine, connection_id, **kwargs) for connection_id in ids]
+    return sync_all(engine, GoogleAccount(service_factory), **options)
 
 
 def write_google_block(

@@ -28,11 +28,10 @@ from sqlalchemy import Engine
 
 from assistant.accounts.cache import SyncOutcome, state_moment
 from assistant.accounts.graph_access import GraphAccess
-from assistant.accounts.sync import sync_connection, with_use
+from assistant.accounts.sync import SyncedAccount, sync_all, sync_connection, with_use
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.repositories.connections import (
-    provider_connection_ids,
     save_connection_token,
     upsert_connection,
 )
@@ -159,7 +158,7 @@ class _GraphUse:
 
 
 @dataclass(frozen=True)
-class MicrosoftAccount:
+class MicrosoftAccount(SyncedAccount):
     """Microsoft 365 (Graph) as an `Account` (assistant.accounts.sync)."""
 
     access: GraphAccess
@@ -190,30 +189,11 @@ class MicrosoftAccount:
     def open(self, token: bytes, address: str) -> _GraphUse:
         return _GraphUse(StoredAuthorisation.from_bytes(token), self.access, address)
 
-    def retrier(self) -> Retrier:
+    def retrier(self, connection_id: int | None = None) -> Retrier:
         """A fresh retrier: its wait budget is spent per call."""
         if self.retry_policy is None:
             return Retrier(sleep=self.sleep)
         return Retrier(policy=self.retry_policy, sleep=self.sleep)
-
-    def sync(
-        self,
-        engine: Engine,
-        connection_id: int,
-        *,
-        cipher: SecretBox,
-        now: datetime,
-        options: ClassifyOptions | None = None,
-    ) -> SyncOutcome:
-        return sync_connection(
-            engine,
-            self,
-            connection_id,
-            cipher=cipher,
-            now=now,
-            options=options,
-            retrier=Retrier(self.retry_policy) if self.retry_policy else None,
-        )
 
     def write(
         self,
@@ -225,7 +205,7 @@ class MicrosoftAccount:
         focus_time: FocusTime,
     ) -> str:
         """Write one accepted block (one event per proposal key and generation)."""
-        retrier = self.retrier()
+        retrier = self.retrier(connection_id)
         result = with_use(
             engine,
             self,
@@ -239,7 +219,7 @@ class MicrosoftAccount:
         self, engine: Engine, connection_id: int, key: str, generation: int, *, cipher: SecretBox
     ) -> bool:
         """Delete the block of a withdrawn accept; False when it was not there."""
-        retrier = self.retrier()
+        retrier = self.retrier(connection_id)
         return with_use(
             engine,
             self,
@@ -281,36 +261,15 @@ def check_calendar_access(
 
 
 def sync_microsoft_connection(
-    engine: Engine,
-    connection_id: int,
-    *,
-    cipher: SecretBox,
-    now: datetime,
-    access: GraphAccess,
-    options: ClassifyOptions | None = None,
-    retrier: Retrier | None = None,
-    weeks_back: int = 26,
-    weeks_ahead: int = 2,
+    engine: Engine, connection_id: int, *, access: GraphAccess, **options: Any
 ) -> SyncOutcome:
-    """Bring the connection's event cache up to date; never raises for a revoked authorisation."""
-    return sync_connection(
-        engine,
-        MicrosoftAccount(access),
-        connection_id,
-        cipher=cipher,
-        now=now,
-        options=options,
-        retrier=retrier,
-        weeks_back=weeks_back,
-        weeks_ahead=weeks_ahead,
-    )
+    """Bring the connection's event cache up to date (`accounts.sync.sync_connection`)."""
+    return sync_connection(engine, MicrosoftAccount(access), connection_id, **options)
 
 
-def sync_all_microsoft(engine: Engine, **kwargs: Any) -> list[SyncOutcome]:
+def sync_all_microsoft(engine: Engine, *, access: GraphAccess, **options: Any) -> list[SyncOutcome]:
     """Sync every Microsoft connection; a flagged one is skipped and said so, the others go on."""
-    with session_scope(engine) as session:
-        ids = provider_connection_ids(session, PROVIDER)
-    return [sync_microsoft_connection(engine, connection_id, **kwargs) for connection_id in ids]
+    return sync_all(engine, MicrosoftAccount(access), **options)
 
 
 def write_microsoft_block(

@@ -25,6 +25,7 @@ from assistant.store.models import Connection
 from assistant.store.repositories.connections import (
     connection_with_leader,
     load_connection_token,
+    provider_connection_ids,
     save_connection_token,
 )
 from connectors import ClassifyOptions, ConnectorError, TimeWindow
@@ -91,6 +92,34 @@ class Account(Protocol):
     def retrier(self) -> Any: ...
 
     def reauthorise_message(self, address: str, token: bytes | None) -> str: ...
+
+
+class SyncedAccount:
+    """What every provider's account does the same way: its sync (mixed into the adapters)."""
+
+    def retrier(self, connection_id: int | None = None) -> Any:
+        raise NotImplementedError
+
+    def sync(
+        self,
+        engine: Engine,
+        connection_id: int,
+        *,
+        cipher: SecretBox,
+        now: datetime,
+        options: ClassifyOptions | None = None,
+    ) -> SyncOutcome:
+        """Bring the connection's event cache up to date (`sync_connection`)."""
+        account: Account = self  # type: ignore[assignment]
+        return sync_connection(
+            engine,
+            account,
+            connection_id,
+            cipher=cipher,
+            now=now,
+            options=options,
+            retrier=self.retrier(connection_id),
+        )
 
 
 def sync_window(
@@ -168,6 +197,14 @@ def sync_connection(
             now=now,
             waited_seconds=retrier.total_wait_seconds,
         )
+
+
+def sync_all(engine: Engine, account: Account, **options: Any) -> list[SyncOutcome]:
+    """Sync every connection of the account's provider; a flagged one is skipped and said so,
+    the others go on."""
+    with session_scope(engine) as session:
+        ids = provider_connection_ids(session, account.provider)
+    return [sync_connection(engine, account, connection_id, **options) for connection_id in ids]
 
 
 def with_use(
