@@ -13,7 +13,7 @@ from connectors import (
     Response,
     classify,
 )
-from connectors.ics_time import to_aware
+from connectors.ics.time import to_aware
 from tests.connectors.contract import CalendarSourceContract, EventSpec
 
 
