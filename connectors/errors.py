@@ -1,10 +1,13 @@
 """The exceptions of the connectors package; every one derives from `ConnectorError`.
 
 Each carries the fields a person needs to find the problem (`where`: a file path or URL,
-and a line when known) and renders as one clear sentence.
+and a line when known) and renders as one clear sentence. The provider errors (`ProviderError`
+and its subclasses) add which provider answered, and how.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 
 class ConnectorError(Exception):
@@ -24,3 +27,63 @@ class CalendarParseError(ConnectorError):
 
 class CalendarFetchError(ConnectorError):
     """The calendar could not be fetched (missing file, network error, too large, HTTP error)."""
+
+
+class ProviderError(ConnectorError):
+    """A provider answered, but not with what we asked for; shared by every connector.
+
+    `provider` names it ("google", "microsoft", "ics"); `status` is the HTTP status when there
+    was one, `code` the provider's own reason or code, `retry_after_seconds` its `Retry-After`.
+    Each connector subclasses these with its own names and sets `default_provider`; its one
+    mapping function decides which class an answer becomes (STYLE 7).
+    """
+
+    default_provider: ClassVar[str] = "unknown"
+
+    def __init__(
+        self,
+        where: str,
+        problem: str,
+        *,
+        provider: str | None = None,
+        status: int | None = None,
+        code: str | None = None,
+        retry_after_seconds: float | None = None,
+    ) -> None:
+        self.provider = provider or self.default_provider
+        self.status = status
+        self.code = code
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(where, problem)
+
+
+class RetryableProviderError(ProviderError):
+    """Rate limited or unavailable for a moment: worth another try after a pause."""
+
+
+class RateLimitedError(RetryableProviderError):
+    """The provider asks us to slow down (429, Google's rate-limit 403s)."""
+
+
+class ProviderUnavailableError(RetryableProviderError):
+    """A server fault (5xx), or the provider could not be reached (status None)."""
+
+
+class AccessRefusedError(ProviderError):
+    """403 for good: this account or app may not do this; retrying does not help."""
+
+
+class AuthorisationNeededError(ProviderError):
+    """The stored authorisation no longer works: terminal, the leader must connect again."""
+
+
+class ProviderNotFoundError(ProviderError):
+    """404: the calendar, mailbox or event does not exist, or the account may not see it."""
+
+
+class ProviderBadRequestError(ProviderError):
+    """400: the provider refused the request as written."""
+
+
+class RetriesExhaustedError(ProviderError):
+    """Still rate limited or failing after the bounded attempts or the time budget."""

@@ -1,29 +1,32 @@
 """The errors of the Google connector, and the one function that maps HTTP answers to them.
 
-Every error derives from `connectors.errors.ConnectorError`, so the CLI turns it into one line.
+Every error derives from the shared provider errors of `connectors.errors` (provider "google"),
+so the CLI turns it into one line and callers may catch either name.
 `map_http_error` is the only place that decides what a Google status and reason mean for us.
 """
 
 from __future__ import annotations
 
-from connectors.errors import CalendarFetchError, ConnectorError
+from connectors import errors
+from connectors.errors import (
+    AccessRefusedError,
+    AuthorisationNeededError,
+    CalendarFetchError,
+    ConnectorError,
+    ProviderBadRequestError,
+    ProviderError,
+    ProviderNotFoundError,
+    ProviderUnavailableError,
+    RetryableProviderError,
+)
 
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 
 
-class GoogleError(CalendarFetchError):
-    """Google answered, but not with what we asked for."""
+class GoogleError(ProviderError, CalendarFetchError):
+    """Google answered, but not with what we asked for; `reason` is its first `errors[].reason`."""
 
-    def __init__(
-        self, where: str, problem: str, *, status: int | None = None, reason: str | None = None
-    ) -> None:
-        self.status = status
-        self.reason = reason
-        super().__init__(where, problem)
-
-
-class RetryableError(GoogleError):
-    """Rate limited or a server fault: worth another try after a pause."""
+    default_provider = "google"
 
     def __init__(
         self,
@@ -34,23 +37,32 @@ class RetryableError(GoogleError):
         reason: str | None = None,
         retry_after_seconds: float | None = None,
     ) -> None:
-        self.retry_after_seconds = retry_after_seconds
-        super().__init__(where, problem, status=status, reason=reason)
+        super().__init__(
+            where, problem, status=status, code=reason, retry_after_seconds=retry_after_seconds
+        )
+
+    @property
+    def reason(self) -> str | None:
+        return self.code
 
 
-class RateLimitedError(RetryableError):
+class RetryableError(GoogleError, RetryableProviderError):
+    """Rate limited or a server fault: worth another try after a pause."""
+
+
+class RateLimitedError(RetryableError, errors.RateLimitedError):
     """403 rateLimitExceeded/userRateLimitExceeded or 429."""
 
 
-class ServerFaultError(RetryableError):
+class ServerFaultError(RetryableError, ProviderUnavailableError):
     """5xx, a passing fault of the token endpoint, or Google not reachable (status None)."""
 
 
-class AccessDeniedError(GoogleError):
+class AccessDeniedError(GoogleError, AccessRefusedError):
     """403 for another reason (quotaExceeded, forbidden ...): retrying does not help."""
 
 
-class NotFoundError(GoogleError):
+class NotFoundError(GoogleError, ProviderNotFoundError):
     """404: the calendar or event does not exist, or the account may not see it."""
 
 
@@ -62,18 +74,20 @@ class GoneError(GoogleError):
     """410: a sync token expired (full resync needed), or the event was deleted already."""
 
 
-class BadRequestError(GoogleError):
+class BadRequestError(GoogleError, ProviderBadRequestError):
     """400: Google refused the request as written."""
 
 
-class NeedsReauthorisationError(ConnectorError):
+class NeedsReauthorisationError(AuthorisationNeededError):
     """The stored authorisation no longer works (refresh refused for good, or 401 after one).
 
     Terminal: never retried. The leader (or an operator) must connect again.
     """
 
+    default_provider = "google"
 
-class RetriesExhaustedError(GoogleError):
+
+class RetriesExhaustedError(GoogleError, errors.RetriesExhaustedError):
     """Still rate limited or failing after the bounded number of attempts or the time budget."""
 
 

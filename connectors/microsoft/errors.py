@@ -1,49 +1,45 @@
 """The errors of the Microsoft connector, and the one function that maps Graph answers to them.
 
-Every error derives from `connectors.errors.ConnectorError`, so the CLI turns it into one line.
+Every error derives from the shared provider errors of `connectors.errors` (provider
+"microsoft"), so the CLI turns it into one line and callers may catch either name.
 `map_http_error` is the only place that decides what a Graph status and `error.code` mean for us.
 """
 
 from __future__ import annotations
 
-from connectors.errors import CalendarFetchError, ConnectorError
+from connectors import errors
+from connectors.errors import (
+    AccessRefusedError,
+    AuthorisationNeededError,
+    CalendarFetchError,
+    ConnectorError,
+    ProviderBadRequestError,
+    ProviderError,
+    ProviderNotFoundError,
+    ProviderUnavailableError,
+    RateLimitedError,
+    RetryableProviderError,
+)
 
 # A delta token Graph no longer knows: start again with a full listing (calendar-apis.md B.1).
 RESYNC_CODES = frozenset({"syncStateNotFound", "resyncRequired", "syncStateInvalid"})
 
 
-class GraphError(CalendarFetchError):
-    """Graph answered, but not with what we asked for."""
+class GraphError(ProviderError, CalendarFetchError):
+    """Graph answered, but not with what we asked for; `code` is its `error.code`."""
 
-    def __init__(
-        self, where: str, problem: str, *, status: int | None = None, code: str | None = None
-    ) -> None:
-        self.status = status
-        self.code = code
-        super().__init__(where, problem)
+    default_provider = "microsoft"
 
 
-class RetryableError(GraphError):
+class RetryableError(GraphError, RetryableProviderError):
     """Throttled or a server fault: worth another try after a pause."""
 
-    def __init__(
-        self,
-        where: str,
-        problem: str,
-        *,
-        status: int | None = None,
-        code: str | None = None,
-        retry_after_seconds: float | None = None,
-    ) -> None:
-        self.retry_after_seconds = retry_after_seconds
-        super().__init__(where, problem, status=status, code=code)
 
-
-class ThrottledError(RetryableError):
+class ThrottledError(RetryableError, RateLimitedError):
     """429 TooManyRequests (per app and mailbox: 10,000 requests per 10 minutes, 4 at once)."""
 
 
-class ServerFaultError(RetryableError):
+class ServerFaultError(RetryableError, ProviderUnavailableError):
     """5xx, or the connection failed before an answer came."""
 
 
@@ -51,26 +47,28 @@ class SyncStateGoneError(GraphError):
     """The delta token expired (`syncStateNotFound`) or Graph asks a full resync (410)."""
 
 
-class AccessDeniedError(GraphError):
+class AccessDeniedError(GraphError, AccessRefusedError):
     """403: the app or the signed-in user may not read this mailbox (not retried)."""
 
 
-class NotFoundError(GraphError):
+class NotFoundError(GraphError, ProviderNotFoundError):
     """404: the mailbox or event does not exist, or the account may not see it."""
 
 
-class BadRequestError(GraphError):
+class BadRequestError(GraphError, ProviderBadRequestError):
     """400: Graph refused the request as written."""
 
 
-class NeedsReauthorisationError(ConnectorError):
+class NeedsReauthorisationError(AuthorisationNeededError):
     """The stored authorisation no longer works (refresh refused, or 401 after a fresh token).
 
     Terminal: never retried. The leader (or an administrator) must connect again.
     """
 
+    default_provider = "microsoft"
 
-class RetriesExhaustedError(GraphError):
+
+class RetriesExhaustedError(GraphError, errors.RetriesExhaustedError):
     """Still throttled or failing after the bounded number of attempts or the time budget."""
 
 
