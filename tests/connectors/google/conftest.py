@@ -19,7 +19,7 @@ from assistant.store.models import Base, CachedEvent, Connection
 from assistant.store.repository import upsert_leader
 from connectors.google.auth import build_service
 from connectors.google.retry import Retrier, RetryPolicy
-from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.fakes.google_calendar import FakeGoogleCalendar
 
 NOW = datetime(2026, 6, 3, 12, 0, tzinfo=UTC)  # a Wednesday
 LEADER = "leader@example.org"

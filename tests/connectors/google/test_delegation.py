@@ -40,7 +40,7 @@ from tests.connectors.contract import AMSTERDAM
 from tests.connectors.google.command import run_command
 from tests.connectors.google.conftest import LEADER, NOW, Shell
 from tests.connectors.google.events import fill
-from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.fakes.google_calendar import FakeGoogleCalendar
 
 BOTH_SCOPES = {SCOPE_READ, SCOPE_OWNED}
 CLIENT_ID = "104857600000000000001"  # the key's client_id, what an admin enters

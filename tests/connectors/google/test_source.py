@@ -21,7 +21,7 @@ from tests.connectors.contract import (
     at,
 )
 from tests.connectors.google.events import from_spec, meeting
-from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.fakes.google_calendar import FakeGoogleCalendar
 
 
 class TestGoogleSource(CalendarSourceContract):

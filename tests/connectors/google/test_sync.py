@@ -31,7 +31,7 @@ from connectors.google.writer import Block, BlockConflictError, FocusTimeOptions
 from tests.connectors.contract import AMSTERDAM, SECRET
 from tests.connectors.google.conftest import LEADER, NOW, Shell
 from tests.connectors.google.events import fill, meeting
-from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.fakes.google_calendar import FakeGoogleCalendar
 
 
 def test_after_a_full_sync_no_change_costs_one_request_and_one_change_one(

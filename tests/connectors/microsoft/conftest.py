@@ -9,7 +9,7 @@ import pytest
 
 from connectors.microsoft.graph import GraphClient
 from connectors.microsoft.throttle import MailboxLimiter
-from tests.connectors.microsoft.fake_graph import FakeGraph
+from tests.fakes.microsoft_graph import FakeGraph
 
 
 @pytest.fixture

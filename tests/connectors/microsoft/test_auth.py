@@ -29,7 +29,7 @@ from connectors.microsoft.auth import (
 )
 from connectors.microsoft.errors import NeedsReauthorisationError
 from tests.connectors.contract import ME
-from tests.connectors.microsoft.fake_graph import FakeGraph
+from tests.fakes.microsoft_graph import FakeGraph
 
 TENANT = "tenant1"
 REDIRECT = "http://localhost:8400/"

@@ -27,7 +27,7 @@ from tests.connectors.contract import (
 )
 from tests.connectors.microsoft.conftest import StaticTokens
 from tests.connectors.microsoft.events import from_spec, meeting, person
-from tests.connectors.microsoft.fake_graph import FakeGraph
+from tests.fakes.microsoft_graph import FakeGraph
 
 WEEK = TimeWindow(datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 9, tzinfo=UTC))
 

@@ -19,7 +19,7 @@ from connectors.microsoft.throttle import MailboxLimiter, Retrier
 from connectors.microsoft.writer import Block, MicrosoftWriter, transaction_id
 from tests.connectors.contract import AMSTERDAM, ME
 from tests.connectors.microsoft.conftest import StaticTokens
-from tests.connectors.microsoft.fake_graph import FakeGraph
+from tests.fakes.microsoft_graph import FakeGraph
 
 REPO = Path(__file__).resolve().parents[3]
 START = datetime(2026, 3, 10, 8, 30, tzinfo=AMSTERDAM)

@@ -21,22 +21,19 @@ import base64
 import hashlib
 import itertools
 import json
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-# (status, reason) to answer instead of the real thing, or None; given the request number (1..).
-Failure = Callable[[int, str, str], tuple[int, str] | None]
+from tests.fakes.http import FakeHttpServer, Request
+
+__all__ = ["FOCUS_TIME_REFUSAL", "FakeGoogleCalendar"]
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
@@ -45,27 +42,18 @@ GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
 FOCUS_TIME_REFUSAL = (400, "eventTypeRestriction", "Focus time is not available for this calendar.")
 
 
-@dataclass(frozen=True)
-class Seen:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    authorization: str
+class FakeGoogleCalendar(FakeHttpServer):
+    json_type = "application/json; charset=UTF-8"
 
-
-class FakeGoogleCalendar:
     def __init__(self, owner: str = "leader@example.org") -> None:
+        super().__init__()
         self.owner = owner
-        self.lock = threading.RLock()
         self.events: dict[str, dict[str, dict[str, Any]]] = {}
         self.seq = 0
         self.changed_at: dict[tuple[str, str], int] = {}
         self.token_epoch = 0
         self.pages: dict[str, tuple[list[dict[str, Any]], str]] = {}
         self.page_numbers = itertools.count(1)
-        self.requests: list[Seen] = []
-        self.failure: Failure | None = None
-        self.retry_after: str | None = None
         self.refuse_focus_time = False
         self.focus_time_refusal: tuple[int, str, str] = FOCUS_TIME_REFUSAL
         self.downgrade_focus_time = False  # accept, but store a default event
@@ -85,16 +73,12 @@ class FakeGoogleCalendar:
         self.delegated_scopes: dict[str, set[str]] = {}
         self.assertions: list[dict[str, Any]] = []
         self.token_subjects: dict[str, str] = {}
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.02,), daemon=True
-        )
 
     # --- lifecycle ------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+        return self.base_url + "/"
 
     @property
     def token_uri(self) -> str:
@@ -139,14 +123,6 @@ class FakeGoogleCalendar:
             "token_uri": self.token_uri,
         }
 
-    def start(self) -> FakeGoogleCalendar:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
     # --- what tests do to the calendar ----------------------------------------------------
 
     def put(self, event: dict[str, Any], calendar: str = "primary") -> str:
@@ -174,26 +150,6 @@ class FakeGoogleCalendar:
                 k: v for k, v in self.events.get(calendar, {}).items() if v["status"] != "cancelled"
             }
 
-    def count(self, method: str | None = None, path_part: str = "") -> int:
-        with self.lock:
-            return sum(
-                1
-                for seen in self.requests
-                if (method is None or seen.method == method) and path_part in seen.path
-            )
-
-    def reset_counts(self) -> None:
-        with self.lock:
-            self.requests.clear()
-
-    @contextmanager
-    def failing(self, failure: Failure) -> Iterator[None]:
-        self.failure = failure
-        try:
-            yield
-        finally:
-            self.failure = None
-
     # --- internals --------------------------------------------------------------------------
 
     def _store(self, calendar: str, event: dict[str, Any], *, stamp_created: bool = True) -> None:
@@ -205,54 +161,28 @@ class FakeGoogleCalendar:
         self.events.setdefault(calendar, {})[event["id"]] = event
         self.changed_at[(calendar, event["id"])] = self.seq
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                fake._serve(self, "GET")
-
-            def do_POST(self) -> None:
-                fake._serve(self, "POST")
-
-            def do_PATCH(self) -> None:
-                fake._serve(self, "PATCH")
-
-            def do_DELETE(self) -> None:
-                fake._serve(self, "DELETE")
-
-        return Handler
-
-    def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
-        parts = urlsplit(handler.path)
-        query = parse_qs(parts.query)
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        path = parts.path
+    def serve(self, request: Request, handler: BaseHTTPRequestHandler) -> None:
+        method, path, query, body = request.method, request.path, request.query, request.body
         with self.lock:
-            seen = Seen(method, path, query, handler.headers.get("Authorization", ""))
-            self.requests.append(seen)
-            number = len(self.requests)
-            failure = self.failure(number, method, path) if self.failure else None
+            number = self.record(request)
+            authorization = request.headers.get("authorization", "")
+            failure = self.injected(number, method, path)
             if failure is not None:
                 status, reason = failure
                 answer = _error(status, reason, f"injected {reason}")
                 headers = {"Retry-After": self.retry_after} if self.retry_after else {}
-                return _send(handler, *answer, headers)
+                return self.send(handler, *answer, headers)
             if path == "/token":
-                return _send(handler, *self._token(body, seen.authorization))
+                return self.send(handler, *self._token(body, authorization))
             if path == "/auth":
                 status, location = self._consent(query)
-                return _send(handler, status, None, {"Location": location} if location else None)
-            bearer = seen.authorization.removeprefix("Bearer ")
+                return self.send(
+                    handler, status, None, {"Location": location} if location else None
+                )
+            bearer = authorization.removeprefix("Bearer ")
             if not bearer or bearer in self.rejected_tokens:
-                return _send(handler, *_error(401, "authError", "Invalid Credentials"))
-            return _send(handler, *self._calendar(method, path, query, body))
+                return self.send(handler, *_error(401, "authError", "Invalid Credentials"))
+            return self.send(handler, *self._calendar(method, path, query, body))
 
     def _consent(self, query: dict[str, list[str]]) -> tuple[int, str | None]:
         """The consent page, already answered: a redirect back to the client with the outcome."""
@@ -473,16 +403,3 @@ def _error(status: int, reason: str, message: str) -> tuple[int, Any]:
             "errors": [{"domain": domain, "reason": reason, "message": message}],
         }
     }
-
-
-def _send(
-    handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None
-) -> None:
-    data = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
-    handler.send_response(status)
-    handler.send_header("Content-Type", "application/json; charset=UTF-8")
-    handler.send_header("Content-Length", str(len(data)))
-    for name, value in (headers or {}).items():
-        handler.send_header(name, value)
-    handler.end_headers()
-    handler.wfile.write(data)

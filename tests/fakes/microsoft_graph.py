@@ -28,32 +28,21 @@ import itertools
 import json
 import re
 import ssl
-import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-# (status, code) to answer instead of the real thing, or None; given the request number (1..).
-Failure = Callable[[int, str, str], tuple[int, str] | None]
+from tests.fakes.http import FakeHttpServer, Request
+
 LIMIT = 4
 LOGIN_HOST = "https://login.microsoftonline.com"
-
-
-@dataclass(frozen=True)
-class Seen:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -66,10 +55,12 @@ class IssuedCode:
     code_challenge: str
 
 
-class FakeGraph:
+class FakeGraph(FakeHttpServer):
+    methods = ("GET", "POST", "DELETE")
+
     def __init__(self, owner: str = "leader@example.org", *, tls: ssl.SSLContext | None = None):
+        super().__init__(tls=tls)
         self.owner = owner
-        self.lock = threading.RLock()
         self.events: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         self.properties: dict[tuple[str, str], dict[str, str]] = {}
         self.transactions: dict[tuple[str, str], str] = {}
@@ -80,9 +71,6 @@ class FakeGraph:
         self.expiry_status = 400  # or 410
         self.pages: dict[str, tuple[list[dict[str, Any]], str | None]] = {}
         self.numbers = itertools.count(1)
-        self.requests: list[Seen] = []
-        self.failure: Failure | None = None
-        self.retry_after: str | None = None
         self.rejected_tokens: set[str] = set()
         self.forbidden_mailboxes: set[str] = set()
         self.delay_seconds = 0.0
@@ -100,21 +88,12 @@ class FakeGraph:
         self.admin_consent = True
         # An Entra ID error answer to every client-credentials request (None: the usual checks).
         self.app_token_refusal: dict[str, Any] | None = None
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self.tls = tls is not None
-        if tls is not None:
-            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.02,), daemon=True
-        )
 
     # --- lifecycle ------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        scheme = "https" if self.tls else "http"
-        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
+        return self.base_url
 
     @property
     def login_host(self) -> str:
@@ -125,14 +104,6 @@ class FakeGraph:
     @property
     def graph_url(self) -> str:
         return self.url + "/v1.0"
-
-    def start(self) -> FakeGraph:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     # --- what tests do to the calendar ----------------------------------------------------
 
@@ -163,32 +134,12 @@ class FakeGraph:
         with self.lock:
             return dict(self.events[mailbox or self.owner])
 
-    def count(self, method: str | None = None, path_part: str = "") -> int:
-        with self.lock:
-            return sum(
-                1
-                for seen in self.requests
-                if (method is None or seen.method == method) and path_part in seen.path
-            )
-
-    def reset_counts(self) -> None:
-        with self.lock:
-            self.requests.clear()
-
     def approve(self, auth_uri: str, code: str = "good-code") -> dict[str, str]:
         """What the browser brings back after the leader signs in at `auth_uri`."""
         query = parse_qs(urlsplit(auth_uri).query)
         with self.lock:
             self.nonces[code] = query["nonce"][0]
         return {"code": code, "state": query["state"][0]}
-
-    @contextmanager
-    def failing(self, failure: Failure) -> Iterator[None]:
-        self.failure = failure
-        try:
-            yield
-        finally:
-            self.failure = None
 
     # --- serving ----------------------------------------------------------------------------
 
@@ -201,42 +152,17 @@ class FakeGraph:
         self.changed_at[(mailbox, event["id"])] = self.seq
         self.deleted.pop((mailbox, event["id"]), None)
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                fake._serve(self, "GET")
-
-            def do_POST(self) -> None:
-                fake._serve(self, "POST")
-
-            def do_DELETE(self) -> None:
-                fake._serve(self, "DELETE")
-
-        return Handler
-
-    def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
-        parts = urlsplit(handler.path)
-        query = parse_qs(parts.query)
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        path = unquote(parts.path)
-        headers = {k.lower(): v for k, v in handler.headers.items()}
+    def serve(self, request: Request, handler: BaseHTTPRequestHandler) -> None:
+        method, query, headers, body = request.method, request.query, request.headers, request.body
+        path = unquote(request.path)
         if not path.startswith("/v1.0/"):
             with self.lock:
-                self.requests.append(Seen(method, path, query, headers))
-            return _send(handler, *self._login(method, path, query, body))
+                self.record(request, path)
+            return self.send(handler, *self._login(method, path, query, body))
         segments = path.removeprefix("/v1.0/").split("/")
         mailbox = self.owner if segments[0] == "me" else segments[1].lower()
         with self.lock:
-            self.requests.append(Seen(method, path, query, headers))
-            number = len(self.requests)
+            number = self.record(request, path)
             self.in_flight[mailbox] += 1
             now_in_flight = self.in_flight[mailbox]
             self.max_in_flight[mailbox] = max(self.max_in_flight[mailbox], now_in_flight)
@@ -250,7 +176,7 @@ class FakeGraph:
         finally:
             with self.lock:
                 self.in_flight[mailbox] -= 1
-        _send(handler, *answer)
+        self.send(handler, *answer)
 
     def _graph(
         self,
@@ -263,7 +189,7 @@ class FakeGraph:
         headers: dict[str, str],
         body: bytes,
     ) -> tuple[int, Any, dict[str, str]]:
-        failure = self.failure(number, method, path) if self.failure else None
+        failure = self.injected(number, method, path)
         if failure is not None:
             status, code = failure
             extra = {"Retry-After": self.retry_after} if self.retry_after and status == 429 else {}
@@ -620,18 +546,3 @@ def _graph_time(moment: datetime) -> str:
 
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
-
-
-def _send(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str]) -> None:
-    if isinstance(body, str):  # a page for the browser
-        data, kind = body.encode(), "text/html; charset=utf-8"
-    else:
-        data = b"" if body is None else json.dumps(body).encode()
-        kind = "application/json; charset=utf-8"
-    handler.send_response(status)
-    handler.send_header("Content-Type", kind)
-    handler.send_header("Content-Length", str(len(data)))
-    for name, value in headers.items():
-        handler.send_header(name, value)
-    handler.end_headers()
-    handler.wfile.write(data)
