@@ -1,4 +1,4 @@
-"""The iCalendar source: the contract, the quirks of real exporters, files and feeds.
+"""The iCalendar source: the quirks of real exporters, files and feeds (contract: tests/contracts/).
 
 Hand-made calendars live in calendars/, named after what they show; feeds are served by a real
 HTTP server on 127.0.0.1.
@@ -23,7 +23,6 @@ import pytest
 from connectors import (
     CalendarFetchError,
     CalendarParseError,
-    CalendarSource,
     EventKind,
     EventStatus,
     FetchResult,
@@ -32,18 +31,17 @@ from connectors import (
     TimeWindow,
 )
 from connectors.ics import IcsSource
-from tests.connectors.contract import (
+from tests.connectors.ics_writer import write_ics
+from tests.contracts.source import (
     AMSTERDAM,
     ME,
     NEW_YORK,
     SECRET,
-    CalendarSourceContract,
     EventSpec,
     at,
     local_week,
     real_duration,
 )
-from tests.connectors.ics_writer import write_ics
 
 CALENDARS = Path(__file__).parent / "calendars"
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -59,17 +57,6 @@ def read(
 
 def local_starts(result: FetchResult, zone: ZoneInfo = AMSTERDAM) -> list[str]:
     return [f"{e.start.astimezone(zone):%m-%d %H:%M}" for e in result]
-
-
-class TestIcsSource(CalendarSourceContract):
-    @pytest.fixture(autouse=True)
-    def _folder(self, tmp_path: Path) -> None:
-        self.folder = tmp_path
-
-    def make_source(self, events: list[EventSpec], zone: ZoneInfo) -> CalendarSource:
-        path = self.folder / f"calendar-{len(list(self.folder.iterdir()))}.ics"
-        path.write_text(write_ics(events, ME), encoding="utf-8", newline="")
-        return IcsSource(path, zone=zone, me=[ME])
 
 
 # --- time zones and recurrence -------------------------------------------------------------

@@ -22,8 +22,8 @@ from connectors.google.writer import (
     GoogleWriter,
     block_event_id,
 )
-from tests.connectors.contract import AMSTERDAM
 from tests.connectors.google.conftest import user_credentials
+from tests.contracts.source import AMSTERDAM
 from tests.fakes.google_calendar import FakeGoogleCalendar
 
 REPO = Path(__file__).resolve().parents[3]

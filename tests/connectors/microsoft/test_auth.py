@@ -28,7 +28,7 @@ from connectors.microsoft.auth import (
     token_source,
 )
 from connectors.microsoft.errors import NeedsReauthorisationError
-from tests.connectors.contract import ME
+from tests.contracts.source import ME
 from tests.fakes.microsoft_graph import FakeGraph
 
 TENANT = "tenant1"

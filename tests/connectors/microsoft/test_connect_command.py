@@ -36,8 +36,8 @@ from assistant.store.models import Connection
 from assistant.store.repository import load_connection_token
 from connectors.microsoft.auth import StoredAuthorisation
 from connectors.microsoft.throttle import MailboxLimiter, Retrier
-from tests.connectors.contract import AMSTERDAM
 from tests.connectors.microsoft.events import meeting
+from tests.contracts.source import AMSTERDAM
 from tests.fakes.microsoft_graph import FakeGraph
 from tests.tls import PrivateCA
 
