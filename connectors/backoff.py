@@ -50,6 +50,27 @@ class Retrier:
     detail: ClassVar[str | None] = None
 
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def __init_subclass__(
+        cls,
+        *,
+        label: str = "provider",
+        logger: str = "connectors",
+        retryable: type[Exception] = Exception,
+        exhausted: Callable[..., Exception] = RuntimeError,
+        detail: str | None = None,
+        retry_after_is_exact: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        """A provider's retrier names its settings in its class line: `class R(Retrier, ...)`."""
+        super().__init_subclass__(**kwargs)
+        cls.label = label
+        cls.log = logging.getLogger(logger)
+        cls.retryable = retryable
+        cls.exhausted = exhausted
+        cls.detail = detail
+        cls.retry_after_is_exact = retry_after_is_exact
+
     sleep: Callable[[float], None] = time.sleep
     jitter: Callable[[], float] = random.random
     total_wait_seconds: float = 0.0
@@ -123,3 +144,16 @@ class Retrier:
             status=error.status,
             **named,
         )
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A `Retry-After` header in seconds (Google's whole, Graph's possibly fractional "2.128").
+
+    An HTTP date is rare from these providers and then ignored: the backoff applies.
+    """
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

@@ -7,6 +7,8 @@ and its subclasses) add which provider answered, and how.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import ClassVar
 
 
@@ -87,3 +89,78 @@ class ProviderBadRequestError(ProviderError):
 
 class RetriesExhaustedError(ProviderError):
     """Still rate limited or failing after the bounded attempts or the time budget."""
+
+
+@dataclass(frozen=True)
+class ErrorFamily:
+    """A provider's own classes for the shared cases, and what it adds to their messages."""
+
+    name: str  # as the messages say it: "Google", "Graph"
+    other: type[ProviderError]
+    rate_limited: type[ProviderError]
+    unavailable: type[ProviderError]
+    refused: type[ProviderError]
+    not_found: type[ProviderError]
+    bad_request: type[ProviderError]
+    authorisation_needed: type[ProviderError]
+
+    @classmethod
+    def collect(
+        cls, name: str, base: type[ProviderError], authorisation_needed: type[ProviderError]
+    ) -> ErrorFamily:
+        """The family of a provider's `base` error: for each shared case, its own subclass."""
+
+        def own(shared: type[ProviderError]) -> type[ProviderError]:
+            found = [c for c in _subclasses(base) if issubclass(c, shared)]
+            (most_general,) = [
+                c for c in found if not any(c is not o and issubclass(c, o) for o in found)
+            ]
+            return most_general
+
+        return cls(
+            name=name,
+            other=base,
+            rate_limited=own(RateLimitedError),
+            unavailable=own(ProviderUnavailableError),
+            refused=own(AccessRefusedError),
+            not_found=own(ProviderNotFoundError),
+            bad_request=own(ProviderBadRequestError),
+            authorisation_needed=authorisation_needed,
+        )
+
+    def answered(self, status: int, code: str | None, message: str) -> str:
+        return f"{self.name} answered {status}" + (f" {code}" if code else "") + f": {message}"
+
+
+def error_for_status(
+    family: ErrorFamily,
+    status: int,
+    code: str | None,
+    message: str,
+    *,
+    where: str,
+    retry_after_seconds: float | None = None,
+    hints: Mapping[int, str] | None = None,
+) -> ProviderError:
+    """The shared meaning of an HTTP error status; a provider's `map_http_error` decides its
+    own cases first and hands the rest here. `hints` end the message for a status."""
+    said = family.answered(status, code, message)
+    hint = (hints or {}).get(status, "")
+    if status == 429 or status >= 500:
+        retryable = family.rate_limited if status == 429 else family.unavailable
+        return retryable(
+            where, said, status=status, code=code, retry_after_seconds=retry_after_seconds
+        )
+    if status == 401:
+        return family.authorisation_needed(where, f"{said}{hint}")
+    if status == 403:
+        return family.refused(where, f"{said} (not retried){hint}", status=status, code=code)
+    found = {404: family.not_found, 400: family.bad_request}.get(status, family.other)
+    return found(where, f"{said}{hint}", status=status, code=code)
+
+
+def _subclasses(base: type[ProviderError]) -> list[type[ProviderError]]:
+    found: list[type[ProviderError]] = []
+    for sub in base.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found

@@ -11,7 +11,7 @@ import hashlib
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from connectors.model import (
     Block,
@@ -193,12 +193,3 @@ class MemoryWriter:
 
 def block_event_id(key: str, generation: int) -> str:
     return hashlib.sha256(f"agenda-regie\x00{key}\x00{generation}".encode()).hexdigest()[:20]
-
-
-if TYPE_CHECKING:
-    from connectors.protocols import CalendarSource, CalendarWriter, IncrementalSource
-
-    def _conforms(
-        source: MemorySource, incremental: MemoryIncrementalSource, writer: MemoryWriter
-    ) -> tuple[CalendarSource, IncrementalSource[MemorySyncState], CalendarWriter]:
-        return source, incremental, writer  # mypy checks that each implements its protocol

@@ -4,8 +4,6 @@ Imports nothing of `assistant` or `rules`: options come in as plain dataclasses,
 object is injected. `mapping` is the only module that reads Google's event JSON.
 """
 
-from typing import TYPE_CHECKING
-
 from connectors.google.errors import (
     AccessDeniedError,
     GoogleError,
@@ -28,12 +26,3 @@ __all__ = [
     "SyncState",
     "map_http_error",
 ]
-
-if TYPE_CHECKING:
-    from connectors.google.writer import GoogleWriter
-    from connectors.protocols import CalendarWriter, IncrementalSource
-
-    def _conforms(
-        source: GoogleSource, writer: GoogleWriter
-    ) -> tuple[IncrementalSource[SyncState], CalendarWriter]:
-        return source, writer  # mypy checks that both implement their protocols

@@ -13,11 +13,13 @@ from connectors.errors import (
     AuthorisationNeededError,
     CalendarFetchError,
     ConnectorError,
+    ErrorFamily,
     ProviderBadRequestError,
     ProviderError,
     ProviderNotFoundError,
     ProviderUnavailableError,
     RetryableProviderError,
+    error_for_status,
 )
 
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
@@ -35,10 +37,15 @@ class GoogleError(ProviderError, CalendarFetchError):
         *,
         status: int | None = None,
         reason: str | None = None,
+        code: str | None = None,  # the shared name; `reason` is Google's
         retry_after_seconds: float | None = None,
     ) -> None:
         super().__init__(
-            where, problem, status=status, code=reason, retry_after_seconds=retry_after_seconds
+            where,
+            problem,
+            status=status,
+            code=code or reason,
+            retry_after_seconds=retry_after_seconds,
         )
 
     @property
@@ -91,6 +98,14 @@ class RetriesExhaustedError(GoogleError, errors.RetriesExhaustedError):
     """Still rate limited or failing after the bounded number of attempts or the time budget."""
 
 
+_FAMILY = ErrorFamily.collect("Google", GoogleError, NeedsReauthorisationError)
+_HINTS = {
+    401: "; the authorisation was refused even after refreshing it, connect again with "
+    "`agenda-regie connect google`",
+    404: "; check the calendar id",
+}
+
+
 def map_http_error(
     status: int,
     reason: str | None,
@@ -100,29 +115,20 @@ def map_http_error(
     retry_after_seconds: float | None = None,
 ) -> ConnectorError:
     """Our error for a Google HTTP error answer (status, first `errors[].reason`, message)."""
-    said = f"Google answered {status}" + (f" {reason}" if reason else "") + f": {message}"
-    if status == 429 or (status == 403 and reason in RATE_LIMIT_REASONS):
+    if status == 403 and reason in RATE_LIMIT_REASONS:
+        said = _FAMILY.answered(status, reason, message)
         return RateLimitedError(
             where, said, status=status, reason=reason, retry_after_seconds=retry_after_seconds
         )
-    if status >= 500:
-        return ServerFaultError(
-            where, said, status=status, reason=reason, retry_after_seconds=retry_after_seconds
-        )
-    if status == 401:
-        return NeedsReauthorisationError(
-            where,
-            f"{said}; the authorisation was refused even after refreshing it, connect again "
-            "with `agenda-regie connect google`",
-        )
-    if status == 403:
-        return AccessDeniedError(where, f"{said} (not retried)", status=status, reason=reason)
-    if status == 404:
-        return NotFoundError(where, f"{said}; check the calendar id", status=status, reason=reason)
-    if status == 409:
-        return AlreadyExistsError(where, said, status=status, reason=reason)
-    if status == 410:
-        return GoneError(where, said, status=status, reason=reason)
-    if status == 400:
-        return BadRequestError(where, said, status=status, reason=reason)
-    return GoogleError(where, said, status=status, reason=reason)
+    special = {409: AlreadyExistsError, 410: GoneError}.get(status)
+    if special is not None:
+        return special(where, _FAMILY.answered(status, reason, message), status=status, code=reason)
+    return error_for_status(
+        _FAMILY,
+        status,
+        reason,
+        message,
+        where=where,
+        retry_after_seconds=retry_after_seconds,
+        hints=_HINTS,
+    )

@@ -103,10 +103,3 @@ class IcsSource:
             reading = Reading(name=self.name, where=self._location.where, zone=self._zone)
             self._loaded = prepare(calendars, vevent_lines, reading)
         return self._loaded
-
-
-if TYPE_CHECKING:
-    from connectors.protocols import CalendarSource
-
-    def _conforms(source: IcsSource) -> CalendarSource:
-        return source  # mypy checks that it implements the protocol

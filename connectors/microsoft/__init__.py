@@ -4,8 +4,6 @@ Imports nothing of `assistant` or `rules`: options come in as plain dataclasses,
 and the token source are injected. `mapping` is the only module that reads Graph's event JSON.
 """
 
-from typing import TYPE_CHECKING
-
 from connectors.microsoft.errors import (
     AccessDeniedError,
     GraphError,
@@ -37,11 +35,3 @@ __all__ = [
     "WriteResult",
     "map_http_error",
 ]
-
-if TYPE_CHECKING:
-    from connectors.protocols import CalendarWriter, IncrementalSource
-
-    def _conforms(
-        source: MicrosoftSource, writer: MicrosoftWriter
-    ) -> tuple[IncrementalSource[SyncState], CalendarWriter]:
-        return source, writer  # mypy checks that both implement their protocols

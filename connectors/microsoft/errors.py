@@ -13,12 +13,14 @@ from connectors.errors import (
     AuthorisationNeededError,
     CalendarFetchError,
     ConnectorError,
+    ErrorFamily,
     ProviderBadRequestError,
     ProviderError,
     ProviderNotFoundError,
     ProviderUnavailableError,
     RateLimitedError,
     RetryableProviderError,
+    error_for_status,
 )
 
 # A delta token Graph no longer knows: start again with a full listing (calendar-apis.md B.1).
@@ -76,6 +78,10 @@ class UnsafeLinkError(GraphError):
     """A paging link pointing away from the Graph endpoint: our token is not sent there."""
 
 
+_FAMILY = ErrorFamily.collect("Graph", GraphError, NeedsReauthorisationError)
+_ACCESS_POLICY_HINT = "; an application access policy may exclude this mailbox (docs/microsoft.md)"
+
+
 def map_http_error(
     status: int,
     code: str | None,
@@ -85,32 +91,21 @@ def map_http_error(
     retry_after_seconds: float | None = None,
 ) -> ConnectorError:
     """Our error for a Graph error answer (status, `error.code`, `error.message`)."""
-    said = f"Graph answered {status}" + (f" {code}" if code else "") + f": {message}"
-    if status == 429:
-        return ThrottledError(
-            where, said, status=status, code=code, retry_after_seconds=retry_after_seconds
-        )
-    if status == 410 or code in RESYNC_CODES:
+    if status != 429 and (status == 410 or code in RESYNC_CODES):
+        said = _FAMILY.answered(status, code, message)
         return SyncStateGoneError(where, said, status=status, code=code)
-    if status >= 500:
-        return ServerFaultError(
-            where, said, status=status, code=code, retry_after_seconds=retry_after_seconds
-        )
-    if status == 401:
-        return NeedsReauthorisationError(
-            where,
-            f"{said}; the token was refused even after renewing it, connect again with "
-            "`agenda-regie connect microsoft`",
-        )
-    if status == 403:
-        hint = (
-            "; an application access policy may exclude this mailbox (docs/microsoft.md)"
-            if code == "ErrorAccessDenied"
-            else ""
-        )
-        return AccessDeniedError(where, f"{said} (not retried){hint}", status=status, code=code)
-    if status == 404:
-        return NotFoundError(where, f"{said}; check the mailbox address", status=status, code=code)
-    if status == 400:
-        return BadRequestError(where, said, status=status, code=code)
-    return GraphError(where, said, status=status, code=code)
+    hints = {
+        401: "; the token was refused even after renewing it, connect again with "
+        "`agenda-regie connect microsoft`",
+        403: _ACCESS_POLICY_HINT if code == "ErrorAccessDenied" else "",
+        404: "; check the mailbox address",
+    }
+    return error_for_status(
+        _FAMILY,
+        status,
+        code,
+        message,
+        where=where,
+        retry_after_seconds=retry_after_seconds,
+        hints=hints,
+    )
