@@ -8,24 +8,12 @@ so the CLI turns it into one line and callers may catch either name.
 from __future__ import annotations
 
 from connectors import errors
-from connectors.errors import (
-    AccessRefusedError,
-    AuthorisationNeededError,
-    CalendarFetchError,
-    ConnectorError,
-    ErrorFamily,
-    ProviderBadRequestError,
-    ProviderError,
-    ProviderNotFoundError,
-    ProviderUnavailableError,
-    RetryableProviderError,
-    error_for_status,
-)
+from connectors.errors import ConnectorError
 
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 
 
-class GoogleError(ProviderError, CalendarFetchError):
+class GoogleError(errors.ProviderError, errors.CalendarFetchError):
     """Google answered, but not with what we asked for; `reason` is its first `errors[].reason`."""
 
     default_provider = "google"
@@ -53,7 +41,7 @@ class GoogleError(ProviderError, CalendarFetchError):
         return self.code
 
 
-class RetryableError(GoogleError, RetryableProviderError):
+class RetryableError(GoogleError, errors.RetryableProviderError):
     """Rate limited or a server fault: worth another try after a pause."""
 
 
@@ -61,15 +49,15 @@ class RateLimitedError(RetryableError, errors.RateLimitedError):
     """403 rateLimitExceeded/userRateLimitExceeded or 429."""
 
 
-class ServerFaultError(RetryableError, ProviderUnavailableError):
+class ServerFaultError(RetryableError, errors.ProviderUnavailableError):
     """5xx, a passing fault of the token endpoint, or Google not reachable (status None)."""
 
 
-class AccessDeniedError(GoogleError, AccessRefusedError):
+class AccessDeniedError(GoogleError, errors.AccessRefusedError):
     """403 for another reason (quotaExceeded, forbidden ...): retrying does not help."""
 
 
-class NotFoundError(GoogleError, ProviderNotFoundError):
+class NotFoundError(GoogleError, errors.ProviderNotFoundError):
     """404: the calendar or event does not exist, or the account may not see it."""
 
 
@@ -81,11 +69,11 @@ class GoneError(GoogleError):
     """410: a sync token expired (full resync needed), or the event was deleted already."""
 
 
-class BadRequestError(GoogleError, ProviderBadRequestError):
+class BadRequestError(GoogleError, errors.ProviderBadRequestError):
     """400: Google refused the request as written."""
 
 
-class NeedsReauthorisationError(AuthorisationNeededError):
+class NeedsReauthorisationError(errors.AuthorisationNeededError):
     """The stored authorisation no longer works (refresh refused for good, or 401 after one).
 
     Terminal: never retried. The leader (or an operator) must connect again.
@@ -98,7 +86,7 @@ class RetriesExhaustedError(GoogleError, errors.RetriesExhaustedError):
     """Still rate limited or failing after the bounded number of attempts or the time budget."""
 
 
-_FAMILY = ErrorFamily.collect("Google", GoogleError, NeedsReauthorisationError)
+_FAMILY = errors.ErrorFamily.collect("Google", GoogleError, NeedsReauthorisationError)
 _HINTS = {
     401: "; the authorisation was refused even after refreshing it, connect again with "
     "`agenda-regie connect google`",
@@ -123,7 +111,7 @@ def map_http_error(
     special = {409: AlreadyExistsError, 410: GoneError}.get(status)
     if special is not None:
         return special(where, _FAMILY.answered(status, reason, message), status=status, code=reason)
-    return error_for_status(
+    return errors.error_for_status(
         _FAMILY,
         status,
         reason,

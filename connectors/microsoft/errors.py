@@ -8,40 +8,27 @@ Every error derives from the shared provider errors of `connectors.errors` (prov
 from __future__ import annotations
 
 from connectors import errors
-from connectors.errors import (
-    AccessRefusedError,
-    AuthorisationNeededError,
-    CalendarFetchError,
-    ConnectorError,
-    ErrorFamily,
-    ProviderBadRequestError,
-    ProviderError,
-    ProviderNotFoundError,
-    ProviderUnavailableError,
-    RateLimitedError,
-    RetryableProviderError,
-    error_for_status,
-)
+from connectors.errors import ConnectorError
 
 # A delta token Graph no longer knows: start again with a full listing (calendar-apis.md B.1).
 RESYNC_CODES = frozenset({"syncStateNotFound", "resyncRequired", "syncStateInvalid"})
 
 
-class GraphError(ProviderError, CalendarFetchError):
+class GraphError(errors.ProviderError, errors.CalendarFetchError):
     """Graph answered, but not with what we asked for; `code` is its `error.code`."""
 
     default_provider = "microsoft"
 
 
-class RetryableError(GraphError, RetryableProviderError):
+class RetryableError(GraphError, errors.RetryableProviderError):
     """Throttled or a server fault: worth another try after a pause."""
 
 
-class ThrottledError(RetryableError, RateLimitedError):
+class ThrottledError(RetryableError, errors.RateLimitedError):
     """429 TooManyRequests (per app and mailbox: 10,000 requests per 10 minutes, 4 at once)."""
 
 
-class ServerFaultError(RetryableError, ProviderUnavailableError):
+class ServerFaultError(RetryableError, errors.ProviderUnavailableError):
     """5xx, or the connection failed before an answer came."""
 
 
@@ -49,19 +36,19 @@ class SyncStateGoneError(GraphError):
     """The delta token expired (`syncStateNotFound`) or Graph asks a full resync (410)."""
 
 
-class AccessDeniedError(GraphError, AccessRefusedError):
+class AccessDeniedError(GraphError, errors.AccessRefusedError):
     """403: the app or the signed-in user may not read this mailbox (not retried)."""
 
 
-class NotFoundError(GraphError, ProviderNotFoundError):
+class NotFoundError(GraphError, errors.ProviderNotFoundError):
     """404: the mailbox or event does not exist, or the account may not see it."""
 
 
-class BadRequestError(GraphError, ProviderBadRequestError):
+class BadRequestError(GraphError, errors.ProviderBadRequestError):
     """400: Graph refused the request as written."""
 
 
-class NeedsReauthorisationError(AuthorisationNeededError):
+class NeedsReauthorisationError(errors.AuthorisationNeededError):
     """The stored authorisation no longer works (refresh refused, or 401 after a fresh token).
 
     Terminal: never retried. The leader (or an administrator) must connect again.
@@ -78,7 +65,7 @@ class UnsafeLinkError(GraphError):
     """A paging link pointing away from the Graph endpoint: our token is not sent there."""
 
 
-_FAMILY = ErrorFamily.collect("Graph", GraphError, NeedsReauthorisationError)
+_FAMILY = errors.ErrorFamily.collect("Graph", GraphError, NeedsReauthorisationError)
 _ACCESS_POLICY_HINT = "; an application access policy may exclude this mailbox (docs/microsoft.md)"
 
 
@@ -100,7 +87,7 @@ def map_http_error(
         403: _ACCESS_POLICY_HINT if code == "ErrorAccessDenied" else "",
         404: "; check the mailbox address",
     }
-    return error_for_status(
+    return errors.error_for_status(
         _FAMILY,
         status,
         code,
