@@ -82,6 +82,10 @@ class NeedsReauthorisationError(errors.AuthorisationNeededError):
     default_provider = "google"
 
 
+class GoogleAuthError(ConnectorError):
+    """Authorisation could not be set up (bad client file, flow refused or abandoned)."""
+
+
 class RetriesExhaustedError(GoogleError, errors.RetriesExhaustedError):
     """Still rate limited or failing after the bounded number of attempts or the time budget."""
 

@@ -57,6 +57,10 @@ class NeedsReauthorisationError(errors.AuthorisationNeededError):
     default_provider = "microsoft"
 
 
+class MicrosoftAuthError(ConnectorError):
+    """Authorisation could not be set up (no app registration, flow refused or abandoned)."""
+
+
 class RetriesExhaustedError(GraphError, errors.RetriesExhaustedError):
     """Still throttled or failing after the bounded number of attempts or the time budget."""
 
