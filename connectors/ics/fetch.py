@@ -16,13 +16,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from connectors.errors import CalendarFetchError
+from connectors.errors import CalendarFetchError, ProviderError
 
 if TYPE_CHECKING:
     import httpx
 
 MEGABYTE = 1024 * 1024
 _TOKEN_LIKE = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[^/]{16,}$")
+
+
+class FeedError(ProviderError, CalendarFetchError):
+    """A feed's server answered with an error status, too slowly, or not at all."""
+
+    default_provider = "ics"
 
 
 @dataclass(frozen=True)
@@ -93,15 +99,14 @@ def _read_url(url: str, where: str, limits: Limits, http_client: httpx.Client | 
     # httpx's timeout bounds each read, not the whole download; a server dripping bytes
     # must not hold a review for longer than the timeout either.
     deadline = time.monotonic() + limits.timeout_seconds
-    timed_out = CalendarFetchError(
-        where, f"no answer within {limits.timeout_seconds:g} seconds (timeout)"
-    )
+    timed_out = FeedError(where, f"no answer within {limits.timeout_seconds:g} seconds (timeout)")
     try:
         with client.stream(
             "GET", url, timeout=limits.timeout_seconds, follow_redirects=True
         ) as response:
             if not response.is_success:
-                raise CalendarFetchError(where, f"HTTP status {response.status_code}")
+                status = response.status_code
+                raise FeedError(where, f"HTTP status {status}", status=status)
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > limits.max_bytes:
                 raise _too_large(where, limits.max_bytes)
@@ -118,7 +123,7 @@ def _read_url(url: str, where: str, limits: Limits, http_client: httpx.Client | 
         raise timed_out from None
     # Not chained: httpx's messages and requests carry the full URL, secret token and all.
     except (httpx.HTTPError, httpx.InvalidURL) as error:
-        raise CalendarFetchError(where, f"network error ({type(error).__name__})") from None
+        raise FeedError(where, f"network error ({type(error).__name__})") from None
     finally:
         if http_client is None:
             client.close()

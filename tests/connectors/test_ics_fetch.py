@@ -22,6 +22,7 @@ from connectors import (
     CalendarFetchError,
     CalendarParseError,
     EventKind,
+    ProviderError,
     TimeWindow,
 )
 from connectors.ics import IcsSource
@@ -185,6 +186,8 @@ def test_an_http_error_status_is_a_fetch_error(server: str) -> None:
         IcsSource(f"{server}/gone.ics?token=s3cret", zone=AMSTERDAM).fetch(MARCH)
 
     assert str(caught.value) == f"{server}/gone.ics: HTTP status 404"
+    assert isinstance(caught.value, ProviderError)
+    assert (caught.value.provider, caught.value.status) == ("ics", 404)
 
 
 def test_a_web_page_instead_of_a_calendar_is_a_parse_error(server: str) -> None:
