@@ -1,8 +1,19 @@
 """The exceptions of the connectors package; every one derives from `ConnectorError`.
 
 Each carries the fields a person needs to find the problem (`where`: a file path or URL,
-and a line when known) and renders as one clear sentence. The provider errors (`ProviderError`
-and its subclasses) add which provider answered, and how.
+and a line when known) and renders as one clear sentence.
+
+    ConnectorError
+    ├── CalendarParseError        the data is no readable calendar
+    ├── CalendarFetchError        it could not be fetched (missing file, network, too large ...)
+    └── ProviderError             a provider answered, not as asked: provider, status, code
+        ├── RetryableProviderError   worth another try: RateLimitedError, ProviderUnavailableError
+        ├── AccessRefusedError, AuthorisationNeededError, RetriesExhaustedError
+        └── ProviderNotFoundError, ProviderBadRequestError
+
+Each provider subclasses these under its own names (google/errors.py, microsoft/errors.py;
+ics/fetch.py's FeedError), its errors also being CalendarFetchErrors, and maps HTTP answers to
+them in one function over `error_for_status`.
 """
 
 from __future__ import annotations
