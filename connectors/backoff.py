@@ -54,22 +54,29 @@ class Retrier:
     def __init_subclass__(
         cls,
         *,
-        label: str = "provider",
-        logger: str = "connectors",
-        retryable: type[Exception] = Exception,
-        exhausted: Callable[..., Exception] = RuntimeError,
+        label: str | None = None,
+        logger: str | None = None,
+        retryable: type[Exception] | None = None,
+        exhausted: Callable[..., Exception] | None = None,
         detail: str | None = None,
-        retry_after_is_exact: bool = False,
+        retry_after_is_exact: bool | None = None,
         **kwargs: Any,
     ) -> None:
-        """A provider's retrier names its settings in its class line: `class R(Retrier, ...)`."""
+        """A provider's retrier names its settings in its class line: `class R(Retrier, ...)`;
+        a subclass of that one keeps whatever it does not name again."""
         super().__init_subclass__(**kwargs)
-        cls.label = label
-        cls.log = logging.getLogger(logger)
-        cls.retryable = retryable
-        cls.exhausted = exhausted
-        cls.detail = detail
-        cls.retry_after_is_exact = retry_after_is_exact
+        if label is not None:
+            cls.label = label
+        if logger is not None:
+            cls.log = logging.getLogger(logger)
+        if retryable is not None:
+            cls.retryable = retryable
+        if exhausted is not None:
+            cls.exhausted = exhausted
+        if detail is not None:
+            cls.detail = detail
+        if retry_after_is_exact is not None:
+            cls.retry_after_is_exact = retry_after_is_exact
 
     sleep: Callable[[float], None] = time.sleep
     jitter: Callable[[], float] = random.random
