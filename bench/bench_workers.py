@@ -45,7 +45,7 @@ from assistant.store.database import make_engine, session_scope  # noqa: E402
 from assistant.store.repositories import store_rules, upsert_leader  # noqa: E402
 from tests.connectors.google.conftest import user_credentials  # noqa: E402
 from tests.connectors.google.events import meeting  # noqa: E402
-from tests.connectors.google.fake_server import FakeGoogleCalendar  # noqa: E402
+from tests.fakes.google_calendar import FakeGoogleCalendar  # noqa: E402
 from tests.mail.fixtures import Inbox, free_port  # noqa: E402
 
 ADMIN = os.environ.get(

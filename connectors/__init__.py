@@ -1,35 +1,50 @@
 """Calendar I/O for agenda-regie.
 
-This package owns the calendar vocabulary (`CalendarEvent`, `TimeWindow`, ...) and the
-`CalendarSource` protocol. It imports nothing else of agenda-regie: `assistant` depends on it,
+This package owns the calendar vocabulary (`CalendarEvent`, `TimeWindow`, ...) and the protocols
+`CalendarSource`, `IncrementalSource` and `CalendarWriter` with in-memory versions; ics/, google/
+and microsoft/ implement them. It imports nothing else of agenda-regie: `assistant` depends on it,
 never the other way round.
 """
 
 from connectors.classify import ClassifyOptions, RawEvent, classify
-from connectors.errors import CalendarFetchError, CalendarParseError, ConnectorError
-from connectors.memory import MemorySource
+from connectors.errors import (
+    CalendarFetchError,
+    CalendarParseError,
+    ConnectorError,
+    ProviderError,
+)
+from connectors.memory import MemoryIncrementalSource, MemorySource, MemoryWriter
 from connectors.model import (
+    Block,
     CalendarEvent,
-    CalendarSource,
     EventKind,
     EventStatus,
     FetchResult,
+    IncrementalSync,
     Response,
     SkippedEvent,
     TimeWindow,
 )
+from connectors.protocols import CalendarSource, CalendarWriter, IncrementalSource
 
 __all__ = [
+    "Block",
     "CalendarEvent",
     "CalendarFetchError",
     "CalendarParseError",
     "CalendarSource",
+    "CalendarWriter",
     "ClassifyOptions",
     "ConnectorError",
     "EventKind",
     "EventStatus",
     "FetchResult",
+    "IncrementalSource",
+    "IncrementalSync",
+    "MemoryIncrementalSource",
     "MemorySource",
+    "MemoryWriter",
+    "ProviderError",
     "RawEvent",
     "Response",
     "SkippedEvent",

@@ -50,6 +50,34 @@ class Retrier:
     detail: ClassVar[str | None] = None
 
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def __init_subclass__(
+        cls,
+        *,
+        label: str | None = None,
+        logger: str | None = None,
+        retryable: type[Exception] | None = None,
+        exhausted: Callable[..., Exception] | None = None,
+        detail: str | None = None,
+        retry_after_is_exact: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """A provider's retrier names its settings in its class line: `class R(Retrier, ...)`;
+        a subclass of that one keeps whatever it does not name again."""
+        super().__init_subclass__(**kwargs)
+        if label is not None:
+            cls.label = label
+        if logger is not None:
+            cls.log = logging.getLogger(logger)
+        if retryable is not None:
+            cls.retryable = retryable
+        if exhausted is not None:
+            cls.exhausted = exhausted
+        if detail is not None:
+            cls.detail = detail
+        if retry_after_is_exact is not None:
+            cls.retry_after_is_exact = retry_after_is_exact
+
     sleep: Callable[[float], None] = time.sleep
     jitter: Callable[[], float] = random.random
     total_wait_seconds: float = 0.0
@@ -123,3 +151,16 @@ class Retrier:
             status=error.status,
             **named,
         )
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A `Retry-After` header in seconds (Google's whole, Graph's possibly fractional "2.128").
+
+    An HTTP date is rare from these providers and then ignored: the backoff applies.
+    """
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

@@ -1,4 +1,4 @@
-"""The calendar event we keep, and the interface every calendar source implements.
+"""The calendar event we keep, and the values the protocols (connectors/protocols.py) trade in.
 
 No title, description, location or attendee name ever enters these types (DESIGN section 5):
 a connector reads the title once to classify the event and then drops it.
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
+from typing import Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 StateT = TypeVar("StateT")
@@ -111,20 +111,6 @@ class FetchResult:
 
     def __len__(self) -> int:
         return len(self.events)
-
-
-@runtime_checkable
-class CalendarSource(Protocol):
-    """Reads one leader's calendar.
-
-    `fetch` returns every occurrence that overlaps the window (half-open), sorted by
-    (start, end, id), already classified, with cancelled and declined occurrences left out.
-    """
-
-    @property
-    def name(self) -> str: ...
-
-    def fetch(self, window: TimeWindow) -> FetchResult: ...
 
 
 def overlaps(event: CalendarEvent, window: TimeWindow) -> bool:

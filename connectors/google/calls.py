@@ -21,6 +21,7 @@ import httplib2
 from google.auth.exceptions import ReauthFailError, RefreshError, TransportError
 from googleapiclient.errors import HttpError
 
+from connectors.backoff import retry_after_seconds
 from connectors.errors import ConnectorError
 from connectors.google.errors import (
     GoogleError,
@@ -145,23 +146,8 @@ def _mapped(error: HttpError, where: str) -> Exception:
             reason = errors[0].get("reason")
     except (ValueError, AttributeError):
         message = error.content[:200].decode("utf-8", "replace")
-    return map_http_error(
-        status,
-        reason,
-        message,
-        where=where,
-        retry_after_seconds=_retry_after(error.resp.get("retry-after")),
-    )
-
-
-def _retry_after(value: str | None) -> float | None:
-    # Google sends seconds; an HTTP date is rare here and then ignored (the backoff applies).
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+    retry_after = retry_after_seconds(error.resp.get("retry-after"))
+    return map_http_error(status, reason, message, where=where, retry_after_seconds=retry_after)
 
 
 def _first_line(error: BaseException) -> str:

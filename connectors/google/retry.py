@@ -10,10 +10,7 @@ The loop itself is `connectors.backoff.Retrier`, shared with Microsoft Graph.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
 
 from connectors.backoff import Retrier as _Retrier
 from connectors.backoff import RetryPolicy
@@ -23,11 +20,12 @@ __all__ = ["Retrier", "RetryPolicy"]
 
 
 @dataclass
-class Retrier(_Retrier):
+class Retrier(
+    _Retrier,
+    label="google",
+    logger="connectors.google",
+    retryable=RetryableError,
+    exhausted=RetriesExhaustedError,
+    detail="reason",
+):
     """Google's retries: `Retry-After` is a floor under the jitter; policy 6 attempts, 300 s."""
-
-    label: ClassVar[str] = "google"
-    log: ClassVar[logging.Logger] = logging.getLogger("connectors.google")
-    retryable: ClassVar[type[Exception]] = RetryableError
-    exhausted: ClassVar[Callable[..., Exception]] = RetriesExhaustedError
-    detail: ClassVar[str | None] = "reason"

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.classify import ClassifyOptions
@@ -24,8 +24,8 @@ from connectors.google import mapping
 from connectors.google.calls import execute
 from connectors.google.errors import GoneError
 from connectors.google.retry import Retrier
+from connectors.incremental import FullKind, IncrementalProvider, Listed
 from connectors.model import (
-    CalendarEvent,
     FetchResult,
     IncrementalSync,
     SkippedEvent,
@@ -60,7 +60,9 @@ class _Listing:
     requests: int = 0
 
 
-class GoogleSource:
+class GoogleSource(IncrementalProvider[SyncState, Retrier]):
+    gone = GoneError
+
     def __init__(
         self,
         service: Any,
@@ -96,54 +98,29 @@ class GoogleSource:
         events.sort(key=lambda e: (e.start, e.end, e.id))
         return FetchResult(events=tuple(events), skipped=tuple(listing.skipped))
 
-    def sync(self, state: SyncState | None, window: TimeWindow) -> SyncResult:
-        """Changes since `state`, or the whole `window` when there is no usable state."""
-        retrier = self._retrier or Retrier()
-        if state is None:
-            return self._full_sync(window, retrier, "first", 0)
-        if state.window != window:
-            return self._full_sync(window, retrier, "window_moved", 0)
-        params = {"syncToken": state.sync_token}
-        try:
-            listing = self._list(params, retrier)
-        except GoneError:
-            log.info("google %s: sync token expired (410), full resync", self._calendar_id)
-            return self._full_sync(window, retrier, "token_expired", 1)
-        kept: list[CalendarEvent] = []
-        removed: list[str] = []
-        for item in listing.items:
-            if item.event is not None and overlaps(item.event, window):
-                kept.append(item.event)
-            else:
-                removed.append(item.provider_id)
-        return SyncResult(
-            kind="incremental",
-            kept=tuple(kept),
-            removed=tuple(removed),
-            skipped=tuple(listing.skipped),
-            state=SyncState(listing.next_sync_token or state.sync_token, window),
-            requests=listing.requests,
-        )
+    # --- the hooks of IncrementalProvider.sync ----------------------------------------------
 
-    def _full_sync(
-        self,
-        window: TimeWindow,
-        retrier: Retrier,
-        kind: Literal["first", "window_moved", "token_expired"],
-        requests_before: int,
-    ) -> SyncResult:
-        listing = self._list(self._window_params(window), retrier)
+    def _session(self) -> Retrier:
+        return self._retrier or Retrier()
+
+    def _list_changes(self, session: Retrier, state: SyncState) -> Listed:
+        listing = self._list({"syncToken": state.sync_token}, session)
+        token = listing.next_sync_token or state.sync_token
+        return Listed(listing.items, tuple(listing.skipped), token, listing.requests)
+
+    def _forgotten(self, error: Exception) -> None:
+        log.info("google %s: sync token expired (410), full resync", self._calendar_id)
+
+    def _list_window(self, session: Retrier, window: TimeWindow, kind: FullKind) -> Listed:
+        listing = self._list(self._window_params(window), session)
         if listing.next_sync_token is None:
             raise GoneError(self.where, "Google gave no nextSyncToken on the last page")
-        kept = [m.event for m in listing.items if m.event is not None and overlaps(m.event, window)]
-        return SyncResult(
-            kind=kind,
-            kept=tuple(kept),
-            removed=(),
-            skipped=tuple(listing.skipped),
-            state=SyncState(listing.next_sync_token, window),
-            requests=requests_before + listing.requests,
-        )
+        # The listing that found the token expired was one request too.
+        requests = listing.requests + (1 if kind == "token_expired" else 0)
+        return Listed(listing.items, tuple(listing.skipped), listing.next_sync_token, requests)
+
+    def _state(self, token: str, window: TimeWindow) -> SyncState:
+        return SyncState(token, window)
 
     def _window_params(self, window: TimeWindow) -> dict[str, Any]:
         return {

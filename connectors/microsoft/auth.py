@@ -37,16 +37,18 @@ from urllib.parse import urlsplit
 import msal
 import requests
 
-from connectors.errors import ConnectorError
-from connectors.microsoft.errors import NeedsReauthorisationError, ServerFaultError
+from connectors.microsoft.consent import check_application_access, said
+from connectors.microsoft.errors import (
+    MicrosoftAuthError,
+    NeedsReauthorisationError,
+    ServerFaultError,
+)
 
 GRAPH_RESOURCE = "https://graph.microsoft.com/"
 APPLICATION_SCOPES = (GRAPH_RESOURCE + ".default",)
 LOGIN_HOST = "https://login.microsoftonline.com"
 # Seconds msal waits for Entra ID before giving up (msal's own default is to wait forever).
 LOGIN_TIMEOUT_SECONDS = 30.0
-# Entra ID's answers to a client-credentials request that only an administrator can fix.
-ADMIN_CONSENT_ERRORS = frozenset({"invalid_grant", "consent_required", "interaction_required"})
 # Answers after which only a person can help; anything else (a network fault, a 5xx) is retried.
 TERMINAL_ERRORS = frozenset(
     {
@@ -62,10 +64,6 @@ TERMINAL_ERRORS = frozenset(
 REAUTHORISE = "connect again with `agenda-regie connect microsoft --leader {leader}`"
 
 Mode = Literal["delegated", "application"]
-
-
-class MicrosoftAuthError(ConnectorError):
-    """Authorisation could not be set up (no app registration, flow refused or abandoned)."""
 
 
 def graph_resource(graph_url: str) -> str:
@@ -172,7 +170,7 @@ def begin_sign_in(
         response_mode="form_post",
     )
     if "error" in flow:
-        raise MicrosoftAuthError("Microsoft sign-in", _said(flow))
+        raise MicrosoftAuthError("Microsoft sign-in", said(flow))
     return flow
 
 
@@ -190,12 +188,12 @@ def finish_sign_in(
     if result.get("error") in {"access_denied", "consent_required"}:
         raise MicrosoftAuthError(
             "Microsoft sign-in",
-            f"the permissions were not granted ({_said(result)}); sign in again and accept "
+            f"the permissions were not granted ({said(result)}); sign in again and accept "
             "them, or ask an administrator to grant admin consent (docs/microsoft.md, Admin "
             "consent)",
         )
     if "access_token" not in result:
-        raise MicrosoftAuthError("Microsoft sign-in", _said(result))
+        raise MicrosoftAuthError("Microsoft sign-in", said(result))
     username = (result.get("id_token_claims") or {}).get("preferred_username")
     if not isinstance(username, str) or not username:
         raise MicrosoftAuthError("Microsoft sign-in", "Entra ID did not say who signed in")
@@ -312,58 +310,6 @@ def token_source(
     return DelegatedTokens(app, stored.scopes, stored.username, leader=leader)
 
 
-def check_application_access(
-    app: msal.ClientApplication, registration: AppRegistration, scopes: Sequence[str]
-) -> None:
-    """Ask Entra ID for an app-only token now, so `connect --application` fails at once, naming
-    admin consent, when the organisation has not granted it (or the secret is wrong).
-
-    The token lands in the app's cache (persist it).
-    """
-    where = "Microsoft application permissions"
-    if not isinstance(app, msal.ConfidentialClientApplication):
-        raise MicrosoftAuthError(
-            where, "application permissions need a client secret; set the app's secret"
-        )
-    try:
-        result = app.acquire_token_for_client(scopes=list(scopes))
-    except requests.RequestException as error:
-        raise MicrosoftAuthError(where, f"Entra ID unreachable: {error}") from None
-    if isinstance(result.get("access_token"), str) and result["access_token"]:
-        return
-    consent = (
-        f"ask an administrator of {registration.tenant} to grant admin consent for the "
-        f"application permission Calendars.Read (or Calendars.ReadWrite) of app "
-        f"{registration.client_id} (Entra admin centre > App registrations > API permissions > "
-        "Grant admin consent; docs/microsoft.md, Admin consent)"
-    )
-    code = result.get("error")
-    if 65001 in (result.get("error_codes") or []) or code in ADMIN_CONSENT_ERRORS:
-        raise MicrosoftAuthError(
-            where, f"admin consent is missing ({_said(result)}); {consent}, then run this again"
-        )
-    if code == "invalid_client":
-        raise MicrosoftAuthError(
-            where,
-            f"Entra ID refused the app's credentials ({_said(result)}); check the client "
-            f"secret (it may have expired), and {consent}",
-        )
-    if code == "unauthorized_client":
-        raise MicrosoftAuthError(
-            where,
-            f"Entra ID does not know app {registration.client_id} in {registration.tenant} "
-            f"({_said(result)}); check the client id and tenant, and that the app is registered "
-            "in this cloud",
-        )
-    if code == "invalid_resource":
-        raise MicrosoftAuthError(
-            where,
-            f"Entra ID does not know the Graph resource {' '.join(scopes)!r} "
-            f"({_said(result)}); the Graph URL must belong to the same cloud as the authority",
-        )
-    raise MicrosoftAuthError(where, f"Entra ID gave no token: {_said(result)}")
-
-
 def _token(result: Mapping[str, Any] | None, where: str, leader: str) -> str:
     if result is None:
         raise NeedsReauthorisationError(
@@ -375,15 +321,10 @@ def _token(result: Mapping[str, Any] | None, where: str, leader: str) -> str:
     if result.get("error") in TERMINAL_ERRORS:
         raise NeedsReauthorisationError(
             where,
-            f"Entra ID refused the stored sign-in ({_said(result)}); "
+            f"Entra ID refused the stored sign-in ({said(result)}); "
             f"{REAUTHORISE.format(leader=leader)}",
         )
-    raise ServerFaultError(where, f"Entra ID gave no token: {_said(result)}")
-
-
-def _said(result: Mapping[str, Any]) -> str:
-    description = str(result.get("error_description") or "").splitlines()
-    return f"{result.get('error', 'error')}: {description[0] if description else 'no details'}"
+    raise ServerFaultError(where, f"Entra ID gave no token: {said(result)}")
 
 
 __all__ = [

@@ -1,49 +1,34 @@
 """The errors of the Microsoft connector, and the one function that maps Graph answers to them.
 
-Every error derives from `connectors.errors.ConnectorError`, so the CLI turns it into one line.
+Every error derives from the shared provider errors of `connectors.errors` (provider
+"microsoft"), so the CLI turns it into one line and callers may catch either name.
 `map_http_error` is the only place that decides what a Graph status and `error.code` mean for us.
 """
 
 from __future__ import annotations
 
-from connectors.errors import CalendarFetchError, ConnectorError
+from connectors import errors
+from connectors.errors import ConnectorError
 
 # A delta token Graph no longer knows: start again with a full listing (calendar-apis.md B.1).
 RESYNC_CODES = frozenset({"syncStateNotFound", "resyncRequired", "syncStateInvalid"})
 
 
-class GraphError(CalendarFetchError):
-    """Graph answered, but not with what we asked for."""
+class GraphError(errors.ProviderError, errors.CalendarFetchError):
+    """Graph answered, but not with what we asked for; `code` is its `error.code`."""
 
-    def __init__(
-        self, where: str, problem: str, *, status: int | None = None, code: str | None = None
-    ) -> None:
-        self.status = status
-        self.code = code
-        super().__init__(where, problem)
+    default_provider = "microsoft"
 
 
-class RetryableError(GraphError):
+class RetryableError(GraphError, errors.RetryableProviderError):
     """Throttled or a server fault: worth another try after a pause."""
 
-    def __init__(
-        self,
-        where: str,
-        problem: str,
-        *,
-        status: int | None = None,
-        code: str | None = None,
-        retry_after_seconds: float | None = None,
-    ) -> None:
-        self.retry_after_seconds = retry_after_seconds
-        super().__init__(where, problem, status=status, code=code)
 
-
-class ThrottledError(RetryableError):
+class ThrottledError(RetryableError, errors.RateLimitedError):
     """429 TooManyRequests (per app and mailbox: 10,000 requests per 10 minutes, 4 at once)."""
 
 
-class ServerFaultError(RetryableError):
+class ServerFaultError(RetryableError, errors.ProviderUnavailableError):
     """5xx, or the connection failed before an answer came."""
 
 
@@ -51,31 +36,41 @@ class SyncStateGoneError(GraphError):
     """The delta token expired (`syncStateNotFound`) or Graph asks a full resync (410)."""
 
 
-class AccessDeniedError(GraphError):
+class AccessDeniedError(GraphError, errors.AccessRefusedError):
     """403: the app or the signed-in user may not read this mailbox (not retried)."""
 
 
-class NotFoundError(GraphError):
+class NotFoundError(GraphError, errors.ProviderNotFoundError):
     """404: the mailbox or event does not exist, or the account may not see it."""
 
 
-class BadRequestError(GraphError):
+class BadRequestError(GraphError, errors.ProviderBadRequestError):
     """400: Graph refused the request as written."""
 
 
-class NeedsReauthorisationError(ConnectorError):
+class NeedsReauthorisationError(errors.AuthorisationNeededError):
     """The stored authorisation no longer works (refresh refused, or 401 after a fresh token).
 
     Terminal: never retried. The leader (or an administrator) must connect again.
     """
 
+    default_provider = "microsoft"
 
-class RetriesExhaustedError(GraphError):
+
+class MicrosoftAuthError(ConnectorError):
+    """Authorisation could not be set up (no app registration, flow refused or abandoned)."""
+
+
+class RetriesExhaustedError(GraphError, errors.RetriesExhaustedError):
     """Still throttled or failing after the bounded number of attempts or the time budget."""
 
 
 class UnsafeLinkError(GraphError):
     """A paging link pointing away from the Graph endpoint: our token is not sent there."""
+
+
+_FAMILY = errors.ErrorFamily.collect("Graph", GraphError, NeedsReauthorisationError)
+_ACCESS_POLICY_HINT = "; an application access policy may exclude this mailbox (docs/microsoft.md)"
 
 
 def map_http_error(
@@ -87,32 +82,21 @@ def map_http_error(
     retry_after_seconds: float | None = None,
 ) -> ConnectorError:
     """Our error for a Graph error answer (status, `error.code`, `error.message`)."""
-    said = f"Graph answered {status}" + (f" {code}" if code else "") + f": {message}"
-    if status == 429:
-        return ThrottledError(
-            where, said, status=status, code=code, retry_after_seconds=retry_after_seconds
-        )
-    if status == 410 or code in RESYNC_CODES:
+    if status != 429 and (status == 410 or code in RESYNC_CODES):
+        said = _FAMILY.answered(status, code, message)
         return SyncStateGoneError(where, said, status=status, code=code)
-    if status >= 500:
-        return ServerFaultError(
-            where, said, status=status, code=code, retry_after_seconds=retry_after_seconds
-        )
-    if status == 401:
-        return NeedsReauthorisationError(
-            where,
-            f"{said}; the token was refused even after renewing it, connect again with "
-            "`agenda-regie connect microsoft`",
-        )
-    if status == 403:
-        hint = (
-            "; an application access policy may exclude this mailbox (docs/microsoft.md)"
-            if code == "ErrorAccessDenied"
-            else ""
-        )
-        return AccessDeniedError(where, f"{said} (not retried){hint}", status=status, code=code)
-    if status == 404:
-        return NotFoundError(where, f"{said}; check the mailbox address", status=status, code=code)
-    if status == 400:
-        return BadRequestError(where, said, status=status, code=code)
-    return GraphError(where, said, status=status, code=code)
+    hints = {
+        401: "; the token was refused even after renewing it, connect again with "
+        "`agenda-regie connect microsoft`",
+        403: _ACCESS_POLICY_HINT if code == "ErrorAccessDenied" else "",
+        404: "; check the mailbox address",
+    }
+    return errors.error_for_status(
+        _FAMILY,
+        status,
+        code,
+        message,
+        where=where,
+        retry_after_seconds=retry_after_seconds,
+        hints=hints,
+    )

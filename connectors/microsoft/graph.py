@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from connectors.backoff import retry_after_seconds
 from connectors.microsoft.errors import (
     GraphError,
     ServerFaultError,
@@ -207,23 +208,9 @@ def _mapped(response: httpx.Response, where: str) -> Exception:
         message = str(detail.get("message", ""))
     except (ValueError, AttributeError):
         message = response.text[:200]
-    return map_http_error(
-        response.status_code,
-        code,
-        message,
-        where=where,
-        retry_after_seconds=_retry_after(response.headers.get("Retry-After")),
-    )
-
-
-def _retry_after(value: str | None) -> float | None:
-    # Graph sends seconds, possibly fractional ("2.128"); anything else leaves the backoff.
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+    status = response.status_code
+    return map_http_error(status, code, message, where=where, retry_after_seconds=retry_after)
 
 
 __all__ = [

@@ -20,11 +20,12 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from connectors.classify import ClassifyOptions
+from connectors.incremental import FullKind, IncrementalProvider, Listed
 from connectors.microsoft import mapping
 from connectors.microsoft.errors import GraphError, SyncStateGoneError
 from connectors.microsoft.graph import GraphClient
@@ -65,7 +66,9 @@ class _Listing:
     delta_link: str | None = None
 
 
-class MicrosoftSource:
+class MicrosoftSource(IncrementalProvider[SyncState, tuple[Retrier, int]]):
+    gone = SyncStateGoneError
+
     def __init__(
         self,
         client: GraphClient,
@@ -128,42 +131,29 @@ class MicrosoftSource:
         ordered = sorted(events.values(), key=lambda e: (e.start, e.end, e.id))
         return FetchResult(events=tuple(ordered), skipped=tuple(skipped))
 
-    def sync(self, state: SyncState | None, window: TimeWindow) -> SyncResult:
-        """Changes since `state`, or the whole `window` when there is no usable state."""
-        retrier = self._retrier or Retrier()
-        before = self._client.requests
-        if state is None:
-            return self._full_sync(window, retrier, "first", before)
-        if state.window != window:
-            return self._full_sync(window, retrier, "window_moved", before)
-        try:
-            listing = self._pages(state.delta_link, retrier, None)
-        except SyncStateGoneError as error:
-            log.info("graph %s: delta token no longer valid (%s), full resync", self.where, error)
-            return self._full_sync(window, retrier, "token_expired", before)
-        kept: list[CalendarEvent] = []
-        removed: list[str] = []
-        for item in listing.items.values():
-            if item.event is not None and overlaps(item.event, window):
-                kept.append(item.event)
-            else:  # deleted, cancelled, declined, or moved out of the window
-                removed.append(item.provider_id)
-        return SyncResult(
-            kind="incremental",
-            kept=tuple(kept),
-            removed=tuple(removed),
-            skipped=tuple(listing.skipped),
-            state=SyncState(listing.delta_link or state.delta_link, window),
-            requests=self._client.requests - before,
-        )
+    # --- the hooks of IncrementalProvider.sync ----------------------------------------------
 
-    def _full_sync(
-        self,
-        window: TimeWindow,
-        retrier: Retrier,
-        kind: Literal["first", "window_moved", "token_expired"],
-        requests_before: int,
-    ) -> SyncResult:
+    def _state(self, token: str, window: TimeWindow) -> SyncState:
+        return SyncState(token, window)
+
+    def _session(self) -> tuple[Retrier, int]:
+        """The retrier, and the client's request count when the sync began."""
+        return self._retrier or Retrier(), self._client.requests
+
+    def _forgotten(self, error: Exception) -> None:
+        log.info("graph %s: delta token no longer valid (%s), full resync", self.where, error)
+
+    def _list_changes(self, session: tuple[Retrier, int], state: SyncState) -> Listed:
+        retrier, before = session
+        listing = self._pages(state.delta_link, retrier, None)
+        link = listing.delta_link or state.delta_link
+        requests = self._client.requests - before
+        return Listed(listing.items.values(), tuple(listing.skipped), link, requests)
+
+    def _list_window(
+        self, session: tuple[Retrier, int], window: TimeWindow, kind: FullKind
+    ) -> Listed:
+        retrier, before = session
         url = self._client.url(self._root() + "/calendarView/delta")
         params = _window_params(window.start - _MARGIN, window.end + _MARGIN)
         try:
@@ -173,19 +163,8 @@ class MicrosoftSource:
             listing = self._pages(url, retrier, params)
         if listing.delta_link is None:
             raise GraphError(self.where, "Graph gave no @odata.deltaLink on the last page")
-        kept = [
-            m.event
-            for m in listing.items.values()
-            if m.event is not None and overlaps(m.event, window)
-        ]
-        return SyncResult(
-            kind=kind,
-            kept=tuple(kept),
-            removed=(),
-            skipped=tuple(listing.skipped),
-            state=SyncState(listing.delta_link, window),
-            requests=self._client.requests - requests_before,
-        )
+        requests = self._client.requests - before
+        return Listed(listing.items.values(), tuple(listing.skipped), listing.delta_link, requests)
 
     def _root(self) -> str:
         return f"users/{quote(self._mailbox, safe='@')}" if self._mailbox else "me"

@@ -12,12 +12,11 @@ the semaphore, so a throttled call does not hold a slot while it waits.
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import Protocol
 
 from connectors.backoff import Retrier as _Retrier
 from connectors.backoff import RetryPolicy as _RetryPolicy
@@ -66,14 +65,15 @@ class RetryPolicy(_RetryPolicy):
 
 
 @dataclass
-class Retrier(_Retrier):
+class Retrier(
+    _Retrier,
+    label="graph",
+    logger="connectors.microsoft",
+    retryable=RetryableError,
+    exhausted=RetriesExhaustedError,
+    detail="code",
+    retry_after_is_exact=True,
+):
     """Graph's retries: a `Retry-After` is waited exactly, as Graph's throttling guide asks."""
-
-    label: ClassVar[str] = "graph"
-    log: ClassVar[logging.Logger] = logging.getLogger("connectors.microsoft")
-    retryable: ClassVar[type[Exception]] = RetryableError
-    exhausted: ClassVar[Callable[..., Exception]] = RetriesExhaustedError
-    detail: ClassVar[str | None] = "code"
-    retry_after_is_exact: ClassVar[bool] = True
 
     policy: _RetryPolicy = field(default_factory=RetryPolicy)

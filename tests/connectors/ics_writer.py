@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from connectors import Response
 from connectors.ics import OUR_MARKER_PROPERTY, OUR_MARKER_VALUE
-from tests.connectors.contract import EventSpec
+from tests.contracts.source import EventSpec
 
 _PARTSTAT = {
     Response.ACCEPTED: "ACCEPTED",

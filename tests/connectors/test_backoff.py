@@ -103,3 +103,18 @@ def test_without_a_retry_after_the_backoff_stays_jittered_and_capped() -> None:
     errors = [throttled_graph(None) for _ in range(7)]
     assert retrier.call("list events", Answers(*errors)) == "done"
     assert sleeps == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0]
+
+
+def test_a_subclass_of_a_providers_retrier_keeps_the_providers_settings() -> None:
+    class Gated(GoogleRetrier):
+        """As the shells subclass it (to wait outside a lock, say)."""
+
+    retrier = Gated(GoogleRetryPolicy(max_attempts_per_call=2), sleep=lambda _: None)
+    failing = Answers(throttled_google(None), throttled_google(None))
+
+    with pytest.raises(google_errors.RetriesExhaustedError) as caught:
+        retrier.call("events.list", failing)
+
+    assert caught.value.reason == "rateLimitExceeded"
+    with pytest.raises(ValueError, match="not retried"):
+        retrier.call("events.list", Answers(ValueError("not retried")))

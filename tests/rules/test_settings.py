@@ -28,8 +28,8 @@ from assistant.i18n.wording import word
 from connectors import EventStatus, Response
 from rules import RulesError, load_rules
 from rules.schema import rules_json_schema
-from tests.connectors.contract import EventSpec
 from tests.connectors.ics_writer import write_ics
+from tests.contracts.source import EventSpec
 from tests.core.builders import NOW, at, away_day, hold, meeting, protected, review, rules
 
 F = TypeVar("F", bound=Callable[..., Any])

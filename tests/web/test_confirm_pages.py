@@ -26,7 +26,7 @@ from assistant.web.app import create_app
 from connectors.google.auth import build_service
 from connectors.google.mapping import TAG_KEY
 from tests.connectors.google.conftest import user_credentials
-from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.mail.fixtures import LEADER, MARKER, NOW, SECRET, Clock, SmtpServer, press, serve
 
 

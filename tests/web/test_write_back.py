@@ -28,9 +28,9 @@ from connectors.microsoft.auth import APPLICATION_SCOPES, AppRegistration, Store
 from connectors.microsoft.mapping import TAG_PROPERTY_ID
 from connectors.microsoft.writer import tag_value
 from tests.connectors.google.conftest import user_credentials
-from tests.connectors.google.fake_server import FakeGoogleCalendar
-from tests.connectors.microsoft.fake_graph import FakeGraph
 from tests.connectors.microsoft.test_auth import Rewriting
+from tests.fakes.google_calendar import FakeGoogleCalendar
+from tests.fakes.microsoft_graph import FakeGraph
 from tests.mail.fixtures import LEADER, NOW, SmtpServer, press
 from tests.web.test_confirm_pages import (
     Site,

@@ -19,7 +19,7 @@ from assistant.store.models import Leader
 from connectors.microsoft.auth import APPLICATION_SCOPES, StoredAuthorisation
 from tests.connectors.google.conftest import user_credentials
 from tests.connectors.google.events import meeting
-from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.worker.conftest import SECRET_KEY, Smtp, add_leader, redis_db, worker_environment
 from worker.app import create_app
 from worker.config import WorkerSettings

@@ -18,7 +18,7 @@ from assistant.store.database import session_scope
 from assistant.store.models import CachedEvent, Connection, WeeklyMetricsRow
 from connectors.microsoft.auth import APPLICATION_SCOPES, StoredAuthorisation
 from tests.connectors.microsoft.events import meeting
-from tests.connectors.microsoft.fake_graph import FakeGraph
+from tests.fakes.microsoft_graph import FakeGraph
 from tests.tls import PrivateCA
 from tests.worker.conftest import (
     SECRET_KEY,

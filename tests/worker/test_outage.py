@@ -15,7 +15,7 @@ from assistant.store.database import session_scope
 from assistant.store.models import Connection
 from tests.connectors.google.conftest import user_credentials
 from tests.connectors.google.events import meeting
-from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.worker.conftest import (
     SECRET_KEY,
     Smtp,

@@ -23,8 +23,8 @@ from connectors.microsoft.auth import APPLICATION_SCOPES, StoredAuthorisation
 from connectors.microsoft.mapping import TAG_PROPERTY_ID
 from connectors.microsoft.writer import tag_value
 from tests.connectors.google.conftest import user_credentials
-from tests.connectors.google.fake_server import FakeGoogleCalendar
-from tests.connectors.microsoft.fake_graph import FakeGraph
+from tests.fakes.google_calendar import FakeGoogleCalendar
+from tests.fakes.microsoft_graph import FakeGraph
 from tests.tls import PrivateCA
 from tests.worker.conftest import SECRET_KEY, Smtp, add_leader, redis_db, worker_environment
 

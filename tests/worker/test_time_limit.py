@@ -18,7 +18,7 @@ from assistant.app.status import pipeline_status
 from assistant.store.crypto import SecretBox
 from tests.connectors.google.conftest import user_credentials
 from tests.connectors.google.events import meeting
-from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.mail.fixtures import free_port
 from tests.worker.conftest import SECRET_KEY, Smtp, add_leader, worker_environment
 

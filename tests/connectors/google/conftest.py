@@ -19,17 +19,17 @@ from assistant.store.models import Base, CachedEvent, Connection
 from assistant.store.repositories import upsert_leader
 from connectors.google.auth import build_service
 from connectors.google.retry import Retrier, RetryPolicy
-from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.fakes.fixtures import google_calendar
+from tests.fakes.google_calendar import FakeGoogleCalendar
 
 NOW = datetime(2026, 6, 3, 12, 0, tzinfo=UTC)  # a Wednesday
 LEADER = "leader@example.org"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeGoogleCalendar]:
-    server = FakeGoogleCalendar().start()
-    yield server
-    server.stop()
+def fake(google_calendar: FakeGoogleCalendar) -> FakeGoogleCalendar:
+    """The fake Google of tests/fakes/fixtures.py, under the name these tests use."""
+    return google_calendar
 
 
 def user_credentials(fake: FakeGoogleCalendar, token: str = "first-token") -> Credentials:
@@ -120,4 +120,10 @@ def shell(store: Engine, fake: FakeGoogleCalendar, cipher: SecretBox) -> Shell:
     return Shell(store, fake, cipher)
 
 
-__all__ = ["database_url", "engine", "new_database", "postgres_admin_url"]
+__all__ = [
+    "database_url",
+    "engine",
+    "google_calendar",
+    "new_database",
+    "postgres_admin_url",
+]

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from connectors import Response
 from connectors.google.mapping import TAG_KEY
-from tests.connectors.contract import AMSTERDAM, ME, EventSpec
+from tests.contracts.source import AMSTERDAM, ME, EventSpec
 
 _RESPONSES = {
     Response.ACCEPTED: "accepted",

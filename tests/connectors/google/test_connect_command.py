@@ -15,7 +15,7 @@ from assistant.store import migrations
 from connectors.google.auth import SCOPE_OWNED, SCOPE_READ
 from tests.connectors.google.command import run_command
 from tests.connectors.google.conftest import LEADER
-from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.fakes.google_calendar import FakeGoogleCalendar
 
 # Seconds: a command that wrongly waits for the browser is stopped well before its own timeout.
 PATIENCE_SECONDS = 60

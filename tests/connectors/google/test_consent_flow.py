@@ -24,7 +24,7 @@ from connectors.google.auth import SCOPE_OWNED, SCOPE_READ, build_service, crede
 from tests.connectors.google.command import Running
 from tests.connectors.google.conftest import LEADER, NOW
 from tests.connectors.google.events import fill
-from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.fakes.google_calendar import FakeGoogleCalendar
 
 # The browser: no proxy between it and 127.0.0.1, redirects followed as a browser does.
 BROWSER = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -36,11 +36,11 @@ from connectors.google.auth import (
 )
 from connectors.google.errors import NeedsReauthorisationError
 from connectors.google.writer import Block, FocusTimeOptions
-from tests.connectors.contract import AMSTERDAM
 from tests.connectors.google.command import run_command
 from tests.connectors.google.conftest import LEADER, NOW, Shell
 from tests.connectors.google.events import fill
-from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.contracts.source import AMSTERDAM
+from tests.fakes.google_calendar import FakeGoogleCalendar
 
 BOTH_SCOPES = {SCOPE_READ, SCOPE_OWNED}
 CLIENT_ID = "104857600000000000001"  # the key's client_id, what an admin enters

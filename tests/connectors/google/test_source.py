@@ -1,4 +1,4 @@
-"""The Google source passes the CalendarSource contract, and reads Google's own fields."""
+"""The Google source reads Google's own fields (its contract is in tests/contracts/)."""
 
 from __future__ import annotations
 
@@ -8,34 +8,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connectors import CalendarSource, ClassifyOptions, EventKind, Response, TimeWindow
+from connectors import ClassifyOptions, EventKind, Response, TimeWindow
 from connectors.google import GoogleSource, SyncState
 from connectors.google.errors import AccessDeniedError, NotFoundError
-from tests.connectors.contract import (
+from tests.connectors.google.events import meeting
+from tests.contracts.source import (
     AMSTERDAM,
     DAY,
     MONDAY,
     SECRET,
-    CalendarSourceContract,
-    EventSpec,
     at,
 )
-from tests.connectors.google.events import from_spec, meeting
-from tests.connectors.google.fake_server import FakeGoogleCalendar
-
-
-class TestGoogleSource(CalendarSourceContract):
-    @pytest.fixture(autouse=True)
-    def _server(self, fake: FakeGoogleCalendar, service: Any) -> None:
-        self.fake = fake
-        self.service = service
-
-    def make_source(self, events: list[EventSpec], zone: ZoneInfo) -> CalendarSource:
-        with self.fake.lock:
-            self.fake.events.clear()
-        for index, spec in enumerate(events):
-            self.fake.put(from_spec(spec, index, zone))
-        return GoogleSource(self.service, zone=zone)
+from tests.fakes.google_calendar import FakeGoogleCalendar
 
 
 def source(service: Any, **options: Any) -> GoogleSource:

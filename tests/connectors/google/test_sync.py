@@ -28,10 +28,10 @@ from connectors.google.auth import credentials_from_json
 from connectors.google.errors import BadRequestError, NeedsReauthorisationError
 from connectors.google.mapping import TAG_KEY
 from connectors.google.writer import Block, BlockConflictError, FocusTimeOptions, block_event_id
-from tests.connectors.contract import AMSTERDAM, SECRET
 from tests.connectors.google.conftest import LEADER, NOW, Shell
 from tests.connectors.google.events import fill, meeting
-from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.contracts.source import AMSTERDAM, SECRET
+from tests.fakes.google_calendar import FakeGoogleCalendar
 
 
 def test_after_a_full_sync_no_change_costs_one_request_and_one_change_one(

@@ -22,9 +22,9 @@ from connectors.google.writer import (
     GoogleWriter,
     block_event_id,
 )
-from tests.connectors.contract import AMSTERDAM
 from tests.connectors.google.conftest import user_credentials
-from tests.connectors.google.fake_server import FakeGoogleCalendar
+from tests.contracts.source import AMSTERDAM
+from tests.fakes.google_calendar import FakeGoogleCalendar
 
 REPO = Path(__file__).resolve().parents[3]
 START = datetime(2026, 3, 10, 8, 30, tzinfo=AMSTERDAM)

@@ -9,14 +9,14 @@ import pytest
 
 from connectors.microsoft.graph import GraphClient
 from connectors.microsoft.throttle import MailboxLimiter
-from tests.connectors.microsoft.fake_graph import FakeGraph
+from tests.fakes.fixtures import graph
+from tests.fakes.microsoft_graph import FakeGraph
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeGraph]:
-    server = FakeGraph().start()
-    yield server
-    server.stop()
+def fake(graph: FakeGraph) -> FakeGraph:
+    """The fake Graph of tests/fakes/fixtures.py, under the name these tests use."""
+    return graph
 
 
 class StaticTokens:
@@ -52,4 +52,4 @@ from tests.store.conftest import (  # noqa: E402
     postgres_admin_url,
 )
 
-__all__ = ["database_url", "engine", "new_database", "postgres_admin_url"]
+__all__ = ["database_url", "engine", "graph", "new_database", "postgres_admin_url"]

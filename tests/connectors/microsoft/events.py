@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from connectors import EventStatus, Response
 from connectors.microsoft.mapping import OUR_CATEGORY
-from tests.connectors.contract import ME, EventSpec
+from tests.contracts.source import ME, EventSpec
 
 _RESPONSES = {
     Response.ACCEPTED: "accepted",

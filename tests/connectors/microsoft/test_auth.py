@@ -28,8 +28,8 @@ from connectors.microsoft.auth import (
     token_source,
 )
 from connectors.microsoft.errors import NeedsReauthorisationError
-from tests.connectors.contract import ME
-from tests.connectors.microsoft.fake_graph import FakeGraph
+from tests.contracts.source import ME
+from tests.fakes.microsoft_graph import FakeGraph
 
 TENANT = "tenant1"
 REDIRECT = "http://localhost:8400/"

@@ -37,9 +37,9 @@ from assistant.store.models import Connection
 from assistant.store.repositories import load_connection_token
 from connectors.microsoft.auth import StoredAuthorisation
 from connectors.microsoft.throttle import MailboxLimiter, Retrier
-from tests.connectors.contract import AMSTERDAM
 from tests.connectors.microsoft.events import meeting
-from tests.connectors.microsoft.fake_graph import FakeGraph
+from tests.contracts.source import AMSTERDAM
+from tests.fakes.microsoft_graph import FakeGraph
 from tests.tls import PrivateCA
 
 AGENDA_REGIE = Path(__file__).resolve().parents[3] / ".venv" / "bin" / "agenda-regie"

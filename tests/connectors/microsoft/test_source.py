@@ -1,4 +1,4 @@
-"""The Microsoft source passes the CalendarSource contract, and reads Graph's own fields."""
+"""The Microsoft source reads Graph's own fields (its contract is in tests/contracts/)."""
 
 from __future__ import annotations
 
@@ -9,41 +9,25 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from connectors import CalendarSource, ClassifyOptions, EventKind, EventStatus, Response, TimeWindow
+from connectors import ClassifyOptions, EventKind, EventStatus, Response, TimeWindow
 from connectors.microsoft import mapping
 from connectors.microsoft.errors import AccessDeniedError, RetriesExhaustedError, UnsafeLinkError
 from connectors.microsoft.graph import GRAPH_TIMEOUT, LONGEST_REQUEST_SECONDS, GraphClient
 from connectors.microsoft.source import MicrosoftSource, SyncState
 from connectors.microsoft.throttle import MailboxLimiter, Retrier, RetryPolicy
-from tests.connectors.contract import (
+from tests.connectors.microsoft.conftest import StaticTokens
+from tests.connectors.microsoft.events import meeting, person
+from tests.contracts.source import (
     AMSTERDAM,
     DAY,
     ME,
     MONDAY,
     SECRET,
-    CalendarSourceContract,
-    EventSpec,
     at,
 )
-from tests.connectors.microsoft.conftest import StaticTokens
-from tests.connectors.microsoft.events import from_spec, meeting, person
-from tests.connectors.microsoft.fake_graph import FakeGraph
+from tests.fakes.microsoft_graph import FakeGraph
 
 WEEK = TimeWindow(datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 9, tzinfo=UTC))
-
-
-class TestMicrosoftSource(CalendarSourceContract):
-    @pytest.fixture(autouse=True)
-    def _server(self, fake: FakeGraph, client: GraphClient) -> None:
-        self.fake = fake
-        self.client = client
-
-    def make_source(self, events: list[EventSpec], zone: ZoneInfo) -> CalendarSource:
-        with self.fake.lock:
-            self.fake.events.clear()
-        for index, spec in enumerate(events):
-            self.fake.put(from_spec(spec, index, zone))
-        return MicrosoftSource(self.client, zone=zone, mailbox=ME)
 
 
 def source(client: GraphClient, **options: object) -> MicrosoftSource:

@@ -44,10 +44,10 @@ from connectors.microsoft.graph import GraphClient
 from connectors.microsoft.source import MicrosoftSource
 from connectors.microsoft.throttle import MailboxLimiter, Retrier, RetryPolicy
 from connectors.microsoft.writer import Block
-from tests.connectors.contract import AMSTERDAM, SECRET
 from tests.connectors.microsoft.events import meeting
-from tests.connectors.microsoft.fake_graph import FakeGraph
 from tests.connectors.microsoft.test_auth import Rewriting
+from tests.contracts.source import AMSTERDAM, SECRET
+from tests.fakes.microsoft_graph import FakeGraph
 
 NOW = datetime(2026, 6, 3, 12, 0, tzinfo=UTC)  # a Wednesday
 LEADER = "leader@example.org"

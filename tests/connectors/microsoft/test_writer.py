@@ -17,9 +17,9 @@ from connectors.microsoft.mapping import OUR_CATEGORY, TAG_PROPERTY_ID
 from connectors.microsoft.source import MicrosoftSource
 from connectors.microsoft.throttle import MailboxLimiter, Retrier
 from connectors.microsoft.writer import Block, MicrosoftWriter, transaction_id
-from tests.connectors.contract import AMSTERDAM, ME
 from tests.connectors.microsoft.conftest import StaticTokens
-from tests.connectors.microsoft.fake_graph import FakeGraph
+from tests.contracts.source import AMSTERDAM, ME
+from tests.fakes.microsoft_graph import FakeGraph
 
 REPO = Path(__file__).resolve().parents[3]
 START = datetime(2026, 3, 10, 8, 30, tzinfo=AMSTERDAM)

@@ -1,7 +1,8 @@
 """The tests every CalendarSource passes (STYLE 2: one interface, one contract suite).
 
-A connector's test class subclasses `CalendarSourceContract` and implements `make_source`,
-turning `EventSpec`s into its native input (an .ics file, a fake Google or Graph server ...).
+Each class of tests/contracts/test_source.py subclasses `CalendarSourceContract` and implements
+`make_source`, turning `EventSpec`s into its native input (an .ics file, a fake Google or Graph
+server ...). `EventSpec` and the helpers here serve the other contracts and the provider tests.
 The class name has no Test prefix, so pytest collects it only through its subclasses.
 """
 
@@ -69,7 +70,7 @@ DAY = TimeWindow(at(MONDAY, 9), at(MONDAY, 17))
 
 
 class CalendarSourceContract(ABC):
-    """What a CalendarSource promises (connectors/model.py), checked through `fetch` only."""
+    """What a CalendarSource promises (connectors/protocols.py), checked through `fetch` only."""
 
     @abstractmethod
     def make_source(self, events: list[EventSpec], zone: ZoneInfo) -> CalendarSource:

@@ -21,55 +21,32 @@ tokens (`invalid_grant` once revoked). It counts requests.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html
 import itertools
 import json
 import re
 import ssl
-import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-# (status, code) to answer instead of the real thing, or None; given the request number (1..).
-Failure = Callable[[int, str, str], tuple[int, str] | None]
+from tests.fakes.entra_id import LOGIN_HOST, FakeEntraId, IssuedCode
+from tests.fakes.http import FakeHttpServer, Request
+
 LIMIT = 4
-LOGIN_HOST = "https://login.microsoftonline.com"
 
 
-@dataclass(frozen=True)
-class Seen:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
+class FakeGraph(FakeEntraId, FakeHttpServer):
+    methods = ("GET", "POST", "DELETE")
 
-
-@dataclass(frozen=True)
-class IssuedCode:
-    """A code the authorize page gave out: for whom, and what the token request must match."""
-
-    username: str
-    nonce: str | None
-    redirect_uri: str
-    code_challenge: str
-
-
-class FakeGraph:
     def __init__(self, owner: str = "leader@example.org", *, tls: ssl.SSLContext | None = None):
+        super().__init__(tls=tls)
         self.owner = owner
-        self.lock = threading.RLock()
         self.events: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         self.properties: dict[tuple[str, str], dict[str, str]] = {}
         self.transactions: dict[tuple[str, str], str] = {}
@@ -80,9 +57,6 @@ class FakeGraph:
         self.expiry_status = 400  # or 410
         self.pages: dict[str, tuple[list[dict[str, Any]], str | None]] = {}
         self.numbers = itertools.count(1)
-        self.requests: list[Seen] = []
-        self.failure: Failure | None = None
-        self.retry_after: str | None = None
         self.rejected_tokens: set[str] = set()
         self.forbidden_mailboxes: set[str] = set()
         self.delay_seconds = 0.0
@@ -100,21 +74,12 @@ class FakeGraph:
         self.admin_consent = True
         # An Entra ID error answer to every client-credentials request (None: the usual checks).
         self.app_token_refusal: dict[str, Any] | None = None
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self.tls = tls is not None
-        if tls is not None:
-            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.02,), daemon=True
-        )
 
     # --- lifecycle ------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        scheme = "https" if self.tls else "http"
-        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
+        return self.base_url
 
     @property
     def login_host(self) -> str:
@@ -125,14 +90,6 @@ class FakeGraph:
     @property
     def graph_url(self) -> str:
         return self.url + "/v1.0"
-
-    def start(self) -> FakeGraph:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     # --- what tests do to the calendar ----------------------------------------------------
 
@@ -163,32 +120,12 @@ class FakeGraph:
         with self.lock:
             return dict(self.events[mailbox or self.owner])
 
-    def count(self, method: str | None = None, path_part: str = "") -> int:
-        with self.lock:
-            return sum(
-                1
-                for seen in self.requests
-                if (method is None or seen.method == method) and path_part in seen.path
-            )
-
-    def reset_counts(self) -> None:
-        with self.lock:
-            self.requests.clear()
-
     def approve(self, auth_uri: str, code: str = "good-code") -> dict[str, str]:
         """What the browser brings back after the leader signs in at `auth_uri`."""
         query = parse_qs(urlsplit(auth_uri).query)
         with self.lock:
             self.nonces[code] = query["nonce"][0]
         return {"code": code, "state": query["state"][0]}
-
-    @contextmanager
-    def failing(self, failure: Failure) -> Iterator[None]:
-        self.failure = failure
-        try:
-            yield
-        finally:
-            self.failure = None
 
     # --- serving ----------------------------------------------------------------------------
 
@@ -201,42 +138,17 @@ class FakeGraph:
         self.changed_at[(mailbox, event["id"])] = self.seq
         self.deleted.pop((mailbox, event["id"]), None)
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                fake._serve(self, "GET")
-
-            def do_POST(self) -> None:
-                fake._serve(self, "POST")
-
-            def do_DELETE(self) -> None:
-                fake._serve(self, "DELETE")
-
-        return Handler
-
-    def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
-        parts = urlsplit(handler.path)
-        query = parse_qs(parts.query)
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        path = unquote(parts.path)
-        headers = {k.lower(): v for k, v in handler.headers.items()}
+    def serve(self, request: Request, handler: BaseHTTPRequestHandler) -> None:
+        method, query, headers, body = request.method, request.query, request.headers, request.body
+        path = unquote(request.path)
         if not path.startswith("/v1.0/"):
             with self.lock:
-                self.requests.append(Seen(method, path, query, headers))
-            return _send(handler, *self._login(method, path, query, body))
+                self.record(request, path)
+            return self.send(handler, *self._login(method, path, query, body))
         segments = path.removeprefix("/v1.0/").split("/")
         mailbox = self.owner if segments[0] == "me" else segments[1].lower()
         with self.lock:
-            self.requests.append(Seen(method, path, query, headers))
-            number = len(self.requests)
+            number = self.record(request, path)
             self.in_flight[mailbox] += 1
             now_in_flight = self.in_flight[mailbox]
             self.max_in_flight[mailbox] = max(self.max_in_flight[mailbox], now_in_flight)
@@ -250,7 +162,7 @@ class FakeGraph:
         finally:
             with self.lock:
                 self.in_flight[mailbox] -= 1
-        _send(handler, *answer)
+        self.send(handler, *answer)
 
     def _graph(
         self,
@@ -263,7 +175,7 @@ class FakeGraph:
         headers: dict[str, str],
         body: bytes,
     ) -> tuple[int, Any, dict[str, str]]:
-        failure = self.failure(number, method, path) if self.failure else None
+        failure = self.injected(number, method, path)
         if failure is not None:
             status, code = failure
             extra = {"Retry-After": self.retry_after} if self.retry_after and status == 429 else {}
@@ -419,178 +331,6 @@ class FakeGraph:
         ]
         return 200, {"value": matches}, {}
 
-    # --- Entra ID ---------------------------------------------------------------------------
-
-    def _login(
-        self, method: str, path: str, query: dict[str, list[str]], body: bytes
-    ) -> tuple[int, Any, dict[str, str]]:
-        segments = path.strip("/").split("/")
-        tenant = segments[0]
-        base = f"{self.login_host}/{tenant}"
-        if path.endswith("/oauth2/v2.0/authorize") and method == "GET":
-            return self._authorize({k: v[0] for k, v in query.items()})
-        if path == "/common/discovery/instance":
-            return (
-                200,
-                {
-                    "tenant_discovery_endpoint": f"{LOGIN_HOST}/common/v2.0/.well-known/"
-                    "openid-configuration",
-                    "metadata": [
-                        {
-                            "preferred_network": "login.microsoftonline.com",
-                            "preferred_cache": "login.windows.net",
-                            "aliases": ["login.microsoftonline.com", "login.windows.net"],
-                        }
-                    ],
-                },
-                {},
-            )
-        if path.endswith("/v2.0/.well-known/openid-configuration"):
-            return (
-                200,
-                {
-                    "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
-                    "token_endpoint": f"{base}/oauth2/v2.0/token",
-                    "issuer": f"{self.login_host}/{tenant}/v2.0",
-                    "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
-                },
-                {},
-            )
-        if path.endswith("/oauth2/v2.0/token") and method == "POST":
-            return self._token(tenant, {k: v[0] for k, v in parse_qs(body.decode()).items()})
-        return 404, {"error": "not_found"}, {}
-
-    def _authorize(self, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
-        """The sign-in and consent pages, already passed: the answer the browser carries back."""
-        redirect_uri = query["redirect_uri"]
-        if self.consent_denied:
-            answer = {
-                "error": "access_denied",
-                "error_subcode": "cancel",
-                "error_description": "AADSTS65004: User declined to consent to access the app.",
-            }
-        else:
-            code = f"code-{next(self.numbers)}"
-            self.codes[code] = IssuedCode(
-                self.signs_in_as or self.owner,
-                query.get("nonce"),
-                redirect_uri,
-                query.get("code_challenge", ""),
-            )
-            answer = {"code": code}
-        answer["state"] = query.get("state", "")
-        if query.get("response_mode") == "form_post":
-            fields = "".join(
-                f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
-                for name, value in answer.items()
-            )
-            page = (
-                f'<html><body onload="document.forms[0].submit()"><form method="POST" '
-                f'action="{html.escape(redirect_uri)}">{fields}</form></body></html>'
-            )
-            return 200, page, {}
-        return 302, None, {"Location": f"{redirect_uri}?{urlencode(answer)}"}
-
-    def _token(self, tenant: str, form: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
-        grant = form.get("grant_type")
-        if grant == "client_credentials":
-            if self.app_token_refusal is not None:
-                return 400, self.app_token_refusal, {}
-            if form.get("client_secret") != "secret":
-                return (
-                    401,
-                    {
-                        "error": "invalid_client",
-                        "error_description": "AADSTS7000215: Invalid client secret provided.",
-                        "error_codes": [7000215],
-                    },
-                    {},
-                )
-            if not self.admin_consent:
-                return (
-                    400,
-                    {
-                        "error": "invalid_grant",
-                        "error_description": "AADSTS65001: The user or administrator has not "
-                        f"consented to use the application with ID '{form.get('client_id')}'.",
-                        "error_codes": [65001],
-                    },
-                    {},
-                )
-            return (
-                200,
-                {
-                    "access_token": f"app-{next(self.issued)}",
-                    "expires_in": 3600,
-                    "token_type": "Bearer",
-                },
-                {},
-            )
-        username = self.owner
-        if grant == "authorization_code" and form.get("code") != "good-code":
-            issued = self.codes.pop(form.get("code", ""), None)  # a code works once
-            if issued is None or not _pkce_fits(issued, form):
-                return 400, {"error": "invalid_grant", "error_description": "bad code"}, {}
-            self.nonces[form["code"]] = issued.nonce or ""
-            username = issued.username
-        if grant == "refresh_token" and (self.revoked or not form.get("refresh_token")):
-            return (
-                400,
-                {
-                    "error": "invalid_grant",
-                    "error_description": "AADSTS70000: The refresh token was revoked.",
-                    "suberror": "bad_token",
-                },
-                {},
-            )
-        if grant not in {"authorization_code", "refresh_token"}:
-            return 400, {"error": "unsupported_grant_type"}, {}
-        if grant == "refresh_token":
-            username = self.refresh_owners.get(form["refresh_token"], self.owner)
-        number = next(self.issued)
-        self.refresh_owners[f"refresh-{number}"] = username
-        uid = "user-oid-1" if username == self.owner else f"oid-{username}"
-        utid = "tenant-id-1"
-        claims = {
-            "iss": f"{self.login_host}/{utid}/v2.0",
-            "aud": form.get("client_id"),
-            "sub": "subject-1",
-            "oid": uid,
-            "tid": utid,
-            "preferred_username": username,
-            "name": "Leader",
-            "iat": int(time.time()),
-            "nonce": self.nonces.get(form.get("code", "")),
-            "exp": int(time.time()) + 3600,
-        }
-        return (
-            200,
-            {
-                "token_type": "Bearer",
-                "scope": form.get("scope", ""),
-                "expires_in": 3600,
-                "access_token": f"user-{number}",
-                "refresh_token": f"refresh-{number}",
-                "id_token": _unsigned_jwt(claims),
-                "client_info": _b64(json.dumps({"uid": uid, "utid": utid}).encode()),
-            },
-            {},
-        )
-
-
-def _pkce_fits(issued: IssuedCode, form: dict[str, str]) -> bool:
-    digest = hashlib.sha256(form.get("code_verifier", "").encode("ascii")).digest()
-    return _b64(digest) == issued.code_challenge and form.get("redirect_uri") == issued.redirect_uri
-
-
-def _unsigned_jwt(claims: dict[str, Any]) -> str:
-    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
-    return f"{header}.{_b64(json.dumps(claims).encode())}."
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
 
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(WINDOWS_TO_OLSON.get(name, name))
@@ -620,18 +360,3 @@ def _graph_time(moment: datetime) -> str:
 
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
-
-
-def _send(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str]) -> None:
-    if isinstance(body, str):  # a page for the browser
-        data, kind = body.encode(), "text/html; charset=utf-8"
-    else:
-        data = b"" if body is None else json.dumps(body).encode()
-        kind = "application/json; charset=utf-8"
-    handler.send_response(status)
-    handler.send_header("Content-Type", kind)
-    handler.send_header("Content-Length", str(len(data)))
-    for name, value in headers.items():
-        handler.send_header(name, value)
-    handler.end_headers()
-    handler.wfile.write(data)

@@ -17,55 +17,37 @@ It is also Google's OAuth server, enough for the real google-auth and google-aut
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import itertools
 import json
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import unquote
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-# (status, reason) to answer instead of the real thing, or None; given the request number (1..).
-Failure = Callable[[int, str, str], tuple[int, str] | None]
+from tests.fakes.google_oauth import FakeGoogleOAuth
+from tests.fakes.http import FakeHttpServer, Request
 
-JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
+__all__ = ["FOCUS_TIME_REFUSAL", "FakeGoogleCalendar"]
+
 # No Google document gives the answer to a focus-time insert on an account without focus time;
 # `eventTypeRestriction` is the reason Google gives when an event type forbids an operation.
 FOCUS_TIME_REFUSAL = (400, "eventTypeRestriction", "Focus time is not available for this calendar.")
 
 
-@dataclass(frozen=True)
-class Seen:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    authorization: str
+class FakeGoogleCalendar(FakeGoogleOAuth, FakeHttpServer):
+    json_type = "application/json; charset=UTF-8"
 
-
-class FakeGoogleCalendar:
     def __init__(self, owner: str = "leader@example.org") -> None:
+        super().__init__()
         self.owner = owner
-        self.lock = threading.RLock()
         self.events: dict[str, dict[str, dict[str, Any]]] = {}
         self.seq = 0
         self.changed_at: dict[tuple[str, str], int] = {}
         self.token_epoch = 0
         self.pages: dict[str, tuple[list[dict[str, Any]], str]] = {}
         self.page_numbers = itertools.count(1)
-        self.requests: list[Seen] = []
-        self.failure: Failure | None = None
-        self.retry_after: str | None = None
         self.refuse_focus_time = False
         self.focus_time_refusal: tuple[int, str, str] = FOCUS_TIME_REFUSAL
         self.downgrade_focus_time = False  # accept, but store a default event
@@ -85,16 +67,12 @@ class FakeGoogleCalendar:
         self.delegated_scopes: dict[str, set[str]] = {}
         self.assertions: list[dict[str, Any]] = []
         self.token_subjects: dict[str, str] = {}
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.02,), daemon=True
-        )
 
     # --- lifecycle ------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+        return self.base_url + "/"
 
     @property
     def token_uri(self) -> str:
@@ -103,49 +81,6 @@ class FakeGoogleCalendar:
     @property
     def auth_uri(self) -> str:
         return self.url + "auth"
-
-    def client_config(self) -> dict[str, Any]:
-        """An installed-app OAuth client file whose endpoints are this server."""
-        return {
-            "installed": {
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-                "auth_uri": self.auth_uri,
-                "token_uri": self.token_uri,
-                "redirect_uris": ["http://localhost"],
-            }
-        }
-
-    def service_account(
-        self, email: str = "agenda@project.iam.gserviceaccount.com", *, scopes: set[str]
-    ) -> dict[str, Any]:
-        """A new service account key (JSON as the Cloud console gives it) and its grant."""
-        from cryptography.hazmat.primitives import serialization
-
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.service_account_keys[email] = key.public_key()
-        self.delegated_scopes[email] = set(scopes)
-        return {
-            "type": "service_account",
-            "project_id": "project",
-            "private_key_id": "key-1",
-            "private_key": key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            ).decode(),
-            "client_email": email,
-            "client_id": "104857600000000000001",
-            "token_uri": self.token_uri,
-        }
-
-    def start(self) -> FakeGoogleCalendar:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     # --- what tests do to the calendar ----------------------------------------------------
 
@@ -174,26 +109,6 @@ class FakeGoogleCalendar:
                 k: v for k, v in self.events.get(calendar, {}).items() if v["status"] != "cancelled"
             }
 
-    def count(self, method: str | None = None, path_part: str = "") -> int:
-        with self.lock:
-            return sum(
-                1
-                for seen in self.requests
-                if (method is None or seen.method == method) and path_part in seen.path
-            )
-
-    def reset_counts(self) -> None:
-        with self.lock:
-            self.requests.clear()
-
-    @contextmanager
-    def failing(self, failure: Failure) -> Iterator[None]:
-        self.failure = failure
-        try:
-            yield
-        finally:
-            self.failure = None
-
     # --- internals --------------------------------------------------------------------------
 
     def _store(self, calendar: str, event: dict[str, Any], *, stamp_created: bool = True) -> None:
@@ -205,140 +120,28 @@ class FakeGoogleCalendar:
         self.events.setdefault(calendar, {})[event["id"]] = event
         self.changed_at[(calendar, event["id"])] = self.seq
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                fake._serve(self, "GET")
-
-            def do_POST(self) -> None:
-                fake._serve(self, "POST")
-
-            def do_PATCH(self) -> None:
-                fake._serve(self, "PATCH")
-
-            def do_DELETE(self) -> None:
-                fake._serve(self, "DELETE")
-
-        return Handler
-
-    def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
-        parts = urlsplit(handler.path)
-        query = parse_qs(parts.query)
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        path = parts.path
+    def serve(self, request: Request, handler: BaseHTTPRequestHandler) -> None:
+        method, path, query, body = request.method, request.path, request.query, request.body
         with self.lock:
-            seen = Seen(method, path, query, handler.headers.get("Authorization", ""))
-            self.requests.append(seen)
-            number = len(self.requests)
-            failure = self.failure(number, method, path) if self.failure else None
+            number = self.record(request)
+            authorization = request.headers.get("authorization", "")
+            failure = self.injected(number, method, path)
             if failure is not None:
                 status, reason = failure
                 answer = _error(status, reason, f"injected {reason}")
                 headers = {"Retry-After": self.retry_after} if self.retry_after else {}
-                return _send(handler, *answer, headers)
+                return self.send(handler, *answer, headers)
             if path == "/token":
-                return _send(handler, *self._token(body, seen.authorization))
+                return self.send(handler, *self._token(body, authorization))
             if path == "/auth":
                 status, location = self._consent(query)
-                return _send(handler, status, None, {"Location": location} if location else None)
-            bearer = seen.authorization.removeprefix("Bearer ")
+                return self.send(
+                    handler, status, None, {"Location": location} if location else None
+                )
+            bearer = authorization.removeprefix("Bearer ")
             if not bearer or bearer in self.rejected_tokens:
-                return _send(handler, *_error(401, "authError", "Invalid Credentials"))
-            return _send(handler, *self._calendar(method, path, query, body))
-
-    def _consent(self, query: dict[str, list[str]]) -> tuple[int, str | None]:
-        """The consent page, already answered: a redirect back to the client with the outcome."""
-        asked = {name: values[0] for name, values in query.items()}
-        redirect = asked.get("redirect_uri", "")
-        if asked.get("client_id") != self.client_id or not redirect.startswith("http://"):
-            return 400, None
-        if self.deny_consent:
-            answer = {"error": "access_denied", "state": asked.get("state", "")}
-        else:
-            code = f"code-{next(self.issued_tokens)}"
-            self.codes[code] = asked
-            answer = {"code": code, "state": asked.get("state", ""), "scope": asked["scope"]}
-        return 302, f"{redirect}?{urlencode(answer)}"
-
-    def _token(self, body: bytes, authorization: str) -> tuple[int, Any]:
-        if self.token_answers:
-            return self.token_answers.pop(0)
-        form = {name: values[0] for name, values in parse_qs(body.decode()).items()}
-        grant = form.get("grant_type")
-        if grant == "authorization_code":
-            return self._exchange_code(form, authorization)
-        if grant == JWT_BEARER:
-            return self._delegate(form.get("assertion", ""))
-        if self.revoked or grant != "refresh_token":
-            return 400, {"error": "invalid_grant", "error_description": "Token has been revoked."}
-        return 200, {
-            "access_token": f"fresh-{next(self.issued_tokens)}",
-            "expires_in": 3600,
-            "token_type": "Bearer",
-        }
-
-    def _exchange_code(self, form: dict[str, str], authorization: str) -> tuple[int, Any]:
-        client = (form.get("client_id"), form.get("client_secret"))
-        if authorization.startswith("Basic "):
-            user, _, secret = base64.b64decode(authorization[6:]).decode().partition(":")
-            client = (unquote(user), unquote(secret))
-        if client != (self.client_id, self.client_secret):
-            return 401, {"error": "invalid_client", "error_description": "Unauthorized"}
-        asked = self.codes.pop(form.get("code", ""), None)  # a code works once
-        if asked is None or asked.get("redirect_uri") != form.get("redirect_uri"):
-            return 400, {"error": "invalid_grant", "error_description": "Bad Request"}
-        verifier = form.get("code_verifier", "")
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-        if asked.get("code_challenge") != challenge.decode().rstrip("="):
-            return 400, {"error": "invalid_grant", "error_description": "Missing code verifier."}
-        return 200, {
-            "access_token": f"consented-{next(self.issued_tokens)}",
-            "refresh_token": "refresh-from-consent",
-            "expires_in": 3599,
-            "scope": asked["scope"],
-            "token_type": "Bearer",
-        }
-
-    def _delegate(self, assertion: str) -> tuple[int, Any]:
-        """A service account's JWT: signed by its key, for a subject and scopes it was granted."""
-        try:
-            header_part, claims_part, signature_part = assertion.split(".")
-            header = json.loads(_unb64(header_part))
-            claims = json.loads(_unb64(claims_part))
-            public_key = self.service_account_keys[claims["iss"]]
-            public_key.verify(
-                _unb64(signature_part),
-                f"{header_part}.{claims_part}".encode(),
-                padding.PKCS1v15(),
-                hashes.SHA256(),
-            )
-        except (ValueError, KeyError, InvalidSignature):
-            return 400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
-        self.assertions.append(claims)
-        if header.get("alg") != "RS256" or claims.get("aud") != GOOGLE_TOKEN_AUDIENCE:
-            return 400, {"error": "invalid_grant", "error_description": "Invalid JWT audience."}
-        if not claims.get("iat", 0) - 300 <= time.time() < claims.get("exp", 0):
-            return 400, {"error": "invalid_grant", "error_description": "Invalid JWT: expired."}
-        asked = set(str(claims.get("scope", "")).split())
-        granted = self.delegated_scopes.get(claims["iss"], set())
-        subject = str(claims.get("sub", ""))
-        if not subject.endswith("@" + self.domain) or not asked or not asked <= granted:
-            return 401, {
-                "error": "unauthorized_client",
-                "error_description": "Client is unauthorized to retrieve access tokens using "
-                "this method, or client not authorized for any of the scopes requested.",
-            }
-        token = f"delegated-{next(self.issued_tokens)}"
-        self.token_subjects[token] = subject
-        return 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
+                return self.send(handler, *_error(401, "authError", "Invalid Credentials"))
+            return self.send(handler, *self._calendar(method, path, query, body))
 
     def _calendar(
         self, method: str, path: str, query: dict[str, list[str]], body: bytes
@@ -454,10 +257,6 @@ def _instant(value: Any) -> datetime:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-def _unb64(part: str) -> bytes:
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-
-
 def _error(status: int, reason: str, message: str) -> tuple[int, Any]:
     domain = (
         "usageLimits"
@@ -473,16 +272,3 @@ def _error(status: int, reason: str, message: str) -> tuple[int, Any]:
             "errors": [{"domain": domain, "reason": reason, "message": message}],
         }
     }
-
-
-def _send(
-    handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None
-) -> None:
-    data = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
-    handler.send_response(status)
-    handler.send_header("Content-Type", "application/json; charset=UTF-8")
-    handler.send_header("Content-Length", str(len(data)))
-    for name, value in (headers or {}).items():
-        handler.send_header(name, value)
-    handler.end_headers()
-    handler.wfile.write(data)

@@ -1,0 +1,172 @@
+"""Reading an iCalendar file or feed (http, https, webcal) as text, bounded in size and time.
+
+A location that cannot be read raises CalendarFetchError naming the file or the feed's URL, with
+its secret parts hidden (`readable_url`): a published calendar's address is its password.
+
+Imports nothing of agenda-regie outside connectors; httpx only when a feed is read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from connectors.errors import CalendarFetchError, ProviderError
+
+if TYPE_CHECKING:
+    import httpx
+
+MEGABYTE = 1024 * 1024
+_TOKEN_LIKE = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[^/]{16,}$")
+
+
+class FeedError(ProviderError, CalendarFetchError):
+    """A feed's server answered with an error status, too slowly, or not at all."""
+
+    default_provider = "ics"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a calendar is read from: a feed URL or a file path, and how it is shown."""
+
+    url: str | None
+    path: Path
+    name: str  # in skip reasons and log lines
+    where: str  # in errors
+
+    @classmethod
+    def of(cls, location: str | Path) -> Location:
+        url = feed_url(location)
+        path = Path(location)
+        if url is not None:
+            shown = readable_url(url)
+            return cls(url=url, path=path, name=shown, where=shown)
+        return cls(url=None, path=path, name=path.name or str(path), where=str(path))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one read may take: bytes in total, and seconds for a whole download."""
+
+    max_bytes: int
+    timeout_seconds: float
+
+
+def read_text(location: Location, limits: Limits, http_client: httpx.Client | None = None) -> str:
+    """The calendar's text, decoded; CalendarFetchError when it cannot be read within limits."""
+    if location.url is not None:
+        data = _read_url(location.url, location.where, limits, http_client)
+    else:
+        data = _read_file(location.path, location.where, limits)
+    return decode(data)
+
+
+def _too_large(where: str, max_bytes: int) -> CalendarFetchError:
+    size = f"{max_bytes / MEGABYTE:g} MB" if max_bytes >= MEGABYTE else f"{max_bytes} bytes"
+    return CalendarFetchError(where, f"larger than {size}")
+
+
+def _read_file(path: Path, where: str, limits: Limits) -> bytes:
+    try:
+        if path.is_dir():
+            raise CalendarFetchError(where, "is a directory, not a file")
+        if path.stat().st_size > limits.max_bytes:
+            raise _too_large(where, limits.max_bytes)
+        with path.open("rb") as stream:
+            data = stream.read(limits.max_bytes + 1)
+    except FileNotFoundError:
+        raise CalendarFetchError(where, "file not found") from None
+    except PermissionError:
+        raise CalendarFetchError(where, "not readable (permission denied)") from None
+    except OSError as error:
+        problem = f"cannot be read ({error.strerror or type(error).__name__})"
+        raise CalendarFetchError(where, problem) from None
+    if len(data) > limits.max_bytes:
+        raise _too_large(where, limits.max_bytes)
+    return data
+
+
+def _read_url(url: str, where: str, limits: Limits, http_client: httpx.Client | None) -> bytes:
+    import httpx  # only feeds need it; a file review starts faster without it
+
+    client = http_client or httpx.Client()
+    # httpx's timeout bounds each read, not the whole download; a server dripping bytes
+    # must not hold a review for longer than the timeout either.
+    deadline = time.monotonic() + limits.timeout_seconds
+    timed_out = FeedError(where, f"no answer within {limits.timeout_seconds:g} seconds (timeout)")
+    try:
+        with client.stream(
+            "GET", url, timeout=limits.timeout_seconds, follow_redirects=True
+        ) as response:
+            if not response.is_success:
+                status = response.status_code
+                raise FeedError(where, f"HTTP status {status}", status=status)
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > limits.max_bytes:
+                raise _too_large(where, limits.max_bytes)
+            chunks: list[bytes] = []
+            received = 0
+            for chunk in response.iter_bytes():
+                received += len(chunk)
+                if received > limits.max_bytes:
+                    raise _too_large(where, limits.max_bytes)
+                if time.monotonic() > deadline:
+                    raise timed_out
+                chunks.append(chunk)
+    except httpx.TimeoutException:
+        raise timed_out from None
+    # Not chained: httpx's messages and requests carry the full URL, secret token and all.
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
+        raise FeedError(where, f"network error ({type(error).__name__})") from None
+    finally:
+        if http_client is None:
+            client.close()
+    return b"".join(chunks)
+
+
+def feed_url(location: str | Path) -> str | None:
+    if isinstance(location, Path):
+        return None
+    scheme = location.split(":", 1)[0].lower() if ":" in location else ""
+    if scheme == "webcal":
+        return "https:" + location.split(":", 1)[1]
+    if scheme in ("http", "https"):
+        return location
+    return None
+
+
+def readable_url(url: str) -> str:
+    """The URL to show: no credentials, query or fragment, and no path part that looks secret.
+
+    Published calendars carry their secret in the path too (Google's private-… address,
+    Outlook's published GUIDs), so long segments mixing letters and digits are hidden.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    segments = ["…" if _TOKEN_LIKE.match(s) else s for s in parts.path.split("/")]
+    return f"{parts.scheme}://{host}{port}{'/'.join(segments)}"
+
+
+def decode(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    if data.startswith(b"B\x00E\x00"):  # UTF-16 without its byte order mark
+        return data.decode("utf-16-le", errors="replace")
+    if data.startswith(b"\x00B\x00E"):
+        return data.decode("utf-16-be", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")  # older Outlook exports

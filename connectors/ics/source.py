@@ -1,0 +1,105 @@
+"""The iCalendar source: a .ics file or feed (http, https, webcal) read as CalendarEvents.
+
+icalendar parses, recurring-ical-events expands one series (one UID) at a time, only around
+the window and under an occurrence cap, so neither a broken event nor a pathological rule can
+spoil or hang a review: the former is skipped and counted, the latter skipped once it passes the
+cap. A file that cannot be fetched raises CalendarFetchError, one that is no calendar at all
+CalendarParseError.
+
+Imports nothing of agenda-regie outside connectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from connectors.classify import ClassifyOptions
+from connectors.ics.expand import TooManyOccurrences, expand
+from connectors.ics.fetch import MEGABYTE, Limits, Location, read_text
+from connectors.ics.mapping import Reader, address, to_event
+from connectors.ics.parse import parse
+from connectors.ics.series import Loaded, Reading, expansion_problem, prepare
+from connectors.memory import MemorySource
+from connectors.model import CalendarEvent, FetchResult, SkippedEvent, TimeWindow
+
+if TYPE_CHECKING:
+    import httpx
+
+# Library queries are widened by a day on each side: all-day dates only get their real start
+# (midnight in the leader's zone) after expansion; the exact window is applied at the end.
+_QUERY_MARGIN = timedelta(days=1)
+
+
+class IcsSource:
+    """A CalendarSource reading one iCalendar file or feed, loaded once and kept parsed."""
+
+    def __init__(
+        self,
+        location: str | Path,
+        *,
+        zone: ZoneInfo,
+        me: Iterable[str] = (),
+        classify: ClassifyOptions = ClassifyOptions(),  # noqa: B008 - frozen, never mutated
+        http_client: httpx.Client | None = None,
+        timeout_seconds: float = 20.0,
+        max_bytes: int = 50 * MEGABYTE,
+        max_occurrences: int = 20_000,
+    ) -> None:
+        self._location = Location.of(location)
+        self._limits = Limits(max_bytes=max_bytes, timeout_seconds=timeout_seconds)
+        self._http_client = http_client
+        self._zone = zone
+        self._reader = Reader(
+            zone=zone,
+            me=frozenset(filter(None, (address(m) for m in me))),
+            options=classify,
+            source=self._location.name,
+        )
+        self._max_occurrences = max_occurrences
+        self._loaded: Loaded | None = None
+
+    @property
+    def name(self) -> str:
+        return self._location.name
+
+    def fetch(self, window: TimeWindow) -> FetchResult:
+        loaded = self._load()
+        query_start = window.start.astimezone(self._zone) - _QUERY_MARGIN
+        query_end = window.end.astimezone(self._zone) + _QUERY_MARGIN
+        skipped = list(loaded.skipped)
+        candidates: dict[str, CalendarEvent] = {}
+        for series in loaded.series:
+            try:
+                occurrences = expand(series.series, query_start, query_end, self._max_occurrences)
+                events = [
+                    to_event(occurrence, series.uid, series.recurring, self._reader)
+                    for occurrence in occurrences
+                ]
+            except TooManyOccurrences:
+                reason = (
+                    f"repeats too often: more than {self._max_occurrences} occurrences "
+                    "up to the end of the window"
+                )
+                skipped.append(SkippedEvent(series.where, reason))
+                continue
+            except Exception as error:  # third-party expansion of untrusted data: skip the series
+                skipped.append(SkippedEvent(series.where, expansion_problem(error)))
+                continue
+            for event in events:
+                if event is not None:
+                    candidates.setdefault(event.id, event)
+        # The reference source decides overlap and order, so every source agrees on boundaries.
+        kept = MemorySource(candidates.values(), name=self.name).fetch(window)
+        return FetchResult(events=kept.events, skipped=tuple(skipped))
+
+    def _load(self) -> Loaded:
+        if self._loaded is None:
+            text = read_text(self._location, self._limits, self._http_client)
+            calendars, vevent_lines = parse(text, self._location.where)
+            reading = Reading(name=self.name, where=self._location.where, zone=self._zone)
+            self._loaded = prepare(calendars, vevent_lines, reading)
+        return self._loaded
