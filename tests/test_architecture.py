@@ -103,4 +103,3 @@ def test_a_provider_package_outside_the_accounts_is_caught(
 
     assert result.returncode != 0
     assert "Calendar providers are reached through the accounts registry BROKEN" in result.stdout
-
