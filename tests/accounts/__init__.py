@@ -1,0 +1,1 @@
+"""Tests of assistant.accounts: sync and write-back through each provider's adapter."""
