@@ -14,10 +14,9 @@ from string import Template
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from assistant.core.catalogue import BUFFER_NAMES, BY_ID, STATUS_NAMES
 from assistant.core.review import IsoWeek, Status, WeeklyReview
 from assistant.i18n import texts, wording
-from assistant.i18n.labels import kind_label
+from assistant.i18n.labels import buffer_name, indicator_name, kind_label, status_name
 from rules import RulesError, load_rules
 from rules.load import Layered, load_with_origins
 from rules.model import Rules
@@ -188,7 +187,7 @@ def _preview_text(path: Path, rules: Rules, review: WeeklyReview, baseline: Week
         out += [f"  - {note}" for note in notes]
     out += ["", word("changes", language)]
     for mine, theirs in zip(review.buffers, baseline.buffers, strict=True):
-        name = BUFFER_NAMES[mine.buffer][language]
+        name = buffer_name(mine.buffer, language)
         if mine.status == theirs.status:
             out.append(f"  {name}: {_status(mine.status, language)} ({word('same', language)})")
         else:
@@ -201,7 +200,7 @@ def _preview_text(path: Path, rules: Rules, review: WeeklyReview, baseline: Week
                 word(
                     "indicator_change",
                     language,
-                    name=BY_ID[mine_result.id].name(language),
+                    name=indicator_name(mine_result.id, language),
                     before=_status(base_result.status, language),
                     after=_status(mine_result.status, language),
                 )
@@ -240,7 +239,7 @@ def _preview_text(path: Path, rules: Rules, review: WeeklyReview, baseline: Week
 
 
 def _status(status: Status | None, language: str) -> str:
-    return STATUS_NAMES[status][language] if status is not None else word("no_status", language)
+    return status_name(status, language) if status is not None else word("no_status", language)
 
 
 def _next_weekday(name: str) -> date:

@@ -1,7 +1,7 @@
 """Every heading and label a leader reads in a rendered review, in English and Dutch.
 
 The labels are messages of the gettext catalogue ("label.title" ...); reasons are worded by
-`assistant.i18n.wording`; indicator, buffer and status names live in `assistant.core.catalogue`.
+`assistant.i18n.wording`; indicator, buffer and status names are catalogue messages too.
 This module also holds the sparklines and the week picture, so the text and HTML views say the
 same thing in the same words; numbers, dates and times are formatted in `assistant.i18n.texts`.
 It imports only the core and the i18n package (no I/O).
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
 
-from assistant.core.catalogue import BUFFER_NAMES, STATUS_NAMES
 from assistant.core.review import Buffer, DayRow, Status
 from assistant.i18n import texts
 from assistant.i18n.translations import entries
@@ -38,14 +37,19 @@ def label(key: str, language: str, **values: object) -> str:
     return texts.text(LABEL + key, language, None, **values)
 
 
+def indicator_name(indicator: str, language: str) -> str:
+    """An indicator's name: "Meeting hours" / "Vergaderuren"."""
+    return texts.text(f"indicator.{indicator}", language)
+
+
 def buffer_name(buffer: Buffer, language: str) -> str:
     """A buffer's name: "Agenda control" / "Agenda-regie"."""
-    return BUFFER_NAMES[buffer][language_of(language)]
+    return texts.text(f"buffer.{buffer.value}", language)
 
 
 def status_name(status: Status, language: str) -> str:
     """A status word: "attention" / "aandacht"."""
-    return STATUS_NAMES[status][language_of(language)]
+    return texts.text(f"status.{status.value}", language)
 
 
 def kind_label(kind: str, language: str) -> str:

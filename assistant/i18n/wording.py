@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from assistant.core.catalogue import BY_ID
 from assistant.core.reasons import (
     Change,
     ClockWindow,
@@ -23,6 +22,7 @@ from assistant.core.reasons import (
     Weekday,
 )
 from assistant.i18n import texts
+from assistant.i18n.labels import indicator_name
 from assistant.i18n.translations import entries, plural_number
 
 
@@ -67,7 +67,7 @@ def _value(value: Value, language: str) -> object:
     if isinstance(value, Weekday):
         return texts.weekday_name(value.day, language)
     if isinstance(value, Indicator):
-        return BY_ID[value.id].name(language)
+        return indicator_name(value.id, language)
     if isinstance(value, date):
         return texts.weekday(value, language)
     return value

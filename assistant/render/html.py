@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.core.catalogue import BY_ID, INDICATORS
+from assistant.core.catalogue import INDICATORS
 from assistant.core.review import Status, WeeklyReview
 from assistant.i18n.labels import (
     CELL_MINUTES,
     SEGMENT_KINDS,
     buffer_name,
     format_value,
+    indicator_name,
     kind_label,
     label,
     language_of,
@@ -172,7 +173,7 @@ def _figure_groups(review: WeeklyReview) -> list[dict[str, Any]]:
         groups[-1]["rows"].append(
             {
                 "id": definition.id,
-                "name": definition.name(language_of(language)),
+                "name": indicator_name(definition.id, language_of(language)),
                 "value": format_value(
                     value, result.unit if result is not None else definition.unit, language
                 ),
@@ -196,7 +197,7 @@ def _trends(review: WeeklyReview) -> dict[str, Any]:
         "rows": [
             {
                 "id": line.indicator,
-                "name": BY_ID[line.indicator].name(language_of(language)),
+                "name": indicator_name(line.indicator, language_of(language)),
                 "sparkline": sparkline(line.values),
                 # Spoken and hovered: every week's value in words, oldest first.
                 "spoken": ", ".join(format_value(v, line.unit, language) for v in line.values),

@@ -19,13 +19,14 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from assistant.core.catalogue import BY_ID, INDICATORS
+from assistant.core.catalogue import INDICATORS
 from assistant.core.review import Status, WeeklyReview
 from assistant.i18n.labels import (
     SEGMENT_KINDS,
     WeekPicture,
     buffer_name,
     format_value,
+    indicator_name,
     kind_label,
     label,
     language_of,
@@ -199,7 +200,7 @@ def _key_figures(review: WeeklyReview) -> RenderableType:
         unit = result.unit if result is not None else definition.unit
         status = result.status if result is not None else None
         table.add_row(
-            Text(definition.name(language_of(language)), style=""),
+            Text(indicator_name(definition.id, language_of(language)), style=""),
             Text(format_value(value, unit, language), style="dim" if value is None else ""),
             _status_text(status, language) if status is not None else Text(""),
         )
@@ -227,7 +228,7 @@ def _trends(review: WeeklyReview) -> RenderableType:
     for line in report.sparklines:
         latest = line.latest
         table.add_row(
-            Text(BY_ID[line.indicator].name(language_of(language))),
+            Text(indicator_name(line.indicator, language_of(language))),
             Text(sparkline(line.values)),
             Text(format_value(latest, line.unit, language), style="dim" if latest is None else ""),
         )
