@@ -22,61 +22,10 @@ from rules.load import Layered, load_with_origins
 from rules.model import Rules
 from rules.schema import rules_json_schema
 
-WORDS: dict[str, dict[str, str]] = {
-    "ok": {"en": "{path}: ok", "nl": "{path}: in orde"},
-    "problems": {"en": "{count} problem(s)", "nl": "{count} probleem/problemen"},
-    "preview_title": {
-        "en": "Preview of {path} for {leader}: week {week} reviewed, proposals for week {next}",
-        "nl": "Voorbeeld van {path} voor {leader}: week {week} bekeken, voorstellen voor week "
-        "{next}",
-    },
-    "nothing_written": {
-        "en": "Nothing has been written anywhere; this is what the rules would do.",
-        "nl": "Er is nergens iets vastgelegd; zo zouden de regels uitpakken.",
-    },
-    "proposals": {"en": "Proposals", "nl": "Voorstellen"},
-    "no_proposals": {"en": "No proposals.", "nl": "Geen voorstellen."},
-    "notes": {"en": "Notes", "nl": "Opmerkingen"},
-    "changes": {
-        "en": "Buffer statuses compared with the default rules",
-        "nl": "Bufferstatussen vergeleken met de standaardregels",
-    },
-    "same": {"en": "same as with the defaults", "nl": "gelijk aan de standaard"},
-    "indicator_change": {
-        "en": "  {name}: {before} → {after}",
-        "nl": "  {name}: {before} → {after}",
-    },
-    "writing": {"en": "Writing accepted blocks", "nl": "Geaccepteerde blokken vastleggen"},
-    "focus_time": {
-        "en": "Google: as Focus Time; declines {mode}; message: {message}",
-        "nl": "Google: als focustijd; weigert {mode}; bericht: {message}",
-    },
-    "decline.none": {"en": "no invitations", "nl": "geen uitnodigingen"},
-    "decline.all_conflicting": {
-        "en": "every conflicting invitation",
-        "nl": "elke uitnodiging die overlapt",
-    },
-    "decline.only_new_conflicting": {
-        "en": "new conflicting invitations only",
-        "nl": "alleen nieuwe uitnodigingen die overlappen",
-    },
-    "standard_message": {"en": "the standard message", "nl": "het standaardbericht"},
-    "exceptions": {
-        "en": "Meetings of {organisers} may take a protected block.",
-        "nl": "Overleg van {organisers} mag een beschermd blok innemen.",
-    },
-    "delivery": {
-        "en": "The weekly review goes out on {weekday} at {time} to {to}{cc}.",
-        "nl": "Het weekoverzicht gaat op {weekday} om {time} naar {to}{cc}.",
-    },
-    "copy": {"en": ", with a copy to {cc}", "nl": ", met een kopie aan {cc}"},
-    "leader_address": {"en": "the leader's address", "nl": "het adres van de leider"},
-    "no_status": {"en": "no status", "nl": "geen status"},
-}
-
 
 def word(key: str, language: str, **values: object) -> str:
-    return texts.lookup(WORDS, key, language, **values)
+    """The command line's message `key` (the catalogue's "cli.rules.<key>") in `language`."""
+    return texts.text(f"cli.rules.{key}", language, None, **values)
 
 
 def init_text(email: str, language: str) -> str:

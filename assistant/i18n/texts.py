@@ -27,13 +27,6 @@ def comparison(op: str, bound: str, language: str) -> str:
     return text(f"comparison.{_COMPARISONS[op]}", language, bound=bound)
 
 
-def lookup(table: dict[str, dict[str, str]], key: str, language: str, **values: object) -> str:
-    """Message `key` of a table of the command line's own (`{"en": ..., "nl": ...}` per key) in
-    `language` ("nl", "nl-BE" ... read as Dutch, else English), `{placeholders}` filled."""
-    template = table[key][language_of(language)]
-    return template.format(**values) if values else template
-
-
 def text(key: str, language: str, n: int | None = None, **values: object) -> str:
     """Message `key` of the catalogue in `language`, `%(placeholders)s` filled from `values`;
     a message with plural forms takes the form for `n` (default: the number of its count)."""
