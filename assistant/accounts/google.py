@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -60,6 +60,8 @@ __all__ = ["GoogleAccount", "sync_window"]
 @dataclass(frozen=True)
 class ConnectionState:
     """What `connections.sync_state` holds for a Google connection (JSON)."""
+
+    CURSOR: ClassVar[str] = "sync_token"
 
     sync_token: str | None = None
     window_start: datetime | None = None
@@ -137,20 +139,6 @@ class GoogleAccount(SyncedAccount):
 
     def load_state(self, text: str | None, address: str) -> ConnectionState:
         return ConnectionState.loads(text)
-
-    def cursor(self, state: ConnectionState) -> SyncState | None:
-        return state.sync_state()
-
-    def without_cursor(self, state: ConnectionState) -> str:
-        return replace(state, sync_token=None).dumps()
-
-    def with_cursor(self, state: ConnectionState, cursor: SyncState) -> str:
-        return replace(
-            state,
-            sync_token=cursor.sync_token,
-            window_start=cursor.window.start,
-            window_end=cursor.window.end,
-        ).dumps()
 
     def open(self, token: bytes, address: str) -> _GoogleUse:
         return _GoogleUse(token, self.service_factory)

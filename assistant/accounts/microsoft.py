@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import msal
@@ -58,6 +58,8 @@ PROVIDER = "microsoft"
 @dataclass(frozen=True)
 class ConnectionState:
     """What `connections.sync_state` holds for a Microsoft connection (JSON)."""
+
+    CURSOR: ClassVar[str] = "delta_link"
 
     mailbox: str
     delta_link: str | None = None
@@ -171,20 +173,6 @@ class MicrosoftAccount(SyncedAccount):
 
     def load_state(self, text: str | None, address: str) -> ConnectionState:
         return ConnectionState.loads(text, address)
-
-    def cursor(self, state: ConnectionState) -> SyncState | None:
-        return state.sync_state()
-
-    def without_cursor(self, state: ConnectionState) -> str:
-        return replace(state, delta_link=None).dumps()
-
-    def with_cursor(self, state: ConnectionState, cursor: SyncState) -> str:
-        return replace(
-            state,
-            delta_link=cursor.delta_link,
-            window_start=cursor.window.start,
-            window_end=cursor.window.end,
-        ).dumps()
 
     def open(self, token: bytes, address: str) -> _GraphUse:
         return _GraphUse(StoredAuthorisation.from_bytes(token), self.access, address)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
@@ -99,6 +100,24 @@ class SyncedAccount:
 
     def retrier(self, connection_id: int | None = None) -> Any:
         raise NotImplementedError
+
+    # The connection states keep their cursor (a sync token, a delta link) in the field the
+    # state class names as `CURSOR`, with the window it covers (`window_start`, `window_end`).
+    def cursor(self, state: Any) -> Any:
+        return state.sync_state()
+
+    def without_cursor(self, state: Any) -> str:
+        text: str = replace(state, **{state.CURSOR: None}).dumps()
+        return text
+
+    def with_cursor(self, state: Any, cursor: Any) -> str:
+        text: str = replace(
+            state,
+            **{state.CURSOR: getattr(cursor, state.CURSOR)},
+            window_start=cursor.window.start,
+            window_end=cursor.window.end,
+        ).dumps()
+        return text
 
     def sync(
         self,
