@@ -38,7 +38,6 @@ from assistant.accounts.registry import (
     ProviderAccess,
     account_for,
 )
-from assistant.app.leader_rules import leader_rules
 from assistant.core.review import IsoWeek
 from assistant.errors import Fault
 from assistant.i18n.labels import kind_label, language_of
@@ -65,6 +64,7 @@ from assistant.store.repositories.proposals import (
     withdraw_proposal,
     withdrawn_meanwhile,
 )
+from assistant.store.repositories.rules import leader_rules
 from connectors.backoff import RetryPolicy
 from connectors.model import Block
 from rules import load_rules

@@ -84,7 +84,9 @@ from assistant.store.repositories.reviews import (
     review_delivery,
 )
 from assistant.store.repositories.rules import (
+    effective_rules,
     latest_rules,
+    leader_rules,
     store_rules,
 )
 
@@ -104,10 +106,12 @@ __all__ = [
     "count_cached_events",
     "decide_proposal",
     "due_outbox",
+    "effective_rules",
     "ensure_proposals",
     "export_metrics",
     "find_leader",
     "latest_rules",
+    "leader_rules",
     "leaders_managed_by",
     "let_assistant_manage",
     "load_connection_token",
