@@ -84,7 +84,6 @@ from assistant.store.repositories.reviews import (
     review_delivery,
 )
 from assistant.store.repositories.rules import (
-    effective_rules,
     latest_rules,
     leader_rules,
     store_rules,
@@ -106,7 +105,6 @@ __all__ = [
     "count_cached_events",
     "decide_proposal",
     "due_outbox",
-    "effective_rules",
     "ensure_proposals",
     "export_metrics",
     "find_leader",
