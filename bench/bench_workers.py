@@ -17,7 +17,6 @@ every week claimed and queues nothing.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import secrets
@@ -43,6 +42,7 @@ from assistant.store import migrations  # noqa: E402
 from assistant.store.crypto import SecretBox  # noqa: E402
 from assistant.store.database import make_engine, session_scope  # noqa: E402
 from assistant.store.repositories import store_rules, upsert_leader  # noqa: E402
+from rules import load_rules  # noqa: E402
 from tests.connectors.google.conftest import user_credentials  # noqa: E402
 from tests.connectors.google.events import meeting  # noqa: E402
 from tests.fakes.google_calendar import FakeGoogleCalendar  # noqa: E402
@@ -88,8 +88,8 @@ def main() -> int:
             )
             fake.put(meeting(number + 1, start, minutes=60))
         started = time.perf_counter()
-        rules = json.dumps({"leader": {"timezone": "Europe/Amsterdam"},
-                            "delivery": {"weekday": "monday", "time": "08:00"}})  # fmt: skip
+        rules = load_rules(None, {"leader": {"timezone": "Europe/Amsterdam"},
+                                  "delivery": {"weekday": "monday", "time": "08:00"}})  # fmt: skip
         cipher = SecretBox([key])
         for number in range(args.leaders):
             address = f"leader{number:04d}@example.org"

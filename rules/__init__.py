@@ -6,8 +6,10 @@ Imports nothing else of agenda-regie.
 from rules.errors import RuleProblem, RulesError
 from rules.load import default_rules_text, load_rules
 from rules.model import PROPOSAL_KINDS, WEEKDAYS, ClockRange, Comparison, Rules
+from rules.stored import LEADER_IDENTITY, rules_from_json, rules_json
 
 __all__ = [
+    "LEADER_IDENTITY",
     "PROPOSAL_KINDS",
     "WEEKDAYS",
     "ClockRange",
@@ -17,4 +19,6 @@ __all__ = [
     "RulesError",
     "default_rules_text",
     "load_rules",
+    "rules_from_json",
+    "rules_json",
 ]

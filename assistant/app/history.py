@@ -7,7 +7,6 @@ before its first event is unknown, not empty) and recorded, so the next review f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -184,9 +183,8 @@ def _record(store: Store, rules: Rules, weeks: Sequence[WeekMetrics], now: datet
     from assistant.store.database import session_scope
     from assistant.store.repositories.leaders import upsert_leader
     from assistant.store.repositories.metrics import record_week
-    from assistant.store.repositories.rules import latest_rules, store_rules
+    from assistant.store.repositories.rules import store_rules, version_holding
 
-    rules_text = json.dumps(rules.model_dump(mode="json"), sort_keys=True)
     with session_scope(store.engine) as session:
         leader = upsert_leader(
             session,
@@ -196,10 +194,8 @@ def _record(store: Store, rules: Rules, weeks: Sequence[WeekMetrics], now: datet
             language=rules.leader.language,
             now=now,
         )
-        latest = latest_rules(session, leader)
-        if latest is not None and latest.yaml_text == rules_text:
-            version = latest.version
-        else:
-            version = store_rules(session, leader, rules_text, actor="agenda-regie", now=now)
+        version = version_holding(session, leader, rules)
+        if version is None:
+            version = store_rules(session, leader, rules, actor="agenda-regie", now=now)
         for metrics in weeks:
             record_week(session, leader, metrics, rules_version=version, computed_at=now)

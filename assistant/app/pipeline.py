@@ -29,7 +29,6 @@ from assistant.accounts.registry import (
 )
 from assistant.app.delivery import message_for, prepare_email, send_once
 from assistant.app.history import Store, review_with_history
-from assistant.app.leader_rules import leader_rules
 from assistant.app.review import last_complete_week
 from assistant.app.schedule import utc
 from assistant.app.status import FAILED
@@ -52,6 +51,7 @@ from assistant.store.repositories.connections import (
 )
 from assistant.store.repositories.leaders import find_leader, reviews_paused
 from assistant.store.repositories.reviews import review_delivery
+from assistant.store.repositories.rules import leader_rules
 from connectors.backoff import RetryPolicy
 
 if TYPE_CHECKING:

@@ -13,12 +13,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from assistant.app.leader_rules import effective_rules
 from assistant.app.review import last_complete_week
 from assistant.core.review import IsoWeek
 from assistant.store.database import session_scope
-from assistant.store.repositories.leaders import leaders_with_rules
 from assistant.store.repositories.reviews import claim_week, claimed_since, sent_weeks
+from assistant.store.repositories.rules import leaders_with_rules
 from rules import Rules
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -70,13 +69,13 @@ def due_reviews(
     dispatcher's tick then skips them without trying a claim that cannot succeed).
 
     A few queries whatever the number of leaders: the leaders with their latest rules, the weeks
-    already sent (and claimed); each distinct rule text is loaded once per process."""
+    already sent (and claimed); each distinct stored rule set is loaded once per process."""
     found = []
     with session_scope(engine) as session:
-        for leader_id, email, zone, created_at, text in leaders_with_rules(
+        for leader_id, email, created_at, rules in leaders_with_rules(
             session, paused=False, now=now
         ):
-            due = review_due(effective_rules(text or "", None, zone), now)
+            due = review_due(rules, now)
             if due is None:
                 continue
             week, moment = due

@@ -7,13 +7,13 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from assistant.app.leader_rules import effective_rules
 from assistant.app.schedule import next_delivery, utc
 from assistant.store.database import session_scope
 from assistant.store.repositories.audit import recent_audit
 from assistant.store.repositories.connections import connections_with_leaders
-from assistant.store.repositories.leaders import leaders_with_rules, paused_leaders
+from assistant.store.repositories.leaders import paused_leaders
 from assistant.store.repositories.reviews import failed_reviews
+from assistant.store.repositories.rules import leaders_with_rules
 
 FAILED = "pipeline.failed"
 
@@ -59,8 +59,8 @@ def pipeline_status(engine: Engine, now: datetime, *, failures: int = 20) -> Pip
             for a in recent_audit(session, FAILED, failures)
         ]
         upcoming = [
-            (email, next_delivery(effective_rules(text or "", None, zone), now))
-            for _, email, zone, _, text in leaders_with_rules(session, paused=False, now=now)
+            (leader.email, next_delivery(leader.rules, now))
+            for leader in leaders_with_rules(session, paused=False, now=now)
         ]
         paused = [
             (email, utc(until) if until else None) for email, until in paused_leaders(session, now)

@@ -23,11 +23,11 @@ from assistant.accounts.registry import (
     ProviderAccess,
     account_for,
 )
-from assistant.app.leader_rules import leader_rules
 from assistant.errors import Fault
 from assistant.store.database import session_scope
 from assistant.store.models import Leader
 from assistant.store.repositories.connections import enabled_connections_of
+from assistant.store.repositories.rules import leader_rules
 from connectors.backoff import RetryPolicy
 from connectors.model import Block
 from rules import load_rules

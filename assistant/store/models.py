@@ -112,6 +112,8 @@ class Leader(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str | None] = mapped_column(String(200))
+    # The leader's IANA zone: its one home. Stored rules leave it out; a leader's effective
+    # rules get it from here (store.repositories.rules.effective_rules).
     timezone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime]
@@ -162,7 +164,9 @@ class Connection(Base):
 
 
 class RuleSet(Base):
-    """One saved version of a leader's protection rules (YAML as the assistant wrote it)."""
+    """One saved version of a leader's protection rules: the validated rules' JSON
+    (`rules.rules_json`), without the leader's address and time zone, which the `leaders` row
+    holds."""
 
     __tablename__ = "rule_sets"
     __table_args__ = (
@@ -173,7 +177,7 @@ class RuleSet(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     leader_id: Mapped[int] = mapped_column(ForeignKey("leaders.id", ondelete="CASCADE"))
     version: Mapped[int]
-    yaml_text: Mapped[str] = mapped_column(Text)
+    rules_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(320))
 

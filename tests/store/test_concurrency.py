@@ -20,11 +20,13 @@ from assistant.core.review import IsoWeek, WeekMetrics
 from assistant.store import repositories as repo
 from assistant.store.database import make_engine, session_scope
 from assistant.store.models import Leader, ReviewDelivery, RuleSet, WeeklyMetricsRow
+from rules import load_rules
 
 PROCESSES = 2
 ROUNDS = 4
 COMPUTED = datetime(2026, 3, 30, 6, 0, tzinfo=UTC)
 WAIT_SECONDS = 60.0
+RULES = load_rules(None)
 
 
 def values_of(process: int) -> dict[str, float | int | None]:
@@ -53,7 +55,7 @@ def race(url: str, process: int, barrier: Barrier, results: Any) -> None:
                 repo.record_week(session, leader_id, metrics, process, at)
             barrier.wait(WAIT_SECONDS)
             with session_scope(engine) as session:
-                version = repo.store_rules(session, leader_id, "version: 1\n", f"worker{process}")
+                version = repo.store_rules(session, leader_id, RULES, f"worker{process}")
                 sent = repo.record_review_sent(
                     session, leader_id, week, sent_at=COMPUTED, message_id=f"<{process}@x>"
                 )

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from assistant.settings import Settings, SettingsError, default_database_url
 from assistant.store import DatabaseUnavailableError, MigrationNeededError, migrations
-from assistant.store.database import make_engine
+from assistant.store.database import make_engine, session_scope
 from assistant.store.models import TABLE_NAMES, Base
+from assistant.store.repositories.leaders import find_leader
+from assistant.store.repositories.rules import latest_rules, leader_rules
+from rules import load_rules
 
+JOINED = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 EXPECTED_TABLES = {
     "leaders",
     "assistants",
@@ -46,7 +52,7 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
     assert tables_in(url) == set()
 
     migrations.upgrade(url)
-    assert migrations.current(url) == migrations.head_revision() == "0003"
+    assert migrations.current(url) == migrations.head_revision() == "0004"
     assert tables_in(url) == EXPECTED_TABLES == TABLE_NAMES
 
     migrations.downgrade(url)
@@ -60,7 +66,7 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
 def test_upgrading_twice_changes_nothing(empty_database_url: str) -> None:
     migrations.upgrade(empty_database_url)
     migrations.upgrade(empty_database_url)
-    assert migrations.current(empty_database_url) == "0003"
+    assert migrations.current(empty_database_url) == "0004"
 
 
 def test_the_models_match_the_migrated_schema(empty_database_url: str) -> None:
@@ -73,6 +79,73 @@ def test_the_models_match_the_migrated_schema(empty_database_url: str) -> None:
     finally:
         engine.dispose()
     assert differences == [], "the models changed: write a new revision in migrations/versions"
+
+
+def test_rules_stored_before_0004_read_back_the_same_and_the_zone_moves_home(
+    empty_database_url: str,
+) -> None:
+    # Until 0003 a version was `json.dumps(rules.model_dump(mode="json"), sort_keys=True)` in
+    # `rule_sets.yaml_text`, with the zone inside; the reviews and the schedule used that zone,
+    # the calendar sync and the confirm page the `leaders` row's.
+    url = empty_database_url
+    migrations.upgrade(url, "0003")
+    tokyo = load_rules(
+        None,
+        {
+            "leader": {"language": "nl", "timezone": "Asia/Tokyo", "email": "file@example.org"},
+            "delivery": {"weekday": "monday", "time": "06:30"},
+        },
+    )
+    old_text = json.dumps(tokyo.model_dump(mode="json"), sort_keys=True)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            for number, (address, zone) in enumerate(
+                [("sanne@example.org", "Europe/Amsterdam"), ("jan@example.org", "Europe/London")],
+                start=1,
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO leaders (id, email, timezone, language, created_at)"
+                        " VALUES (:id, :email, :zone, 'en', :at)"
+                    ),
+                    {"id": number, "email": address, "zone": zone, "at": JOINED},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO rule_sets (leader_id, version, yaml_text, created_at, created_by)"
+                    " VALUES (1, 1, :text, :at, 'agenda-regie')"
+                ),
+                {"text": old_text, "at": JOINED},
+            )
+
+        migrations.upgrade(url)
+
+        with session_scope(engine) as session:
+            sanne = find_leader(session, "sanne@example.org")
+            jan = find_leader(session, "jan@example.org")
+            assert sanne is not None
+            assert jan is not None
+            assert (sanne.timezone, jan.timezone) == ("Asia/Tokyo", "Europe/London")
+            assert leader_rules(session, sanne) == tokyo.model_copy(
+                update={"leader": tokyo.leader.model_copy(update={"email": "sanne@example.org"})}
+            )
+            stored = latest_rules(session, sanne)
+            assert stored is not None
+            assert "Asia/Tokyo" not in stored.rules_json
+            assert leader_rules(session, jan) == load_rules(
+                None, {"leader": {"email": "jan@example.org", "timezone": "Europe/London"}}
+            )
+
+        migrations.downgrade(url, "0003")
+        with engine.connect() as connection:
+            back = connection.execute(text("SELECT yaml_text FROM rule_sets")).scalar_one()
+        assert json.loads(back) == {
+            **json.loads(old_text),
+            "leader": {**json.loads(old_text)["leader"], "email": "sanne@example.org"},
+        }
+    finally:
+        engine.dispose()
 
 
 def test_a_database_behind_the_code_is_named_with_the_command_to_run(

@@ -26,10 +26,13 @@ from assistant.store.models import (
     SelfRating,
     WeeklyMetricsRow,
 )
+from rules import load_rules, rules_json
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 COMPUTED = datetime(2026, 3, 30, 7, 0, tzinfo=AMSTERDAM)
 SANNE = "sanne.devries@example.org"
+DEFAULT_RULES = load_rules(None)
+DUTCH_RULES = load_rules(None, {"leader": {"language": "nl"}})
 # DESIGN section 4: the modules of the pure core, and the wording they still use.
 PURE_CORE = tuple(
     f"assistant.core.{name}"
@@ -203,15 +206,15 @@ def test_rules_get_increasing_versions_per_leader_and_an_audit_line(
     session: Session, leader: Leader
 ) -> None:
     other = repo.upsert_leader(session, "jan@example.org")
-    first = repo.store_rules(session, leader, "version: 1\n", "ea@example.org", now=COMPUTED)
-    second = repo.store_rules(session, leader, "version: 1\nleader: {}\n", "ea@example.org")
-    theirs = repo.store_rules(session, other, "version: 1\n", "jan@example.org")
+    first = repo.store_rules(session, leader, DEFAULT_RULES, "ea@example.org", now=COMPUTED)
+    second = repo.store_rules(session, leader, DUTCH_RULES, "ea@example.org")
+    theirs = repo.store_rules(session, other, DEFAULT_RULES, "jan@example.org")
     session.commit()
 
     assert (first, second, theirs) == (1, 2, 1)
     latest = repo.latest_rules(session, leader)
     assert latest is not None
-    assert (latest.version, latest.yaml_text) == (2, "version: 1\nleader: {}\n")
+    assert (latest.version, latest.rules_json) == (2, rules_json(DUTCH_RULES))
     audit = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
     assert [(a.actor, a.action, a.subject, a.detail) for a in audit] == [
         ("ea@example.org", "rules.store", SANNE, {"version": 1}),
@@ -221,15 +224,66 @@ def test_rules_get_increasing_versions_per_leader_and_an_audit_line(
     assert audit[0].at == COMPUTED
 
 
+def test_a_leaders_effective_rules_are_the_latest_version_with_their_address_and_zone(
+    session: Session, leader: Leader
+) -> None:
+    assert repo.leader_rules(session, leader) == load_rules(
+        None, {"leader": {"email": SANNE, "timezone": leader.timezone}}
+    )  # nothing stored: the defaults
+
+    tokyo = load_rules(None, {"leader": {"language": "nl", "timezone": "Asia/Tokyo"}})
+    repo.store_rules(session, leader, tokyo, "ea@example.org")
+    session.commit()
+
+    # The zone of stored rules becomes the leader's; the address is always the leader's own.
+    session.refresh(leader)
+    assert leader.timezone == "Asia/Tokyo"
+    effective = repo.leader_rules(session, leader)
+    assert effective == load_rules(
+        None, {"leader": {"language": "nl", "timezone": "Asia/Tokyo", "email": SANNE}}
+    )
+    stored = repo.latest_rules(session, leader)
+    assert stored is not None
+    assert "Asia/Tokyo" not in stored.rules_json  # the zone has one home: the leader's row
+    assert SANNE not in stored.rules_json
+
+    # A later change of the leader's zone reaches the effective rules too.
+    repo.upsert_leader(session, SANNE, timezone="America/New_York")
+    session.commit()
+    session.refresh(leader)
+    assert repo.leader_rules(session, leader).leader.timezone == "America/New_York"
+    assert repo.leader_rules(session, leader).leader.language == "nl"
+
+
+def test_the_schedule_query_gives_each_leader_their_effective_rules(
+    session: Session, leader: Leader
+) -> None:
+    from assistant.store.repositories.rules import leaders_with_rules
+
+    other = repo.upsert_leader(session, "jan@example.org", timezone="Asia/Tokyo")
+    monday = load_rules(None, {"delivery": {"weekday": "monday", "time": "07:00"}})
+    repo.store_rules(session, leader, DEFAULT_RULES, "ea@example.org")
+    repo.store_rules(session, leader, monday, "ea@example.org")
+    session.commit()
+
+    rows = leaders_with_rules(session, paused=False, now=COMPUTED)
+    found = {row.email: row.rules for row in rows}
+
+    assert found[SANNE] == repo.leader_rules(session, leader)
+    assert found[SANNE].delivery.weekday == "monday"
+    assert found["jan@example.org"] == repo.leader_rules(session, other)
+    assert found["jan@example.org"].leader.timezone == "Asia/Tokyo"
+
+
 def test_rules_for_an_unknown_leader_are_refused(session: Session) -> None:
     with pytest.raises(repo.UnknownLeaderError, match="no leader 999"):
-        repo.store_rules(session, 999, "version: 1\n", "ea@example.org")
+        repo.store_rules(session, 999, DEFAULT_RULES, "ea@example.org")
     assert session.scalar(select(func.count()).select_from(RuleSet)) == 0
 
 
 def test_deleting_a_leader_deletes_their_data(session: Session, leader: Leader) -> None:
     repo.record_week(session, leader, week_of("2026-W13", meeting_hours=30), 1, COMPUTED)
-    repo.store_rules(session, leader, "version: 1\n", "ea@example.org")
+    repo.store_rules(session, leader, DEFAULT_RULES, "ea@example.org")
     repo.upsert_connection(session, leader, "ics", "feed")
     session.commit()
 

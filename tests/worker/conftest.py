@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import email
-import json
 import os
 import signal
 import subprocess
@@ -31,6 +30,7 @@ from sqlalchemy import Engine
 from assistant.store import migrations
 from assistant.store.database import make_engine, session_scope
 from assistant.store.repositories import store_rules, upsert_leader
+from rules import load_rules
 from tests.mail.fixtures import free_port
 from tests.store.conftest import NewDatabase, new_database, postgres_admin_url
 
@@ -236,7 +236,7 @@ def add_leader(
     }
     with session_scope(engine) as session:
         leader = upsert_leader(session, address, timezone=zone, now=joined)
-        store_rules(session, leader, json.dumps(rules), actor="test", now=joined)
+        store_rules(session, leader, load_rules(None, rules), actor="test", now=joined)
         return leader.id
 
 

@@ -85,6 +85,7 @@ from assistant.store.repositories.reviews import (
 )
 from assistant.store.repositories.rules import (
     latest_rules,
+    leader_rules,
     store_rules,
 )
 
@@ -108,6 +109,7 @@ __all__ = [
     "export_metrics",
     "find_leader",
     "latest_rules",
+    "leader_rules",
     "leaders_managed_by",
     "let_assistant_manage",
     "load_connection_token",

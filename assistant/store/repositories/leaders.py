@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from assistant.store.models import (
     LANGUAGES,
     Assistant,
     Leader,
-    RuleSet,
     assistant_leaders,
 )
 from assistant.store.repositories.audit import add_audit
@@ -142,27 +141,6 @@ def not_paused(now: datetime) -> ColumnElement[bool]:
         Leader.paused_at.is_(None),
         and_(Leader.paused_until.is_not(None), Leader.paused_until <= now),
     )
-
-
-def leaders_with_rules(session: Session, *, paused: bool, now: datetime) -> list[Any]:
-    """(id, email, timezone, created_at, latest rule text or None) of the leaders whose review
-    is paused at `now` (or, `paused=False`, is not), by id; one query."""
-    latest = (
-        select(RuleSet.leader_id, func.max(RuleSet.version).label("version"))
-        .group_by(RuleSet.leader_id)
-        .subquery()
-    )
-    condition = ~not_paused(now) if paused else not_paused(now)
-    statement = (
-        select(Leader.id, Leader.email, Leader.timezone, Leader.created_at, RuleSet.yaml_text)
-        .outerjoin(latest, latest.c.leader_id == Leader.id)
-        .outerjoin(
-            RuleSet, and_(RuleSet.leader_id == Leader.id, RuleSet.version == latest.c.version)
-        )
-        .where(condition)
-        .order_by(Leader.id)
-    )
-    return list(session.execute(statement).all())
 
 
 def paused_leaders(session: Session, now: datetime) -> list[tuple[str, datetime | None]]:
