@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rules.model import WEEKDAYS, ClockRange, Rules
+from rules.model import Rules
+from rules.values import WEEKDAYS, ClockRange
 
 KeyPath = tuple[str, ...]
 

@@ -21,7 +21,8 @@ from pydantic import BaseModel, ValidationError
 
 from rules.checks import cross_checks
 from rules.errors import RuleProblem, RulesError
-from rules.model import WEEKDAYS, ClockRange, Rules
+from rules.model import Rules
+from rules.values import WEEKDAYS, ClockRange
 
 DEFAULTS_NAME = "defaults.yaml"
 DEFAULTS_WHERE = f"<bundled {DEFAULTS_NAME}>"

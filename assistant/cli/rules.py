@@ -193,7 +193,7 @@ def _status(status: Status | None, language: str) -> str:
 
 def _next_weekday(name: str) -> date:
     """Any date with that weekday, to name it in the leader's language."""
-    from rules.model import WEEKDAYS
+    from rules.values import WEEKDAYS
 
     return date(2024, 1, 1 + WEEKDAYS.index(name))  # 1 January 2024 was a Monday
 
