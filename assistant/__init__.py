@@ -1,8 +1,7 @@
-"""agenda-regie: the product.
+"""agenda-regie: the product, in layers (docs/architecture.md).
 
-The pure core (indicators, buffers, proposals, review) takes frozen dataclasses and a `now` and
-returns frozen dataclasses; it imports no shell, SDK, HTTP or database code. The shells around it
-(cli, render, service) do the I/O. Imports run `assistant -> {connectors, rules}`, never back.
+cli -> web | worker -> bootstrap -> app -> accounts | mail | render -> store -> core; imports
+run `assistant -> {connectors, rules}`, never back, and `scripts/check` enforces it.
 """
 
 __version__ = "0.1.0"

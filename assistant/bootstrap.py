@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING, Any
 from assistant.settings import GoogleSettings, LinkSettings, Settings, SmtpSettings
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from assistant.accounts.graph_access import GraphAccess, MailboxSlots
     from assistant.app.pipeline import Services
     from assistant.app.writers import CalendarWriters
     from assistant.mail.links import LinkSigner
     from assistant.settings import WorkerSettings
     from assistant.store.crypto import SecretBox
+    from assistant.store.database import Engine
     from connectors.backoff import RetryPolicy
 
 

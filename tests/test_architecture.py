@@ -103,3 +103,14 @@ def test_a_provider_package_outside_the_accounts_is_caught(
 
     assert result.returncode != 0
     assert "Calendar providers are reached through the accounts registry BROKEN" in result.stdout
+
+
+@pytest.mark.parametrize("module", ["assistant/app/pipeline.py", "assistant/accounts/cache.py"])
+def test_sql_outside_the_store_is_caught(tree: Path, module: str) -> None:
+    add_import(tree / module, "from sqlalchemy import select")
+
+    result = lint_imports(tree)
+
+    assert result.returncode != 0
+    assert "Only the store speaks SQL BROKEN" in result.stdout
+

@@ -14,9 +14,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-
-from assistant.store.database import session_scope
+from assistant.store.database import Engine, session_scope
 from assistant.store.repositories.connections import (
     connection_with_leader,
     connections_of_leaders,

@@ -18,8 +18,6 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-
 from assistant.accounts.cache import SyncOutcome, state_moment
 from assistant.accounts.sync import (
     SyncedAccount,
@@ -30,7 +28,7 @@ from assistant.accounts.sync import (
     with_use,
 )
 from assistant.store.crypto import SecretBox
-from assistant.store.database import session_scope
+from assistant.store.database import Engine, session_scope
 from assistant.store.repositories.connections import (
     save_connection_token,
     upsert_connection,

@@ -24,13 +24,12 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import msal
-from sqlalchemy import Engine
 
 from assistant.accounts.cache import SyncOutcome, state_moment
 from assistant.accounts.graph_access import GraphAccess
 from assistant.accounts.sync import SyncedAccount, sync_all, sync_connection, with_use
 from assistant.store.crypto import SecretBox
-from assistant.store.database import session_scope
+from assistant.store.database import Engine, session_scope
 from assistant.store.repositories.connections import (
     save_connection_token,
     upsert_connection,

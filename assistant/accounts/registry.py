@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Engine
-
 from assistant.accounts.cache import SyncOutcome
 from assistant.store.crypto import SecretBox
+from assistant.store.database import Engine
 from connectors import ClassifyOptions
 from connectors.backoff import RetryPolicy
 from connectors.model import Block

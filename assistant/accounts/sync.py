@@ -17,11 +17,9 @@ from datetime import datetime, time, timedelta
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-
 from assistant.accounts.cache import SyncOutcome, apply_sync_result
 from assistant.store.crypto import SecretBox
-from assistant.store.database import session_scope
+from assistant.store.database import Engine, session_scope
 from assistant.store.models import Connection
 from assistant.store.repositories.connections import (
     connection_with_leader,

@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Engine
-
 from assistant.app.outbox import Outcome, flush_outbox
 from assistant.app.writers import CalendarWriters
 from assistant.core.review import IsoWeek
 from assistant.i18n.labels import language_of
 from assistant.mail.links import AllLink, ProposalLink, RatingLink
-from assistant.store.database import session_scope
+from assistant.store.database import Engine, session_scope
 from assistant.store.models import Leader, ProposalRow
 from assistant.store.repositories.audit import add_audit
 from assistant.store.repositories.feedback import record_self_rating

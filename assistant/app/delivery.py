@@ -16,9 +16,6 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Literal
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
 from assistant.accounts.registry import SYNCED_PROVIDERS
 from assistant.core.analysis import QUESTION_COUNT, question
 from assistant.core.review import IsoWeek, WeeklyReview
@@ -46,7 +43,7 @@ from assistant.render.email import (
     build_message,
     compose,
 )
-from assistant.store.database import session_scope
+from assistant.store.database import Engine, Session, session_scope
 from assistant.store.models import Leader
 from assistant.store.repositories.connections import enabled_connections_of
 from assistant.store.repositories.feedback import questions_asked, record_question, self_ratings

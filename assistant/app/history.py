@@ -21,9 +21,8 @@ from connectors import CalendarEvent, CalendarSource, FetchResult, TimeWindow
 from rules import Rules
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from assistant.settings import Settings
+    from assistant.store.database import Engine
 
 
 def history_weeks_needed(rules: Rules) -> int:

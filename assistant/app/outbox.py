@@ -16,11 +16,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-
 from assistant.app.writers import ConnectionNotWorkingError, Withdraw, WriteBack
 from assistant.i18n.labels import kind_label
-from assistant.store.database import session_scope
+from assistant.store.database import Engine, session_scope
 from assistant.store.models import Leader, OutboxEntry
 from assistant.store.repositories.outbox import (
     claim_outbox_entry,

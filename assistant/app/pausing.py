@@ -9,10 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Engine
-
 from assistant.mail.links import PauseLink
-from assistant.store.database import session_scope
+from assistant.store.database import Engine, session_scope
 from assistant.store.repositories.leaders import (
     find_leader,
     pause_reviews,

@@ -18,8 +18,6 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-
 from assistant.accounts.cache import CachedCalendar
 from assistant.accounts.registry import (
     SYNCED_PROVIDERS,
@@ -36,7 +34,7 @@ from assistant.core.review import IsoWeek, WeeklyReview
 from assistant.mail.links import LinkSigner
 from assistant.mail.send import Delivery, SendFailedError, SmtpSettings, smtp_send_once
 from assistant.store.crypto import SecretBox
-from assistant.store.database import session_scope
+from assistant.store.database import Engine, session_scope
 from assistant.store.models import Leader
 from assistant.store.repositories.audit import add_audit
 from assistant.store.repositories.base import UnknownLeaderError
@@ -55,9 +53,8 @@ from assistant.store.repositories.rules import leader_rules
 from connectors.backoff import RetryPolicy
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from assistant.accounts.graph_access import GraphAccess
+    from assistant.store.database import Session
 
 log = logging.getLogger("assistant.app.pipeline")
 

@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-
 from assistant.app.review import last_complete_week
 from assistant.core.review import IsoWeek
-from assistant.store.database import session_scope
+from assistant.store.database import Engine, session_scope
 from assistant.store.repositories.reviews import claim_week, claimed_since, sent_weeks
 from assistant.store.repositories.rules import leaders_with_rules
 from rules import Rules

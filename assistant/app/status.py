@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine
-
 from assistant.app.schedule import next_delivery, utc
-from assistant.store.database import session_scope
+from assistant.store.database import Engine, session_scope
 from assistant.store.repositories.audit import recent_audit
 from assistant.store.repositories.connections import connections_with_leaders
 from assistant.store.repositories.leaders import paused_leaders

@@ -13,9 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
 from assistant.accounts.registry import (
     SYNCED_PROVIDERS,
     AccountNotSetUpError,
@@ -24,7 +21,7 @@ from assistant.accounts.registry import (
     account_for,
 )
 from assistant.errors import Fault
-from assistant.store.database import session_scope
+from assistant.store.database import Engine, Session, session_scope
 from assistant.store.models import Leader
 from assistant.store.repositories.connections import enabled_connections_of
 from assistant.store.repositories.rules import leader_rules

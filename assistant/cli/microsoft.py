@@ -23,9 +23,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 if TYPE_CHECKING:  # imported when the command runs, so `agenda-regie --help` stays quick
-    from sqlalchemy import Engine
-
     from assistant.store.crypto import SecretBox
+    from assistant.store.database import Engine
     from connectors.microsoft.auth import StoredAuthorisation
 
 # How long the command waits for the browser to come back from Entra ID.

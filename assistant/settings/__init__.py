@@ -1,5 +1,7 @@
 """The settings tree: every environment variable agenda-regie reads, read once and checked.
 
+May import errors, connectors and rules; the store, the accounts and the shells read it.
+
 `Settings.from_environ()` takes one snapshot of the environment and checks what every command
 needs (the database, the secret keys, the Microsoft app registration and cloud), reporting every
 problem at once in one `SettingsError`. A group that only some commands need (SMTP, the email's

@@ -76,3 +76,7 @@ def session_scope(sessions: Engine | sessionmaker[Session]) -> Iterator[Session]
     factory = make_sessionmaker(sessions) if isinstance(sessions, Engine) else sessions
     with factory() as session, session.begin():
         yield session
+
+
+# The handles the use cases pass around (the store owns SQLAlchemy; others name these types).
+__all__ = ["Engine", "Session", "make_engine", "session_scope"]

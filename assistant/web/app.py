@@ -23,7 +23,6 @@ from typing import Annotated, Literal, Protocol
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import Engine
 
 from assistant.app import acceptance, pausing
 from assistant.app.acceptance import ProposalView
@@ -43,6 +42,7 @@ from assistant.i18n.translations import gettext
 from assistant.mail.ics import proposals_ics
 from assistant.mail.links import LinkError, LinkSigner, PauseLink
 from assistant.render.templates import environment
+from assistant.store.database import Engine
 
 Clock = Callable[[], datetime]
 FORM_COOKIE = "agenda_regie_form"

@@ -1,5 +1,7 @@
 """The repositories: the functions the rest of the product calls to read and write the store.
 
+May import the store's models, core, connectors and rules; the only SQL outside migrations.
+
 One module per aggregate: leaders, connections, events (the cache), rules, metrics, proposals,
 outbox, reviews, feedback, audit; `base` holds what they share.
 
