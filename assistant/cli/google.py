@@ -47,6 +47,7 @@ def add_google_commands(subparsers: argparse._SubParsersAction[argparse.Argument
     google.add_argument("--calendar", default="primary", help="calendar id (default: primary)")
     google.add_argument("--no-browser", action="store_true", help="only print the URL")
     google.add_argument("--port", type=int, default=0, help="local redirect port (default: any)")
+    google.set_defaults(connect=connect_command)
 
     from assistant.cli.microsoft import add_microsoft_provider
 

@@ -9,12 +9,12 @@ setting or the problem), 1 our fault. A user's mistake never shows a traceback.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from assistant import __version__
 from assistant.cli.database import DATABASE_COMMANDS, add_database_commands, database_command
 from assistant.cli.errors import EXIT_OK, internal_error, problem, say
-from assistant.cli.google import add_google_commands, connect_command
+from assistant.cli.google import add_google_commands
 from assistant.cli.mail import MAIL_COMMANDS, add_mail_commands, mail_command
 from assistant.cli.review import REVIEW_COMMANDS, add_review_commands, review_command
 from assistant.cli.rules_commands import add_rules_commands, rules_command
@@ -65,11 +65,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command in DATABASE_COMMANDS:
         return database_command(args)
     if args.command == "connect":
-        if args.connect_provider == "microsoft":
-            from assistant.cli.microsoft import connect_microsoft_command
-
-            return connect_microsoft_command(args)
-        return connect_command(args)
+        connect: Callable[[argparse.Namespace], int] = args.connect  # set by each provider's parser
+        return connect(args)
     if args.command in MAIL_COMMANDS:
         return mail_command(args)
     if args.command in WORKER_COMMANDS:

@@ -2,7 +2,7 @@
 
 Registered under the same `connect` command as Google: `add_microsoft_provider(providers)` takes
 the providers subparsers object that `cli_google.add_google_commands` creates, and
-`connect_microsoft_command(args)` runs when `args.connect_provider == "microsoft"`.
+`connect_microsoft_command(args)` runs for `agenda-regie connect microsoft` (`args.connect`).
 
 The app registration and the cloud come from the settings (`Settings.from_environ`, see
 docs/microsoft.md): AGENDA_REGIE_MICROSOFT_CLIENT_ID (required), ..._TENANT, ..._CLIENT_SECRET
@@ -38,6 +38,7 @@ def add_microsoft_provider(providers: argparse._SubParsersAction[argparse.Argume
         description="Signs in through Entra ID in a browser (the URL is printed when no browser "
         "is at hand) and stores msal's token cache encrypted. See docs/microsoft.md.",
     )
+    microsoft.set_defaults(connect=connect_microsoft_command)
     microsoft.add_argument("--leader", required=True, metavar="EMAIL", help="the leader's address")
     microsoft.add_argument(
         "--assistant",
