@@ -113,4 +113,3 @@ def test_sql_outside_the_store_is_caught(tree: Path, module: str) -> None:
 
     assert result.returncode != 0
     assert "Only the store speaks SQL BROKEN" in result.stdout
-
