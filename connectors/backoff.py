@@ -50,6 +50,11 @@ class Retrier:
     detail: ClassVar[str | None] = None
 
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[], float] = random.random
+    total_wait_seconds: float = 0.0
+    retries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __init_subclass__(
         cls,
@@ -77,12 +82,6 @@ class Retrier:
             cls.detail = detail
         if retry_after_is_exact is not None:
             cls.retry_after_is_exact = retry_after_is_exact
-
-    sleep: Callable[[float], None] = time.sleep
-    jitter: Callable[[], float] = random.random
-    total_wait_seconds: float = 0.0
-    retries: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def call(self, what: str, action: Callable[[], T]) -> T:
         attempt = 1
