@@ -11,6 +11,7 @@ refreshed token, and flag a refused authorisation once, so nothing loops.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, time, timedelta
@@ -93,11 +94,12 @@ class Account(Protocol):
     def reauthorise_message(self, address: str, token: bytes | None) -> str: ...
 
 
-class SyncedAccount:
+class SyncedAccount(ABC):
     """What every provider's account does the same way: its sync (mixed into the adapters)."""
 
+    @abstractmethod
     def retrier(self, connection_id: int | None = None) -> Any:
-        raise NotImplementedError
+        """A fresh retrier for one call on the connection (its wait budget is per call)."""
 
     # The connection states keep their cursor (a sync token, a delta link) in the field the
     # state class names as `CURSOR`, with the window it covers (`window_start`, `window_end`).

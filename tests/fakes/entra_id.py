@@ -12,6 +12,7 @@ import html
 import itertools
 import json
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -29,7 +30,7 @@ class IssuedCode:
     code_challenge: str
 
 
-class FakeEntraId:
+class FakeEntraId(ABC):
     """Entra ID's answers, served by `FakeGraph` for every path outside /v1.0/."""
 
     owner: str
@@ -45,8 +46,9 @@ class FakeEntraId:
     app_token_refusal: dict[str, Any] | None
 
     @property
+    @abstractmethod
     def login_host(self) -> str:
-        raise NotImplementedError
+        """Where the server that mixes this in is reached (scheme, host and port)."""
 
     def _login(
         self, method: str, path: str, query: dict[str, list[str]], body: bytes

@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import json
 import time
+from abc import ABC, abstractmethod
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode
 
@@ -23,7 +24,7 @@ JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
 
 
-class FakeGoogleOAuth:
+class FakeGoogleOAuth(ABC):
     """Google's OAuth answers, served by `FakeGoogleCalendar` at /auth and /token."""
 
     client_id: str
@@ -40,12 +41,14 @@ class FakeGoogleOAuth:
     token_subjects: dict[str, str]
 
     @property
+    @abstractmethod
     def token_uri(self) -> str:
-        raise NotImplementedError
+        """The token endpoint of the server that mixes this in."""
 
     @property
+    @abstractmethod
     def auth_uri(self) -> str:
-        raise NotImplementedError
+        """The consent endpoint of the server that mixes this in."""
 
     def client_config(self) -> dict[str, Any]:
         """An installed-app OAuth client file whose endpoints are this server."""

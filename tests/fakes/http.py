@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import ssl
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ class Request:
     body: bytes
 
 
-class FakeHttpServer:
+class FakeHttpServer(ABC):
     """A server on 127.0.0.1 that records requests and can be told to fail."""
 
     methods: ClassVar[tuple[str, ...]] = ("GET", "POST", "PATCH", "DELETE")
@@ -106,8 +107,9 @@ class FakeHttpServer:
 
     # --- for the fakes ----------------------------------------------------------------------
 
+    @abstractmethod
     def serve(self, request: Request, handler: BaseHTTPRequestHandler) -> None:
-        raise NotImplementedError
+        """Answer one request (each fake implements its API here)."""
 
     def record(self, request: Request, path: str | None = None) -> int:
         """Record the request (under `path` when given); its number, from 1. Hold the lock."""
