@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Literal
 
@@ -238,7 +238,7 @@ def send_once(
             return Delivery("already_sent", earlier.message_id or identifier, earlier.sent_at)
         if reviews_paused(leader, now) and not force:
             log.info("review of %s for %s not sent: paused", leader.email, week)
-            until = None if leader.paused_until is None else _utc(leader.paused_until)
+            until = leader.paused_until
             return Delivery("paused", identifier, paused_until=until)
         try:
             send(message, smtp)
@@ -254,7 +254,3 @@ def send_once(
         return failure
     log.info("review of %s for %s sent (%s)", leader_email, week, identifier)
     return Delivery("sent", identifier, now)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

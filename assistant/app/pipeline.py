@@ -28,7 +28,6 @@ from assistant.accounts.registry import (
 from assistant.app.delivery import message_for, prepare_email, send_once
 from assistant.app.history import Store, review_with_history
 from assistant.app.review import last_complete_week
-from assistant.app.schedule import utc
 from assistant.app.status import FAILED
 from assistant.core.review import IsoWeek, WeeklyReview
 from assistant.mail.links import LinkSigner
@@ -265,6 +264,6 @@ def _nothing_to_send(
     if earlier is not None and earlier.delivery_status == "sent":
         return Delivery("already_sent", earlier.message_id or "", earlier.sent_at)
     if reviews_paused(leader, now):
-        until = None if leader.paused_until is None else utc(leader.paused_until)
+        until = leader.paused_until
         return Delivery("paused", "", paused_until=until)
     return None

@@ -8,7 +8,7 @@ leader is not due. The claim is a row in `review_claims` whose unique key the da
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from assistant.app.review import last_complete_week
@@ -77,7 +77,7 @@ def due_reviews(
             if due is None:
                 continue
             week, moment = due
-            if moment < utc(created_at):
+            if moment < created_at:
                 continue  # a leader's first review is at the first moment after they joined
             found.append(DueReview(leader_id, email, week, moment))
         weeks = sorted({str(due.week) for due in found})
@@ -94,8 +94,3 @@ def claim_review(
     `retry_after` ago (`claim_week`: one statement the database decides)."""
     with session_scope(engine) as session:
         return claim_week(session, leader_id, str(week), now=now, retry_after=retry_after)
-
-
-def utc(moment: datetime) -> datetime:
-    """A moment read back from the store, aware (SQLite returns naive UTC)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

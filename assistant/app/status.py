@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from assistant.app.schedule import next_delivery, utc
+from assistant.app.schedule import next_delivery
 from assistant.store.database import Engine, session_scope
 from assistant.store.repositories.audit import recent_audit
 from assistant.store.repositories.connections import connections_with_leaders
@@ -51,20 +51,16 @@ def pipeline_status(engine: Engine, now: datetime, *, failures: int = 20) -> Pip
             for c, email in connections_with_leaders(session)
         ]
         failed = [
-            Failure(
-                utc(a.at), a.subject, str(a.detail.get("stage", "")), str(a.detail.get("error"))
-            )
+            Failure(a.at, a.subject, str(a.detail.get("stage", "")), str(a.detail.get("error")))
             for a in recent_audit(session, FAILED, failures)
         ]
         upcoming = [
             (leader.email, next_delivery(leader.rules, now))
             for leader in leaders_with_rules(session, paused=False, now=now)
         ]
-        paused = [
-            (email, utc(until) if until else None) for email, until in paused_leaders(session, now)
-        ]
+        paused = [(email, until) for email, until in paused_leaders(session, now)]
         unsent = [
-            (email, iso_week, utc(attempted_at))
+            (email, iso_week, attempted_at)
             for email, iso_week, attempted_at in failed_reviews(session, failures)
         ]
     upcoming.sort(key=lambda item: item[1])
