@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, time, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from assistant.accounts.cache import SyncOutcome, apply_sync_result
@@ -129,7 +129,7 @@ class SyncedAccount(ABC):
         options: ClassifyOptions | None = None,
     ) -> SyncOutcome:
         """Bring the connection's event cache up to date (`sync_connection`)."""
-        account: Account = self  # type: ignore[assignment]
+        account = cast(Account, self)  # every adapter mixing this in is an Account
         return sync_connection(
             engine,
             account,
