@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
+
+from assistant.cli import args as types
 
 MAIL_COMMANDS = ("send-review", "web")
 
@@ -35,6 +37,12 @@ def add_mail_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     send.add_argument("--dry-run", action="store_true", help="write the message, do not send it")
     send.add_argument("--output", type=Path, metavar="FILE.eml", help="where --dry-run writes")
     send.add_argument("--force", action="store_true", help="send again a week already sent")
+    send.add_argument(
+        "--today",
+        type=types.day,
+        metavar="YYYY-MM-DD",
+        help="pretend today is this date (noon in the leader's time zone)",
+    )
     web = subparsers.add_parser("web", help="serve the confirm pages behind the email's links")
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, default=8000)
@@ -67,6 +75,9 @@ def _send_review(args: argparse.Namespace) -> int:
     smtp = None if args.dry_run else settings.smtp()
     rules = load_rules(args.rules, {"leader": {"email": leader_email}})
     now = datetime.now(UTC)
+    if args.today:
+        zone = ZoneInfo(rules.leader.timezone)
+        now = datetime.combine(args.today, time(12), tzinfo=zone).astimezone(UTC)
     week = (
         IsoWeek.parse(args.week)
         if args.week
