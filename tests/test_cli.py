@@ -44,10 +44,24 @@ def test_sample_review_as_json_validates_and_covers_every_indicator(
 
 
 def test_default_week_is_the_last_complete_week(capsys: pytest.CaptureFixture[str]) -> None:
-    # A Sunday: the current week is not complete yet, so the week before is reviewed.
-    code, out, _ = run(capsys, str(SAMPLE), "--today", "2026-11-29", "--format", "json")
+    # A Friday at noon: this week's working time is not over, so the week before is reviewed.
+    code, out, _ = run(capsys, str(SAMPLE), "--today", "2026-11-27", "--format", "json")
     assert code == 0
     assert json.loads(out)["week"] == "2026-W47"
+
+
+def test_at_the_weekend_the_week_just_worked_is_reviewed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A Sunday: this week's working time is over, so it is reviewed and the proposals are for
+    # the coming week (they used to be for the hours left of the Sunday: none).
+    code, out, _ = run(
+        capsys, str(SAMPLE), "--today", "2026-11-29", "--me", SAMPLE_LEADER, "--format", "json"
+    )
+    assert code == 0
+    review = json.loads(out)
+    assert (review["week"], review["proposals_week"]) == ("2026-W48", "2026-W49")
+    assert review["proposals"]
 
 
 def test_text_review_shows_buffers_figures_and_proposals(

@@ -61,7 +61,7 @@ def _send_review(args: argparse.Namespace) -> int:
     from assistant.accounts.cache import CachedCalendar
     from assistant.app.delivery import deliver, message_for, prepare_email
     from assistant.app.history import Store, review_with_history
-    from assistant.app.review import last_complete_week, open_ics
+    from assistant.app.review import default_week, open_ics
     from assistant.core.review import IsoWeek
     from assistant.settings import LinkSettings, SmtpSettings
     from assistant.store.database import session_scope
@@ -78,11 +78,7 @@ def _send_review(args: argparse.Namespace) -> int:
     if args.today:
         zone = ZoneInfo(rules.leader.timezone)
         now = datetime.combine(args.today, time(12), tzinfo=zone).astimezone(UTC)
-    week = (
-        IsoWeek.parse(args.week)
-        if args.week
-        else last_complete_week(now.astimezone(ZoneInfo(rules.leader.timezone)).date())
-    )
+    week = IsoWeek.parse(args.week) if args.week else default_week(now, rules)
     engine = bootstrap.open_engine(settings)
     try:
         with session_scope(engine) as session:

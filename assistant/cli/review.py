@@ -94,7 +94,7 @@ def review_command(args: argparse.Namespace) -> int:
 
 def _review(args: argparse.Namespace) -> int:
     from assistant.app.history import review_with_history
-    from assistant.app.review import last_complete_week, open_ics
+    from assistant.app.review import default_week, open_ics
 
     overrides: dict[str, Any] = {}
     leader: dict[str, Any] = {}
@@ -107,10 +107,9 @@ def _review(args: argparse.Namespace) -> int:
     rules = load_rules(args.rules, overrides)
     zone = ZoneInfo(rules.leader.timezone)
     now = datetime.now(UTC)
-    today = args.today or now.astimezone(zone).date()
     if args.today:
         now = datetime.combine(args.today, datetime.min.time(), tzinfo=zone).replace(hour=12)
-    week = args.week or last_complete_week(today)
+    week = args.week or default_week(now, rules)
     source = open_ics(args.source, rules, args.me)
     store = None if args.no_store else _store_for(rules.leader.email or _first(args.me))
     try:
