@@ -7,14 +7,24 @@ the calendar and hands the events in.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from assistant.core.buffers import buffer_statuses, indicator_results
+from assistant.core.coverage import coverage_gap
 from assistant.core.indicators import day_rows, week_indicators
 from assistant.core.intervals import total
 from assistant.core.proposals import propose
 from assistant.core.reasons import Quantity, Reason, reason
-from assistant.core.review import SCHEMA_VERSION, IsoWeek, Warning, WeeklyReview, WeekMetrics
+from assistant.core.review import (
+    SCHEMA_VERSION,
+    BufferStatus,
+    IsoWeek,
+    Status,
+    Warning,
+    WeeklyReview,
+    WeekMetrics,
+)
 from assistant.core.timeline import Timeline, build_timeline
 from assistant.core.trends import trend_report
 from connectors import CalendarEvent, SkippedEvent
@@ -69,6 +79,12 @@ def build_review(
     results = indicator_results(values, rules)
     weeks_read = rules.measurement.context_weeks + 1
     buffers = buffer_statuses(results, rules, weeks_read)
+    gap = coverage_gap(events, week, timeline, now)
+    if gap is not None:  # never "ok" on no data
+        results = tuple(
+            replace(r, status=Status.NO_DATA) if r.status is not None else r for r in results
+        )
+        buffers = tuple(BufferStatus(b.buffer, Status.NO_DATA, (gap,)) for b in buffers)
     next_week = week.shifted(1)
     leader_key = rules.leader.email or "leader"
     proposals, notes = propose(

@@ -19,10 +19,13 @@ class Status(StrEnum):
     OK = "ok"
     ATTENTION = "attention"
     ALERT = "alert"
+    # The week cannot be measured: no events in it, or it lies outside what the calendar covers
+    # (before its first event, after an export's end, in the future). Never "ok" on no data.
+    NO_DATA = "no_data"
 
     @property
     def rank(self) -> int:
-        return {"ok": 0, "attention": 1, "alert": 2}[self.value]
+        return {"no_data": -1, "ok": 0, "attention": 1, "alert": 2}[self.value]
 
 
 class Buffer(StrEnum):

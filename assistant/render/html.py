@@ -54,6 +54,7 @@ STATUS_COLOURS: dict[str, Colours] = {
     Status.OK.value: Colours("#1d5e36", "#e4f2e8", "#b9dcc4"),
     Status.ATTENTION.value: Colours("#6b4f00", "#fbf1d4", "#ead595"),
     Status.ALERT.value: Colours("#9a2b22", "#f9e3e0", "#e8b7b1"),
+    Status.NO_DATA.value: Colours("#4a5360", "#eef0f3", "#d5d9df"),
 }
 CELL_COLOURS: dict[str, str] = {
     "meeting": "#3f5f8a",

@@ -51,6 +51,7 @@ STATUS_STYLES: dict[Status, str] = {
     Status.OK: "green",
     Status.ATTENTION: "yellow",
     Status.ALERT: "red",
+    Status.NO_DATA: "dim",
 }
 CELL_CHARACTERS: dict[str, str] = {
     "meeting": "█",

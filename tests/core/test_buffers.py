@@ -3,7 +3,7 @@ data from the core, and as the sentences the shells make of them."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,8 +13,9 @@ from assistant.core.catalogue import INDICATORS
 from assistant.core.reasons import Quantity, Threshold, reason
 from assistant.core.review import Buffer, IsoWeek, Status, WeeklyReview
 from assistant.i18n.wording import word
+from connectors import CalendarEvent
 from rules import load_rules
-from tests.core.builders import meeting, protected, review, rules
+from tests.core.builders import at, meeting, protected, review, rules
 
 WEEK = "2026-W10"
 MON, TUE, WED, THU, FRI, SAT, SUN = IsoWeek.parse(WEEK).days()
@@ -337,3 +338,45 @@ def test_reasons_name_the_leaders_own_rule_values() -> None:
         "On 3 days there were no 45 min free between 12:00–14:00 (attention from 3 days)."
         in reasons
     )
+
+
+# weeks without data ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("events", "now", "why"),
+    [
+        ([], None, "no_data.no_events"),
+        # The calendar starts the week after: an account connected later, a new export.
+        ([meeting(date(2026, 3, 10), "09:00", "10:00")], None, "no_data.before_first"),
+        # The calendar ends the week before (Outlook's export range ended early).
+        ([meeting(date(2026, 2, 24), "09:00", "10:00")], None, "no_data.after_last"),
+        (
+            [
+                meeting(date(2026, 2, 24), "09:00", "10:00"),
+                meeting(date(2026, 3, 10), "09:00", "10:00"),
+            ],
+            None,
+            "no_data.empty_week",
+        ),
+        # Reviewed on Saturday 28 February, before the week has begun.
+        ([meeting(MON, "09:00", "10:00")], at(date(2026, 2, 28), "12:00"), "no_data.future"),
+    ],
+)
+def test_a_week_without_data_is_never_ok(
+    events: list[CalendarEvent], now: datetime | None, why: str
+) -> None:
+    week = review(events, WEEK, now=now)
+    assert [(b.status, [r.id for r in b.reasons]) for b in week.buffers] == [
+        (Status.NO_DATA, [why])
+    ] * len(Buffer)
+    assert {r.status for r in week.indicators if r.status is not None} == {Status.NO_DATA}
+    english = word(week.buffers[0].reasons[0], "en")
+    assert "nothing" in english
+    assert "niets" in word(week.buffers[0].reasons[0], "nl")
+
+
+def test_a_week_with_one_event_is_measured() -> None:
+    week = review([meeting(MON, "09:00", "10:00")], WEEK)
+    assert Status.NO_DATA not in {b.status for b in week.buffers}
+    assert Status.NO_DATA not in {r.status for r in week.indicators}

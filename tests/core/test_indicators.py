@@ -444,10 +444,15 @@ def test_days_since_mini_retreat_takes_the_last_merged_stretch_of_three_hours() 
 
 def test_days_since_mini_retreat_reads_twelve_weeks_of_context() -> None:
     # The context starts 12 weeks before Monday 2 March: Monday 8 December 2025.
-    first_day = review([protected(date(2025, 12, 8), "09:00", "12:00")], WEEK)
+    # (One meeting in the reviewed week makes it a week with data.)
+    first_day = review(
+        [protected(date(2025, 12, 8), "09:00", "12:00"), meeting(MON, "10:00", "11:00")], WEEK
+    )
     # 8 December -> 8 March: 23 + 31 + 28 + 8 = 90 days.
     assert first_day.values["days_since_mini_retreat"] == 90
-    before = review([protected(date(2025, 12, 7), "09:00", "12:00")], WEEK)
+    before = review(
+        [protected(date(2025, 12, 7), "09:00", "12:00"), meeting(MON, "10:00", "11:00")], WEEK
+    )
     assert before.values["days_since_mini_retreat"] is None
     assert before.indicator("days_since_mini_retreat").status == "attention"
 
