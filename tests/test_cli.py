@@ -282,3 +282,21 @@ def test_an_old_week_proposes_nothing_and_says_what_it_would_have_had(
     assert fresh["proposals"]
     assert fresh["proposals_week_over"] is False
     assert fresh["hindsight"] == []
+
+
+def test_an_empty_calendar_says_no_data_not_ok(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.ics"
+    empty.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nEND:VCALENDAR\r\n")
+    code, out, err = run(capsys, str(empty), "--today", "2026-11-30", "--format", "json")
+    assert code == 0, err
+    review = json.loads(out)
+    jsonschema.Draft202012Validator(SCHEMA).validate(review)
+    assert {b["status"] for b in review["buffers"]} == {"no_data"}
+    code, out, _ = run(capsys, str(empty), "--today", "2026-11-30", "--lang", "nl")
+    assert " ok " not in out
+    assert "in orde" not in out
+    assert "geen gegevens" in out
+    code, out, _ = run(capsys, str(empty), "--today", "2026-11-30", "--format", "html")
+    assert "no data" in out
