@@ -111,9 +111,10 @@ class Leader(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
+    # The leader's identity (name, IANA zone, language): its one home. Stored rules leave it
+    # out; a leader's effective rules get it from here (store.repositories.rules.effective_rules)
+    # and only applying rules changes it (store_rules).
     name: Mapped[str | None] = mapped_column(String(200))
-    # The leader's IANA zone: its one home. Stored rules leave it out; a leader's effective
-    # rules get it from here (store.repositories.rules.effective_rules).
     timezone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime]
@@ -165,8 +166,8 @@ class Connection(Base):
 
 class RuleSet(Base):
     """One saved version of a leader's protection rules: the validated rules' JSON
-    (`rules.rules_json`), without the leader's address and time zone, which the `leaders` row
-    holds."""
+    (`rules.rules_json`), without the leader's identity (address, name, language, time zone),
+    which the `leaders` row holds."""
 
     __tablename__ = "rule_sets"
     __table_args__ = (
