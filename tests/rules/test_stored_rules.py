@@ -100,7 +100,8 @@ def test_a_review_a_preview_and_a_dry_run_change_no_row(
     )
     assert code == 0, err
     before = dump(database)
-    assert before["rule_sets"] and before["weekly_metrics"]
+    assert before["rule_sets"]
+    assert before["weekly_metrics"]
 
     review = ["review", str(SAMPLE), "--me", SAMPLE_LEADER, "--today", TODAY, "--format", "json"]
     assert run(capsys, *review)[0] == 0
