@@ -162,6 +162,9 @@ class Connection(Base):
     status: Mapped[str] = mapped_column(String(32), default="ok", server_default="ok")
     last_sync_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A fingerprint of the classification options the event cache was made with (the leader's
+    # keywords and exception organisers); another one makes the next sync a full one.
+    classified_with: Mapped[str | None] = mapped_column(String(64))
 
 
 class RuleSet(Base):

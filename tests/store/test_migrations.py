@@ -52,7 +52,7 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
     assert tables_in(url) == set()
 
     migrations.upgrade(url)
-    assert migrations.current(url) == migrations.head_revision() == "0005"
+    assert migrations.current(url) == migrations.head_revision() == "0006"
     assert tables_in(url) == EXPECTED_TABLES == TABLE_NAMES
 
     migrations.downgrade(url)
@@ -66,7 +66,7 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
 def test_upgrading_twice_changes_nothing(empty_database_url: str) -> None:
     migrations.upgrade(empty_database_url)
     migrations.upgrade(empty_database_url)
-    assert migrations.current(empty_database_url) == "0005"
+    assert migrations.current(empty_database_url) == "0006"
 
 
 def test_the_models_match_the_migrated_schema(empty_database_url: str) -> None:
