@@ -40,6 +40,7 @@ from assistant.render.email import (
     EmailExtras,
     EmailLinks,
     ProposalLinks,
+    RulesSource,
     build_message,
     compose,
 )
@@ -50,6 +51,7 @@ from assistant.store.repositories.feedback import questions_asked, record_questi
 from assistant.store.repositories.leaders import find_leader, reviews_paused, upsert_leader
 from assistant.store.repositories.proposals import ensure_proposals, proposal_by_key
 from assistant.store.repositories.reviews import record_review_sent, review_delivery
+from assistant.store.repositories.rules import latest_rules
 
 log = logging.getLogger("assistant.mail")
 
@@ -125,6 +127,12 @@ def prepare_email(
         weeks = [review.week.shifted(-offset) for offset in range(RATING_WEEKS - 1, -1, -1)]
         stored = self_ratings(session, known, weeks) if known is not None else {}
         write_back = has_write_back(session, known) if known is not None else False
+        latest = latest_rules(session, known) if known is not None else None
+        source = (
+            RulesSource(latest.version, latest.created_at, latest.created_by)
+            if latest is not None
+            else None
+        )
     review = replace(review, question=question(index))
     reasons = {p.key: word(p.reason, language) for p in review.proposals}
     links = EmailLinks(
@@ -149,6 +157,7 @@ def prepare_email(
     extras = EmailExtras(
         ratings=[(week, stored.get(week)) for week in weeks],
         rules_set_by=rules_set_by,
+        rules_source=source,
         pause_contact=pause_contact,
         write_back=write_back,
     )

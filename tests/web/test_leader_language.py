@@ -27,12 +27,14 @@ LEADERS = {
 SEEN = {
     "nl": {
         "email": "Tijdzone Europe/Amsterdam",
+        "footer": ("De voorstellen volgen je eigen regels: versie 1 van ", ", vastgelegd door ea."),
         "confirm": "Dit blok in je agenda zetten?",
         "pause": "Het weekoverzicht pauzeren?",
         "kinds": {"Reflectieblok", "Herstelpauze", "Lunchpauze", "Mini-retraite"},
     },
     "en": {
         "email": "Time zone Europe/London",
+        "footer": ("The proposals follow your own rules: version 1 of ", ", set by ea."),
         "confirm": "Add this block to your calendar?",
         "pause": "Pause the weekly review?",
         "kinds": {"Reflection block", "Recovery break", "Lunch break", "Mini-retreat"},
@@ -91,7 +93,12 @@ def test_the_email_the_pages_and_the_ics_speak_the_leaders_language_in_their_zon
     try:
         page.set_content(html)
         assert page.locator("html").get_attribute("lang") == language
-        assert seen["email"] in page.locator("body").inner_text()
+        body = page.locator("body").inner_text()
+        assert seen["email"] in body
+        # The footer names the rule set that made the proposals, and when it was set.
+        start, end = seen["footer"]
+        assert start in body
+        assert body.split(start)[1].split("\n")[0].endswith(end)
 
         accept = links(html, "?do=accept")[0]
         page.goto(accept)
