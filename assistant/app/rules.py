@@ -7,19 +7,26 @@ run reads them and writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from assistant.store.database import Engine, session_scope
 from assistant.store.repositories.leaders import find_leader
-from assistant.store.repositories.rules import (
-    Applied,
+from assistant.store.repositories.rule_versions import (
     RulesVersion,
-    apply_rules,
-    latest_rules,
-    leader_rules,
     rollback_rules,
     rules_versions,
 )
+from assistant.store.repositories.rules import (
+    Applied,
+    apply_rules,
+    latest_rules,
+    leader_rules,
+    leader_rules_with_origins,
+)
+from assistant.store.repositories.shared_rules import store_shared_rules
 from rules import Rules
 
 
@@ -45,9 +52,66 @@ def same_rules(a: Rules, b: Rules) -> bool:
     )
 
 
-def apply(engine: Engine, email: str, rules: Rules, actor: str, now: datetime) -> Applied:
+@dataclass(frozen=True)
+class SharedFile:
+    """An organisation's or a team's rule file as a shared set: its name, its own settings and
+    the name of the set it extends."""
+
+    name: str
+    data: dict[str, Any]
+    extends: str | None
+
+
+def apply(
+    engine: Engine,
+    email: str,
+    rules: Rules,
+    actor: str,
+    now: datetime,
+    *,
+    shared: Sequence[SharedFile] = (),
+    layer: dict[str, Any] | None = None,
+) -> tuple[Applied, list[tuple[str, int, bool]]]:
+    """Store the shared sets the leader's file extends (lowest first), then the leader's
+    rules, in one transaction; the leader's outcome and each shared set's (name, version,
+    stored)."""
     with session_scope(engine) as session:
-        return apply_rules(session, email, rules, actor, now=now)
+        outcomes = [
+            (
+                item.name,
+                *store_shared_rules(session, item.name, item.data, item.extends, actor, now=now),
+            )
+            for item in shared
+        ]
+        extends = shared[-1].name if shared else None
+        applied = apply_rules(
+            session, email, rules, actor, now=now, extends=extends, layer=layer if shared else None
+        )
+        return applied, outcomes
+
+
+def apply_shared(
+    engine: Engine, shared: Sequence[SharedFile], actor: str, now: datetime
+) -> list[tuple[str, int, bool]]:
+    """Store organisation and team files as shared sets (lowest first): each leader who
+    extends them gets the new settings from their next review."""
+    with session_scope(engine) as session:
+        return [
+            (
+                item.name,
+                *store_shared_rules(session, item.name, item.data, item.extends, actor, now=now),
+            )
+            for item in shared
+        ]
+
+
+def rules_with_origins(
+    engine: Engine, email: str
+) -> tuple[Rules, dict[str, str], int | None] | None:
+    """The leader's effective rules, where each value comes from, and their version."""
+    with session_scope(engine) as session:
+        leader = find_leader(session, email)
+        return None if leader is None else leader_rules_with_origins(session, leader)
 
 
 def rollback(engine: Engine, email: str, to: int, actor: str, now: datetime) -> Applied:

@@ -48,7 +48,13 @@ def add_rules_commands(commands: Any) -> None:
         "apply", help="make a rule file a leader's rules: a new version, with who and what changed"
     )
     apply.add_argument("path", type=Path, metavar="FILE")
-    apply.add_argument("--leader", required=True, type=types.email, metavar="EMAIL")
+    whose = apply.add_mutually_exclusive_group(required=True)
+    whose.add_argument("--leader", type=types.email, metavar="EMAIL")
+    whose.add_argument(
+        "--shared",
+        action="store_true",
+        help="an organisation's or a team's file: the rules of every leader who extends it",
+    )
     apply.add_argument("--by", metavar="WHO", help="who makes the change (default: your user)")
     history = actions.add_parser("history", help="a leader's rules versions and what each changed")
     history.add_argument("--leader", required=True, type=types.email, metavar="EMAIL")
@@ -108,7 +114,9 @@ def _stored_rules_command(args: argparse.Namespace) -> int:
     from assistant.cli import rules_store
 
     action = args.rules_command
-    if action == "apply":
+    if action == "apply" and args.shared:
+        text = rules_store.apply_shared_file(args.path, args.by)
+    elif action == "apply":
         text = rules_store.apply_file(args.path, args.leader, args.by)
     elif action == "rollback":
         text = rules_store.rollback_to(args.leader, args.to, args.by)

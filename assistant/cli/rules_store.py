@@ -46,16 +46,62 @@ def file_rules(path: Path, leader: str) -> Rules:
     return rules
 
 
+def shared_files(path: Path) -> tuple[list[Any], dict[str, Any]]:
+    """The files `path` extends as shared sets (lowest first, each named by its file name
+    without `.yaml`), and the settings of `path` itself."""
+    from assistant.app.rules import SharedFile
+    from rules.load import EXTENDS, file_chain
+
+    chain = file_chain(path)
+    names = [Path(layer.where).stem for layer in chain]
+    shared = [
+        SharedFile(names[i], _own(layer.data, EXTENDS), names[i - 1] if i else None)
+        for i, layer in enumerate(chain[:-1])
+    ]
+    return shared, _own(chain[-1].data, EXTENDS)
+
+
 def apply_file(path: Path, leader: str, by: str | None, now: datetime | None = None) -> str:
     from assistant.app.rules import apply
 
     rules = file_rules(path, leader)
+    shared, own = shared_files(path)
     engine = _engine()
     try:
-        applied = apply(engine, leader, rules, who(by), now or datetime.now(UTC))
+        applied, outcomes = apply(
+            engine, leader, rules, who(by), now or datetime.now(UTC), shared=shared, layer=own
+        )
     finally:
         engine.dispose()
-    return _applied_text(applied, rules.leader.language, None)
+    language = rules.leader.language
+    return _shared_text(outcomes, language) + _applied_text(applied, language, None)
+
+
+def apply_shared_file(path: Path, by: str | None, now: datetime | None = None) -> str:
+    """Store an organisation's or a team's file (and the files it extends) as shared sets."""
+    from assistant.app.rules import SharedFile, apply_shared
+
+    rules = load_rules(path)  # the whole chain must make valid rules
+    shared, own = shared_files(path)
+    top = SharedFile(path.stem, own, shared[-1].name if shared else None)
+    engine = _engine()
+    try:
+        outcomes = apply_shared(engine, [*shared, top], who(by), now or datetime.now(UTC))
+    finally:
+        engine.dispose()
+    return _shared_text(outcomes, rules.leader.language)
+
+
+def _own(data: dict[str, Any], extends: str) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key != extends}
+
+
+def _shared_text(outcomes: list[tuple[str, int, bool]], language: str) -> str:
+    return "".join(
+        word("shared_stored" if stored else "shared_unchanged", language, name=name, version=v)
+        + "\n"
+        for name, v, stored in outcomes
+    )
 
 
 def rollback_to(leader: str, to: int, by: str | None, now: datetime | None = None) -> str:
@@ -103,29 +149,34 @@ def history_text(leader: str) -> str:
 
 def show_stored(leader: str) -> str:
     """The leader's effective rules, each setting with where its value comes from: the
-    defaults, or the leader's own stored version."""
-    from assistant.app.rules import stored_rules, stored_version
+    defaults, an organisation's or a team's shared rules, or the leader's own version."""
+    from assistant.app.rules import rules_with_origins
 
     engine = _engine()
     try:
-        rules = stored_rules(engine, leader)
-        version = stored_version(engine, leader)
+        found = rules_with_origins(engine, leader)
     finally:
         engine.dispose()
-    if rules is None:
+    if found is None:
         raise InputError(word("unknown_leader", "en", leader=leader))
+    rules, origins, version = found
     language = rules.leader.language
-    defaults = settings_of(load_rules(None))
-    rows = []
-    for setting, value in settings_of(rules).items():
-        if version is None or defaults.get(setting) == value:
-            origin = word("origin_default", language)
-        else:
-            origin = word("origin_leader", language, version=version)
-        rows.append((setting, _value(value), origin))
+    rows = [
+        (setting, _value(value), _origin_word(origins[setting], version, language))
+        for setting, value in settings_of(rules).items()
+    ]
     width_key = max(len(r[0]) for r in rows)
     width_value = min(max(len(r[1]) for r in rows), 48)
     return "".join(f"{k:<{width_key}}  {v:<{width_value}}  {o}\n" for k, v, o in rows)
+
+
+def _origin_word(origin: str, version: int | None, language: str) -> str:
+    if origin == "default":
+        return word("origin_default", language)
+    if origin == "leader":
+        return word("origin_leader", language, version=version)
+    kind, name, shared_version = origin.split(" ")
+    return word(f"origin_{kind}", language, name=name, version=shared_version.lstrip("v"))
 
 
 def _applied_text(applied: Any, language: str, restored: int | None) -> str:

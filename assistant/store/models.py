@@ -184,6 +184,32 @@ class RuleSet(Base):
     rules_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(320))
+    # A leader's file that extends an organisation's or a team's rules: the name of the shared
+    # rule set it extends, and the settings of the leader's own file (JSON). The effective rules
+    # are then resolved when used, with the shared sets' latest versions; `rules_json` keeps
+    # them as they were when applied.
+    extends: Mapped[str | None] = mapped_column(String(100))
+    layer_json: Mapped[str | None] = mapped_column(Text)
+
+
+class SharedRuleSet(Base):
+    """One version of an organisation's or a team's rules, which leaders' rules extend: only the
+    settings its file sets (JSON), and the shared set it extends in turn (a team extends its
+    organisation)."""
+
+    __tablename__ = "shared_rule_sets"
+    __table_args__ = (
+        UniqueConstraint("name", "version"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int]
+    layer_json: Mapped[str] = mapped_column(Text)
+    extends: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(320))
 
 
 class WeeklyMetricsRow(Base):

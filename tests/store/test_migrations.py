@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "assistant_leaders",
     "connections",
     "rule_sets",
+    "shared_rule_sets",
     "weekly_metrics",
     "proposals",
     "outbox",
@@ -52,7 +53,7 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
     assert tables_in(url) == set()
 
     migrations.upgrade(url)
-    assert migrations.current(url) == migrations.head_revision() == "0006"
+    assert migrations.current(url) == migrations.head_revision() == "0007"
     assert tables_in(url) == EXPECTED_TABLES == TABLE_NAMES
 
     migrations.downgrade(url)
@@ -66,7 +67,7 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
 def test_upgrading_twice_changes_nothing(empty_database_url: str) -> None:
     migrations.upgrade(empty_database_url)
     migrations.upgrade(empty_database_url)
-    assert migrations.current(empty_database_url) == "0006"
+    assert migrations.current(empty_database_url) == "0007"
 
 
 def test_the_models_match_the_migrated_schema(empty_database_url: str) -> None:

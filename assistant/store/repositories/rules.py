@@ -10,6 +10,8 @@ version and the leader's identity in one transaction, with who, when and what ch
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -18,22 +20,23 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from assistant.store import StoreError
-from assistant.store.models import AuditEntry, Leader, RuleSet
+from assistant.store.models import Leader, RuleSet
 from assistant.store.repositories.audit import add_audit
 from assistant.store.repositories.base import UnknownLeaderError, _aware, _leader_id
 from assistant.store.repositories.leaders import not_paused, upsert_leader
-from rules import Rules, load_rules, rules_from_json, rules_json
-from rules.diff import Change, rules_changes
+from assistant.store.repositories.shared_rules import (
+    SharedLayer,
+    SharedRulesError,
+    latest_shared,
+    layers_key,
+    shared_chain,
+)
+from rules import Rules, RulesError, load_rules, rules_from_json, rules_json
+from rules.diff import Change, rules_changes, settings_of
+from rules.load import load_layers
 
 RULES_STORED = "rules.store"
-
-
-class UnknownRulesVersionError(StoreError):
-    def __init__(self, leader: str, version: int, latest: int | None) -> None:
-        self.leader, self.version = leader, version
-        known = f"versions 1 to {latest}" if latest else "no stored versions"
-        super().__init__(f"{leader} has no rules version {version} ({known})")
+log = logging.getLogger("assistant.store.rules")
 
 
 def store_rules(
@@ -44,6 +47,8 @@ def store_rules(
     *,
     now: datetime | None = None,
     changes: list[Change] | None = None,
+    extends: str | None = None,
+    layer: dict[str, Any] | None = None,
 ) -> int:
     """Save a new version of the leader's rules and audit who did it; returns the version (1, 2..).
 
@@ -66,9 +71,13 @@ def store_rules(
             rules_json=rules_json(rules),
             created_at=at,
             created_by=actor,
+            extends=extends,
+            layer_json=None if layer is None else _canonical(layer),
         )
     )
     detail: dict[str, Any] = {"version": version, "identity": _identity(rules)}
+    if extends is not None:
+        detail["extends"] = extends
     if changes is not None:
         detail["changes"] = [[c.setting, c.before, c.after] for c in changes]
     add_audit(session, actor=actor, action=RULES_STORED, subject=owner.email, detail=detail, now=at)
@@ -89,10 +98,19 @@ class Applied:
 
 
 def apply_rules(
-    session: Session, email: str, rules: Rules, actor: str, *, now: datetime
+    session: Session,
+    email: str,
+    rules: Rules,
+    actor: str,
+    *,
+    now: datetime,
+    extends: str | None = None,
+    layer: dict[str, Any] | None = None,
 ) -> Applied:
     """Make `rules` the leader's own (the leader is added when new): a new version with who,
-    when and the changes against their effective rules; the same rules again store nothing."""
+    when and the changes against their effective rules; the same rules again store nothing.
+    With `extends`, the version names the shared set the leader's file extends and keeps the
+    file's own settings (`layer`), so later versions of the shared set reach the leader."""
     leader = upsert_leader(session, email, now=now)
     session.refresh(leader, with_for_update=True)
     wanted = rules.model_copy(
@@ -100,69 +118,20 @@ def apply_rules(
     )
     latest = latest_rules(session, leader)
     current = leader_rules(session, leader)
-    if latest is not None and current == wanted:
+    own = None if layer is None else _canonical(layer)
+    if (
+        latest is not None
+        and current == wanted
+        and latest.extends == extends
+        and latest.layer_json == own
+    ):
         when = _aware(latest.created_at, "at")
         return Applied(leader.email, latest.version, False, [], when, latest.created_by)
     changes = rules_changes(current, wanted)
-    version = store_rules(session, leader, wanted, actor, now=now, changes=changes)
-    return Applied(leader.email, version, True, changes, _aware(now, "now"), actor)
-
-
-def rollback_rules(session: Session, email: str, to: int, actor: str, *, now: datetime) -> Applied:
-    """Restore version `to` of the leader's rules (and the identity it was applied with) as a
-    new version; nothing is stored when it is the leader's rules already."""
-    leader = _known(session, email)
-    row = session.scalars(
-        select(RuleSet).where(RuleSet.leader_id == leader.id, RuleSet.version == to)
-    ).one_or_none()
-    if row is None:
-        latest = latest_rules(session, leader)
-        raise UnknownRulesVersionError(leader.email, to, latest.version if latest else None)
-    identity = _recorded_identities(session, leader).get(to) or _identity_of_row(leader)
-    rules = effective_rules(
-        row.rules_json,
-        leader.email,
-        identity["timezone"],
-        identity["language"],
-        identity["name"],
+    version = store_rules(
+        session, leader, wanted, actor, now=now, changes=changes, extends=extends, layer=layer
     )
-    return apply_rules(session, leader.email, rules, actor, now=now)
-
-
-@dataclass(frozen=True)
-class RulesVersion:
-    version: int
-    created_at: datetime
-    created_by: str
-    changes: list[Change]
-
-
-def rules_versions(session: Session, email: str) -> list[RulesVersion]:
-    """Every stored version of the leader's rules, oldest first, with what each changed."""
-    leader = _known(session, email)
-    recorded = _recorded(session, leader)
-    rows = session.scalars(
-        select(RuleSet).where(RuleSet.leader_id == leader.id).order_by(RuleSet.version)
-    ).all()
-    out: list[RulesVersion] = []
-    before: Rules | None = None
-    for row in rows:
-        detail = recorded.get(row.version, {})
-        identity = detail.get("identity") or _identity_of_row(leader)
-        rules = effective_rules(
-            row.rules_json,
-            leader.email,
-            identity["timezone"],
-            identity["language"],
-            identity["name"],
-        )
-        if "changes" in detail:
-            changes = [Change(s, b, a) for s, b, a in detail["changes"]]
-        else:  # stored before changes were recorded: against the version before
-            changes = rules_changes(before, rules)
-        out.append(RulesVersion(row.version, _aware(row.created_at, "at"), row.created_by, changes))
-        before = rules
-    return out
+    return Applied(leader.email, version, True, changes, _aware(now, "now"), actor)
 
 
 def latest_rules(session: Session, leader: Leader | int) -> RuleSet | None:
@@ -188,9 +157,13 @@ def version_holding(session: Session, leader: Leader, rules: Rules) -> int | Non
 
 
 def leader_rules(session: Session, leader: Leader) -> Rules:
-    """The leader's effective rules: the latest stored version (else the defaults), with the
-    leader's identity."""
+    """The leader's effective rules: the latest stored version (else the defaults), resolved
+    with the shared sets it extends, with the leader's identity."""
     stored = latest_rules(session, leader)
+    if stored is not None and stored.extends is not None:
+        resolved = _resolve(stored, latest_shared(session), leader)
+        if resolved is not None:
+            return resolved
     return effective_rules(
         stored.rules_json if stored else None,
         leader.email,
@@ -198,6 +171,71 @@ def leader_rules(session: Session, leader: Leader) -> Rules:
         leader.language,
         leader.name,
     )
+
+
+def leader_rules_with_origins(
+    session: Session, leader: Leader
+) -> tuple[Rules, dict[str, str], int | None]:
+    """The leader's effective rules and where each setting's value comes from: "default",
+    "organisation NAME vN", "team NAME vN" or "leader", and the leader's version."""
+    rules = leader_rules(session, leader)
+    stored = latest_rules(session, leader)
+    defaults = settings_of(load_rules(None))
+    mine = settings_of(rules)
+    if stored is None:
+        return rules, dict.fromkeys(mine, "default"), None
+    if stored.extends is None or stored.layer_json is None:
+        origins = {k: "default" if defaults.get(k) == v else "leader" for k, v in mine.items()}
+        return rules, origins, stored.version
+    chain = shared_chain(latest_shared(session), stored.extends)
+    layers = [(f"{s.kind} {s.name} v{s.version}", s.data) for s in chain]
+    _, layered = load_layers([*layers, ("leader", json.loads(stored.layer_json))])
+    origins = {}
+    for key in mine:
+        path = tuple(key.split("."))
+        origin = next(
+            (
+                layered.origins[path[:d]]
+                for d in range(len(path), 0, -1)
+                if path[:d] in layered.origins
+            ),
+            None,
+        )
+        where = origin.path if origin is not None else "default"
+        origins[key] = "default" if where.startswith("<bundled") else where
+    for key in ("leader.name", "leader.language", "leader.timezone"):
+        if key in origins and mine[key] != defaults.get(key):
+            origins[key] = "leader"  # the leader's identity is their own
+    return rules, origins, stored.version
+
+
+def _resolve(stored: RuleSet, shared: dict[str, SharedLayer], leader: Leader) -> Rules | None:
+    """A version that extends a shared set, resolved with the shared sets' latest versions; None
+    when that is not possible now (a shared set missing, or the layers no longer valid
+    together), and the rules as they were applied are used instead."""
+    assert stored.extends is not None
+    try:
+        chain = shared_chain(shared, stored.extends)
+        return _resolved(
+            layers_key(chain),
+            stored.layer_json or "{}",
+            leader.email,
+            leader.timezone,
+            leader.language,
+            leader.name,
+        )
+    except (SharedRulesError, RulesError) as error:
+        log.warning("rules of %s used as applied: %s", leader.email, error)
+        return None
+
+
+@lru_cache(maxsize=1024)
+def _resolved(
+    chain: str, own: str, email: str, timezone: str, language: str, name: str | None
+) -> Rules:
+    layers = [(f"{n} v{v}", data) for n, v, data in json.loads(chain)]
+    rules, _ = load_layers([*layers, ("leader", json.loads(own))])
+    return _effective(rules_json(rules), email, timezone, language, name)
 
 
 def effective_rules(
@@ -237,7 +275,7 @@ class LeaderWithRules(NamedTuple):
 
 def leaders_with_rules(session: Session, *, paused: bool, now: datetime) -> list[LeaderWithRules]:
     """The leaders whose review is paused at `now` (or, `paused=False`, is not), by id, each
-    with their effective rules; one query."""
+    with their effective rules; two queries (the leaders, the shared sets)."""
     latest = (
         select(RuleSet.leader_id, func.max(RuleSet.version).label("version"))
         .group_by(RuleSet.leader_id)
@@ -245,15 +283,7 @@ def leaders_with_rules(session: Session, *, paused: bool, now: datetime) -> list
     )
     condition = ~not_paused(now) if paused else not_paused(now)
     statement = (
-        select(
-            Leader.id,
-            Leader.email,
-            Leader.timezone,
-            Leader.language,
-            Leader.name,
-            Leader.created_at,
-            RuleSet.rules_json,
-        )
+        select(Leader, RuleSet)
         .outerjoin(latest, latest.c.leader_id == Leader.id)
         .outerjoin(
             RuleSet, and_(RuleSet.leader_id == Leader.id, RuleSet.version == latest.c.version)
@@ -261,21 +291,21 @@ def leaders_with_rules(session: Session, *, paused: bool, now: datetime) -> list
         .where(condition)
         .order_by(Leader.id)
     )
-    return [
-        LeaderWithRules(
-            leader_id, email, created_at, effective_rules(stored, email, zone, language, name)
-        )
-        for leader_id, email, zone, language, name, created_at, stored in session.execute(statement)
-    ]
-
-
-def _known(session: Session, email: str) -> Leader:
-    from assistant.store.repositories.leaders import find_leader
-
-    leader = find_leader(session, email)
-    if leader is None:
-        raise UnknownLeaderError(email)
-    return leader
+    rows = session.execute(statement).all()
+    shared = latest_shared(session) if any(r.extends for _, r in rows if r) else {}
+    out = []
+    for leader, stored in rows:
+        rules = _resolve(stored, shared, leader) if stored is not None and stored.extends else None
+        if rules is None:
+            rules = effective_rules(
+                stored.rules_json if stored is not None else None,
+                leader.email,
+                leader.timezone,
+                leader.language,
+                leader.name,
+            )
+        out.append(LeaderWithRules(leader.id, leader.email, leader.created_at, rules))
+    return out
 
 
 def _identity(rules: Rules) -> dict[str, Any]:
@@ -283,23 +313,5 @@ def _identity(rules: Rules) -> dict[str, Any]:
     return {"name": section.name, "language": section.language, "timezone": section.timezone}
 
 
-def _identity_of_row(leader: Leader) -> dict[str, Any]:
-    return {"name": leader.name, "language": leader.language, "timezone": leader.timezone}
-
-
-def _recorded(session: Session, leader: Leader) -> dict[int, dict[str, Any]]:
-    """The audit detail of each stored version of the leader's rules, by version."""
-    entries = session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.action == RULES_STORED, AuditEntry.subject == leader.email)
-        .order_by(AuditEntry.id)
-    )
-    return {int(e.detail["version"]): dict(e.detail) for e in entries if "version" in e.detail}
-
-
-def _recorded_identities(session: Session, leader: Leader) -> dict[int, dict[str, Any]]:
-    return {
-        version: detail["identity"]
-        for version, detail in _recorded(session, leader).items()
-        if isinstance(detail.get("identity"), dict)
-    }
+def _canonical(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
