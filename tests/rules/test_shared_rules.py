@@ -106,3 +106,32 @@ def test_an_organisation_change_reaches_two_leaders_without_a_version_of_theirs(
     # of the leader's own rules.
     again = run(capsys, "rules", "apply", str(folder / "ben.yaml"), "--leader", BEN)
     assert "nothing stored" in again.splitlines()[-1]
+
+
+def test_a_rollback_restores_the_layers_and_the_identity_of_the_version(
+    capsys: pytest.CaptureFixture[str], database: Engine, folder: Path
+) -> None:
+    run(capsys, "rules", "apply", str(folder / "anna.yaml"), "--leader", ANNA)
+    (folder / "anna-en.yaml").write_text(
+        "extends: organisation.yaml\nleader:\n  language: en\n", encoding="utf-8"
+    )
+    run(capsys, "rules", "apply", str(folder / "anna-en.yaml"), "--leader", ANNA)
+    with session_scope(database) as session:
+        leader = find_leader(session, ANNA)
+        assert leader is not None
+        assert (leader.language, leader_rules(session, leader).reflection.minutes) == ("en", 90)
+
+    out = run(capsys, "rules", "rollback", "--leader", ANNA, "--to", "1")
+    assert out.splitlines()[0].startswith(
+        f"Versie 1 van de regels van {ANNA} teruggezet als versie 3"
+    )
+    with session_scope(database) as session:
+        leader = find_leader(session, ANNA)
+        assert leader is not None
+        rules = leader_rules(session, leader)
+        assert (leader.language, rules.leader.language, rules.reflection.minutes) == (
+            "nl",
+            "nl",
+            60,
+        )
+    assert origins(capsys, ANNA)["reflection.minutes"] == "team team (versie 1)"

@@ -58,7 +58,7 @@ def rollback_rules(session: Session, email: str, to: int, actor: str, *, now: da
     )
     layer = None if row.layer_json is None else json.loads(row.layer_json)
     if row.extends is not None and layer is not None:
-        rules = _resolve(row, latest_shared(session), leader) or rules
+        rules = _resolve(row, latest_shared(session), leader, identity) or rules
     return apply_rules(
         session, leader.email, rules, actor, now=now, extends=row.extends, layer=layer
     )

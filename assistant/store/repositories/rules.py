@@ -209,20 +209,30 @@ def leader_rules_with_origins(
     return rules, origins, stored.version
 
 
-def _resolve(stored: RuleSet, shared: dict[str, SharedLayer], leader: Leader) -> Rules | None:
+def _resolve(
+    stored: RuleSet,
+    shared: dict[str, SharedLayer],
+    leader: Leader,
+    identity: dict[str, Any] | None = None,
+) -> Rules | None:
     """A version that extends a shared set, resolved with the shared sets' latest versions; None
     when that is not possible now (a shared set missing, or the layers no longer valid
     together), and the rules as they were applied are used instead."""
     assert stored.extends is not None
     try:
         chain = shared_chain(shared, stored.extends)
+        who = identity or {
+            "timezone": leader.timezone,
+            "language": leader.language,
+            "name": leader.name,
+        }
         return _resolved(
             layers_key(chain),
             stored.layer_json or "{}",
             leader.email,
-            leader.timezone,
-            leader.language,
-            leader.name,
+            who["timezone"],
+            who["language"],
+            who["name"],
         )
     except (SharedRulesError, RulesError) as error:
         log.warning("rules of %s used as applied: %s", leader.email, error)
