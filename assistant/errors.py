@@ -9,16 +9,27 @@
 `connectors` and `rules` import nothing of ours, so their roots (`ConnectorError`,
 `RulesError`) stay theirs; the command line maps them in one place (`assistant.cli.errors`).
 
+An error's message is English (logs and the database keep it so); given as a template with
+values (`UserError("no leader %(address)s", address=...)`) it can also be said in the operator's
+language where a person reads it (the command line), the template being the catalogue's msgid.
+
 Imports nothing: every layer may import it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 
 class AgendaRegieError(Exception):
     """Base of every error agenda-regie raises on purpose."""
 
     exit_code = 1
+
+    def __init__(self, template: str = "", /, **values: object) -> None:
+        self.template = template
+        self.values: Mapping[str, object] = values
+        super().__init__(template % values if values else template)
 
 
 class UserError(AgendaRegieError):

@@ -26,12 +26,24 @@ from typing import ClassVar
 class ConnectorError(Exception):
     """Base class: a calendar could not be read or written."""
 
-    def __init__(self, where: str, problem: str, *, line: int | None = None) -> None:
+    def __init__(
+        self,
+        where: str,
+        problem: str,
+        *,
+        line: int | None = None,
+        values: Mapping[str, object] | None = None,
+    ) -> None:
+        # `problem` is English; with `values` it is a template ("larger than %(size)s"), so the
+        # command line can say it in the operator's language (its msgid in the catalogue).
         self.where = where
-        self.problem = problem
+        self.template = problem
+        self.values = dict(values or {})
+        self.problem = problem % self.values if self.values else problem
         self.line = line
         location = f"{where}, line {line}" if line is not None else where
-        super().__init__(f"{location}: {problem}")
+        message = f"{location}: {self.problem}"
+        super().__init__(message)
 
 
 class CalendarParseError(ConnectorError):
@@ -62,12 +74,13 @@ class ProviderError(ConnectorError):
         status: int | None = None,
         code: str | None = None,
         retry_after_seconds: float | None = None,
+        values: Mapping[str, object] | None = None,
     ) -> None:
         self.provider = provider or self.default_provider
         self.status = status
         self.code = code
         self.retry_after_seconds = retry_after_seconds
-        super().__init__(where, problem)
+        super().__init__(where, problem, values=values)
 
 
 class RetryableProviderError(ProviderError):

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from rules.checks import cross_checks
 from rules.errors import RuleProblem, RulesError
 from rules.model import Rules
+from rules.problems import said_problem, validation_problem
 from rules.values import WEEKDAYS, ClockRange
 
 DEFAULTS_NAME = "defaults.yaml"
@@ -105,9 +106,9 @@ def _validated(layered: Layered) -> tuple[Rules, Layered]:
         problems = _problems(error, layered) + _cross_problems_despite(error, layered)
         raise RulesError(sorted(problems, key=_problem_order)) from None
     problems = []
-    for key, message in cross_checks(rules):
+    for key, said in cross_checks(rules):
         where, line, column = _locate(layered, key)
-        problems.append(RuleProblem(where, ".".join(key), message, line, column))
+        problems.append(said_problem(where, ".".join(key), said, line, column))
     if problems:
         raise RulesError(problems)
     return rules, layered
@@ -140,7 +141,12 @@ def _chain(path: Path) -> list[Layer]:
             raise RulesError(
                 [
                     RuleProblem(
-                        layer.where, EXTENDS, f"{current} extends itself in a loop", line, column
+                        layer.where,
+                        EXTENDS,
+                        "%(path)s extends itself in a loop",
+                        line,
+                        column,
+                        {"path": current},
                     )
                 ]
             )
@@ -165,16 +171,25 @@ def _read(path: Path, extended_from: tuple[Layer, KeyPath] | None) -> Layer:
     try:
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        problem = "file not found" if not path.is_dir() else "is a directory, not a rule file"
+        missing = not path.is_dir()
         if extended_from is not None:
             layer, key = extended_from
             line, column = layer.positions.get(key, (None, None))
+            said = {"path": where}
+            problem = (
+                "%(path)s: file not found"
+                if missing
+                else "%(path)s: is a directory, not a rule file"
+            )
             raise RulesError(
-                [RuleProblem(layer.where, EXTENDS, f"{where}: {problem}", line, column)]
+                [RuleProblem(layer.where, EXTENDS, problem, line, column, said)]
             ) from None
+        problem = "file not found" if missing else "is a directory, not a rule file"
         raise RulesError([RuleProblem(where, "", problem)]) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise RulesError([RuleProblem(where, "", f"cannot be read ({error})")]) from None
+        raise RulesError(
+            [RuleProblem(where, "", "cannot be read (%(reason)s)", values={"reason": error})]
+        ) from None
     return _parse(text, where)
 
 
@@ -187,7 +202,8 @@ def _parse(text: str, where: str) -> Layer:
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
         problem = getattr(error, "problem", None) or str(error)
-        problems = [RuleProblem(where, "", f"not valid YAML: {problem}", line, column)]
+        said = {"reason": problem}
+        problems = [RuleProblem(where, "", "not valid YAML: %(reason)s", line, column, said)]
         raise RulesError(problems) from None
     if data is None:
         return Layer(where, {})
@@ -274,12 +290,8 @@ def _problems(error: ValidationError, layered: Layered) -> list[RuleProblem]:
         loc = tuple(str(p) for p in item["loc"])
         key_path = tuple(p for p in loc if not p.isdigit())
         where, line, column = _locate(layered, key_path)
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            message = "unknown setting" + _did_you_mean(key_path)
-        elif item["type"] == "missing":
-            message = "is missing (the bundled defaults were changed?)"
-        problems.append(RuleProblem(where, ".".join(key_path), message, line, column))
+        close = _close_setting(key_path) if item["type"] == "extra_forbidden" else None
+        problems.append(validation_problem(item, where, ".".join(key_path), close, line, column))
     return sorted(problems, key=lambda p: (p.path, p.line or 0, p.column or 0, p.key))
 
 
@@ -311,10 +323,10 @@ def _cross_problems_despite(error: ValidationError, layered: Layered) -> list[Ru
         return []
     sections = {key[0] for key in broken}
     problems = []
-    for key, message in cross_checks(rules):
+    for key, said in cross_checks(rules):
         if key[0] not in sections:
             where, line, column = _locate(layered, key)
-            problems.append(RuleProblem(where, ".".join(key), message, line, column))
+            problems.append(said_problem(where, ".".join(key), said, line, column))
     return problems
 
 
@@ -349,15 +361,16 @@ def _reset(data: dict[str, Any], defaults: dict[str, Any], key: KeyPath) -> bool
     return True
 
 
-def _did_you_mean(key_path: KeyPath) -> str:
+def _close_setting(key_path: KeyPath) -> str | None:
+    """The known setting whose name is nearest an unknown one's, if any is near."""
     section: type[BaseModel] = Rules
     for name in key_path[:-1]:
         annotation = section.model_fields[name].annotation if name in section.model_fields else None
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return ""
+            return None
         section = annotation
     known = [n for n in section.model_fields if n != "version"] + (
         [EXTENDS] if section is Rules else []
     )
     close = difflib.get_close_matches(key_path[-1], known, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return close[0] if close else None

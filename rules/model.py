@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from rules.errors import RuleValueError
 from rules.values import (
     WEEKDAYS,
     ClockRange,
@@ -49,7 +50,7 @@ class Leader(_Section):
     @classmethod
     def _address(cls, value: str | None) -> str | None:
         if value is not None and "@" not in value:
-            raise ValueError(f"{value!r} is not an email address")
+            raise RuleValueError("%(value)r is not an email address", value=value)
         return value
 
     @field_validator("timezone")
@@ -58,8 +59,8 @@ class Leader(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"{value!r} is not a known IANA time zone (e.g. Europe/Amsterdam)"
+            raise RuleValueError(
+                "%(value)r is not a known IANA time zone (e.g. Europe/Amsterdam)", value=value
             ) from None
         return value
 
@@ -71,7 +72,9 @@ class Leader(_Section):
         import holidays
 
         if value.upper() not in holidays.list_supported_countries():
-            raise ValueError(f"{value!r} is not a country the holidays package knows (e.g. NL)")
+            raise RuleValueError(
+                "%(value)r is not a country the holidays package knows (e.g. NL)", value=value
+            )
         return value.upper()
 
     @field_validator("holiday_subdivision")
@@ -87,9 +90,19 @@ class Leader(_Section):
             if name.lower() == value.lower():
                 return name
         examples = ", ".join(known[:8]) + (", …" if len(known) > 8 else "")
-        raise ValueError(
-            f"{value!r} is not a subdivision of {country} the holidays package knows"
-            + (f" ({examples})" if known else f"; {country} has none")
+        if known:
+            raise RuleValueError(
+                "%(value)r is not a subdivision of %(country)s the holidays package knows "
+                "(%(examples)s)",
+                value=value,
+                country=country,
+                examples=examples,
+            )
+        raise RuleValueError(
+            "%(value)r is not a subdivision of %(country)s the holidays package knows; "
+            "%(country)s has none",
+            value=value,
+            country=country,
         )
 
 
@@ -119,7 +132,9 @@ class WorkingHours(_Section):
         ordered = sorted(value, key=lambda r: r.start_minute)
         for first, second in itertools.pairwise(ordered):
             if second.start_minute < first.end_minute:
-                raise ValueError(f"ranges {first} and {second} overlap")
+                raise RuleValueError(
+                    "ranges %(first)s and %(second)s overlap", first=first, second=second
+                )
         return tuple(ordered)
 
     def for_weekday(self, weekday: int) -> tuple[ClockRange, ...]:
@@ -217,7 +232,11 @@ class Lunch(_Section):
     @model_validator(mode="after")
     def _fits(self) -> Lunch:
         if self.minutes > self.window.end_minute - self.window.start_minute:
-            raise ValueError(f"lunch of {self.minutes} min does not fit in window {self.window}")
+            raise RuleValueError(
+                "lunch of %(minutes)s min does not fit in window %(window)s",
+                minutes=self.minutes,
+                window=self.window,
+            )
         return self
 
 
@@ -234,7 +253,7 @@ class Exceptions(_Section):
     def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for address in value:
             if "@" not in address:
-                raise ValueError(f"{address!r} is not an email address")
+                raise RuleValueError("%(value)r is not an email address", value=address)
         return tuple(a.strip().lower().removeprefix("mailto:") for a in value)
 
 
@@ -266,14 +285,14 @@ class Delivery(_Section):
     def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for address in value:
             if "@" not in address:
-                raise ValueError(f"{address!r} is not an email address")
+                raise RuleValueError("%(value)r is not an email address", value=address)
         return value
 
     @field_validator("to")
     @classmethod
     def _address(cls, value: str | None) -> str | None:
         if value is not None and "@" not in value:
-            raise ValueError(f"{value!r} is not an email address")
+            raise RuleValueError("%(value)r is not an email address", value=value)
         return value
 
 
@@ -312,15 +331,18 @@ class Trends(_Section):
     @model_validator(mode="after")
     def _windows_fit(self) -> Trends:
         if self.min_history_weeks <= self.recent_weeks:
-            raise ValueError(
-                f"min_history_weeks ({self.min_history_weeks}) must be more than recent_weeks "
-                f"({self.recent_weeks}), so the baseline has at least one week"
+            raise RuleValueError(
+                "min_history_weeks (%(history)s) must be more than recent_weeks (%(recent)s), "
+                "so the baseline has at least one week",
+                history=self.min_history_weeks,
+                recent=self.recent_weeks,
             )
         if self.min_history_weeks > self.recent_weeks + self.baseline_weeks:
-            raise ValueError(
-                f"min_history_weeks ({self.min_history_weeks}) cannot be more than recent_weeks "
-                f"+ baseline_weeks ({self.recent_weeks + self.baseline_weeks}), the weeks a "
-                "comparison reads"
+            raise RuleValueError(
+                "min_history_weeks (%(history)s) cannot be more than recent_weeks + "
+                "baseline_weeks (%(weeks)s), the weeks a comparison reads",
+                history=self.min_history_weeks,
+                weeks=self.recent_weeks + self.baseline_weeks,
             )
         return self
 

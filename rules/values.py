@@ -14,6 +14,8 @@ from pydantic import (
     ConfigDict,
 )
 
+from rules.errors import RuleValueError
+
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 # HH:MM, or HH:MM:00 as rules stored with a leader's history are written.
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::00)?\s*$")
@@ -27,10 +29,10 @@ PROPOSAL_KINDS: tuple[ProposalKind, ...] = ("reflection", "recovery", "lunch", "
 def parse_clock(text: str) -> time:
     match = _CLOCK.match(text)
     if not match:
-        raise ValueError(f"{text!r} is not a time of day like 13:00")
+        raise RuleValueError("%(text)r is not a time of day like 13:00", text=text)
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23 or minute > 59:
-        raise ValueError(f"{text!r} is not a valid time of day")
+        raise RuleValueError("%(text)r is not a valid time of day", text=text)
     return time(hour, minute)
 
 
@@ -45,13 +47,13 @@ class ClockRange(BaseModel):
     def parse(cls, text: str) -> ClockRange:
         match = _RANGE.match(text)
         if not match:
-            raise ValueError(f"{text!r} is not a time range like 08:30-17:30")
+            raise RuleValueError("%(text)r is not a time range like 08:30-17:30", text=text)
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         start, end = h1 * 60 + m1, h2 * 60 + m2
         if h1 > 23 or m1 > 59 or m2 > 59 or end > 24 * 60:
-            raise ValueError(f"{text!r} is not a valid time range")
+            raise RuleValueError("%(text)r is not a valid time range", text=text)
         if end <= start:
-            raise ValueError(f"{text!r} ends before it starts")
+            raise RuleValueError("%(text)r ends before it starts", text=text)
         return cls(start_minute=start, end_minute=end)
 
     def __str__(self) -> str:
@@ -67,7 +69,9 @@ def _to_clock(value: object) -> object:
         return parse_clock(value)
     if isinstance(value, int | float):
         # YAML 1.1 reads an unquoted 13:00 as the number 780 (base 60), not as a time of day.
-        raise ValueError(f'{value!r} is not a time of day; write it in quotes, like "13:00"')
+        raise RuleValueError(
+            '%(value)r is not a time of day; write it in quotes, like "13:00"', value=value
+        )
     return value
 
 
@@ -86,8 +90,9 @@ class Comparison(BaseModel):
     def parse(cls, text: str) -> Comparison:
         match = _COMPARISON.match(str(text))
         if not match:
-            raise ValueError(
-                f"{text!r} is not a comparison like '>= 0.60' or '< 10' (operators < <= > >= =)"
+            raise RuleValueError(
+                "%(text)r is not a comparison like '>= 0.60' or '< 10' (operators < <= > >= =)",
+                text=text,
             )
         raw = match.group(2)
         value: float | Literal["target"] = "target" if raw == "target" else float(raw)

@@ -18,10 +18,13 @@ def _own_database(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every test that reviews through the CLI records into its own SQLite file, never into the
-    user's data directory."""
+    user's data directory, and reads the command line in English."""
     folder = tmp_path_factory.mktemp("store")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{folder / 'agenda-regie.db'}")
     monkeypatch.delenv("AGENDA_REGIE_SECRET_KEYS", raising=False)
+    # The command line speaks the operator's language (assistant.i18n.operator); the tests read
+    # English unless a test asks for Dutch, whatever the locale of the machine running them.
+    monkeypatch.setenv("LANGUAGE", "en")
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from assistant.store import MigrationNeededError
 from assistant.store.crypto import SecretKeyError
 from connectors import ConnectorError
 from rules import RulesError
+from rules.errors import RuleProblem
 
 
 @pytest.mark.parametrize(
@@ -52,8 +53,24 @@ def test_a_fault_of_ours_is_one_line_and_exit_1() -> None:
 def test_the_roots_of_connectors_and_rules_are_mapped_in_one_place() -> None:
     feed = ConnectorError("feed.ics", "not a calendar", line=4)
     assert problem(feed) == ("feed.ics, line 4: not a calendar", 2)
-    two = RulesError(["rules.yaml line 3: unknown key", "rules.yaml line 9: not a time"])  # type: ignore[list-item]
-    assert problem(two) == ("rules.yaml line 3: unknown key\nrules.yaml line 9: not a time", 2)
+    two = RulesError(
+        [
+            RuleProblem("rules.yaml", "focus", "unknown setting", 3, 1),
+            RuleProblem(
+                "rules.yaml",
+                "lunch.window",
+                "%(text)r is not a valid time range",
+                9,
+                3,
+                {"text": "25:00-26:00"},
+            ),
+        ]
+    )
+    assert problem(two) == (
+        "rules.yaml:3:1: focus: unknown setting\n"
+        "rules.yaml:9:3: lunch.window: '25:00-26:00' is not a valid time range",
+        2,
+    )
     assert problem(ValueError("a bug")) is None
 
 

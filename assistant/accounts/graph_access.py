@@ -39,8 +39,9 @@ def registration_from_settings(settings: Settings) -> AppRegistration:
     if settings.microsoft_client_id is None:
         raise MicrosoftAuthError(
             "Microsoft 365",
-            f"set {MICROSOFT_CLIENT_ID_VARIABLE} to the application (client) id of the app "
-            "registered in Entra ID (docs/microsoft.md)",
+            "set %(variable)s to the application (client) id of the app registered in Entra ID "
+            "(docs/microsoft.md)",
+            values={"variable": MICROSOFT_CLIENT_ID_VARIABLE},
         )
     return AppRegistration(
         settings.microsoft_client_id,

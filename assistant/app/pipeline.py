@@ -66,10 +66,12 @@ class LeaderNotFoundError(UnknownLeaderError):
 
     def __init__(self, address: str) -> None:
         super().__init__(address)
-        self.args = (
-            f"{address} is not a leader in the database: check the address, or connect the "
-            "leader's calendar first (agenda-regie connect)",
+        self.template = (
+            "%(address)s is not a leader in the database: check the address, or connect the "
+            "leader's calendar first (agenda-regie connect)"
         )
+        self.values = {"address": address}
+        self.args = (self.template % self.values,)
 
 
 @dataclass(frozen=True)

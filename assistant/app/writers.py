@@ -60,7 +60,11 @@ class ConnectionNotWorkingError(WriteBackUnavailableError):
     def __init__(self, provider: str, status: str) -> None:
         self.provider = provider
         self.status = status
-        super().__init__(f"the {provider} connection is in status {status}; the write waits")
+        super().__init__(
+            "the %(provider)s connection is in status %(status)s; the write waits",
+            provider=provider,
+            status=status,
+        )
 
 
 @dataclass(frozen=True)

@@ -7,27 +7,32 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant.core.review import IsoWeek
+from assistant.i18n.operator import tr
 
 
 def week(text: str) -> IsoWeek:
     try:
         return IsoWeek.parse(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            tr("%(text)r is not an ISO week like 2026-W13", text=text)
+        ) from None
 
 
 def day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-30") from None
+        raise argparse.ArgumentTypeError(
+            tr("%(text)r is not a date like 2026-11-30", text=text)
+        ) from None
 
 
 def email(text: str) -> str:
     # The store keeps history per address; a name here would fail only once the store is read.
     local, at, domain = text.strip().partition("@")
     if not (at and local and domain):
-        raise argparse.ArgumentTypeError(f"{text!r} is not an email address")
+        raise argparse.ArgumentTypeError(tr("%(text)r is not an email address", text=text))
     return text.strip()
 
 
@@ -36,6 +41,6 @@ def zone(text: str) -> str:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a known IANA time zone (e.g. Europe/Amsterdam)"
+            tr("%(text)r is not a known IANA time zone (e.g. Europe/Amsterdam)", text=text)
         ) from None
     return text

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from assistant.cli.errors import EXIT_OK
+from assistant.i18n.operator import tr, tr_plural
 
 DATABASE_COMMANDS = ("db", "secrets")
 
@@ -39,9 +40,9 @@ def _db(args: argparse.Namespace) -> int:
     url = bootstrap.load_settings().database_url
     if args.db_command == "upgrade":
         migrations.upgrade(url, args.revision)
-        print(f"The database is at revision {migrations.current(url)}.")
+        print(tr("The database is at revision %(revision)s.", revision=migrations.current(url)))
     else:
-        print(migrations.current(url) or "empty: run agenda-regie db upgrade")
+        print(migrations.current(url) or tr("empty: run agenda-regie db upgrade"))
     return EXIT_OK
 
 
@@ -65,6 +66,12 @@ def _secrets() -> int:
             )
     finally:
         engine.dispose()
-    tokens = "connection token" if count == 1 else "connection tokens"
-    print(f"Re-encrypted {count} {tokens} with the first key.")
+    print(
+        tr_plural(
+            "Re-encrypted %(count)s connection token with the first key.",
+            "Re-encrypted %(count)s connection tokens with the first key.",
+            count,
+            count=count,
+        )
+    )
     return EXIT_OK

@@ -11,8 +11,10 @@ from __future__ import annotations
 import sys
 
 from assistant.errors import AgendaRegieError, UserError
+from assistant.i18n.operator import tr
 from connectors import ConnectorError
 from rules import RulesError
+from rules.errors import RuleProblem
 
 EXIT_OK, EXIT_OURS, EXIT_INPUT = 0, 1, 2
 
@@ -22,14 +24,30 @@ class InputError(UserError):
 
 
 def problem(error: Exception) -> tuple[str, int] | None:
-    """The line to print and the exit code for an error we know; None for a fault of ours."""
+    """The line to print and the exit code for an error we know, in the operator's language;
+    None for a fault of ours."""
     if isinstance(error, RulesError):
-        return "\n".join(str(p) for p in error.problems), EXIT_INPUT
+        return "\n".join(rule_line(p) for p in error.problems), EXIT_INPUT
     if isinstance(error, ConnectorError):
-        return str(error), EXIT_INPUT
+        return _connector_line(error), EXIT_INPUT
     if isinstance(error, AgendaRegieError):
-        return str(error), error.exit_code
+        return tr(error.template, **error.values), error.exit_code
     return _database_problem(error)
+
+
+def rule_line(problem: RuleProblem) -> str:
+    """`file:line:column: setting: what is wrong`, in the operator's language."""
+    return problem.said(tr(problem.message))
+
+
+def _connector_line(error: ConnectorError) -> str:
+    """`where[, line N]: problem`; the problem in the operator's language where the catalogue
+    has it (a provider's own words, quoted in it, stay as the provider said them)."""
+    said = tr(error.template, **error.values)
+    where = tr(error.where)  # a path or an address stays as it is; "Google sign-in" is said
+    if error.line is None:
+        return f"{where}: {said}"
+    return tr("%(where)s, line %(line)s: %(problem)s", where=where, line=error.line, problem=said)
 
 
 def _database_problem(error: Exception) -> tuple[str, int] | None:
@@ -41,7 +59,7 @@ def _database_problem(error: Exception) -> tuple[str, int] | None:
     # not a SQLite database, or a damaged one.
     if isinstance(error, OperationalError) or type(error) is DatabaseError:
         line = str(error.orig).strip().splitlines()[0]
-        return f"the database cannot be used: {line}", EXIT_INPUT
+        return tr("the database cannot be used: %(reason)s", reason=line), EXIT_INPUT
     return None
 
 
@@ -50,10 +68,11 @@ def say(message: str) -> None:
 
 
 def internal_error(error: BaseException) -> int:
-    print(
-        f"agenda-regie: internal error ({type(error).__name__}): {error}\n"
-        "This is a fault in agenda-regie, not in your input. Run again with "
-        "AGENDA_REGIE_DEBUG=1 to see the details, and please report it.",
-        file=sys.stderr,
+    said = tr(
+        "internal error (%(kind)s): %(error)s\nThis is a fault in agenda-regie, not in your "
+        "input. Run again with AGENDA_REGIE_DEBUG=1 to see the details, and please report it.",
+        kind=type(error).__name__,
+        error=error,
     )
+    print(f"agenda-regie: {said}", file=sys.stderr)
     return EXIT_OURS

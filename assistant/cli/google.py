@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.i18n.operator import tr
+
 if TYPE_CHECKING:  # imported where used, so the command line starts fast
     from connectors.google.auth import Delegation
 
@@ -66,7 +68,7 @@ def connect_command(args: argparse.Namespace) -> int:
 
     if (args.client_file is None) == (args.service_account is None):
         raise auth.GoogleAuthError(
-            "connect google", "give either --client-file or --service-account"
+            "connect google", tr("give either --client-file or --service-account")
         )
     leader = args.leader.strip().lower()
     key: dict[str, object] | None = None
@@ -80,8 +82,11 @@ def connect_command(args: argparse.Namespace) -> int:
     cipher = bootstrap.secret_box(settings)
     if not cipher.has_keys:
         raise SecretKeyError(
-            f"{SECRET_KEYS_VARIABLE} is not set; it must hold a Fernet key to store the Google "
-            "authorisation encrypted (docs/google.md)"
+            tr(
+                "%(variable)s is not set; it must hold a Fernet key to store the Google "
+                "authorisation encrypted (docs/google.md)",
+                variable=SECRET_KEYS_VARIABLE,
+            )
         )
     engine = make_engine(settings)
     try:
@@ -110,13 +115,22 @@ def connect_command(args: argparse.Namespace) -> int:
         )
     finally:
         engine.dispose()
-    way = (
-        f"through the service account {credentials.service_account_email}; "
-        "its key is stored encrypted"
-        if isinstance(credentials, auth.Delegation)
-        else "with the leader's own sign-in, stored encrypted"
-    )
-    print(f"agenda-regie: connected Google calendar of {leader} (connection {connection_id}) {way}")
+    if isinstance(credentials, auth.Delegation):
+        said = tr(
+            "connected Google calendar of %(leader)s (connection %(id)s) through the service "
+            "account %(account)s; its key is stored encrypted",
+            leader=leader,
+            id=connection_id,
+            account=credentials.service_account_email,
+        )
+    else:
+        said = tr(
+            "connected Google calendar of %(leader)s (connection %(id)s) with the leader's "
+            "own sign-in, stored encrypted",
+            leader=leader,
+            id=connection_id,
+        )
+    print(f"agenda-regie: {said}")
     return 0
 
 
@@ -136,18 +150,27 @@ def _check_delegation(delegation: Delegation) -> None:
         said = refresh_said(error)
         if refresh_outcome(error) == "retry":
             raise GoogleAuthError(
-                "service account",
-                f"Google's token endpoint failed for now ({said}); nothing was stored, run the "
-                "command again in a while",
+                tr("service account"),
+                tr(
+                    "Google's token endpoint failed for now (%(said)s); nothing was stored, run "
+                    "the command again in a while",
+                    said=said,
+                ),
             ) from None
         raise NeedsReauthorisationError(
-            "service account",
-            f"Google refused to let {delegation.service_account_email} act as {delegation.subject} "
-            f"({said}); {delegation.advice()}",
+            tr("service account"),
+            tr(
+                "Google refused to let %(account)s act as %(leader)s (%(said)s); %(advice)s",
+                account=delegation.service_account_email,
+                leader=delegation.subject,
+                said=said,
+                advice=delegation.advice(),
+            ),
         ) from None
     except TransportError as error:
         raise GoogleAuthError(
-            "service account", f"Google's token endpoint cannot be reached ({_first_line(error)})"
+            tr("service account"),
+            tr("Google's token endpoint cannot be reached (%(said)s)", said=_first_line(error)),
         ) from None
 
 
@@ -164,7 +187,9 @@ def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as error:
-        raise GoogleAuthError(str(path), f"cannot be read: {error.strerror}") from None
+        raise GoogleAuthError(
+            str(path), tr("cannot be read: %(reason)s", reason=error.strerror)
+        ) from None
 
 
 def _read_json(path: Path) -> dict[str, object]:
@@ -173,9 +198,9 @@ def _read_json(path: Path) -> dict[str, object]:
     try:
         data = json.loads(_read_text(path))
     except ValueError as error:
-        raise GoogleAuthError(str(path), f"not JSON: {error}") from None
+        raise GoogleAuthError(str(path), tr("not JSON: %(reason)s", reason=error)) from None
     if not isinstance(data, dict):
-        raise GoogleAuthError(str(path), "not a service account key")
+        raise GoogleAuthError(str(path), tr("not a service account key"))
     return data
 
 

@@ -10,26 +10,30 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from assistant import __version__
 from assistant.cli.database import DATABASE_COMMANDS, add_database_commands, database_command
 from assistant.cli.errors import EXIT_OK, internal_error, problem, say
 from assistant.cli.google import add_google_commands
 from assistant.cli.mail import MAIL_COMMANDS, add_mail_commands, mail_command
+from assistant.cli.parser import Parser
 from assistant.cli.review import REVIEW_COMMANDS, add_review_commands, review_command
 from assistant.cli.rules_commands import add_rules_commands, rules_command
 from assistant.cli.worker import WORKER_COMMANDS, add_worker_commands, worker_command
+from assistant.i18n.operator import operator_language, speak_argparse, tr
 from assistant.settings import debug
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    speak_argparse(operator_language())
+    parser = Parser(
         prog="agenda-regie",
         description="Weekly agenda review: agenda control, energy and mini-retreats, with "
         "protected blocks proposed for the coming week.",
     )
     parser.add_argument("--version", action="version", version=f"agenda-regie {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands: Any = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_review_commands(commands)
     add_database_commands(commands)
     add_rules_commands(commands)
@@ -71,7 +75,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return mail_command(args)
     if args.command in WORKER_COMMANDS:
         return worker_command(args)
-    parser.error(f"unknown command {args.command}")
+    parser.error(tr("unknown command %(command)s", command=args.command))
     return EXIT_OK
 
 

@@ -22,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from assistant.i18n.operator import tr
+
 if TYPE_CHECKING:  # imported when the command runs, so `agenda-regie --help` stays quick
     from assistant.store.crypto import SecretBox
     from assistant.store.database import Engine
@@ -66,7 +68,7 @@ def _port(text: str) -> int:
     except ValueError:
         port = -1
     if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{text} is not a port (0 to 65535)")
+        raise argparse.ArgumentTypeError(tr("%(text)s is not a port (0 to 65535)", text=text))
     return port
 
 
@@ -90,15 +92,18 @@ def connect_microsoft_command(
 
     if args.application and args.assistant:
         raise auth.MicrosoftAuthError(
-            "connect microsoft", "--application signs in as the organisation; drop --assistant"
+            "connect microsoft", tr("--application signs in as the organisation; drop --assistant")
         )
     settings = Settings.from_environ(environ)
     registration = registration_from_settings(settings)
     cipher = bootstrap.secret_box(settings)
     if not cipher.has_keys:
         raise SecretKeyError(
-            f"{SECRET_KEYS_VARIABLE} is not set; it must hold a Fernet key to store the "
-            "Microsoft sign-in encrypted (docs/microsoft.md)"
+            tr(
+                "%(variable)s is not set; it must hold a Fernet key to store the Microsoft "
+                "sign-in encrypted (docs/microsoft.md)",
+                variable=SECRET_KEYS_VARIABLE,
+            )
         )
     engine = make_engine(settings)
     try:
@@ -119,9 +124,13 @@ def connect_microsoft_command(
             if not args.assistant and username != leader:
                 raise auth.MicrosoftAuthError(
                     "connect microsoft",
-                    f"signed in as {username}, not as {leader}; sign in with the leader's own "
-                    "account, or, when you are the leader's assistant with delegate access, "
-                    "add --assistant",
+                    tr(
+                        "signed in as %(username)s, not as %(leader)s; sign in with the leader's "
+                        "own account, or, when you are the leader's assistant with delegate "
+                        "access, add --assistant",
+                        username=username,
+                        leader=leader,
+                    ),
                 )
             stored = auth.StoredAuthorisation(
                 "delegated", username, tuple(delegated), cache.serialize()
@@ -148,26 +157,36 @@ def _check_access(
         )
     except AccessDeniedError as error:
         if application:
-            cause = (
-                f"the app {settings.microsoft_client_id} may not read it: grant admin consent "
-                "for the application permission Calendars.Read, and when an application access "
-                "policy limits the app to some mailboxes, add this mailbox to its group "
-                "(docs/microsoft.md, Limiting mailboxes)"
+            cause = tr(
+                "the app %(app)s may not read it: grant admin consent for the application "
+                "permission Calendars.Read, and when an application access policy limits the app "
+                "to some mailboxes, add this mailbox to its group (docs/microsoft.md, Limiting "
+                "mailboxes)",
+                app=settings.microsoft_client_id,
             )
         else:
-            cause = (
-                f"{stored.username} may not read it: the leader shares their calendar with you "
-                "in Outlook (delegate access, at least 'can view all details'), then run this "
-                "again"
+            cause = tr(
+                "%(username)s may not read it: the leader shares their calendar with you in "
+                "Outlook (delegate access, at least 'can view all details'), then run this again",
+                username=stored.username,
             )
         raise MicrosoftAuthError(
-            "connect microsoft", f"Graph refused to read the calendar of {leader}; {cause}"
+            "connect microsoft",
+            tr(
+                "Graph refused to read the calendar of %(leader)s; %(cause)s",
+                leader=leader,
+                cause=cause,
+            ),
         ) from error
     except NotFoundError as error:
         raise MicrosoftAuthError(
             "connect microsoft",
-            f"Graph knows no mailbox {leader} in this tenant ({error.problem}); check the "
-            "address, and that the mailbox is in Exchange Online",
+            tr(
+                "Graph knows no mailbox %(leader)s in this tenant (%(said)s); check the address, "
+                "and that the mailbox is in Exchange Online",
+                leader=leader,
+                said=error.problem,
+            ),
         ) from error
     finally:
         access.http.close()
@@ -179,11 +198,14 @@ def _store(engine: Engine, cipher: SecretBox, leader: str, stored: StoredAuthori
     connection_id = connect_microsoft(
         engine, leader, stored, cipher, now=datetime.now(UTC), mailbox=leader
     )
-    who = stored.username or "the organisation's application permissions"
-    print(
-        f"agenda-regie: connected the Microsoft 365 calendar of {leader} through {who} "
-        f"(connection {connection_id})"
+    who = stored.username or tr("the organisation's application permissions")
+    said = tr(
+        "connected the Microsoft 365 calendar of %(leader)s through %(who)s (connection %(id)s)",
+        leader=leader,
+        who=who,
+        id=connection_id,
     )
+    print(f"agenda-regie: {said}")
     return 0
 
 
@@ -211,13 +233,15 @@ def _sign_in(app: Any, scopes: list[str], leader: str, port: int, open_browser: 
 
         def _take(self, fields: dict[str, list[str]]) -> None:
             if urlsplit(self.path).path != "/" or not ({"code", "error"} & fields.keys()):
-                self._reply(404, "Not the answer agenda-regie waits for.")
+                self._reply(404, tr("Not the answer agenda-regie waits for."))
                 return
             answer.update({key: values[0] for key, values in fields.items()})
             if "error" in fields:
-                self._reply(200, "Microsoft sign-in did not complete; see the terminal.")
+                self._reply(200, tr("Microsoft sign-in did not complete; see the terminal."))
             else:
-                self._reply(200, "agenda-regie received the sign-in; you may close this window.")
+                self._reply(
+                    200, tr("agenda-regie received the sign-in; you may close this window.")
+                )
 
         def _reply(self, status: int, text: str) -> None:
             data = text.encode("utf-8")
@@ -232,14 +256,18 @@ def _sign_in(app: Any, scopes: list[str], leader: str, port: int, open_browser: 
     except OSError as error:
         raise auth.MicrosoftAuthError(
             "connect microsoft",
-            f"cannot listen on 127.0.0.1:{port} for the sign-in's answer ({error.strerror}); "
-            "choose another --port, or leave --port out to take any free one",
+            tr(
+                "cannot listen on 127.0.0.1:%(port)s for the sign-in's answer (%(reason)s); "
+                "choose another --port, or leave --port out to take any free one",
+                port=port,
+                reason=error.strerror,
+            ),
         ) from None
     with server:
         # Entra ID lets a public client's "http://localhost" redirect use any port.
         redirect_uri = f"http://localhost:{server.server_address[1]}/"
         flow = auth.begin_sign_in(app, scopes, redirect_uri=redirect_uri, login_hint=leader)
-        print(f"Open this URL in a browser and sign in:\n{flow['auth_uri']}", flush=True)
+        print(tr("Open this URL in a browser and sign in:"), flow["auth_uri"], sep="\n", flush=True)
         if open_browser:
             threading.Thread(target=webbrowser.open, args=(flow["auth_uri"],), daemon=True).start()
         deadline = time.monotonic() + SIGN_IN_TIMEOUT_SECONDS
@@ -247,9 +275,11 @@ def _sign_in(app: Any, scopes: list[str], leader: str, port: int, open_browser: 
             left = deadline - time.monotonic()
             if left <= 0:
                 raise auth.MicrosoftAuthError(
-                    "Microsoft sign-in",
-                    f"no answer came back within {SIGN_IN_TIMEOUT_SECONDS / 60:.0f} minutes; "
-                    "run the command again",
+                    tr("Microsoft sign-in"),
+                    tr(
+                        "no answer came back within %(minutes).0f minutes; run the command again",
+                        minutes=SIGN_IN_TIMEOUT_SECONDS / 60,
+                    ),
                 )
             server.timeout = left
             server.handle_request()

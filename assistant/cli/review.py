@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from assistant.cli import args as types
 from assistant.cli.errors import EXIT_OK, InputError
+from assistant.i18n.operator import tr, tr_plural
 from rules import load_rules
 
 if TYPE_CHECKING:
@@ -209,9 +210,9 @@ def _history(args: argparse.Namespace) -> int:
     named = load_rules(args.rules, overrides).leader.email if args.rules else None
     leader = args.leader or named or _first(args.me)
     if leader is None:
-        raise InputError("history: say whose history it is with --leader EMAIL")
+        raise InputError(tr("history: say whose history it is with --leader EMAIL"))
     if args.weeks < 1:
-        raise InputError("history: --weeks must be at least 1")
+        raise InputError(tr("history: --weeks must be at least 1"))
     store = _store_for(leader, create=True)
     assert store is not None
     try:
@@ -229,7 +230,7 @@ def _history(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     try:
         with Progress(transient=True, console=console, disable=not console.is_terminal) as progress:
-            task = progress.add_task("Measuring weeks", total=args.weeks)
+            task = progress.add_task(tr("Measuring weeks"), total=args.weeks)
             recorded = backfill(
                 source,
                 rules,
@@ -242,9 +243,24 @@ def _history(args: argparse.Namespace) -> int:
     finally:
         store.engine.dispose()
     if recorded:
-        print(f"Stored {len(recorded)} weeks for {leader}: {recorded[0]} to {recorded[-1]}.")
+        said = tr_plural(
+            "Stored %(count)s week for %(leader)s: %(first)s to %(last)s.",
+            "Stored %(count)s weeks for %(leader)s: %(first)s to %(last)s.",
+            len(recorded),
+            count=len(recorded),
+            leader=leader,
+            first=recorded[0],
+            last=recorded[-1],
+        )
     else:
-        print(f"The calendar has no events in the {args.weeks} weeks up to {last}; nothing stored.")
+        said = tr_plural(
+            "The calendar has no events in the %(count)s week up to %(last)s; nothing stored.",
+            "The calendar has no events in the %(count)s weeks up to %(last)s; nothing stored.",
+            args.weeks,
+            count=args.weeks,
+            last=last,
+        )
+    print(said)
     return EXIT_OK
 
 
@@ -254,13 +270,27 @@ def _export(args: argparse.Namespace) -> int:
 
     folder = args.output.parent
     if not folder.is_dir():
-        raise InputError(f"{args.output}: cannot write the export; there is no folder {folder}")
+        raise InputError(
+            tr(
+                "%(path)s: cannot write the export; there is no folder %(folder)s",
+                path=args.output,
+                folder=folder,
+            )
+        )
     if args.output.is_dir():
-        raise InputError(f"{args.output}: is a folder; name the file to write")
+        raise InputError(tr("%(path)s: is a folder; name the file to write", path=args.output))
     if not _database_exists():
-        raise InputError("no history is stored yet; run `agenda-regie history SOURCE` first")
+        raise InputError(tr("no history is stored yet; run `agenda-regie history SOURCE` first"))
     rows = export(bootstrap.load_settings(), args.output, args.format, args.leader)
-    print(f"Wrote {rows} weekly rows to {args.output}.")
+    print(
+        tr_plural(
+            "Wrote %(count)s weekly row to %(path)s.",
+            "Wrote %(count)s weekly rows to %(path)s.",
+            rows,
+            count=rows,
+            path=args.output,
+        )
+    )
     return EXIT_OK
 
 
@@ -291,5 +321,11 @@ def _write(review: WeeklyReview, fmt: str, output: Path | None) -> None:
     try:
         output.write_text(content, encoding="utf-8")
     except OSError as error:
-        raise InputError(f"{output}: cannot write the review ({error.strerror})") from None
+        raise InputError(
+            tr(
+                "%(path)s: cannot write the review (%(reason)s)",
+                path=output,
+                reason=error.strerror,
+            )
+        ) from None
     return None

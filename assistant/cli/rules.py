@@ -14,6 +14,7 @@ from string import Template
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from assistant.cli.errors import rule_line
 from assistant.core.review import IsoWeek, Status, WeeklyReview
 from assistant.i18n import texts, wording
 from assistant.i18n.labels import buffer_name, indicator_name, kind_label, status_name
@@ -43,7 +44,7 @@ def check(paths: list[Path]) -> tuple[bool, list[str]]:
             rules = load_rules(path)
         except RulesError as error:
             ok = False
-            lines.extend(str(problem) for problem in error.problems)
+            lines.extend(rule_line(problem) for problem in error.problems)
             continue
         lines.append(word("ok", rules.leader.language, path=path))
     return ok, lines

@@ -13,6 +13,7 @@ from typing import Any
 from assistant.cli import args as types
 from assistant.cli.errors import EXIT_INPUT, EXIT_OK, InputError
 from assistant.cli.rules import word
+from assistant.i18n.operator import operator_language, tr
 
 
 def add_rules_commands(commands: Any) -> None:
@@ -79,9 +80,17 @@ def rules_command(args: argparse.Namespace) -> int:
                 with args.output.open("x", encoding="utf-8") as handle:
                     handle.write(text)
             except FileExistsError:
-                raise InputError(f"{args.output}: exists already; not overwritten") from None
+                raise InputError(
+                    tr("%(path)s: exists already; not overwritten", path=args.output)
+                ) from None
             except OSError as error:
-                raise InputError(f"{args.output}: cannot be written ({error.strerror})") from None
+                raise InputError(
+                    tr(
+                        "%(path)s: cannot be written (%(reason)s)",
+                        path=args.output,
+                        reason=error.strerror,
+                    )
+                ) from None
         return EXIT_OK
     if action == "check":
         ok, lines = rules_commands.check(args.paths)
@@ -91,7 +100,7 @@ def rules_command(args: argparse.Namespace) -> int:
         return _stored_rules_command(args)
     if action == "show":
         if args.path is None:
-            raise InputError(word("show_what", "en"))
+            raise InputError(word("show_what", operator_language()))
         sys.stdout.write(rules_commands.show(args.path))
         return EXIT_OK
     if action == "schema":

@@ -15,6 +15,7 @@ from typing import Any
 
 from assistant.cli.errors import InputError
 from assistant.cli.rules import word
+from assistant.i18n.operator import operator_language
 from rules import Rules, load_rules
 from rules.diff import Change, settings_of
 
@@ -124,7 +125,7 @@ def history_text(leader: str) -> str:
     try:
         rules = stored_rules(engine, leader)
         if rules is None:
-            raise InputError(word("unknown_leader", "en", leader=leader))
+            raise InputError(word("unknown_leader", operator_language(), leader=leader))
         found = versions(engine, leader)
     finally:
         engine.dispose()
@@ -158,7 +159,7 @@ def show_stored(leader: str) -> str:
     finally:
         engine.dispose()
     if found is None:
-        raise InputError(word("unknown_leader", "en", leader=leader))
+        raise InputError(word("unknown_leader", operator_language(), leader=leader))
     rules, origins, version = found
     language = rules.leader.language
     rows = [

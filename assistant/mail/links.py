@@ -29,7 +29,7 @@ class LinkError(UserError):
 
     def __init__(self, kind: Literal["tampered", "expired"]) -> None:
         self.kind = kind
-        super().__init__(f"the link is {kind}")
+        super().__init__("the link is %(kind)s", kind=kind)
 
 
 class LinkSecretMissingError(SettingsError):

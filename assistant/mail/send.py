@@ -56,8 +56,11 @@ class SendFailedError(MailError):
     def __init__(self, leader: str, week: str, problem: str) -> None:
         self.leader, self.week, self.problem = leader, week, problem
         super().__init__(
-            f"the weekly review of {leader} for {week} could not be sent: {problem}; "
-            "it is recorded as failed and the next run tries again"
+            "the weekly review of %(leader)s for %(week)s could not be sent: %(problem)s; "
+            "it is recorded as failed and the next run tries again",
+            leader=leader,
+            week=week,
+            problem=problem,
         )
 
 
@@ -82,21 +85,37 @@ def smtp_send_once(
         _send_once(message, settings, context)
     except smtplib.SMTPAuthenticationError as error:
         raise SmtpRefusedError(
-            f"the SMTP server {settings.host}:{settings.port} refused the SMTP login of "
-            f"{settings.user!r} ({error.smtp_code}); check AGENDA_REGIE_SMTP_USER and "
-            "AGENDA_REGIE_SMTP_PASSWORD"
+            "the SMTP server %(host)s:%(port)s refused the SMTP login of %(user)r (%(code)s); "
+            "check AGENDA_REGIE_SMTP_USER and AGENDA_REGIE_SMTP_PASSWORD",
+            host=settings.host,
+            port=settings.port,
+            user=settings.user,
+            code=error.smtp_code,
         ) from error
     except smtplib.SMTPNotSupportedError as error:
         raise SmtpRefusedError(
-            f"the SMTP server {settings.host}:{settings.port} offers no SMTP login (AUTH) "
-            f"here ({error}); leave AGENDA_REGIE_SMTP_USER unset if it needs none"
+            "the SMTP server %(host)s:%(port)s offers no SMTP login (AUTH) here (%(said)s); "
+            "leave AGENDA_REGIE_SMTP_USER unset if it needs none",
+            host=settings.host,
+            port=settings.port,
+            said=error,
         ) from error
     except ssl.SSLCertVerificationError as error:
-        trusted = settings.ca_file or "the system's trusted CAs"
+        if settings.ca_file:
+            raise SmtpRefusedError(
+                "the certificate of the SMTP server %(host)s:%(port)s is not trusted "
+                "(%(said)s); checked against %(ca_file)s, see AGENDA_REGIE_SMTP_CA_FILE",
+                host=settings.host,
+                port=settings.port,
+                said=error.verify_message,
+                ca_file=settings.ca_file,
+            ) from error
         raise SmtpRefusedError(
-            f"the certificate of the SMTP server {settings.host}:{settings.port} is not "
-            f"trusted ({error.verify_message}); checked against {trusted}, see "
-            "AGENDA_REGIE_SMTP_CA_FILE"
+            "the certificate of the SMTP server %(host)s:%(port)s is not trusted (%(said)s); "
+            "checked against the system's trusted CAs, see AGENDA_REGIE_SMTP_CA_FILE",
+            host=settings.host,
+            port=settings.port,
+            said=error.verify_message,
         ) from error
 
 

@@ -28,11 +28,19 @@ class MigrationNeededError(StoreError):
     def __init__(self, current: str | None, head: str) -> None:
         self.current = current
         self.head = head
-        found = f"is at revision {current}" if current else "has no tables yet"
-        super().__init__(
-            f"the database {found}, but this version of agenda-regie needs revision "
-            f"{head}; run `agenda-regie db upgrade`"
-        )
+        if current:
+            super().__init__(
+                "the database is at revision %(current)s, but this version of agenda-regie "
+                "needs revision %(head)s; run `agenda-regie db upgrade`",
+                current=current,
+                head=head,
+            )
+        else:
+            super().__init__(
+                "the database has no tables yet, but this version of agenda-regie needs "
+                "revision %(head)s; run `agenda-regie db upgrade`",
+                head=head,
+            )
 
 
 class DatabaseUnavailableError(StoreError):
@@ -41,4 +49,6 @@ class DatabaseUnavailableError(StoreError):
     def __init__(self, where: str, problem: str) -> None:
         self.where = where
         self.problem = problem
-        super().__init__(f"cannot reach the database at {where}: {problem}")
+        super().__init__(
+            "cannot reach the database at %(where)s: %(problem)s", where=where, problem=problem
+        )

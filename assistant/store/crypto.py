@@ -21,9 +21,7 @@ from assistant.errors import UserError
 from assistant.settings import SECRET_KEYS_VARIABLE, Settings
 from assistant.store.models import AuditEntry, Connection
 
-_NO_KEY_FITS = (
-    f"none of the keys in {SECRET_KEYS_VARIABLE} can decrypt this token; was a key removed?"
-)
+_NO_KEY_FITS = "none of the keys in %(variable)s can decrypt this token; was a key removed?"
 
 
 class SecretKeyError(UserError):
@@ -52,14 +50,14 @@ class SecretBox:
         try:
             return self._require().decrypt(ciphertext)
         except InvalidToken:
-            raise SecretKeyError(_NO_KEY_FITS) from None
+            raise SecretKeyError(_NO_KEY_FITS, variable=SECRET_KEYS_VARIABLE) from None
 
     def rotate(self, ciphertext: bytes) -> bytes:
         """The same secret, encrypted again with the first key."""
         try:
             return self._require().rotate(ciphertext)
         except InvalidToken:
-            raise SecretKeyError(_NO_KEY_FITS) from None
+            raise SecretKeyError(_NO_KEY_FITS, variable=SECRET_KEYS_VARIABLE) from None
 
     def can_decrypt(self, ciphertext: bytes) -> bool:
         if self._fernet is None:
@@ -73,8 +71,9 @@ class SecretBox:
     def _require(self) -> MultiFernet:
         if self._fernet is None:
             raise SecretKeyError(
-                f"{SECRET_KEYS_VARIABLE} is not set; it must hold at least one Fernet key to "
-                "encrypt or decrypt connection tokens"
+                "%(variable)s is not set; it must hold at least one Fernet key to encrypt or "
+                "decrypt connection tokens",
+                variable=SECRET_KEYS_VARIABLE,
             )
         return self._fernet
 
@@ -93,9 +92,7 @@ def check_keys(session: Session, box: SecretBox) -> None:
     if count == 0:
         return
     if not box.has_keys:
-        raise SecretKeyError(
-            f"{SECRET_KEYS_VARIABLE} is not set, but the database holds {_tokens(count)}"
-        )
+        raise _keys_missing(count)
     rows = session.execute(
         select(Connection.id, Connection.token_ciphertext)
         .where(Connection.token_ciphertext.is_not(None))
@@ -108,15 +105,20 @@ def check_keys(session: Session, box: SecretBox) -> None:
     ]
     if len(unreadable) == len(rows):
         raise SecretKeyError(
-            f"none of the keys in {SECRET_KEYS_VARIABLE} can decrypt the stored connection "
-            "tokens; was a key removed?"
+            "none of the keys in %(variable)s can decrypt the stored connection tokens; was a "
+            "key removed?",
+            variable=SECRET_KEYS_VARIABLE,
         )
     if unreadable:
         listed = ", ".join(str(connection_id) for connection_id in unreadable)
         raise SecretKeyError(
-            f"the keys in {SECRET_KEYS_VARIABLE} cannot decrypt {len(unreadable)} of the "
-            f"{_tokens(len(rows))} (connections {listed}); was a key removed before "
-            "`agenda-regie secrets rotate` ran?"
+            "the keys in %(variable)s cannot decrypt %(count)s of the %(total)s encrypted "
+            "connection tokens (connections %(listed)s); was a key removed before "
+            "`agenda-regie secrets rotate` ran?",
+            variable=SECRET_KEYS_VARIABLE,
+            count=len(unreadable),
+            total=len(rows),
+            listed=listed,
         )
 
 
@@ -140,9 +142,7 @@ def rotate(
         .with_for_update()
     ).all()
     if connections and not box.has_keys:
-        raise SecretKeyError(
-            f"{SECRET_KEYS_VARIABLE} is not set, but the database holds {_tokens(len(connections))}"
-        )
+        raise _keys_missing(len(connections))
     rotated: list[tuple[Connection, bytes]] = []
     for connection in connections:
         assert connection.token_ciphertext is not None  # selected for that
@@ -150,8 +150,10 @@ def rotate(
             rotated.append((connection, box.rotate(connection.token_ciphertext)))
         except SecretKeyError:
             raise SecretKeyError(
-                f"none of the keys in {SECRET_KEYS_VARIABLE} can decrypt the token of "
-                f"connection {connection.id}; nothing was rotated. Was a key removed?"
+                "none of the keys in %(variable)s can decrypt the token of connection %(id)s; "
+                "nothing was rotated. Was a key removed?",
+                variable=SECRET_KEYS_VARIABLE,
+                id=connection.id,
             ) from None
     for connection, ciphertext in rotated:
         connection.token_ciphertext = ciphertext
@@ -168,5 +170,14 @@ def rotate(
     return len(rotated)
 
 
-def _tokens(count: int) -> str:
-    return f"{count} encrypted connection token" + ("" if count == 1 else "s")
+def _keys_missing(count: int) -> SecretKeyError:
+    if count == 1:
+        return SecretKeyError(
+            "%(variable)s is not set, but the database holds 1 encrypted connection token",
+            variable=SECRET_KEYS_VARIABLE,
+        )
+    return SecretKeyError(
+        "%(variable)s is not set, but the database holds %(count)s encrypted connection tokens",
+        variable=SECRET_KEYS_VARIABLE,
+        count=count,
+    )

@@ -33,7 +33,6 @@ from google_auth_oauthlib.flow import Flow, InstalledAppFlow
 from googleapiclient.discovery import build
 
 from connectors.google.client_file import (
-    DOWNLOAD_AGAIN,
     check_redirect_port,
     client_config_from_json,
 )
@@ -86,7 +85,10 @@ def run_installed_app_flow(
         )
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise GoogleAuthError(
-            "OAuth client file", f"not usable: {_first_line(error)}; {DOWNLOAD_AGAIN}"
+            "OAuth client file",
+            "not usable: %(reason)s; download it again from Credentials in the Cloud console "
+            "(OAuth client ID)",
+            values={"reason": _first_line(error)},
         ) from None
     check_redirect_port(port)
     use_browser = browser_available() if open_browser is None else open_browser
@@ -120,7 +122,9 @@ def run_installed_app_flow(
                 "administrator whether this app may be used",
             ) from None
         raise GoogleAuthError(
-            "Google sign-in", f"the consent flow failed: {_first_line(error)}"
+            "Google sign-in",
+            "the consent flow failed: %(reason)s",
+            values={"reason": _first_line(error)},
         ) from None
     if credentials is None:
         raise GoogleAuthError("Google sign-in", "no answer came back from the consent page")
@@ -152,7 +156,9 @@ def credentials_from_web_code(
     try:
         flow.fetch_token(code=code)
     except Exception as error:
-        raise GoogleAuthError("Google sign-in", f"the code was refused: {error}") from None
+        raise GoogleAuthError(
+            "Google sign-in", "the code was refused: %(reason)s", values={"reason": error}
+        ) from None
     result: user_credentials.Credentials = flow.credentials
     return result
 
@@ -166,7 +172,9 @@ def delegated_credentials(
         from_info: Any = service_account.Credentials.from_service_account_info
         base = from_info(dict(service_account_info), scopes=scopes(write_back=write_back))
     except (ValueError, KeyError) as error:
-        raise GoogleAuthError("service account key", f"not usable: {error}") from None
+        raise GoogleAuthError(
+            "service account key", "not usable: %(reason)s", values={"reason": error}
+        ) from None
     delegated: service_account.Credentials = base.with_subject(leader_email)
     return delegated
 
@@ -245,7 +253,9 @@ def stored_authorisation(data: bytes) -> StoredAuthorisation:
     try:
         info = json.loads(data.decode("utf-8"))
     except ValueError as error:
-        raise GoogleAuthError("stored Google credentials", f"not readable: {error}") from None
+        raise GoogleAuthError(
+            "stored Google credentials", "not readable: %(reason)s", values={"reason": error}
+        ) from None
     if isinstance(info, dict) and info.get("kind") == DELEGATION_KIND:
         try:
             delegation = Delegation(
@@ -253,7 +263,9 @@ def stored_authorisation(data: bytes) -> StoredAuthorisation:
             )
         except (KeyError, TypeError) as error:
             raise GoogleAuthError(
-                "stored Google service account", f"not readable: {error}"
+                "stored Google service account",
+                "not readable: %(reason)s",
+                values={"reason": error},
             ) from None
         return StoredAuthorisation(delegation.credentials(), delegation)
     return StoredAuthorisation(credentials_from_json(data))
@@ -290,7 +302,9 @@ def credentials_from_json(data: bytes) -> user_credentials.Credentials:
             ),
         )
     except (ValueError, KeyError, AttributeError) as error:
-        raise GoogleAuthError("stored Google credentials", f"not readable: {error}") from None
+        raise GoogleAuthError(
+            "stored Google credentials", "not readable: %(reason)s", values={"reason": error}
+        ) from None
     return result
 
 

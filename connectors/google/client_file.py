@@ -15,7 +15,6 @@ from connectors.google.errors import GoogleAuthError
 
 # What google-auth-oauthlib reads from the client file's "installed" or "web" object.
 CLIENT_FILE_FIELDS = ("client_id", "client_secret", "auth_uri", "token_uri")
-DOWNLOAD_AGAIN = "download it again from Credentials in the Cloud console (OAuth client ID)"
 MAX_PORT = 65535
 
 
@@ -28,13 +27,22 @@ def client_config_from_json(text: str, where: str) -> dict[str, Any]:
     try:
         config = json.loads(text)
     except ValueError as error:
-        raise GoogleAuthError(where, f"not JSON: {error}") from None
+        raise GoogleAuthError(where, "not JSON: %(reason)s", values={"reason": error}) from None
     if not isinstance(config, dict) or not ({"installed", "web"} & set(config)):
-        raise GoogleAuthError(where, f"not an OAuth client file; {DOWNLOAD_AGAIN}")
+        raise GoogleAuthError(
+            where,
+            "not an OAuth client file; download it again from Credentials in the Cloud "
+            "console (OAuth client ID)",
+        )
     kind = "installed" if "installed" in config else "web"
     section = config[kind]
     if not isinstance(section, dict):
-        raise GoogleAuthError(where, f'"{kind}" is not an object; {DOWNLOAD_AGAIN}')
+        raise GoogleAuthError(
+            where,
+            '"%(kind)s" is not an object; download it again from Credentials in the Cloud '
+            "console (OAuth client ID)",
+            values={"kind": kind},
+        )
     missing = [
         name
         for name in CLIENT_FILE_FIELDS
@@ -42,7 +50,10 @@ def client_config_from_json(text: str, where: str) -> dict[str, Any]:
     ]
     if missing:
         raise GoogleAuthError(
-            where, f'"{kind}" lacks {", ".join(missing)} (as text); {DOWNLOAD_AGAIN}'
+            where,
+            '"%(kind)s" lacks %(missing)s (as text); download it again from Credentials in the '
+            "Cloud console (OAuth client ID)",
+            values={"kind": kind, "missing": ", ".join(missing)},
         )
     return config
 
@@ -55,7 +66,9 @@ def check_redirect_port(port: int) -> None:
     """
     if not 0 <= port <= MAX_PORT:
         raise GoogleAuthError(
-            "connect google", f"--port {port} is not a port; give a number from 0 to {MAX_PORT}"
+            "connect google",
+            "--port %(port)s is not a port; give a number from 0 to %(max)s",
+            values={"port": port, "max": MAX_PORT},
         )
     if port == 0:
         return  # any free port
@@ -64,13 +77,16 @@ def check_redirect_port(port: int) -> None:
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as error:
-            cause = (
-                "is in use"
-                if error.errno == errno.EADDRINUSE
-                else f"cannot be used ({error.strerror})"
-            )
+            if error.errno == errno.EADDRINUSE:
+                raise GoogleAuthError(
+                    "connect google",
+                    "the local redirect port %(port)s on 127.0.0.1 is in use; give another "
+                    "with --port, or leave --port out to use any free port",
+                    values={"port": port},
+                ) from None
             raise GoogleAuthError(
                 "connect google",
-                f"the local redirect port {port} on 127.0.0.1 {cause}; give another with "
-                "--port, or leave --port out to use any free port",
+                "the local redirect port %(port)s on 127.0.0.1 cannot be used (%(reason)s); "
+                "give another with --port, or leave --port out to use any free port",
+                values={"port": port, "reason": error.strerror},
             ) from None

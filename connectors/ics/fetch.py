@@ -69,7 +69,7 @@ def read_text(location: Location, limits: Limits, http_client: httpx.Client | No
 
 def _too_large(where: str, max_bytes: int) -> CalendarFetchError:
     size = f"{max_bytes / MEGABYTE:g} MB" if max_bytes >= MEGABYTE else f"{max_bytes} bytes"
-    return CalendarFetchError(where, f"larger than {size}")
+    return CalendarFetchError(where, "larger than %(size)s", values={"size": size})
 
 
 def _read_file(path: Path, where: str, limits: Limits) -> bytes:
@@ -85,8 +85,10 @@ def _read_file(path: Path, where: str, limits: Limits) -> bytes:
     except PermissionError:
         raise CalendarFetchError(where, "not readable (permission denied)") from None
     except OSError as error:
-        problem = f"cannot be read ({error.strerror or type(error).__name__})"
-        raise CalendarFetchError(where, problem) from None
+        reason = error.strerror or type(error).__name__
+        raise CalendarFetchError(
+            where, "cannot be read (%(reason)s)", values={"reason": reason}
+        ) from None
     if len(data) > limits.max_bytes:
         raise _too_large(where, limits.max_bytes)
     return data
@@ -99,14 +101,20 @@ def _read_url(url: str, where: str, limits: Limits, http_client: httpx.Client | 
     # httpx's timeout bounds each read, not the whole download; a server dripping bytes
     # must not hold a review for longer than the timeout either.
     deadline = time.monotonic() + limits.timeout_seconds
-    timed_out = FeedError(where, f"no answer within {limits.timeout_seconds:g} seconds (timeout)")
+    timed_out = FeedError(
+        where,
+        "no answer within %(seconds)g seconds (timeout)",
+        values={"seconds": limits.timeout_seconds},
+    )
     try:
         with client.stream(
             "GET", url, timeout=limits.timeout_seconds, follow_redirects=True
         ) as response:
             if not response.is_success:
                 status = response.status_code
-                raise FeedError(where, f"HTTP status {status}", status=status)
+                raise FeedError(
+                    where, "HTTP status %(status)s", status=status, values={"status": status}
+                )
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > limits.max_bytes:
                 raise _too_large(where, limits.max_bytes)
@@ -123,7 +131,9 @@ def _read_url(url: str, where: str, limits: Limits, http_client: httpx.Client | 
         raise timed_out from None
     # Not chained: httpx's messages and requests carry the full URL, secret token and all.
     except (httpx.HTTPError, httpx.InvalidURL) as error:
-        raise FeedError(where, f"network error ({type(error).__name__})") from None
+        raise FeedError(
+            where, "network error (%(kind)s)", values={"kind": type(error).__name__}
+        ) from None
     finally:
         if http_client is None:
             client.close()

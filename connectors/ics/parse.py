@@ -126,10 +126,20 @@ def _parse_error(where: str, kept: list[tuple[int, str]], index: int | None) -> 
     if index is None:
         return CalendarParseError(where, "not a readable iCalendar file")
     number, line = kept[index]
-    name = _property_name(line) or "a line"
+    name = _property_name(line)
     component = _enclosing_component(kept, index)
-    inside = f" in {component}" if component else ""
-    return CalendarParseError(where, f"{name}{inside} cannot be read", line=number)
+    values = {"name": name, "component": component}
+    if name and component:
+        return CalendarParseError(
+            where, "%(name)s in %(component)s cannot be read", line=number, values=values
+        )
+    if name:
+        return CalendarParseError(where, "%(name)s cannot be read", line=number, values=values)
+    if component:
+        return CalendarParseError(
+            where, "a line in %(component)s cannot be read", line=number, values=values
+        )
+    return CalendarParseError(where, "a line cannot be read", line=number)
 
 
 def _failing_line(kept: list[tuple[int, str]], message: str) -> int | None:

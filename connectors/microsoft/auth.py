@@ -146,7 +146,9 @@ def make_app(
         return msal.PublicClientApplication(registration.client_id, **common)
     except (ValueError, requests.RequestException) as error:
         raise MicrosoftAuthError(
-            registration.authority, f"the app registration cannot be used: {error}"
+            registration.authority,
+            "the app registration cannot be used: %(reason)s",
+            values={"reason": error},
         ) from None
 
 
@@ -182,15 +184,19 @@ def finish_sign_in(
     try:
         result = app.acquire_token_by_auth_code_flow(dict(flow), dict(auth_response))
     except ValueError as error:  # state mismatch (CSRF) or a reused flow
-        raise MicrosoftAuthError("Microsoft sign-in", f"the answer does not fit: {error}") from None
+        raise MicrosoftAuthError(
+            "Microsoft sign-in", "the answer does not fit: %(reason)s", values={"reason": error}
+        ) from None
     except requests.RequestException as error:
-        raise MicrosoftAuthError("Microsoft sign-in", f"Entra ID unreachable: {error}") from None
+        raise MicrosoftAuthError(
+            "Microsoft sign-in", "Entra ID unreachable: %(reason)s", values={"reason": error}
+        ) from None
     if result.get("error") in {"access_denied", "consent_required"}:
         raise MicrosoftAuthError(
             "Microsoft sign-in",
-            f"the permissions were not granted ({said(result)}); sign in again and accept "
-            "them, or ask an administrator to grant admin consent (docs/microsoft.md, Admin "
-            "consent)",
+            "the permissions were not granted (%(said)s); sign in again and accept them, or ask "
+            "an administrator to grant admin consent (docs/microsoft.md, Admin consent)",
+            values={"said": said(result)},
         )
     if "access_token" not in result:
         raise MicrosoftAuthError("Microsoft sign-in", said(result))
@@ -285,7 +291,9 @@ class StoredAuthorisation:
             return cls(mode, info.get("username"), tuple(info["scopes"]), info.get("cache") or "")
         except (ValueError, KeyError, TypeError) as error:
             raise MicrosoftAuthError(
-                "stored Microsoft authorisation", f"not readable: {error}"
+                "stored Microsoft authorisation",
+                "not readable: %(reason)s",
+                values={"reason": error},
             ) from None
 
 

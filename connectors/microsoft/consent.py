@@ -37,40 +37,53 @@ def check_application_access(
     try:
         result = app.acquire_token_for_client(scopes=list(scopes))
     except requests.RequestException as error:
-        raise MicrosoftAuthError(where, f"Entra ID unreachable: {error}") from None
+        raise MicrosoftAuthError(
+            where, "Entra ID unreachable: %(reason)s", values={"reason": error}
+        ) from None
     if isinstance(result.get("access_token"), str) and result["access_token"]:
         return
-    consent = (
-        f"ask an administrator of {registration.tenant} to grant admin consent for the "
-        f"application permission Calendars.Read (or Calendars.ReadWrite) of app "
-        f"{registration.client_id} (Entra admin centre > App registrations > API permissions > "
-        "Grant admin consent; docs/microsoft.md, Admin consent)"
-    )
+    values = {
+        "said": said(result),
+        "tenant": registration.tenant,
+        "app": registration.client_id,
+        "resource": " ".join(scopes),
+    }
     code = result.get("error")
     if 65001 in (result.get("error_codes") or []) or code in ADMIN_CONSENT_ERRORS:
         raise MicrosoftAuthError(
-            where, f"admin consent is missing ({said(result)}); {consent}, then run this again"
+            where,
+            "admin consent is missing (%(said)s); ask an administrator of %(tenant)s to grant "
+            "admin consent for the application permission Calendars.Read (or "
+            "Calendars.ReadWrite) of app %(app)s (Entra admin centre > App registrations > API "
+            "permissions > Grant admin consent; docs/microsoft.md, Admin consent), then run "
+            "this again",
+            values=values,
         )
     if code == "invalid_client":
         raise MicrosoftAuthError(
             where,
-            f"Entra ID refused the app's credentials ({said(result)}); check the client "
-            f"secret (it may have expired), and {consent}",
+            "Entra ID refused the app's credentials (%(said)s); check the client secret (it may "
+            "have expired), and ask an administrator of %(tenant)s to grant admin consent for "
+            "the application permission Calendars.Read (or Calendars.ReadWrite) of app %(app)s "
+            "(Entra admin centre > App registrations > API permissions > Grant admin consent; "
+            "docs/microsoft.md, Admin consent)",
+            values=values,
         )
     if code == "unauthorized_client":
         raise MicrosoftAuthError(
             where,
-            f"Entra ID does not know app {registration.client_id} in {registration.tenant} "
-            f"({said(result)}); check the client id and tenant, and that the app is registered "
-            "in this cloud",
+            "Entra ID does not know app %(app)s in %(tenant)s (%(said)s); check the client id "
+            "and tenant, and that the app is registered in this cloud",
+            values=values,
         )
     if code == "invalid_resource":
         raise MicrosoftAuthError(
             where,
-            f"Entra ID does not know the Graph resource {' '.join(scopes)!r} "
-            f"({said(result)}); the Graph URL must belong to the same cloud as the authority",
+            "Entra ID does not know the Graph resource %(resource)r (%(said)s); the Graph URL "
+            "must belong to the same cloud as the authority",
+            values=values,
         )
-    raise MicrosoftAuthError(where, f"Entra ID gave no token: {said(result)}")
+    raise MicrosoftAuthError(where, "Entra ID gave no token: %(said)s", values=values)
 
 
 def said(result: Mapping[str, Any]) -> str:

@@ -227,7 +227,7 @@ def test_reasons_in_dutch_carry_the_numbers() -> None:
         ),
     )
     assert buffer(week, Buffer.MINI_RETRAITES)[1] == (
-        "Je beschermde 0 min voor reflectie, tegen een doel van 3 u.",
+        "Je beschermde 0 min voor reflectie, bij een doel van 3 u.",
         "Geen mini-retraite (een beschermd blok van 3 u of langer) in de 13 gelezen weken.",
     )
     assert buffer(week, Buffer.AGENDA_REGIE)[1] == (

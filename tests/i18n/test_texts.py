@@ -163,4 +163,22 @@ def test_the_summary_of_signals_takes_the_plural_form_of_their_count() -> None:
     assert one.startswith("Against your own baseline, one of the 5 signals of narrowing has held")
     assert two.startswith("Against your own baseline, 2 of the 5 signals of narrowing have held")
     dutch = texts.text("trend.some_fired", "nl", count=1, total=5, hold="3 weken")
-    assert dutch.startswith("Tegen je eigen basislijn hield één van de 5 signalen")
+    assert dutch.startswith("Vergeleken met je eigen basislijn hield één van de 5 signalen")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_plural_message_reads_differently_for_one_and_for_more(language: str) -> None:
+    # "1 half-days were free of meetings" came from a message whose two forms were the same.
+    same = []
+    for message_id, entry in entries().items():
+        if entry.plural is None:
+            continue
+        assert entry.count is not None
+        values = {name: 7 for name in placeholders(entry.singular) | placeholders(entry.plural)}
+        one = texts.text(message_id, language, 1, **values)
+        five = texts.text(message_id, language, 5, **values)
+        zero = texts.text(message_id, language, 0, **values)
+        if one == five:
+            same.append(message_id)
+        assert zero == five, message_id  # 0 takes the plural in English and Dutch
+    assert not same, f"{language}: the same words for 1 and 5 in {same}"

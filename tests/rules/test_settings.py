@@ -226,7 +226,7 @@ def test_extends_brings_in_the_settings_of_the_file_below(tmp_path: Path) -> Non
     effective = load_rules(leader)
     week = review([], WEEK, rules=effective)
     assert effective.leader.language == "nl"
-    assert "Je beschermde 0 min voor reflectie, tegen een doel van 3 u." in reasons(week)
+    assert "Je beschermde 0 min voor reflectie, bij een doel van 3 u." in reasons(week)
 
 
 # leader ----------------------------------------------------------------------------------------
@@ -296,7 +296,7 @@ def test_leader_language_writes_reasons_and_proposals_in_dutch() -> None:
         "No mini-retreat (a protected block of 3 h or more) in the 13 weeks read.",
     ]
     assert reasons(dutch)[-2:] == [
-        "Je beschermde 0 min voor reflectie, tegen een doel van 3 u.",
+        "Je beschermde 0 min voor reflectie, bij een doel van 3 u.",
         "Geen mini-retraite (een beschermd blok van 3 u of langer) in de 13 gelezen weken.",
     ]
     assert proposal_reason(dutch) == (

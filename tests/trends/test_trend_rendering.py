@@ -211,9 +211,9 @@ def test_text_shows_sparklines_and_the_signal_in_dutch(review_nl: WeeklyReview) 
         "Laatste 12 weken",
         "Deze week",
         "Signalen van versmalling",
-        "Je reflectietijd is al 3 weken lager: gemiddeld 60 min per week over de laatste 4 "
-        "weken, tegen 3 u per week daarvoor (−67%).",
-        "Tegen je eigen basislijn hield één van de 5 signalen van versmalling 3 weken of langer "
+        "Je reflectietijd is al 3 weken lager: gemiddeld 60 min per week in de laatste 4 "
+        "weken, tegenover 3 u per week daarvoor (−67%).",
+        "Vergeleken met je eigen basislijn hield één van de 5 signalen van versmalling 3 weken of langer "
         "aan.",
     ):
         assert dutch in joined, dutch

@@ -416,8 +416,8 @@ def test_empty_values_are_skipped_for_their_own_input_only() -> None:
             (
                 "Je reflectietijd is al 3 weken lager",
                 "gemiddeld 99 min per week",
-                "over de laatste 4 weken",
-                "tegen 3 u per week daarvoor",
+                "in de laatste 4 weken",
+                "tegenover 3 u per week daarvoor",
                 "(−45%)",
             ),
         ),
@@ -440,7 +440,7 @@ def test_dutch_numbers_use_a_decimal_comma_and_dutch_units() -> None:
     # Recent (1+1+2+2)/4 = 1.5 days against a baseline of 0 (floor 2): +75%.
     assert density.fired
     assert "gemiddeld 1,5 dagen per week zonder" in said(density, "nl")
-    assert "tegen 0 dagen per week daarvoor (+1,5 dagen)" in said(density, "nl")
+    assert "tegenover 0 dagen per week daarvoor (+1,5 dagen)" in said(density, "nl")
 
 
 def test_sparklines_show_the_last_weeks_oldest_first() -> None:

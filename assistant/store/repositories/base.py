@@ -27,7 +27,7 @@ DEFAULT_LANGUAGE = "en"
 class UnknownLeaderError(StoreError):
     def __init__(self, leader: int | str) -> None:
         self.leader = leader
-        super().__init__(f"no leader {leader!r} in the database")
+        super().__init__("no leader %(leader)r in the database", leader=leader)
 
 
 # Marks a column whose new value comes from the row that was refused (`excluded.<column>`).
@@ -51,7 +51,9 @@ def _upsert(
     elif dialect == "sqlite":
         insert = sqlite.insert(target)
     else:
-        raise StoreError(f"the store supports SQLite and PostgreSQL, not {dialect}")
+        raise StoreError(
+            "the store supports SQLite and PostgreSQL, not %(dialect)s", dialect=dialect
+        )
     statement = insert.values(dict(values))
     if changes:
         assignments = {

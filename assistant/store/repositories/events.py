@@ -178,7 +178,9 @@ def _upsert_many(
     elif dialect == "sqlite":
         insert = sqlite.insert(target)
     else:
-        raise StoreError(f"the store supports SQLite and PostgreSQL, not {dialect}")
+        raise StoreError(
+            "the store supports SQLite and PostgreSQL, not %(dialect)s", dialect=dialect
+        )
     statement = insert.values(rows)  # keys are column names (start_at, end_at ...)
     statement = statement.on_conflict_do_update(
         index_elements=conflict_columns,

@@ -34,8 +34,19 @@ from rules.diff import Change, rules_changes
 class UnknownRulesVersionError(StoreError):
     def __init__(self, leader: str, version: int, latest: int | None) -> None:
         self.leader, self.version = leader, version
-        known = f"versions 1 to {latest}" if latest else "no stored versions"
-        super().__init__(f"{leader} has no rules version {version} ({known})")
+        if latest:
+            super().__init__(
+                "%(leader)s has no rules version %(version)s (versions 1 to %(latest)s)",
+                leader=leader,
+                version=version,
+                latest=latest,
+            )
+        else:
+            super().__init__(
+                "%(leader)s has no rules version %(version)s (no stored versions)",
+                leader=leader,
+                version=version,
+            )
 
 
 def rollback_rules(session: Session, email: str, to: int, actor: str, *, now: datetime) -> Applied:

@@ -122,9 +122,11 @@ def shared_chain(shared: dict[str, SharedLayer], name: str) -> list[SharedLayer]
     while current is not None:
         layer = shared.get(current)
         if layer is None:
-            raise SharedRulesError(f"the shared rules {current!r} are not stored")
+            raise SharedRulesError("the shared rules %(name)s are not stored", name=current)
         if layer in chain or len(chain) >= MAX_DEPTH:
-            raise SharedRulesError(f"the shared rules {name!r} extend themselves in a loop")
+            raise SharedRulesError(
+                "the shared rules %(name)s extend themselves in a loop", name=name
+            )
         chain.append(layer)
         current = layer.extends
     return list(reversed(chain))
