@@ -44,10 +44,24 @@ def test_sample_review_as_json_validates_and_covers_every_indicator(
 
 
 def test_default_week_is_the_last_complete_week(capsys: pytest.CaptureFixture[str]) -> None:
-    # A Sunday: the current week is not complete yet, so the week before is reviewed.
-    code, out, _ = run(capsys, str(SAMPLE), "--today", "2026-11-29", "--format", "json")
+    # A Friday at noon: this week's working time is not over, so the week before is reviewed.
+    code, out, _ = run(capsys, str(SAMPLE), "--today", "2026-11-27", "--format", "json")
     assert code == 0
     assert json.loads(out)["week"] == "2026-W47"
+
+
+def test_at_the_weekend_the_week_just_worked_is_reviewed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A Sunday: this week's working time is over, so it is reviewed and the proposals are for
+    # the coming week (they used to be for the hours left of the Sunday: none).
+    code, out, _ = run(
+        capsys, str(SAMPLE), "--today", "2026-11-29", "--me", SAMPLE_LEADER, "--format", "json"
+    )
+    assert code == 0
+    review = json.loads(out)
+    assert (review["week"], review["proposals_week"]) == ("2026-W48", "2026-W49")
+    assert review["proposals"]
 
 
 def test_text_review_shows_buffers_figures_and_proposals(
@@ -242,3 +256,29 @@ def test_the_installed_command_runs_without_traceback(tmp_path: Path) -> None:
     assert broken.returncode == 2
     assert "Traceback" not in broken.stderr
     assert "broken_custom_timezone.ics, line 8" in broken.stderr
+
+
+def test_an_old_week_proposes_nothing_and_says_what_it_would_have_had(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    old = [str(SAMPLE), "--week", "2026-W47", "--today", "2026-12-06", "--me", SAMPLE_LEADER]
+    code, out, err = run(capsys, *old, "--format", "json")
+    assert code == 0, err
+    review = json.loads(out)
+    jsonschema.Draft202012Validator(SCHEMA).validate(review)
+    assert review["proposals"] == []
+    assert review["proposals_week_over"] is True
+    assert review["hindsight"], "the sample's busy week 48 would have had proposals"
+    assert all(p["start"].startswith("2026-11-") for p in review["hindsight"])
+    code, out, _ = run(capsys, *old)
+    assert code == 0
+    assert "Week 48 is over, so nothing is proposed for it" in " ".join(out.split())
+    assert "What it would have proposed, for reference:" in out
+    code, out, _ = run(capsys, *old, "--format", "html", "--lang", "nl")
+    assert "Week 48 is voorbij, dus daarvoor wordt niets voorgesteld" in out
+    current = [str(SAMPLE), *SAMPLE_ARGS[1:], "--format", "json"]
+    code, out, _ = run(capsys, *current)
+    fresh = json.loads(out)
+    assert fresh["proposals"]
+    assert fresh["proposals_week_over"] is False
+    assert fresh["hindsight"] == []

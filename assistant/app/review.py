@@ -39,6 +39,24 @@ def last_complete_week(today: date) -> IsoWeek:
     return IsoWeek.containing(today - timedelta(days=today.isoweekday()))
 
 
+def default_week(now: datetime, rules: Rules) -> IsoWeek:
+    """The week a review looks back on at `now`: this week once its working time is over (on a
+    Saturday or Sunday with weekday hours), else the last complete week. So a review made at the
+    weekend proposes for the coming week, not for the hours left of this one."""
+    local = now.astimezone(ZoneInfo(rules.leader.timezone))
+    current = IsoWeek.containing(local.date())
+    for day in current.days():
+        if day < local.date():
+            continue
+        for hours in rules.working_hours.for_weekday(day.weekday()):
+            ends = datetime.combine(day, time(), tzinfo=local.tzinfo) + timedelta(
+                minutes=hours.end_minute
+            )
+            if ends > local:
+                return last_complete_week(local.date())
+    return current
+
+
 def review_week(source: CalendarSource, rules: Rules, week: IsoWeek, now: datetime) -> WeeklyReview:
     first, last = analysis_span(week, rules)
     zone = ZoneInfo(rules.leader.timezone)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
+
+from assistant.cli import args as types
 
 MAIL_COMMANDS = ("send-review", "web")
 
@@ -43,6 +45,12 @@ def add_mail_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     )
     send.add_argument("--output", type=Path, metavar="FILE.eml", help="where --dry-run writes")
     send.add_argument("--force", action="store_true", help="send again a week already sent")
+    send.add_argument(
+        "--today",
+        type=types.day,
+        metavar="YYYY-MM-DD",
+        help="pretend today is this date (noon in the leader's time zone)",
+    )
     web = subparsers.add_parser("web", help="serve the confirm pages behind the email's links")
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, default=8000)
@@ -61,7 +69,7 @@ def _send_review(args: argparse.Namespace) -> int:
     from assistant.accounts.cache import CachedCalendar
     from assistant.app.delivery import deliver, message_for, prepare_email
     from assistant.app.history import Store, review_with_history
-    from assistant.app.review import last_complete_week, open_ics
+    from assistant.app.review import default_week, open_ics
     from assistant.cli.review import stored_rules_for
     from assistant.core.review import IsoWeek
     from assistant.settings import LinkSettings, SmtpSettings
@@ -83,11 +91,10 @@ def _send_review(args: argparse.Namespace) -> int:
             rules = load_rules(args.rules, {"leader": {"email": leader_email}})
         else:
             rules = stored_rules_for(store, args.rules, None, "send-review")
-        week = (
-            IsoWeek.parse(args.week)
-            if args.week
-            else last_complete_week(now.astimezone(ZoneInfo(rules.leader.timezone)).date())
-        )
+        if args.today:
+            zone = ZoneInfo(rules.leader.timezone)
+            now = datetime.combine(args.today, time(12), tzinfo=zone).astimezone(UTC)
+        week = IsoWeek.parse(args.week) if args.week else default_week(now, rules)
         with session_scope(engine) as session:
             known = find_leader(session, leader_email)
             paused = known is not None and reviews_paused(known, now)

@@ -100,7 +100,7 @@ def _review(args: argparse.Namespace) -> int:
     """A look: reads the calendar, the rules (the file, else the leader's stored ones) and the
     stored history; writes nothing."""
     from assistant.app.history import review_with_history
-    from assistant.app.review import last_complete_week, open_ics
+    from assistant.app.review import default_week, open_ics
 
     overrides: dict[str, Any] = {}
     leader: dict[str, Any] = {}
@@ -117,10 +117,9 @@ def _review(args: argparse.Namespace) -> int:
         rules = from_file or _stored_or_defaults(store, overrides)
         zone = ZoneInfo(rules.leader.timezone)
         now = datetime.now(UTC)
-        today = args.today or now.astimezone(zone).date()
         if args.today:
             now = datetime.combine(args.today, datetime.min.time(), tzinfo=zone).replace(hour=12)
-        week = args.week or last_complete_week(today)
+        week = args.week or default_week(now, rules)
         source = open_ics(args.source, rules, args.me)
         review = review_with_history(source, rules, week, now, store)
     finally:

@@ -81,7 +81,7 @@ def preview(
     now: datetime,
 ) -> str:
     """What the rules would propose next week, and which statuses differ from the defaults."""
-    from assistant.app.review import last_complete_week, open_ics, review_week
+    from assistant.app.review import default_week, open_ics, review_week
 
     rules = load_rules(path)
     defaults = load_rules(
@@ -97,7 +97,7 @@ def preview(
     zone = ZoneInfo(rules.leader.timezone)
     if today is not None:
         now = datetime.combine(today, time(12), tzinfo=zone)
-    chosen = week or last_complete_week(now.astimezone(zone).date())
+    chosen = week or default_week(now, rules)
     with_rules = review_week(open_ics(calendar, rules, me), rules, chosen, now)
     with_defaults = review_week(open_ics(calendar, defaults, me), defaults, chosen, now)
     return _preview_text(path, rules, with_rules, with_defaults)

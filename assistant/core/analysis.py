@@ -80,6 +80,12 @@ def build_review(
         leader_key=leader_key,
         now=now,
     )
+    # A past week (an old week reviewed again) gets no proposals: a block in the past cannot be
+    # taken. What it would have proposed is kept apart, for reference.
+    week_over = int(now.timestamp()) >= timeline.days[next_week.days()[-1]].end
+    hindsight = proposals if week_over else ()
+    if week_over:
+        proposals = ()
     warnings = [
         Warning("skipped_event", reason("warning.skipped", where=s.where, reason=s.reason))
         for s in skipped
@@ -106,6 +112,8 @@ def build_review(
         warnings=tuple(warnings),
         question=question_for_week(week.week),
         trends=trend_report(WeekMetrics(week, values), history, rules),
+        proposals_week_over=week_over,
+        hindsight=hindsight,
     )
 
 

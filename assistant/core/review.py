@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from assistant.core.reasons import Reason
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 class Status(StrEnum):
@@ -204,6 +204,10 @@ class WeeklyReview:
     warnings: tuple[Warning, ...]
     question: Reason  # one question from the whitepaper's reflection guide
     trends: TrendReport
+    # The proposals week lay wholly before `generated_at`: nothing is proposed for it (a block in
+    # the past cannot be accepted); `hindsight` holds what it would have proposed, for reference.
+    proposals_week_over: bool = False
+    hindsight: tuple[Proposal, ...] = ()
 
     def indicator(self, indicator_id: str) -> IndicatorResult:
         for result in self.indicators:

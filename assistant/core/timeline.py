@@ -17,6 +17,9 @@ from assistant.core.intervals import Interval, intersect, merge, subtract, windo
 from connectors import CalendarEvent, EventKind
 from rules import Rules
 
+# A meeting longer than this that runs past midnight spans days (see `_day_parts`).
+MULTI_DAY_HOURS = 12
+
 
 def local_epoch(day: date, minute_of_day: int, zone: ZoneInfo) -> int:
     """Epoch seconds of a local wall-clock time; minute 1440 is the next day's midnight."""
@@ -126,9 +129,14 @@ def build_timeline(
     for event in events:
         by_kind[event.kind].append(event)
     ordered_meetings = sorted(by_kind[EventKind.MEETING], key=lambda e: (e.start, e.end, e.id))
-    meeting_spans = [_span(e) for e in ordered_meetings]
+    meeting_spans = [part for e in ordered_meetings for part in _day_parts(_span(e), rules, zone)]
     meetings = merge(meeting_spans)
-    regular_meetings = merge(_span(e) for e in ordered_meetings if not e.may_override_protection)
+    regular_meetings = merge(
+        part
+        for e in ordered_meetings
+        if not e.may_override_protection
+        for part in _day_parts(_span(e), rules, zone)
+    )
     regular_ends = [iv[1] for iv in regular_meetings]
     holds = merge(_span(e) for e in by_kind[EventKind.SOLO])
     timed_protected = merge(_span(e) for e in by_kind[EventKind.PROTECTED] if not e.all_day)
@@ -182,10 +190,28 @@ def build_timeline(
         zone=zone,
         days=days,
         meetings=tuple(ordered_meetings),
-        meeting_starts=tuple(span[0] for span in meeting_spans),
+        meeting_starts=tuple(_span(e)[0] for e in ordered_meetings),
         chains=tuple(chains),
     )
 
 
 def _span(event: CalendarEvent) -> Interval:
     return (epoch(event.start), epoch(event.end))
+
+
+def _day_parts(span: Interval, rules: Rules, zone: ZoneInfo) -> list[Interval]:
+    """A meeting as it counts: as it is, unless it spans days (runs past midnight and lasts
+    longer than `MULTI_DAY_HOURS`: a conference, a weekend away); then only its parts inside
+    each day's working time. A 72-hour event is three working days of meetings, not one 72-hour
+    run; a late meeting that ends after midnight stays what it is."""
+    start, end = span
+    first = datetime.fromtimestamp(start, zone).date()
+    last = datetime.fromtimestamp(end - 1, zone).date() if end > start else first
+    if first == last or end - start <= MULTI_DAY_HOURS * 3600:
+        return [span]
+    working = [
+        (local_epoch(day, r.start_minute, zone), local_epoch(day, r.end_minute, zone))
+        for day in (first + timedelta(days=n) for n in range((last - first).days + 1))
+        for r in rules.working_hours.for_weekday(day.weekday())
+    ]
+    return intersect([span], working)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.core.catalogue import INDICATORS
-from assistant.core.review import Status, WeeklyReview
+from assistant.core.review import Proposal, Status, WeeklyReview
 from assistant.i18n.labels import (
     CELL_MINUTES,
     SEGMENT_KINDS,
@@ -101,17 +101,13 @@ def html_context(review: WeeklyReview) -> dict[str, Any]:
             for kind in SEGMENT_KINDS
         ],
         "proposals_heading": label("proposals", language, week=review.proposals_week.week),
-        "proposals": [
-            {
-                "key": proposal.key,
-                "kind": proposal.kind,
-                "day": format_day(to_local(proposal.start, review.timezone).date(), language),
-                "time": format_time_range(proposal.start, proposal.end, review.timezone),
-                "what": kind_label(proposal.kind, language),
-                "reason": word(proposal.reason, language),
-            }
-            for proposal in sorted(review.proposals, key=lambda p: (p.start, p.key))
-        ],
+        "proposals": _proposal_rows(review, review.proposals),
+        "week_over": (
+            label("week_over", language, week=review.proposals_week.week)
+            if review.proposals_week_over
+            else None
+        ),
+        "hindsight": _proposal_rows(review, review.hindsight),
         "warnings_heading": label("warnings", language, count=len(review.warnings)),
         "warnings": [
             word(warning.message, language) for warning in review.warnings[:WARNINGS_LISTED]
@@ -124,6 +120,21 @@ def html_context(review: WeeklyReview) -> dict[str, Any]:
         "question": word(review.question, language),
         "status_colours": STATUS_COLOURS,
     }
+
+
+def _proposal_rows(review: WeeklyReview, proposals: tuple[Proposal, ...]) -> list[dict[str, str]]:
+    language = review.language
+    return [
+        {
+            "key": proposal.key,
+            "kind": proposal.kind,
+            "day": format_day(to_local(proposal.start, review.timezone).date(), language),
+            "time": format_time_range(proposal.start, proposal.end, review.timezone),
+            "what": kind_label(proposal.kind, language),
+            "reason": word(proposal.reason, language),
+        }
+        for proposal in sorted(proposals, key=lambda p: (p.start, p.key))
+    ]
 
 
 _PLAIN_LABELS = (
@@ -143,6 +154,7 @@ _PLAIN_LABELS = (
     "picture_caption",
     "proposals_intro",
     "no_proposals",
+    "hindsight_intro",
     "when",
     "what",
     "why",

@@ -15,6 +15,7 @@ from assistant.core.catalogue import BY_ID, INDICATOR_IDS
 from assistant.core.review import (
     DayRow,
     IndicatorResult,
+    Proposal,
     SignalResult,
     Sparkline,
     TrendReport,
@@ -60,21 +61,24 @@ def review_to_dict(review: WeeklyReview) -> Json:
             for status in review.buffers
         ],
         "trends": _trends(review.trends, language),
-        "proposals": [
-            {
-                "key": proposal.key,
-                "kind": proposal.kind,
-                "buffer": proposal.buffer.value,
-                "start": to_local(proposal.start, tz).isoformat(),
-                "end": to_local(proposal.end, tz).isoformat(),
-                "reason": word(proposal.reason, language),
-            }
-            for proposal in review.proposals
-        ],
+        "proposals": [_proposal(p, tz, language) for p in review.proposals],
+        "proposals_week_over": review.proposals_week_over,
+        "hindsight": [_proposal(p, tz, language) for p in review.hindsight],
         "warnings": [
             {"code": w.code, "message": word(w.message, language)} for w in review.warnings
         ],
         "question": word(review.question, language),
+    }
+
+
+def _proposal(proposal: Proposal, timezone: str, language: str) -> Json:
+    return {
+        "key": proposal.key,
+        "kind": proposal.kind,
+        "buffer": proposal.buffer.value,
+        "start": to_local(proposal.start, timezone).isoformat(),
+        "end": to_local(proposal.end, timezone).isoformat(),
+        "reason": word(proposal.reason, language),
     }
 
 

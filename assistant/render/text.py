@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from assistant.core.catalogue import INDICATORS
-from assistant.core.review import Status, WeeklyReview
+from assistant.core.review import Proposal, Status, WeeklyReview
 from assistant.i18n.labels import (
     SEGMENT_KINDS,
     WeekPicture,
@@ -298,14 +298,26 @@ def _picture_lines(picture: WeekPicture, language: str) -> list[Text]:
 
 def _proposals(review: WeeklyReview) -> RenderableType:
     language = review.language
+    if review.proposals_week_over:
+        over = Text(label("week_over", language, week=review.proposals_week.week))
+        if not review.hindsight:
+            return _indented(over)
+        intro = Text(label("hindsight_intro", language), style="dim")
+        return Group(_indented(over), _indented(intro), _indented(_table(review, review.hindsight)))
     if not review.proposals:
         return _indented(Text(label("no_proposals", language)))
+    intro = Text(label("proposals_intro", language), style="dim")
+    return Group(_indented(intro), _indented(_table(review, review.proposals)))
+
+
+def _table(review: WeeklyReview, proposals: tuple[Proposal, ...]) -> Table:
+    language = review.language
     table = Table.grid(padding=(0, 2, 0, 0))
     table.add_column(no_wrap=True)
     table.add_column(no_wrap=True)
     table.add_column(no_wrap=True)
     table.add_column(ratio=1)
-    for proposal in sorted(review.proposals, key=lambda p: (p.start, p.key)):
+    for proposal in sorted(proposals, key=lambda p: (p.start, p.key)):
         day = to_local(proposal.start, review.timezone).date()
         table.add_row(
             Text(format_day(day, language), style="bold"),
@@ -313,8 +325,7 @@ def _proposals(review: WeeklyReview) -> RenderableType:
             Text(kind_label(proposal.kind, language)),
             Text(word(proposal.reason, language)),
         )
-    intro = Text(label("proposals_intro", language), style="dim")
-    return Group(_indented(intro), _indented(table))
+    return table
 
 
 def _warnings(review: WeeklyReview) -> RenderableType:

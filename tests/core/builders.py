@@ -101,9 +101,19 @@ def rules(**overrides: Any) -> Rules:
 
 
 def review(
-    events: Iterable[CalendarEvent], week: str, *, rules: Rules | None = None
+    events: Iterable[CalendarEvent],
+    week: str,
+    *,
+    rules: Rules | None = None,
+    now: datetime | None = None,
 ) -> WeeklyReview:
     """Review `week` the way the service does: through a memory source, with the public
-    holidays of the rules' country."""
+    holidays of the rules' country. By default the clock stands at the first moment of the
+    week after (local midnight), when the weekly review goes out: the whole proposals week lies
+    ahead."""
     effective = rules or default_rules()
-    return review_week(MemorySource(events), effective, IsoWeek.parse(week), NOW)
+    reviewed = IsoWeek.parse(week)
+    if now is None:
+        zone = ZoneInfo(effective.leader.timezone)
+        now = datetime.combine(reviewed.shifted(1).monday, time(), tzinfo=zone)
+    return review_week(MemorySource(events), effective, reviewed, now)

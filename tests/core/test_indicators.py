@@ -725,3 +725,17 @@ def test_the_night_before_monday_is_read_even_without_context_weeks() -> None:
     events = [meeting(date(2026, 3, 1), "22:00", "23:00"), meeting(MON, "07:00", "08:00")]
     week = review(events, WEEK, rules=rules(measurement={"context_weeks": 0}))
     assert week.values["short_rest_nights"] == 1
+
+
+def test_an_event_that_spans_days_counts_per_day_inside_working_time() -> None:
+    # A 72-hour off-site from Wednesday 09:00 to Saturday 09:00 (it used to make one run of
+    # meetings of 72 hours, and 72 meeting hours in a week of 45 working hours).
+    week = review([meeting(WED, "09:00", "09:00", end_day=SAT)], WEEK)
+    rows = {row.date: row for row in week.days}
+    # Wednesday 09:00-17:30, Thursday and Friday 08:30-17:30: each day's working time.
+    assert [rows[day].meeting_minutes for day in (WED, THU, FRI, SAT)] == [510, 540, 540, 0]
+    assert week.values["longest_back_to_back_minutes"] == 540
+    assert week.values["meeting_hours"] == 26.5
+    # A late meeting past midnight stays what it is: it is not a day-spanning event.
+    late = review([meeting(TUE, "21:00", "01:00", end_day=WED)], WEEK)
+    assert late.values["longest_back_to_back_minutes"] == 240

@@ -23,7 +23,6 @@ from assistant.core.review import IsoWeek, WeeklyReview
 from connectors import CalendarEvent, EventKind, EventStatus, Response
 from rules import WEEKDAYS, Rules, default_rules_text
 from rules.load import merge as merge_settings
-from tests.core.builders import NOW
 
 ZONES = ("Europe/Amsterdam", "America/New_York", "Asia/Tokyo", "Australia/Lord_Howe")
 # Weeks to propose for; most hold a clock change somewhere or follow one.
@@ -151,7 +150,8 @@ def run(case: Case, events: list[CalendarEvent] | tuple[CalendarEvent, ...]) -> 
         list(events),
         rules=case.rules,
         week=case.next_week.shifted(-1),
-        now=NOW,
+        # the clock at the start of the proposals week: every slot of it lies ahead
+        now=datetime.combine(case.next_week.monday, time(), tzinfo=ZoneInfo(case.zone)),
         holidays=sorted(case.holidays),
     )
 

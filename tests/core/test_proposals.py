@@ -15,7 +15,7 @@ import pytest
 from assistant.core.review import Buffer, IsoWeek, WeeklyReview
 from assistant.i18n.wording import word
 from rules import Rules
-from tests.core.builders import away_day, hold, meeting, protected, review, rules
+from tests.core.builders import at, away_day, hold, meeting, protected, review, rules
 
 WEEK = "2026-W10"
 MON, TUE, WED, THU, FRI, SAT, SUN = IsoWeek.parse(WEEK).days()
@@ -349,3 +349,34 @@ def test_a_due_mini_retreat_without_room_is_explained_not_squeezed_in() -> None:
     assert len(notes) == 1
     assert "no free stretch of 3 h in working time" in word(notes[0].message, week.language)
     assert "none in the weeks read" in word(notes[0].message, week.language)
+
+
+# the clock ------------------------------------------------------------------------------------
+
+
+def test_a_week_that_is_over_gets_no_proposals_only_what_it_would_have_had() -> None:
+    ahead = review([], WEEK, rules=only("reflection"))
+    afterwards = review(
+        [], WEEK, rules=only("reflection"), now=at(N_SUN, "24:00")
+    )  # the first moment after the proposals week
+    assert slots(ahead) == [
+        ("reflection", "Mon 09 08:30", "10:00"),
+        ("reflection", "Fri 13 08:30", "10:00"),
+    ]
+    assert not ahead.proposals_week_over
+    assert ahead.hindsight == ()
+    assert afterwards.proposals == ()
+    assert afterwards.proposals_week_over
+    assert afterwards.hindsight == ahead.proposals
+
+
+def test_inside_the_proposals_week_nothing_starts_before_the_clock() -> None:
+    now = at(N_WED, "09:10")
+    week = review([], WEEK, rules=only("reflection"), now=now)
+    assert not week.proposals_week_over
+    assert week.proposals
+    assert all(p.start >= now for p in week.proposals), slots(week)
+    assert slots(week) == [
+        ("reflection", "Wed 11 09:15", "10:45"),
+        ("reflection", "Fri 13 08:30", "10:00"),
+    ]

@@ -55,7 +55,7 @@ def test_schema_requires_every_indicator_and_pins_the_version() -> None:
     assert indicators["required"] == list(INDICATOR_IDS)
     assert list(indicators["properties"]) == list(INDICATOR_IDS)
     assert indicators["additionalProperties"] is False
-    assert schema["properties"]["schema_version"]["const"] == "1.1"
+    assert schema["properties"]["schema_version"]["const"] == "1.2"
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"]
     assert schema["title"]
@@ -188,7 +188,7 @@ def test_json_of_an_empty_week_has_nulls_not_zeros(review_empty: WeeklyReview) -
 def test_json_keeps_non_ascii_text_readable(review_en: WeeklyReview) -> None:
     text = review_to_json(replace(review_en, leader="Zoë Jansen-Ürün"))
     assert '"leader": "Zoë Jansen-Ürün"' in text
-    assert text.startswith('{\n  "schema_version": "1.1",')
+    assert text.startswith('{\n  "schema_version": "1.2",')
 
 
 def test_json_adds_nothing_that_is_not_in_the_review(review_en: WeeklyReview) -> None:

@@ -124,7 +124,7 @@ def test_json_validates_against_the_schema(name: str, request: pytest.FixtureReq
     document = json.loads(review_to_json(review))
     errors = [error.message for error in Draft202012Validator(SCHEMA).iter_errors(document)]
     assert errors == []
-    assert document["schema_version"] == SCHEMA["properties"]["schema_version"]["const"] == "1.1"
+    assert document["schema_version"] == SCHEMA["properties"]["schema_version"]["const"] == "1.2"
 
 
 def test_json_carries_the_signals_and_sparklines(review_en: WeeklyReview) -> None:
@@ -213,8 +213,8 @@ def test_text_shows_sparklines_and_the_signal_in_dutch(review_nl: WeeklyReview) 
         "Signalen van versmalling",
         "Je reflectietijd is al 3 weken lager: gemiddeld 60 min per week in de laatste 4 "
         "weken, tegenover 3 u per week daarvoor (−67%).",
-        "Vergeleken met je eigen basislijn hield één van de 5 signalen van versmalling 3 weken of langer "
-        "aan.",
+        "Vergeleken met je eigen basislijn hield één van de 5 signalen van versmalling 3 weken "
+        "of langer aan.",
     ):
         assert dutch in joined, dutch
     for english in ("Signals of narrowing", "Last 12 weeks", "Reflection time", " a week"):
