@@ -12,6 +12,7 @@ import copy
 import difflib
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -86,12 +87,20 @@ def load_layers(layers: list[tuple[str, dict[str, Any]]]) -> tuple[Rules, Layere
     bundled defaults, and where each value comes from."""
     data: dict[str, Any] = {}
     origins: dict[KeyPath, Origin] = {}
-    chain = [_parse(default_rules_text(), DEFAULTS_WHERE)]
+    defaults = _defaults_layer()
+    chain = [Layer(defaults.where, copy.deepcopy(defaults.data), defaults.positions)]
     chain += [Layer(where, copy.deepcopy(layer)) for where, layer in layers]
     for layer in chain:
         layer.data.pop(EXTENDS, None)
         data = _merge(data, layer.data, (), layer, origins)
     return _validated(Layered(data, origins, [layer.where for layer in chain]))
+
+
+@cache
+def _defaults_layer() -> Layer:
+    """The bundled defaults, parsed once per process (resolving stored layers is done for every
+    leader); callers copy its data before merging."""
+    return _parse(default_rules_text(), DEFAULTS_WHERE)
 
 
 def file_chain(path: Path) -> list[Layer]:
