@@ -12,6 +12,7 @@ import copy
 import difflib
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,36 @@ def load_rules(path: Path | None = None, overrides: dict[str, Any] | None = None
 def load_with_origins(
     path: Path | None = None, overrides: dict[str, Any] | None = None
 ) -> tuple[Rules, Layered]:
-    layered = merge_layers(path, overrides)
+    return _validated(merge_layers(path, overrides))
+
+
+def load_layers(layers: list[tuple[str, dict[str, Any]]]) -> tuple[Rules, Layered]:
+    """The effective rules of stored layers (lowest first, each named by `where`) on top of the
+    bundled defaults, and where each value comes from."""
+    data: dict[str, Any] = {}
+    origins: dict[KeyPath, Origin] = {}
+    defaults = _defaults_layer()
+    chain = [Layer(defaults.where, copy.deepcopy(defaults.data), defaults.positions)]
+    chain += [Layer(where, copy.deepcopy(layer)) for where, layer in layers]
+    for layer in chain:
+        layer.data.pop(EXTENDS, None)
+        data = _merge(data, layer.data, (), layer, origins)
+    return _validated(Layered(data, origins, [layer.where for layer in chain]))
+
+
+@cache
+def _defaults_layer() -> Layer:
+    """The bundled defaults, parsed once per process (resolving stored layers is done for every
+    leader); callers copy its data before merging."""
+    return _parse(default_rules_text(), DEFAULTS_WHERE)
+
+
+def file_chain(path: Path) -> list[Layer]:
+    """The rule file at `path` and the files it extends, lowest layer first, each as written."""
+    return _chain(path)
+
+
+def _validated(layered: Layered) -> tuple[Rules, Layered]:
     try:
         rules = Rules.model_validate(layered.data)
     except ValidationError as error:

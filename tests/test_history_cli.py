@@ -1,6 +1,6 @@
 """The leader's weekly history in the database, through the command line.
 
-`history` backfills, `review` reads its baseline from the store and records the week, `export`
+`history` backfills, `review` reads its baseline from the store and records nothing, `export`
 hands analysts the numbers, `db` migrates, `secrets rotate` re-encrypts tokens, and a database
 that cannot be used is one clear line, never a traceback. Every test runs on its own database:
 a SQLite file (the autouse fixture of tests/conftest.py) or a PostgreSQL database made for it on
@@ -409,7 +409,7 @@ def test_history_makes_the_default_database_and_a_plain_review_then_uses_it(
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_reviewing_a_week_again_keeps_one_row_for_it(
+def test_a_review_records_nothing_and_history_again_keeps_one_row_per_week(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
@@ -422,25 +422,22 @@ def test_reviewing_a_week_again_keeps_one_row_for_it(
     else:
         url = database_url()  # the autouse fixture's file, not made yet
 
+    assert run(capsys, "history", str(SAMPLE), *HISTORY_ARGS)[1] == STORED_SUMMARY
+    assert count_rows(url) == 14
     first = review(capsys, SAMPLE)
-    second = review(capsys, SAMPLE)
-    assert first["indicators"] == second["indicators"]
-    assert fired(first) == fired(second)
-    assert count_rows(url, REVIEWED) == 1
-    assert count_rows(url) == 14  # W35..W47 measured for the baseline, and W48 itself
-    with engine_on(url) as engine, session_scope(engine) as session:
-        assert session.scalar(select(func.count()).select_from(RuleSet)) == 1
-
-    # Other rules (here: the language) make a new rules version; the week is still one row.
     dutch = review(capsys, SAMPLE, "--lang", "nl")
     assert dutch["language"] == "nl"
+    assert first["indicators"] == dutch["indicators"]
+    assert run(capsys, "history", str(SAMPLE), *HISTORY_ARGS)[1] == STORED_SUMMARY
     assert count_rows(url, REVIEWED) == 1
     assert count_rows(url) == 14
     with engine_on(url) as engine, session_scope(engine) as session:
+        # history measures under the leader's stored rules (none: the defaults) and stores none
+        assert session.scalar(select(func.count()).select_from(RuleSet)) == 0
         row = session.scalars(
             select(WeeklyMetricsRow).where(WeeklyMetricsRow.iso_week == REVIEWED)
         ).one()
-        assert row.rules_version == 2
+        assert row.rules_version is None
 
 
 # 4. export ---------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from assistant.accounts.cache import SyncOutcome, apply_sync_result
+from assistant.accounts.classification import classify_options, fingerprint
 from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine, session_scope
 from assistant.store.models import Connection
@@ -28,6 +29,7 @@ from assistant.store.repositories.connections import (
     provider_connection_ids,
     save_connection_token,
 )
+from assistant.store.repositories.rules import leader_rules
 from connectors import ClassifyOptions, ConnectorError, TimeWindow
 
 T = TypeVar("T")
@@ -169,11 +171,18 @@ def sync_connection(
 ) -> SyncOutcome:
     """Bring the connection's event cache up to date; never raises for a refused authorisation.
 
+    Events are classified with the leader's effective classification options (`options` only
+    overrides them); when those differ from the ones the cache was made with, the whole window
+    is listed again, so every cached event is classified anew.
     A passing fault (retries spent, the network) is recorded as the connection's `last_error`
     and raised as the connector's error; the connection stays usable."""
     with session_scope(engine) as session:
         connection, leader = connection_with_leader(session, connection_id, account.provider)
         address, zone = leader.email, ZoneInfo(leader.timezone)
+        if options is None:
+            options = classify_options(leader_rules(session, leader))
+        classified_with = fingerprint(options)
+        reclassify = connection.classified_with != classified_with
         token = load_connection_token(connection, cipher)
         if connection.status == NEEDS_REAUTHORISATION:
             message = account.reauthorise_message(address, token)
@@ -190,7 +199,8 @@ def sync_connection(
     retrier = retrier or account.retrier()
     use = account.open(token, address)
     try:
-        result = use.source(state, zone, options, retrier).sync(account.cursor(state), window)
+        cursor = None if reclassify else account.cursor(state)
+        result = use.source(state, zone, options, retrier).sync(cursor, window)
     except account.needs_reauthorisation as error:
         return mark_reauthorisation(engine, account, connection_id, address, error.problem, token)
     except ConnectorError as error:
@@ -205,7 +215,7 @@ def sync_connection(
     with session_scope(engine) as session:
         connection, _ = connection_with_leader(session, connection_id, account.provider)
         _store_changed_token(session, connection, use, cipher)
-        return apply_sync_result(
+        outcome = apply_sync_result(
             session,
             connection,
             result,
@@ -216,6 +226,9 @@ def sync_connection(
             now=now,
             waited_seconds=retrier.total_wait_seconds,
         )
+        if outcome.status == "synced" and result.full:
+            connection.classified_with = classified_with
+        return outcome
 
 
 def sync_all(engine: Engine, account: Account, **options: Any) -> list[SyncOutcome]:

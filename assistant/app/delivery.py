@@ -40,6 +40,7 @@ from assistant.render.email import (
     EmailExtras,
     EmailLinks,
     ProposalLinks,
+    RulesSource,
     build_message,
     compose,
 )
@@ -47,9 +48,10 @@ from assistant.store.database import Engine, Session, session_scope
 from assistant.store.models import Leader
 from assistant.store.repositories.connections import enabled_connections_of
 from assistant.store.repositories.feedback import questions_asked, record_question, self_ratings
-from assistant.store.repositories.leaders import reviews_paused, upsert_leader
-from assistant.store.repositories.proposals import ensure_proposals
+from assistant.store.repositories.leaders import find_leader, reviews_paused, upsert_leader
+from assistant.store.repositories.proposals import ensure_proposals, proposal_by_key
 from assistant.store.repositories.reviews import record_review_sent, review_delivery
+from assistant.store.repositories.rules import latest_rules
 
 log = logging.getLogger("assistant.mail")
 
@@ -100,22 +102,37 @@ def prepare_email(
     now: datetime,
     rules_set_by: str | None = None,
     pause_contact: str | None = None,
+    rehearsal: bool = False,
 ) -> PreparedEmail:
+    """The week's email for the leader. Stores the proposals and the question asked, unless it
+    is a `rehearsal` (`send-review --dry-run`), which reads what is stored and writes nothing:
+    its links name proposals that were never stored."""
     language = language_of(review.language)
     with session_scope(engine) as session:
-        leader = upsert_leader(
-            session, leader_email, language=language, timezone=review.timezone, now=now
-        )
-        address = leader.email
-        rows = ensure_proposals(session, leader, review.proposals_week, review.proposals, now=now)
+        if rehearsal:
+            known = find_leader(session, leader_email)
+            address = known.email if known is not None else leader_email.strip().lower()
+            generations = {p.key: _stored_generation(session, p.key) for p in review.proposals}
+        else:
+            leader = upsert_leader(session, leader_email, now=now)
+            known, address = leader, leader.email
+            rows = ensure_proposals(
+                session, leader, review.proposals_week, review.proposals, now=now
+            )
+            generations = {key: row.generation for key, row in rows.items()}
         asked = questions_asked(session, address)
         index = choose_question(review.week, asked, QUESTION_COUNT)
-        if review.week not in asked:
+        if review.week not in asked and not rehearsal:
             record_question(session, address, review.week, index, now=now)
         weeks = [review.week.shifted(-offset) for offset in range(RATING_WEEKS - 1, -1, -1)]
-        stored = self_ratings(session, leader, weeks)
-        write_back = has_write_back(session, leader)
-        generations = {key: row.generation for key, row in rows.items()}
+        stored = self_ratings(session, known, weeks) if known is not None else {}
+        write_back = has_write_back(session, known) if known is not None else False
+        latest = latest_rules(session, known) if known is not None else None
+        source = (
+            RulesSource(latest.version, latest.created_at, latest.created_by)
+            if latest is not None
+            else None
+        )
     review = replace(review, question=question(index))
     reasons = {p.key: word(p.reason, language) for p in review.proposals}
     links = EmailLinks(
@@ -140,6 +157,7 @@ def prepare_email(
     extras = EmailExtras(
         ratings=[(week, stored.get(week)) for week in weeks],
         rules_set_by=rules_set_by,
+        rules_source=source,
         pause_contact=pause_contact,
         write_back=write_back,
     )
@@ -147,6 +165,11 @@ def prepare_email(
     if not write_back and review.proposals:
         ics = proposals_ics([(p, reasons[p.key]) for p in review.proposals], language, now)
     return PreparedEmail(review, compose(review, links, extras, ics), address)
+
+
+def _stored_generation(session: Session, key: str) -> int:
+    row = proposal_by_key(session, key)
+    return row.generation if row is not None else 0
 
 
 def message_for(

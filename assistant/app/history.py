@@ -98,8 +98,12 @@ def review_with_history(
     week: IsoWeek,
     now: datetime,
     store: Store | None = None,
+    *,
+    record: bool = False,
 ) -> WeeklyReview:
-    """Review `week` against the leader's own history, recording what was measured."""
+    """Review `week` against the leader's own history (the store's weeks, else measured from the
+    calendar). A look (`record=False`) writes nothing; the weekly run records what it measured,
+    under the leader's stored rules version."""
     previous = weeks_before(week, history_weeks_needed(rules))
     fetched = fetch_for(source, rules, previous[0] if previous else week, week)
     first, _ = analysis_span(previous[0] if previous else week, rules)
@@ -120,7 +124,7 @@ def review_with_history(
         source_name=source.name,
         history=history,
     )
-    if store is not None:
+    if store is not None and record:
         current = measure_weeks(fetched.events, rules=rules, weeks=[week], holidays=holidays)
         _record(store, rules, [*measured, *current], now)
     return review
@@ -179,22 +183,15 @@ def _stored_history(store: Store, week: IsoWeek, count: int) -> list[WeekMetrics
 
 
 def _record(store: Store, rules: Rules, weeks: Sequence[WeekMetrics], now: datetime) -> None:
+    """Record measured weeks; never the rules. The weeks name the leader's stored version when
+    they were measured with it (else no version: measured with their defaults)."""
     from assistant.store.database import session_scope
     from assistant.store.repositories.leaders import upsert_leader
     from assistant.store.repositories.metrics import record_week
-    from assistant.store.repositories.rules import store_rules, version_holding
+    from assistant.store.repositories.rules import version_holding
 
     with session_scope(store.engine) as session:
-        leader = upsert_leader(
-            session,
-            store.leader_email,
-            name=rules.leader.name,
-            timezone=rules.leader.timezone,
-            language=rules.leader.language,
-            now=now,
-        )
+        leader = upsert_leader(session, store.leader_email, now=now)
         version = version_holding(session, leader, rules)
-        if version is None:
-            version = store_rules(session, leader, rules, actor="agenda-regie", now=now)
         for metrics in weeks:
             record_week(session, leader, metrics, rules_version=version, computed_at=now)

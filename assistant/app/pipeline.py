@@ -177,7 +177,7 @@ def compute_week(services: Services, leader_id: int, week: IsoWeek, now: datetim
         leader = _leader(session, leader_id)
         rules, email = leader_rules(session, leader), leader.email
     source = CachedCalendar.of_leader(services.engine, leader_id)
-    return review_with_history(source, rules, week, now, Store(services.engine, email))
+    return review_with_history(source, rules, week, now, Store(services.engine, email), record=True)
 
 
 def send_review(services: Services, leader_id: int, week: IsoWeek, now: datetime) -> Delivery:

@@ -11,22 +11,12 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from assistant.accounts.classification import classify_options
 from assistant.core.analysis import analysis_span, build_review
 from assistant.core.calendar_days import holiday_dates
 from assistant.core.review import IsoWeek, WeeklyReview
-from connectors import CalendarSource, ClassifyOptions, TimeWindow
+from connectors import CalendarSource, TimeWindow
 from rules import Rules
-
-
-def classify_options(rules: Rules) -> ClassifyOptions:
-    settings = rules.classification
-    return ClassifyOptions(
-        reflection_keywords=settings.reflection_keywords,
-        out_of_office_keywords=settings.out_of_office_keywords,
-        personal_keywords=settings.personal_keywords,
-        tentative_counts_as_meeting=settings.tentative_counts_as_meeting,
-        exception_organisers=frozenset(rules.exceptions.organisers),
-    )
 
 
 def open_ics(location: str | Path, rules: Rules, me: Iterable[str] = ()) -> CalendarSource:

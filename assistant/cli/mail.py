@@ -33,8 +33,16 @@ def add_mail_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         metavar="ICS",
         help="an iCalendar file or URL (default: the leader's Google and Microsoft 365 caches)",
     )
-    send.add_argument("--rules", type=Path, metavar="FILE", help="the leader's rule file")
-    send.add_argument("--dry-run", action="store_true", help="write the message, do not send it")
+    send.add_argument(
+        "--rules",
+        type=Path,
+        metavar="FILE",
+        help="the leader's rule file: the stored rules (agenda-regie rules apply); a dry run may "
+        "try other rules",
+    )
+    send.add_argument(
+        "--dry-run", action="store_true", help="write the message, do not send it; stores nothing"
+    )
     send.add_argument("--output", type=Path, metavar="FILE.eml", help="where --dry-run writes")
     send.add_argument("--force", action="store_true", help="send again a week already sent")
     send.add_argument(
@@ -62,6 +70,7 @@ def _send_review(args: argparse.Namespace) -> int:
     from assistant.app.delivery import deliver, message_for, prepare_email
     from assistant.app.history import Store, review_with_history
     from assistant.app.review import default_week, open_ics
+    from assistant.cli.review import stored_rules_for
     from assistant.core.review import IsoWeek
     from assistant.settings import LinkSettings, SmtpSettings
     from assistant.store.database import session_scope
@@ -73,14 +82,19 @@ def _send_review(args: argparse.Namespace) -> int:
     # The SMTP and link settings are checked before any work, all their problems in one line.
     settings.require(*((LinkSettings,) if args.dry_run else (SmtpSettings, LinkSettings)))
     smtp = None if args.dry_run else settings.smtp()
-    rules = load_rules(args.rules, {"leader": {"email": leader_email}})
     now = datetime.now(UTC)
-    if args.today:
-        zone = ZoneInfo(rules.leader.timezone)
-        now = datetime.combine(args.today, time(12), tzinfo=zone).astimezone(UTC)
-    week = IsoWeek.parse(args.week) if args.week else default_week(now, rules)
     engine = bootstrap.open_engine(settings)
+    store = Store(engine, leader_email)
     try:
+        if args.dry_run and args.rules is not None:
+            # A rehearsal may try other rules; they are not stored.
+            rules = load_rules(args.rules, {"leader": {"email": leader_email}})
+        else:
+            rules = stored_rules_for(store, args.rules, None, "send-review")
+        if args.today:
+            zone = ZoneInfo(rules.leader.timezone)
+            now = datetime.combine(args.today, time(12), tzinfo=zone).astimezone(UTC)
+        week = IsoWeek.parse(args.week) if args.week else default_week(now, rules)
         with session_scope(engine) as session:
             known = find_leader(session, leader_email)
             paused = known is not None and reviews_paused(known, now)
@@ -101,7 +115,8 @@ def _send_review(args: argparse.Namespace) -> int:
                 )
                 return 2
             source = cached
-        review = review_with_history(source, rules, week, now, Store(engine, leader_email))
+        # A dry run is a rehearsal: it reads the stored history and records nothing.
+        review = review_with_history(source, rules, week, now, store, record=not args.dry_run)
         prepared = prepare_email(
             engine,
             review,
@@ -109,6 +124,7 @@ def _send_review(args: argparse.Namespace) -> int:
             signer=bootstrap.link_signer(settings),
             now=now,
             pause_contact=rules.delivery.assistant_cc[0] if rules.delivery.assistant_cc else None,
+            rehearsal=args.dry_run,
         )
         to, cc = rules.delivery.to or leader_email, list(rules.delivery.assistant_cc)
         if args.dry_run:

@@ -1,5 +1,8 @@
 """`agenda-regie review | history | export`: one week's review, past weeks, and the metrics (a
-shell: parse, call one use case, render)."""
+shell: parse, call one use case, render).
+
+`review` is a look: it writes nothing. `history` records weekly metrics under the leader's
+stored rules and never stores rules (`agenda-regie rules apply` does)."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from rules import load_rules
 if TYPE_CHECKING:
     from assistant.app.history import Store
     from assistant.core.review import WeeklyReview
+    from rules import Rules
 
 REVIEW_COMMANDS = ("review", "history", "export")
 
@@ -53,7 +57,7 @@ def add_review_commands(commands: Any) -> None:
     review.add_argument(
         "--no-store",
         action="store_true",
-        help="read the history from the calendar only and record nothing in the database",
+        help="read the history from the calendar only, not from the database",
     )
 
     history = commands.add_parser(
@@ -93,6 +97,8 @@ def review_command(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
+    """A look: reads the calendar, the rules (the file, else the leader's stored ones) and the
+    stored history; writes nothing."""
     from assistant.app.history import review_with_history
     from assistant.app.review import default_week, open_ics
 
@@ -104,21 +110,64 @@ def _review(args: argparse.Namespace) -> int:
         leader["language"] = args.lang
     if leader:
         overrides["leader"] = leader
-    rules = load_rules(args.rules, overrides)
-    zone = ZoneInfo(rules.leader.timezone)
-    now = datetime.now(UTC)
-    if args.today:
-        now = datetime.combine(args.today, datetime.min.time(), tzinfo=zone).replace(hour=12)
-    week = args.week or default_week(now, rules)
-    source = open_ics(args.source, rules, args.me)
-    store = None if args.no_store else _store_for(rules.leader.email or _first(args.me))
+    from_file = load_rules(args.rules, overrides) if args.rules else None
+    address = (from_file.leader.email if from_file else None) or _first(args.me)
+    store = None if args.no_store else _store_for(address)
     try:
+        rules = from_file or _stored_or_defaults(store, overrides)
+        zone = ZoneInfo(rules.leader.timezone)
+        now = datetime.now(UTC)
+        if args.today:
+            now = datetime.combine(args.today, datetime.min.time(), tzinfo=zone).replace(hour=12)
+        week = args.week or default_week(now, rules)
+        source = open_ics(args.source, rules, args.me)
         review = review_with_history(source, rules, week, now, store)
     finally:
         if store is not None:
             store.engine.dispose()
     _write(review, args.format, args.output)
     return EXIT_OK
+
+
+def _stored_or_defaults(store: Store | None, overrides: dict[str, Any]) -> Rules:
+    """The leader's stored rules (the defaults when none), with this run's overrides."""
+    from assistant.app.rules import stored_rules
+
+    stored = stored_rules(store.engine, store.leader_email) if store is not None else None
+    if stored is None:
+        return load_rules(None, overrides)
+    data = stored.model_dump(mode="json")
+    data["leader"].update(overrides.get("leader", {}))
+    return load_rules(None, data)
+
+
+def stored_rules_for(
+    store: Store, path: Path | None, overrides: dict[str, Any] | None, command: str
+) -> Rules:
+    """The rules a command that records uses: the leader's stored rules (the defaults when none).
+    A rule file (or zone) given as well must hold the same rules: rules are stored only by
+    `rules apply`."""
+    from assistant.app.rules import same_rules, stored_rules
+    from assistant.cli.rules import word
+
+    rules = stored_rules(store.engine, store.leader_email) or load_rules(
+        None, {"leader": {"email": store.leader_email}}
+    )
+    if path is None and not overrides:
+        return rules
+    given = load_rules(path, overrides)
+    if not same_rules(given, rules):
+        shown = str(path) if path is not None else "--tz"
+        raise InputError(
+            word(
+                "differs_from_stored",
+                given.leader.language,
+                path=shown,
+                leader=store.leader_email,
+                command=command,
+            )
+        )
+    return rules
 
 
 def _database_exists() -> bool:
@@ -156,17 +205,23 @@ def _history(args: argparse.Namespace) -> int:
     from assistant.app.history import backfill
     from assistant.app.review import last_complete_week, open_ics
 
-    rules = load_rules(args.rules, {"leader": {"timezone": args.tz}} if args.tz else None)
-    leader = args.leader or rules.leader.email or _first(args.me)
+    overrides = {"leader": {"timezone": args.tz}} if args.tz else None
+    named = load_rules(args.rules, overrides).leader.email if args.rules else None
+    leader = args.leader or named or _first(args.me)
     if leader is None:
         raise InputError(tr("history: say whose history it is with --leader EMAIL"))
     if args.weeks < 1:
         raise InputError(tr("history: --weeks must be at least 1"))
+    store = _store_for(leader, create=True)
+    assert store is not None
+    try:
+        rules = stored_rules_for(store, args.rules, overrides, "history")
+    except BaseException:
+        store.engine.dispose()
+        raise
     zone = ZoneInfo(rules.leader.timezone)
     now = datetime.now(UTC)
     today = args.today or now.astimezone(zone).date()
-    store = _store_for(leader, create=True)
-    assert store is not None
     source = open_ics(args.source, rules, [leader, *args.me])
     last = last_complete_week(today)
     # The bar goes to a terminal on stderr only: stdout carries the one-line summary, and a

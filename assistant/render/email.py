@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import cache
@@ -18,6 +19,7 @@ from typing import Any
 import css_inline
 
 from assistant.core.review import IsoWeek, WeeklyReview
+from assistant.i18n import texts
 from assistant.i18n.labels import format_value, label, language_of
 from assistant.i18n.translations import gettext
 from assistant.render.html import CELL_COLOURS, STATUS_COLOURS, html_context
@@ -57,11 +59,21 @@ class ComposedEmail:
 
 
 @dataclass(frozen=True)
+class RulesSource:
+    """The stored rule set that made the proposals: its version, when and by whom it was set."""
+
+    version: int
+    since: datetime
+    by: str
+
+
+@dataclass(frozen=True)
 class EmailExtras:
     """What the email shows beyond the review."""
 
     ratings: Sequence[tuple[IsoWeek, int | None]] = ()  # the leader's own room, oldest first
     rules_set_by: str | None = None
+    rules_source: RulesSource | None = None  # None: the default rules
     pause_contact: str | None = None
     write_back: bool = True  # False: iCalendar only, the proposals travel as an .ics
     extra: dict[str, Any] = field(default_factory=dict)
@@ -145,6 +157,7 @@ def email_context(review: WeeklyReview, links: EmailLinks, extras: EmailExtras) 
         "rating_row": rating_row,
         "write_back": extras.write_back,
         "rules_set_by": who,
+        "rules_source": _rules_source(extras.rules_source, review.timezone, language),
         "pause_contact": extras.pause_contact or who,
         "pause": links.pause,
         "text_picture": text_picture,
@@ -213,3 +226,17 @@ def build_message(
             params={"method": "PUBLISH"},
         )
     return message
+
+
+def _rules_source(source: RulesSource | None, timezone: str, language: str) -> str | None:
+    """The footer's line naming the rule set behind the proposals (None: the defaults)."""
+    if source is None:
+        return None
+    day = texts.to_local(source.since, timezone).date()
+    return texts.text(
+        "email.rules_source",
+        language,
+        version=source.version,
+        date=texts.format_day(day, language),
+        who=source.by,
+    )

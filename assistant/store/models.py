@@ -111,9 +111,10 @@ class Leader(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
+    # The leader's identity (name, IANA zone, language): its one home. Stored rules leave it
+    # out; a leader's effective rules get it from here (store.repositories.rules.effective_rules)
+    # and only applying rules changes it (store_rules).
     name: Mapped[str | None] = mapped_column(String(200))
-    # The leader's IANA zone: its one home. Stored rules leave it out; a leader's effective
-    # rules get it from here (store.repositories.rules.effective_rules).
     timezone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime]
@@ -161,12 +162,15 @@ class Connection(Base):
     status: Mapped[str] = mapped_column(String(32), default="ok", server_default="ok")
     last_sync_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A fingerprint of the classification options the event cache was made with (the leader's
+    # keywords and exception organisers); another one makes the next sync a full one.
+    classified_with: Mapped[str | None] = mapped_column(String(64))
 
 
 class RuleSet(Base):
     """One saved version of a leader's protection rules: the validated rules' JSON
-    (`rules.rules_json`), without the leader's address and time zone, which the `leaders` row
-    holds."""
+    (`rules.rules_json`), without the leader's identity (address, name, language, time zone),
+    which the `leaders` row holds."""
 
     __tablename__ = "rule_sets"
     __table_args__ = (
@@ -178,6 +182,32 @@ class RuleSet(Base):
     leader_id: Mapped[int] = mapped_column(ForeignKey("leaders.id", ondelete="CASCADE"))
     version: Mapped[int]
     rules_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(320))
+    # A leader's file that extends an organisation's or a team's rules: the name of the shared
+    # rule set it extends, and the settings of the leader's own file (JSON). The effective rules
+    # are then resolved when used, with the shared sets' latest versions; `rules_json` keeps
+    # them as they were when applied.
+    extends: Mapped[str | None] = mapped_column(String(100))
+    layer_json: Mapped[str | None] = mapped_column(Text)
+
+
+class SharedRuleSet(Base):
+    """One version of an organisation's or a team's rules, which leaders' rules extend: only the
+    settings its file sets (JSON), and the shared set it extends in turn (a team extends its
+    organisation)."""
+
+    __tablename__ = "shared_rule_sets"
+    __table_args__ = (
+        UniqueConstraint("name", "version"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int]
+    layer_json: Mapped[str] = mapped_column(Text)
+    extends: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(320))
 

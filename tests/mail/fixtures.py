@@ -24,7 +24,7 @@ from assistant.app.history import review_with_history
 from assistant.app.review import open_ics
 from assistant.core.review import IsoWeek, WeeklyReview
 from assistant.store import migrations
-from assistant.store.database import make_engine
+from assistant.store.database import make_engine, session_scope
 from rules import load_rules
 from tests.conftest import SAMPLE, SAMPLE_LEADER
 
@@ -58,6 +58,16 @@ def marked_calendar(folder: Path) -> Path:
     target = folder / "marked-sample.ics"
     target.write_text(text, encoding="utf-8")
     return target
+
+
+def leader_speaks(store: Engine, language: str, leader: str = LEADER) -> None:
+    """The leader's assistant applies rules in `language` (idempotent): the language the
+    email, the pages and the .ics follow."""
+    from assistant.store.repositories.rules import apply_rules
+
+    with session_scope(store) as session:
+        rules = load_rules(None, {"leader": {"language": language}})
+        apply_rules(session, leader, rules, "ea@example.org", now=NOW)
 
 
 def review_of(calendar: Path, language: str, week: IsoWeek = WEEK) -> WeeklyReview:

@@ -3,6 +3,8 @@ command in a subprocess, against a real SMTP server and a real HTTP client."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import signal
 import subprocess
@@ -236,4 +238,9 @@ def test_send_review_reads_a_microsoft_leaders_event_cache_without_a_calendar_fi
         hours = session.scalars(
             select(WeeklyMetricsRow.meeting_hours).where(WeeklyMetricsRow.iso_week == "2026-W48")
         ).all()
-    assert hours == [pytest.approx(9.0)]  # three mornings of three hours, from the cache
+    assert hours == []  # a dry run is a rehearsal: it records nothing
+    message = email.message_from_bytes(output.read_bytes(), policy=email.policy.default)
+    plain = message.get_body(preferencelist=("plain",))
+    assert plain is not None
+    # Three mornings of three hours, from the cache.
+    assert "meetings without a pause of 10 min lasted 3 h" in plain.get_content()

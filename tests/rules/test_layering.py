@@ -343,8 +343,9 @@ def test_rules_stored_with_the_history_load_back_the_same() -> None:
 
 
 def test_stored_rules_leave_the_leaders_identity_out_and_load_back_the_same() -> None:
-    # The store keeps `rules_json` (the model's JSON without the leader's address and zone, which
-    # the leader's record holds); `rules_from_json` with the leader's gives the same rules.
+    # The store keeps `rules_json` (the model's JSON without the leader's address, name, language
+    # and zone, which the leader's record holds); `rules_from_json` with the leader's gives the
+    # same rules.
     import json
 
     from rules import load_rules, rules_from_json, rules_json
@@ -359,11 +360,14 @@ def test_stored_rules_leave_the_leaders_identity_out_and_load_back_the_same() ->
     stored = rules_json(rules)
     assert "email" not in json.loads(stored)["leader"]
     assert "timezone" not in json.loads(stored)["leader"]
-    again = rules_from_json(stored, email="a@example.org", timezone="Asia/Tokyo")
+    assert "language" not in json.loads(stored)["leader"]
+    assert "name" not in json.loads(stored)["leader"]
+    again = rules_from_json(stored, email="a@example.org", timezone="Asia/Tokyo", language="nl")
     assert again == rules
     assert again.delivery.time.strftime("%H:%M") == "06:30"
     elsewhere = rules_from_json(stored, email="b@example.org", timezone="America/New_York")
-    assert (elsewhere.leader.email, elsewhere.leader.timezone) == (
+    assert (elsewhere.leader.email, elsewhere.leader.timezone, elsewhere.leader.language) == (
         "b@example.org",
         "America/New_York",
+        "en",
     )

@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "assistant_leaders",
     "connections",
     "rule_sets",
+    "shared_rule_sets",
     "weekly_metrics",
     "proposals",
     "outbox",
@@ -52,7 +53,7 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
     assert tables_in(url) == set()
 
     migrations.upgrade(url)
-    assert migrations.current(url) == migrations.head_revision() == "0004"
+    assert migrations.current(url) == migrations.head_revision() == "0007"
     assert tables_in(url) == EXPECTED_TABLES == TABLE_NAMES
 
     migrations.downgrade(url)
@@ -66,7 +67,7 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
 def test_upgrading_twice_changes_nothing(empty_database_url: str) -> None:
     migrations.upgrade(empty_database_url)
     migrations.upgrade(empty_database_url)
-    assert migrations.current(empty_database_url) == "0004"
+    assert migrations.current(empty_database_url) == "0007"
 
 
 def test_the_models_match_the_migrated_schema(empty_database_url: str) -> None:
@@ -144,6 +145,59 @@ def test_rules_stored_before_0004_read_back_the_same_and_the_zone_moves_home(
             **json.loads(old_text),
             "leader": {**json.loads(old_text)["leader"], "email": "sanne@example.org"},
         }
+    finally:
+        engine.dispose()
+
+
+def test_0005_moves_the_language_and_name_of_the_latest_rules_to_the_leaders_row(
+    empty_database_url: str,
+) -> None:
+    # Until 0004 a Dutch leader's rules said "nl" while their row said "en": the email was Dutch,
+    # the confirm page English.
+    url = empty_database_url
+    migrations.upgrade(url, "0004")
+    dutch = load_rules(None, {"leader": {"language": "nl", "name": "Sanne de Vries"}})
+    stored = json.loads(dutch.model_dump_json(exclude={"leader": {"email", "timezone"}}))
+    english = {**stored, "leader": {**stored["leader"], "language": "en", "name": None}}
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO leaders (id, email, timezone, language, created_at)"
+                    " VALUES (1, 'sanne@example.org', 'Europe/Amsterdam', 'en', :at)"
+                ),
+                {"at": JOINED},
+            )
+            for version, data in ((1, english), (2, stored)):
+                connection.execute(
+                    text(
+                        "INSERT INTO rule_sets (leader_id, version, rules_json, created_at,"
+                        " created_by) VALUES (1, :version, :text, :at, 'ea@example.org')"
+                    ),
+                    {"version": version, "text": json.dumps(data), "at": JOINED},
+                )
+
+        migrations.upgrade(url)
+
+        with session_scope(engine) as session:
+            sanne = find_leader(session, "sanne@example.org")
+            assert sanne is not None
+            assert (sanne.language, sanne.name) == ("nl", "Sanne de Vries")
+            assert leader_rules(session, sanne) == dutch.model_copy(
+                update={"leader": dutch.leader.model_copy(update={"email": "sanne@example.org"})}
+            )
+        with engine.connect() as connection:
+            texts = connection.execute(text("SELECT rules_json FROM rule_sets")).scalars().all()
+        assert all("language" not in json.loads(t)["leader"] for t in texts)
+        assert all("name" not in json.loads(t)["leader"] for t in texts)
+
+        migrations.downgrade(url, "0004")
+        with engine.connect() as connection:
+            back = connection.execute(
+                text("SELECT rules_json FROM rule_sets WHERE version = 2")
+            ).scalar_one()
+        assert json.loads(back) == stored
     finally:
         engine.dispose()
 

@@ -216,10 +216,13 @@ def test_rules_get_increasing_versions_per_leader_and_an_audit_line(
     assert latest is not None
     assert (latest.version, latest.rules_json) == (2, rules_json(DUTCH_RULES))
     audit = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    english = {"name": None, "language": "en", "timezone": "Europe/Amsterdam"}
+    dutch = {**english, "language": "nl"}
+    # Each version records the identity it was stored with (a rollback restores it).
     assert [(a.actor, a.action, a.subject, a.detail) for a in audit] == [
-        ("ea@example.org", "rules.store", SANNE, {"version": 1}),
-        ("ea@example.org", "rules.store", SANNE, {"version": 2}),
-        ("jan@example.org", "rules.store", "jan@example.org", {"version": 1}),
+        ("ea@example.org", "rules.store", SANNE, {"version": 1, "identity": english}),
+        ("ea@example.org", "rules.store", SANNE, {"version": 2, "identity": dutch}),
+        ("jan@example.org", "rules.store", "jan@example.org", {"version": 1, "identity": english}),
     ]
     assert audit[0].at == COMPUTED
 
@@ -228,23 +231,25 @@ def test_a_leaders_effective_rules_are_the_latest_version_with_their_address_and
     session: Session, leader: Leader
 ) -> None:
     assert repo.leader_rules(session, leader) == load_rules(
-        None, {"leader": {"email": SANNE, "timezone": leader.timezone}}
-    )  # nothing stored: the defaults
+        None, {"leader": {"email": SANNE, "timezone": leader.timezone, "name": "Sanne"}}
+    )  # nothing stored: the defaults, with the leader's own identity
 
     tokyo = load_rules(None, {"leader": {"language": "nl", "timezone": "Asia/Tokyo"}})
     repo.store_rules(session, leader, tokyo, "ea@example.org")
     session.commit()
 
-    # The zone of stored rules becomes the leader's; the address is always the leader's own.
+    # The identity of stored rules becomes the leader's; the address is always the leader's own.
     session.refresh(leader)
-    assert leader.timezone == "Asia/Tokyo"
+    assert (leader.timezone, leader.language, leader.name) == ("Asia/Tokyo", "nl", None)
     effective = repo.leader_rules(session, leader)
     assert effective == load_rules(
         None, {"leader": {"language": "nl", "timezone": "Asia/Tokyo", "email": SANNE}}
     )
     stored = repo.latest_rules(session, leader)
     assert stored is not None
-    assert "Asia/Tokyo" not in stored.rules_json  # the zone has one home: the leader's row
+    # The identity has one home: the leader's row.
+    assert "Asia/Tokyo" not in stored.rules_json
+    assert '"language"' not in stored.rules_json
     assert SANNE not in stored.rules_json
 
     # A later change of the leader's zone reaches the effective rules too.

@@ -27,7 +27,17 @@ from connectors.google.auth import build_service
 from connectors.google.mapping import TAG_KEY
 from tests.connectors.google.conftest import user_credentials
 from tests.fakes.google_calendar import FakeGoogleCalendar
-from tests.mail.fixtures import LEADER, MARKER, NOW, SECRET, Clock, SmtpServer, press, serve
+from tests.mail.fixtures import (
+    LEADER,
+    MARKER,
+    NOW,
+    SECRET,
+    Clock,
+    SmtpServer,
+    leader_speaks,
+    press,
+    serve,
+)
 
 
 @dataclass
@@ -77,6 +87,7 @@ def ics_site(store: Engine) -> Iterator[Site]:
 
 
 def mail(site: Site, review: WeeklyReview, smtp: SmtpServer) -> tuple[PreparedEmail, str]:
+    leader_speaks(site.store, review.language)
     prepared = prepare_email(site.store, review, leader_email=LEADER, signer=site.signer, now=NOW)
     settings = SmtpSettings(smtp.host, smtp.port, "none", "review@regie.example.org")
     deliver(site.store, prepared, settings, now=NOW, force=True)
