@@ -25,12 +25,22 @@ from assistant.app.review import open_ics, review_week
 from assistant.cli import rules as rules_commands
 from assistant.core.review import IsoWeek, Status, WeeklyReview
 from assistant.i18n.wording import word
-from connectors import EventStatus, Response
+from connectors import EventKind, EventStatus, Response
 from rules import RulesError, load_rules
 from rules.schema import rules_json_schema
 from tests.connectors.ics_writer import write_ics
 from tests.contracts.source import EventSpec
-from tests.core.builders import NOW, at, away_day, hold, meeting, protected, review, rules
+from tests.core.builders import (
+    NOW,
+    at,
+    away_day,
+    event,
+    hold,
+    meeting,
+    protected,
+    review,
+    rules,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,6 +59,9 @@ def covers(*settings: str) -> Callable[[F], F]:
 
 WEEK = "2026-W10"
 MON, TUE, WED, THU, FRI, SAT, SUN = IsoWeek.parse(WEEK).days()
+# A free event on the Saturday: the week has data (an empty calendar is "no data"), and nothing
+# in it counts as load.
+QUIET = [event(SAT, "10:00", "10:30", EventKind.OTHER)]
 N_MON, N_TUE, N_WED, N_THU, N_FRI, N_SAT, N_SUN = IsoWeek.parse("2026-W11").days()
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 CALENDARS = Path(__file__).parent / "calendars"
@@ -224,7 +237,7 @@ def test_extends_brings_in_the_settings_of_the_file_below(tmp_path: Path) -> Non
     assert load_rules(alone).leader.language == "en"
 
     effective = load_rules(leader)
-    week = review([], WEEK, rules=effective)
+    week = review(QUIET, WEEK, rules=effective)
     assert effective.leader.language == "nl"
     assert "Je beschermde 0 min voor reflectie, bij een doel van 3 u." in reasons(week)
 
@@ -248,8 +261,8 @@ def test_leader_name_heads_the_preview(tmp_path: Path) -> None:
 
 @covers("leader.email")
 def test_leader_email_makes_the_proposal_keys() -> None:
-    anonymous = review([], WEEK, rules=rules(**only("reflection")))
-    named = review([], WEEK, rules=rules(**only("reflection", leader={"email": LEADER})))
+    anonymous = review(QUIET, WEEK, rules=rules(**only("reflection")))
+    named = review(QUIET, WEEK, rules=rules(**only("reflection", leader={"email": LEADER})))
 
     assert [p.key for p in anonymous.proposals] == [
         "leader:2026-W11:reflection:0",
@@ -286,8 +299,8 @@ def test_leader_email_reads_the_leaders_own_answer(tmp_path: Path) -> None:
 
 @covers("leader.language")
 def test_leader_language_writes_reasons_and_proposals_in_dutch() -> None:
-    english = review([], WEEK, rules=rules(**only("reflection")))
-    dutch = review([], WEEK, rules=rules(**only("reflection", leader={"language": "nl"})))
+    english = review(QUIET, WEEK, rules=rules(**only("reflection")))
+    dutch = review(QUIET, WEEK, rules=rules(**only("reflection", leader={"language": "nl"})))
 
     assert english.language == "en"
     assert dutch.language == "nl"
@@ -324,7 +337,7 @@ def test_leader_timezone_sets_day_boundaries() -> None:
 @covers("leader.timezone")
 def test_leader_timezone_sets_proposal_offsets() -> None:
     def starts(zone: str) -> list[str]:
-        week = review([], WEEK, rules=rules(**only("reflection", leader={"timezone": zone})))
+        week = review(QUIET, WEEK, rules=rules(**only("reflection", leader={"timezone": zone})))
         return [p.start.isoformat() for p in week.proposals]
 
     assert starts("Europe/Amsterdam") == ["2026-03-09T08:30:00+01:00", "2026-03-13T08:30:00+01:00"]
@@ -394,10 +407,10 @@ WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturd
 def test_each_weekday_has_its_own_working_hours(index: int) -> None:
     name = WEEKDAY_NAMES[index]
     current = MON + timedelta(days=index)
-    default = review([], WEEK)
+    default = review(QUIET, WEEK)
     if index < 5:
         # A weekday off: 9 h less focus time, two half-days less, no proposal that day.
-        changed = review([], WEEK, rules=rules(working_hours={name: []}))
+        changed = review(QUIET, WEEK, rules=rules(working_hours={name: []}))
         assert day(default, current).working
         assert not day(changed, current).working
         assert day(changed, current).non_working_reason == "weekend"
@@ -405,7 +418,7 @@ def test_each_weekday_has_its_own_working_hours(index: int) -> None:
         assert value(changed, "meeting_free_half_days") == 8
     else:
         # A weekend morning becomes working time: 4 h of focus, one half-day (before 13:00).
-        changed = review([], WEEK, rules=rules(working_hours={name: ["09:00-13:00"]}))
+        changed = review(QUIET, WEEK, rules=rules(working_hours={name: ["09:00-13:00"]}))
         assert not day(default, current).working
         assert day(changed, current).working
         assert value(changed, "focus_hours") == 49.0
@@ -544,7 +557,7 @@ def test_half_day_split_counts_meeting_free_half_days() -> None:
 
 @covers("measurement.half_day_split")
 def test_half_day_split_starts_the_mini_retreat() -> None:
-    default = review([], WEEK, rules=rules(**only("mini_retreat")))
+    default = review(QUIET, WEEK, rules=rules(**only("mini_retreat")))
     later = review(
         [], WEEK, rules=rules(**only("mini_retreat", measurement={"half_day_split": "14:00"}))
     )
@@ -691,9 +704,9 @@ def test_missing_for_meeting_share_in_a_week_without_working_time() -> None:
 @covers("thresholds.short_notice_share.missing")
 def test_missing_for_short_notice_share_without_creation_times() -> None:
     changed = rules(thresholds={"short_notice_share": {"missing": "attention"}})
-    assert value(review([], WEEK), "short_notice_share") is None
-    assert status(review([], WEEK), "short_notice_share") is None
-    week = review([], WEEK, rules=changed)
+    assert value(review(QUIET, WEEK), "short_notice_share") is None
+    assert status(review(QUIET, WEEK), "short_notice_share") is None
+    week = review(QUIET, WEEK, rules=changed)
     assert status(week, "short_notice_share") is Status.ATTENTION
     assert week.buffers[0].status is Status.ATTENTION
     assert buffer_reasons(week, 0) == (
@@ -708,7 +721,7 @@ def test_missing_for_short_notice_share_without_creation_times() -> None:
 )
 def test_missing_for_days_since_mini_retreat(missing: str | None, expected: Status | None) -> None:
     week = review(
-        [], WEEK, rules=rules(thresholds={"days_since_mini_retreat": {"missing": missing}})
+        QUIET, WEEK, rules=rules(thresholds={"days_since_mini_retreat": {"missing": missing}})
     )
     assert value(week, "days_since_mini_retreat") is None
     assert status(week, "days_since_mini_retreat") is expected
@@ -740,7 +753,9 @@ def test_missing_does_not_apply_to_an_indicator_that_always_has_a_value(indicato
 
 @covers("reflection.blocks_per_week")
 def test_reflection_blocks_per_week() -> None:
-    three = review([], WEEK, rules=rules(**only("reflection", reflection={"blocks_per_week": 3})))
+    three = review(
+        QUIET, WEEK, rules=rules(**only("reflection", reflection={"blocks_per_week": 3}))
+    )
     # Monday first, then the day furthest away (Friday), then the day furthest from both.
     assert slots(three) == [
         ("reflection", "Mon 09 08:30", "10:00"),
@@ -753,7 +768,7 @@ def test_reflection_blocks_per_week() -> None:
 
 @covers("reflection.minutes")
 def test_reflection_minutes() -> None:
-    week = review([], WEEK, rules=rules(**only("reflection", reflection={"minutes": 60})))
+    week = review(QUIET, WEEK, rules=rules(**only("reflection", reflection={"minutes": 60})))
     assert slots(week) == [
         ("reflection", "Mon 09 08:30", "09:30"),
         ("reflection", "Fri 13 08:30", "09:30"),
@@ -774,7 +789,7 @@ def test_reflection_minutes() -> None:
 @covers("reflection.preferred_windows")
 def test_reflection_preferred_windows() -> None:
     afternoon = rules(**only("reflection", reflection={"preferred_windows": ["13:00-17:00"]}))
-    assert slots(review([], WEEK, rules=afternoon)) == [
+    assert slots(review(QUIET, WEEK, rules=afternoon)) == [
         ("reflection", "Mon 09 13:00", "14:30"),
         ("reflection", "Fri 13 13:00", "14:30"),
     ]
@@ -950,9 +965,11 @@ def test_mini_retreat_cadence_days(cadence: int, expected: list[tuple[str, str, 
 
 @covers("mini_retreat.minutes")
 def test_mini_retreat_minutes() -> None:
-    default = review([RETREAT], WEEK, rules=rules(**only("mini_retreat")))
+    default = review([RETREAT, *QUIET], WEEK, rules=rules(**only("mini_retreat")))
     longer = review(
-        [RETREAT], WEEK, rules=rules(**only("mini_retreat", mini_retreat={"minutes": 240}))
+        [RETREAT, *QUIET],
+        WEEK,
+        rules=rules(**only("mini_retreat", mini_retreat={"minutes": 240})),
     )
 
     assert value(default, "days_since_mini_retreat") == 24
