@@ -1,5 +1,6 @@
 """`agenda-regie rules apply | history | rollback` and `rules show --leader`: a leader's stored
-rules, changed only on purpose (a shell around `assistant.app.rules`).
+rules, changed only on purpose (a shell around `assistant.app.rules`). They speak to the
+assistant who runs them, so in the operator's language (the leader's reads the review).
 
 Every change names who made it, when, and each setting that changed; applying the same rules
 again stores nothing.
@@ -42,7 +43,7 @@ def file_rules(path: Path, leader: str) -> Rules:
     named = rules.leader.email
     if named is not None and named.strip().lower() != leader.strip().lower():
         raise InputError(
-            word("other_leader", rules.leader.language, path=path, named=named, leader=leader)
+            word("other_leader", operator_language(), path=path, named=named, leader=leader)
         )
     return rules
 
@@ -74,7 +75,7 @@ def apply_file(path: Path, leader: str, by: str | None, now: datetime | None = N
         )
     finally:
         engine.dispose()
-    language = rules.leader.language
+    language = operator_language()
     return _shared_text(outcomes, language) + _applied_text(applied, language, None)
 
 
@@ -82,7 +83,7 @@ def apply_shared_file(path: Path, by: str | None, now: datetime | None = None) -
     """Store an organisation's or a team's file (and the files it extends) as shared sets."""
     from assistant.app.rules import SharedFile, apply_shared
 
-    rules = load_rules(path)  # the whole chain must make valid rules
+    load_rules(path)  # the whole chain must make valid rules
     shared, own = shared_files(path)
     top = SharedFile(path.stem, own, shared[-1].name if shared else None)
     engine = _engine()
@@ -90,7 +91,7 @@ def apply_shared_file(path: Path, by: str | None, now: datetime | None = None) -
         outcomes = apply_shared(engine, [*shared, top], who(by), now or datetime.now(UTC))
     finally:
         engine.dispose()
-    return _shared_text(outcomes, rules.leader.language)
+    return _shared_text(outcomes, operator_language())
 
 
 def _own(data: dict[str, Any], extends: str) -> dict[str, Any]:
@@ -106,16 +107,14 @@ def _shared_text(outcomes: list[tuple[str, int, bool]], language: str) -> str:
 
 
 def rollback_to(leader: str, to: int, by: str | None, now: datetime | None = None) -> str:
-    from assistant.app.rules import rollback, stored_rules
+    from assistant.app.rules import rollback
 
     engine = _engine()
     try:
         applied = rollback(engine, leader, to, who(by), now or datetime.now(UTC))
-        rules = stored_rules(engine, leader)
     finally:
         engine.dispose()
-    language = rules.leader.language if rules is not None else "en"
-    return _applied_text(applied, language, to)
+    return _applied_text(applied, operator_language(), to)
 
 
 def history_text(leader: str) -> str:
@@ -129,7 +128,7 @@ def history_text(leader: str) -> str:
         found = versions(engine, leader)
     finally:
         engine.dispose()
-    language = rules.leader.language
+    language = operator_language()
     if not found:
         return word("no_versions", language, leader=leader) + "\n"
     out = [word("history_title", language, leader=leader)]
@@ -161,7 +160,7 @@ def show_stored(leader: str) -> str:
     if found is None:
         raise InputError(word("unknown_leader", operator_language(), leader=leader))
     rules, origins, version = found
-    language = rules.leader.language
+    language = operator_language()
     rows = [
         (setting, _value(value), _origin_word(origins[setting], version, language))
         for setting, value in settings_of(rules).items()

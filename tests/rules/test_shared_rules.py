@@ -28,6 +28,13 @@ FILES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _dutch_assistant(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The assistant who applies the rules works in Dutch: the rules commands speak the
+    operator's language (the leader's is for the review)."""
+    monkeypatch.setenv("LANGUAGE", "nl")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(
     request: pytest.FixtureRequest, new_database: NewDatabase, monkeypatch: pytest.MonkeyPatch
@@ -83,7 +90,7 @@ def test_an_organisation_change_reaches_two_leaders_without_a_version_of_theirs(
     ]
     ben = run(capsys, "rules", "apply", str(folder / "ben.yaml"), "--leader", BEN)
     assert ben.splitlines()[0] == (
-        "The shared rules organisation are these already (version 1); nothing stored."
+        "De gedeelde regels organisation zijn al deze (versie 1); niets vastgelegd."
     )
     assert fridays(database) == {ANNA: ["08:30-13:00"], BEN: ["08:30-13:00"]}
 
@@ -95,17 +102,17 @@ def test_an_organisation_change_reaches_two_leaders_without_a_version_of_theirs(
 
     (folder / "organisation.yaml").write_text("working_hours:\n  friday: []\n", encoding="utf-8")
     out = run(capsys, "rules", "apply", str(folder / "organisation.yaml"), "--shared")
-    assert out == "Stored version 2 of the shared rules organisation.\n"
+    assert out == "Versie 2 van de gedeelde regels organisation vastgelegd.\n"
 
     assert fridays(database) == {ANNA: [], BEN: []}
-    assert origins(capsys, BEN)["working_hours.friday"] == "organisation organisation (version 2)"
+    assert origins(capsys, BEN)["working_hours.friday"] == "organisatie organisation (versie 2)"
     with session_scope(database) as session:
         assert session.scalar(select(func.count()).select_from(RuleSet)) == 2  # one each
 
     # Applying the leader's file again stores nothing: the organisation's change is no change
     # of the leader's own rules.
     again = run(capsys, "rules", "apply", str(folder / "ben.yaml"), "--leader", BEN)
-    assert "nothing stored" in again.splitlines()[-1]
+    assert "niets vastgelegd" in again.splitlines()[-1]
 
 
 def test_a_rollback_restores_the_layers_and_the_identity_of_the_version(

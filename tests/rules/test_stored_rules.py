@@ -41,6 +41,13 @@ leader:
 """
 
 
+@pytest.fixture(autouse=True)
+def _dutch_assistant(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The assistant who applies the rules works in Dutch: the rules commands speak the
+    operator's language (the leader's is for the review)."""
+    monkeypatch.setenv("LANGUAGE", "nl")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(
     request: pytest.FixtureRequest, new_database: NewDatabase, monkeypatch: pytest.MonkeyPatch
@@ -235,7 +242,9 @@ def test_rollback_restores_the_effective_rules_exactly(
 
     code, out, err = run(capsys, "rules", "rollback", "--leader", SAMPLE_LEADER, "--to", "7")
     assert (code, out) == (2, "")
-    assert err == f"agenda-regie: {SAMPLE_LEADER} has no rules version 7 (versions 1 to 3)\n"
+    assert err == (
+        f"agenda-regie: {SAMPLE_LEADER} heeft geen regelversie 7 (versies 1 tot en met 3)\n"
+    )
 
 
 def test_a_file_for_another_leader_and_an_unknown_leader_are_one_clear_line(
@@ -245,12 +254,12 @@ def test_a_file_for_another_leader_and_an_unknown_leader_are_one_clear_line(
     other.write_text("leader:\n  email: jan@example.org\n", encoding="utf-8")
     code, out, err = apply(capsys, other)
     assert (code, out) == (2, "")
-    assert (
-        err == f"agenda-regie: {other}: the file is for jan@example.org, not for {SAMPLE_LEADER}\n"
+    assert err == (
+        f"agenda-regie: {other}: het bestand is voor jan@example.org, niet voor {SAMPLE_LEADER}\n"
     )
     code, out, err = run(capsys, "rules", "history", "--leader", "nobody@example.org")
     assert (code, out) == (2, "")
-    assert "nobody@example.org is not a leader in the database" in err
+    assert "nobody@example.org staat niet als leider in de database" in err
 
 
 def test_show_leader_names_where_each_value_comes_from(
