@@ -61,9 +61,10 @@ def _send_review(args: argparse.Namespace) -> int:
     from rules import load_rules
 
     leader_email = args.leader.strip().lower()
-    settings = bootstrap.load_settings()
-    # The SMTP and link settings are checked before any work, all their problems in one line.
-    settings.require(*((LinkSettings,) if args.dry_run else (SmtpSettings, LinkSettings)))
+    # Every setting is checked before any work, all problems in one line.
+    settings = bootstrap.load_settings(
+        *((LinkSettings,) if args.dry_run else (SmtpSettings, LinkSettings))
+    )
     smtp = None if args.dry_run else settings.smtp()
     rules = load_rules(args.rules, {"leader": {"email": leader_email}})
     now = datetime.now(UTC)
@@ -139,7 +140,7 @@ def _web(args: argparse.Namespace) -> int:
     from assistant import bootstrap
     from assistant.web.app import create_app
 
-    services = bootstrap.web_services(bootstrap.load_settings())
+    services = bootstrap.web_services(bootstrap.load_settings(*bootstrap.WEB_NEEDS))
     app = create_app(
         services.engine,
         services.signer,
