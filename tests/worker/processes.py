@@ -4,6 +4,7 @@ at the processes it leaves: the process table is read from /proc (Linux), every 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -85,16 +86,21 @@ def worker_name() -> str:
     return f"test-{uuid.uuid4().hex[:10]}@%h"
 
 
-def pong(environment: dict[str, str], name: str) -> bool:
+def pong(environment: dict[str, str], name: str, program: str = AGENDA_REGIE) -> bool:
     """`agenda-regie ping` answers for this worker (a Celery ping through the broker)."""
     done = subprocess.run(
-        [AGENDA_REGIE, "ping", "--worker", name, "--timeout", "1"],
+        [program, "ping", "--worker", name, "--timeout", "1"],
         env={**os.environ, **environment},
         capture_output=True,
         text=True,
         timeout=60,
     )
     return done.returncode == 0
+
+
+def ran_dispatch(log: str) -> bool:
+    """The worker's log shows a `dispatch_due` task run to its end (beat's tick)."""
+    return re.search(r"Task agenda_regie\.dispatch_due\[[^\]]+\] succeeded", log) is not None
 
 
 def healthy(base: str) -> bool:
@@ -107,11 +113,17 @@ def healthy(base: str) -> bool:
 class Started:
     """One `agenda-regie` command as a child process, its output in a log file."""
 
-    def __init__(self, arguments: list[str], environment: dict[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        arguments: list[str],
+        environment: dict[str, str],
+        log: Path,
+        program: str = AGENDA_REGIE,
+    ) -> None:
         self.log_path = log
         self._log = log.open("ab")
         self.process = subprocess.Popen(
-            [AGENDA_REGIE, *arguments],
+            [program, *arguments],
             env={**os.environ, **environment},
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -146,8 +158,11 @@ def started(tmp_path: Path) -> Iterator[object]:
     fail half-way)."""
     running: list[Started] = []
 
-    def start(arguments: list[str], environment: dict[str, str]) -> Started:
-        process = Started(arguments, environment, tmp_path / f"{arguments[0]}{len(running)}.log")
+    def start(
+        arguments: list[str], environment: dict[str, str], program: str = AGENDA_REGIE
+    ) -> Started:
+        log = tmp_path / f"{arguments[0]}{len(running)}.log"
+        process = Started(arguments, environment, log, program)
         running.append(process)
         return process
 

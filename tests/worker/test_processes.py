@@ -23,6 +23,7 @@ from tests.worker.processes import (
     healthy,
     pong,
     processes_mentioning,
+    ran_dispatch,
     started,
     wait_for,
     worker_name,
@@ -49,7 +50,7 @@ def test_the_worker_is_celery_itself_and_leaves_nothing_behind(
     name = worker_name()
     worker = started(["worker", "--concurrency", "2", "--hostname", name], environment)
     here = name.replace("%h", socket.gethostname())
-    wait_for(lambda: pong(environment, here), 60, "the worker to answer a ping")
+    wait_for(lambda: pong(environment, here), 90, "the worker to answer a ping")
 
     pool = children(worker.pid)
     # The command itself is Celery's main process; its only children are the two pool processes.
@@ -75,7 +76,7 @@ def test_beat_is_celery_beat_itself_and_leaves_nothing_behind(
     schedule = tmp_path / "schedule"
     beat = started(["beat", "--schedule", str(schedule)], environment)
     wait_for(
-        lambda: "Sending due task dispatch-due-reviews" in beat.output(), 60, "beat's first tick"
+        lambda: "Sending due task dispatch-due-reviews" in beat.output(), 90, "beat's first tick"
     )
     assert not children(beat.pid)  # no `celery` child: beat runs in the command's own process
 
@@ -96,10 +97,10 @@ def test_serve_runs_web_worker_and_beat_and_sigterm_stops_them_together(
         environment,
     )
     here = name.replace("%h", socket.gethostname())
-    wait_for(lambda: healthy(f"http://127.0.0.1:{port}"), 60, "the web app's health check")
-    wait_for(lambda: pong(environment, here), 60, "serve's worker to answer a ping")
-    wait_for(lambda: "Sending due task" in serve.output(), 60, "serve's beat to tick")
-    wait_for(lambda: "dispatch_due" in serve.output(), 60, "serve's worker to run the tick")
+    wait_for(lambda: healthy(f"http://127.0.0.1:{port}"), 90, "the web app's health check")
+    wait_for(lambda: pong(environment, here), 90, "serve's worker to answer a ping")
+    wait_for(lambda: "Sending due task" in serve.output(), 90, "serve's beat to tick")
+    wait_for(lambda: ran_dispatch(serve.output()), 90, "serve's worker to run the tick")
     everything = children(serve.pid)
     roles = {command_line(pid)[3] for pid in everything if len(command_line(pid)) > 3}
     assert {"web", "worker", "beat"} <= roles
@@ -120,8 +121,8 @@ def test_serve_killed_takes_its_children_along(
     name, port = worker_name(), free_port()
     serve = started(["serve", "--port", str(port), "--hostname", name], environment)
     here = name.replace("%h", socket.gethostname())
-    wait_for(lambda: pong(environment, here), 60, "serve's worker to answer a ping")
-    wait_for(lambda: healthy(f"http://127.0.0.1:{port}"), 60, "the web app's health check")
+    wait_for(lambda: pong(environment, here), 90, "serve's worker to answer a ping")
+    wait_for(lambda: healthy(f"http://127.0.0.1:{port}"), 90, "the web app's health check")
     everything = children(serve.pid)
     assert len(everything) >= 4  # web, worker with its pool, beat
 
@@ -139,7 +140,7 @@ def test_serve_stops_everything_when_one_part_ends(
     serve = started(["serve", "--port", str(port), "--hostname", name], environment)
     base = f"http://127.0.0.1:{port}"
     here = name.replace("%h", socket.gethostname())
-    wait_for(lambda: healthy(base) and pong(environment, here), 60, "web and worker")
+    wait_for(lambda: healthy(base) and pong(environment, here), 90, "web and worker")
     everything = children(serve.pid)
     [web] = [pid for pid in everything if command_line(pid)[3:4] == ["web"]]
 
