@@ -113,6 +113,7 @@ __all__ = [
     "normalise_authority_host",
     "normalise_database_url",
     "normalise_graph_url",
+    "variables",
 ]
 
 
@@ -256,6 +257,19 @@ def clock(environ: Mapping[str, str] | None = None) -> datetime:
             [f"{CLOCK_VARIABLE} must carry a UTC offset, like 2026-10-26T08:00+01:00"]
         )
     return moment
+
+
+def variables() -> frozenset[str]:
+    """Every environment variable agenda-regie reads (the deployment files name each one)."""
+    found = {CLOCK_VARIABLE, DEBUG_VARIABLE}
+    todo: list[type[Group]] = [Group]
+    while todo:
+        for kind in todo.pop().__subclasses__():
+            todo.append(kind)
+            for info in kind.model_fields.values():
+                if isinstance(info.validation_alias, str):
+                    found.add(info.validation_alias)
+    return frozenset(found)
 
 
 def database_configured(environ: Mapping[str, str] | None = None) -> bool:

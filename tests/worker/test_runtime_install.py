@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import REPO
 from tests.mail.fixtures import free_port
@@ -105,6 +106,17 @@ def test_worker_beat_and_web_start_from_the_install_and_answer(
     wait_for(lambda: healthy(base), 90, "the web app's health endpoint")
     wait_for(lambda: ran_dispatch(worker.output()), 90, "the worker to run beat's tick")
     wait_for(lambda: "Sending due task dispatch-due-reviews" in beat.output(), 30, "beat's log")
+
+    # The compose file's health checks of web and worker, run as the container would.
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
+    python, *code = compose["services"]["web"]["healthcheck"]["test"][1:]
+    assert python == "python"
+    web_check = [str(runtime_install / "python"), *(p.replace("8000", str(port)) for p in code)]
+    assert subprocess.run(web_check, timeout=60).returncode == 0
+    worker_check = compose["services"]["worker"]["healthcheck"]["test"][1:]
+    assert worker_check[:2] == ["agenda-regie", "ping"]
+    ping = [program, *worker_check[1:], "--worker", here]
+    assert subprocess.run(ping, env=environment, timeout=60).returncode == 0
 
     for process in (worker, beat, web):
         assert process.signal(signal.SIGTERM) in (0, -signal.SIGTERM), process.output()
