@@ -230,3 +230,47 @@ def test_the_default_command_and_health_checks_of_the_image_are_valid(
     assert b"ConnectionRefusedError" in failed.stderr or b"URLError" in failed.stderr
     image_check = steps["HEALTHCHECK"].split("CMD", 1)[1].strip()
     assert yaml.safe_load(image_check) == web_check[1:]
+
+
+DEPLOY = (REPO / "docs" / "deploy.md").read_text(encoding="utf-8")
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_shows_docker_compose_up_after_the_two_first_commands() -> None:
+    section = README.split("## Run it for an organisation", 1)[1].split("\n## ", 1)[0]
+    assert "docker compose up" in section
+    assert "(docs/deploy.md)" in section
+    first = README.index("agenda-regie review examples/sample-leader.ics")
+    assert first < README.index("scripts/check") < README.index("## Run it for an organisation")
+
+
+def test_the_deploy_guide_covers_what_an_operator_asks() -> None:
+    for heading in (
+        "## From zero to the first leader's email",
+        "## Backups",
+        "## Upgrades",
+        "## Key rotation",
+        "## Sizing, per 1,000 leaders",
+        "## More workers, on other machines",
+    ):
+        assert heading in DEPLOY
+    assert "pg_dump" in DEPLOY
+    assert "pg_restore" in DEPLOY
+    for name in SERVICES:
+        assert f"`{name}`" in DEPLOY, name
+
+
+def test_every_command_in_the_deploy_guide_exists() -> None:
+    code = "\n".join(re.findall(r"```.*?```|`[^`\n]+`", DEPLOY, flags=re.DOTALL))
+    commands = set(re.findall(r"agenda-regie ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)?)", code))
+    program = str(Path(sys.executable).parent / "agenda-regie")
+    checked = set()
+    for command in commands:
+        words = command.split()
+        done = subprocess.run([program, *words, "--help"], capture_output=True, timeout=60)
+        if done.returncode != 0:  # a second word that is an argument, not a subcommand
+            words = words[:1]
+            done = subprocess.run([program, *words, "--help"], capture_output=True, timeout=60)
+        assert done.returncode == 0, f"agenda-regie {command}: {done.stderr.decode()}"
+        checked.add(words[0])
+    assert {"connect", "db", "serve", "run-once", "status", "secrets", "worker"} <= checked
