@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
+from assistant.cli.errors import EXIT_INPUT, say
 from assistant.cli.processes import QUEUES
 
 WORKER_COMMANDS = ("run-once", "status")
@@ -49,6 +50,9 @@ def _run_once(leader: str) -> int:
         until = delivery.paused_until
         when = until.isoformat(timespec="minutes") if until else "they resume it"
         print(f"{leader} {week}: the weekly review is paused until {when}; nothing sent")
+    elif delivery.status == "no_calendar":
+        say(f"{leader} {week}: not sent, {delivery.reason}")
+        return EXIT_INPUT
     else:
         print(f"{leader} {week}: {delivery.status.replace('_', ' ')} ({delivery.message_id})")
     return 0
@@ -86,7 +90,13 @@ def _status() -> int:
     for c in status.connections:
         last = c.last_sync_at.isoformat(timespec="minutes") if c.last_sync_at else "never"
         line = f"  #{c.connection_id} {c.leader} {c.provider} {c.status}, last sync {last}"
+        line += f" ({c.detail})" if c.detail else ""
         print(line + (f": {c.last_error}" if c.last_error else ""))
+    print("No review without a working calendar")
+    for leader, why in status.without_calendar:
+        print(f"  {leader}: {why}")
+    if not status.without_calendar:
+        print("  none")
     print("Failures")
     for f in status.failures or []:
         print(f"  {f.at.isoformat(timespec='minutes')} {f.leader} {f.stage}: {f.error}")
