@@ -140,12 +140,14 @@ def _web(args: argparse.Namespace) -> int:
     from assistant import bootstrap
     from assistant.web.app import create_app
 
-    services = bootstrap.web_services(bootstrap.load_settings(*bootstrap.WEB_NEEDS))
+    settings = bootstrap.load_settings(*bootstrap.WEB_NEEDS)
+    services = bootstrap.web_services(settings)
     app = create_app(
         services.engine,
         services.signer,
         write_back=services.writers.write,
         withdraw=services.writers.withdraw,
+        clock=settings.now,  # the workers' clock: AGENDA_REGIE_NOW in tests, else the time
     )
     try:
         # uvicorn ends on SIGTERM and SIGINT after the requests in flight are answered.
