@@ -25,13 +25,14 @@ from assistant.accounts.cache import SyncOutcome, apply_sync_result, state_momen
 from assistant.accounts.sync import NEEDS_REAUTHORISATION, sync_window
 from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine, session_scope
+from assistant.store.repositories.base import DEFAULT_TIMEZONE
 from assistant.store.repositories.connections import (
     connection_with_leader,
     load_connection_token,
     save_connection_token,
     upsert_connection,
 )
-from assistant.store.repositories.leaders import upsert_leader
+from assistant.store.repositories.leaders import find_leader, upsert_leader
 from connectors import ClassifyOptions, ConnectorError, SkippedEvent
 from connectors.ics import IcsSource
 from connectors.ics.conditional import GONE_STATUSES, Validators, fetch_if_changed
@@ -144,11 +145,11 @@ def connect_ics(
     cannot be read."""
     where = feed_location(location)
     address = leader_email.strip().lower()
-    zone = ZoneInfo(timezone) if timezone else None
-    with session_scope(engine) as session:
-        known = upsert_leader(session, address, timezone=timezone, now=now) if timezone else None
-        zone = zone or (ZoneInfo(known.timezone) if known else None)
-    zone = zone or ZoneInfo("Europe/Amsterdam")
+    if timezone is None:
+        with session_scope(engine) as session:
+            known = find_leader(session, address)
+            timezone = known.timezone if known is not None else DEFAULT_TIMEZONE
+    zone = ZoneInfo(timezone)
     source = IcsSource(where, zone=zone, me=[address], http_client=http_client)
     found = source.fetch(sync_window(now, zone))  # raises the fetch or parse error, storing nothing
     with session_scope(engine) as session:

@@ -20,6 +20,7 @@ from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import Connection
 from assistant.store.repositories.events import count_cached_events
+from assistant.store.repositories.leaders import find_leader
 from connectors.ics.fetch import FeedError
 from tests.fakes.ics_feed import FEED_PATH, FakeIcsFeed
 from tests.worker.conftest import (
@@ -242,9 +243,11 @@ def test_connect_ics_run_once_and_status_from_the_command_line(
 ) -> None:
     environment = worker_environment(database_url, smtp.port)
     missing = feed.base_url + "/calendar/ical/nothing-here/basic.ics"
-    line = refused(environment, "connect", "ics", missing, "--leader", LEADER)
+    line = refused(environment, "connect", "ics", missing, "--leader", LEADER, "--tz", "Asia/Tokyo")
     assert line == f"agenda-regie: {missing}: HTTP status 404"
     assert pipeline_status(store, NOW).connections == []
+    with session_scope(store) as session:
+        assert find_leader(session, LEADER) is None  # nothing stored
 
     connected = agenda_regie(
         environment, "connect", "ics", feed.url, "--leader", LEADER, "--tz", "Asia/Tokyo"
