@@ -30,7 +30,7 @@ from tests.connectors.google.events import meeting
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.fakes.ics_feed import FakeIcsFeed
 from tests.fakes.microsoft_graph import FakeGraph
-from tests.mail.fixtures import browser, free_port
+from tests.mail.fixtures import free_port
 from tests.tls import PrivateCA
 from tests.web.test_confirm_pages import links
 from tests.worker.conftest import (
@@ -46,7 +46,7 @@ from tests.worker.test_commands import _sections, agenda_regie
 from worker.app import create_app
 from worker.config import WorkerSettings
 
-__all__ = ["browser", "redis_db", "started"]
+__all__ = ["redis_db", "started"]
 
 AMS, NYC, TYO, NONE = (
     "ams@example.org",
