@@ -13,22 +13,44 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from assistant.settings import GoogleSettings, LinkSettings, Settings, SmtpSettings
+from assistant.settings import (
+    GoogleSettings,
+    Group,
+    LinkSettings,
+    Settings,
+    SmtpSettings,
+    StoredSecretsSettings,
+    WorkerSettings,
+)
 
 if TYPE_CHECKING:
     from assistant.accounts.graph_access import GraphAccess, MailboxSlots
     from assistant.app.pipeline import Services
     from assistant.app.writers import CalendarWriters
     from assistant.mail.links import LinkSigner
-    from assistant.settings import WorkerSettings
     from assistant.store.crypto import SecretBox
     from assistant.store.database import Engine
     from connectors.backoff import RetryPolicy
 
 
-def load_settings() -> Settings:
-    """The settings from this process's environment, read once (`SettingsError` names all)."""
-    return Settings.from_environ()
+# What each long-running process needs, checked before it starts (`load_settings(*NEEDS)`), so
+# every problem of all of them is named in one message.
+WEB_NEEDS: tuple[type[Group], ...] = (StoredSecretsSettings, LinkSettings, GoogleSettings)
+WORKER_NEEDS: tuple[type[Group], ...] = (
+    StoredSecretsSettings,
+    SmtpSettings,
+    LinkSettings,
+    GoogleSettings,
+    WorkerSettings,
+)
+BEAT_NEEDS: tuple[type[Group], ...] = (WorkerSettings,)
+SERVE_NEEDS: tuple[type[Group], ...] = tuple(dict.fromkeys(WEB_NEEDS + WORKER_NEEDS + BEAT_NEEDS))
+
+
+def load_settings(*require: type[Group]) -> Settings:
+    """The settings from this process's environment, read once, with the groups a command needs
+    (`require`): one `SettingsError` names every problem of all of them."""
+    return Settings.from_environ(require=require)
 
 
 def open_engine(settings: Settings) -> Engine:

@@ -31,3 +31,10 @@ def _own_database(
 def real_world_dir() -> Path:
     assert REAL_WORLD.is_dir(), f"the real-world calendars are missing: {REAL_WORLD}"
     return REAL_WORLD
+
+
+# One Chromium for the whole run, shared by the web tests and the end-to-end test: Playwright's
+# sync API allows one instance at a time in a process, so the fixture has one definition, here.
+from tests.mail.fixtures import browser  # noqa: E402
+
+__all__ = ["browser"]

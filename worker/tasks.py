@@ -189,18 +189,24 @@ def _flush(moment: datetime, key: str | None) -> dict[str, str]:
 
 @app.task(name="agenda_regie.dispatch_due")
 def dispatch_due(now: str | None = None) -> list[dict[str, str]]:
-    """Start the pipeline of every leader whose review is due in their own zone, once a week."""
+    """Start the pipeline of every leader whose review is due in their own zone, once a week,
+    when they have a calendar connection."""
     moment = instant(now)
     current, config = services(), worker_settings()
     retry_after = timedelta(seconds=config.redispatch_after_seconds)
+    due_now = schedule.due_reviews(current.engine, moment, retry_after=retry_after)
+    connections = pipeline.connections_of(current.engine, [due.leader_id for due in due_now])
+    # A leader without a calendar connection is not started: nothing could cover their week
+    # (`agenda-regie status` says so); one with a connection is, and `send_review` checks after
+    # the syncs that a healthy one covers the week.
     claimed = [
         due
-        for due in schedule.due_reviews(current.engine, moment, retry_after=retry_after)
-        if schedule.claim_review(
+        for due in due_now
+        if connections.get(due.leader_id)
+        and schedule.claim_review(
             current.engine, due.leader_id, due.week, moment, retry_after=retry_after
         )
     ]
-    connections = pipeline.connections_of(current.engine, [due.leader_id for due in claimed])
     started = []
     for due in claimed:
         task_id = start_pipeline(due.leader_id, due.week, moment, connections.get(due.leader_id))

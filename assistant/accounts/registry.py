@@ -104,14 +104,35 @@ def _microsoft(access: ProviderAccess) -> CalendarAccount:
     )
 
 
+def _ics(access: ProviderAccess) -> CalendarAccount:
+    from assistant.accounts.ics import IcsAccount
+
+    return IcsAccount()
+
+
 # The registry: a connection's provider name -> its account. Imports happen on first use, so a
 # process that never meets a provider never loads its SDK.
 ACCOUNTS: dict[str, Callable[[ProviderAccess], CalendarAccount]] = {
     "google": _google,
     "microsoft": _microsoft,
+    "ics": _ics,
 }
-# The providers whose connections are synced into the event cache and written back to.
+# Providers that are only read: an accepted block reaches such a leader as an .ics to import.
+READ_ONLY = frozenset({"ics"})
+# The providers whose connections are synced into the event cache.
 SYNCED_PROVIDERS = tuple(ACCOUNTS)
+# The providers accepted blocks are written to.
+WRITABLE_PROVIDERS = tuple(provider for provider in ACCOUNTS if provider not in READ_ONLY)
+
+
+def _describe_ics(sync_state: str | None) -> str:
+    from assistant.accounts.ics import describe
+
+    return describe(sync_state)
+
+
+# What `status` adds to a connection's line, per provider (what its syncs cost).
+DESCRIBE: dict[str, Callable[[str | None], str]] = {"ics": _describe_ics}
 
 
 def account_for(provider: str, access: ProviderAccess) -> CalendarAccount:

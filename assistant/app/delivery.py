@@ -16,7 +16,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Literal
 
-from assistant.accounts.registry import SYNCED_PROVIDERS
+from assistant.accounts.registry import WRITABLE_PROVIDERS
 from assistant.core.analysis import QUESTION_COUNT, question
 from assistant.core.review import IsoWeek, WeeklyReview
 from assistant.i18n.labels import language_of
@@ -90,7 +90,7 @@ def has_write_back(session: Session, leader: Leader) -> bool:
     """Whether accepted blocks go to the leader's calendar (no .ics): a calendar connection we
     write to that is not disabled. One that is failing now still counts: its blocks wait in
     the outbox until it works again."""
-    return bool(enabled_connections_of(session, leader.id, SYNCED_PROVIDERS))
+    return bool(enabled_connections_of(session, leader.id, WRITABLE_PROVIDERS))
 
 
 def prepare_email(

@@ -25,6 +25,7 @@ from assistant.accounts.registry import (
     ProviderAccess,
     account_for,
 )
+from assistant.app.coverage import week_problem
 from assistant.app.delivery import message_for, prepare_email, send_once
 from assistant.app.history import Store, review_with_history
 from assistant.app.review import last_complete_week
@@ -182,7 +183,9 @@ def compute_week(services: Services, leader_id: int, week: IsoWeek, now: datetim
 
 def send_review(services: Services, leader_id: int, week: IsoWeek, now: datetime) -> Delivery:
     """Send the leader's review of `week` once: a second call, concurrent or later, sends nothing;
-    nor does a call while the leader's review is paused (status "paused").
+    nor does a call while the leader's review is paused (status "paused"), nor one for a leader
+    whose calendar does not cover the week (status "no_calendar", with the reason: see
+    `coverage`).
 
     The checks (sent, paused), the SMTP hand-over and the record happen under the leader's row
     lock (`delivery.send_once`), so a pause that comes after the week was claimed, or between
@@ -197,6 +200,10 @@ def send_review(services: Services, leader_id: int, week: IsoWeek, now: datetime
         settled = _nothing_to_send(session, leader, week, now)
         if settled is not None:
             return settled
+        problem = week_problem(session, leader, week)
+        if problem is not None:
+            log.info("review of %s for %s not sent: %s", leader.email, week, problem)
+            return Delivery("no_calendar", "", reason=problem)
         rules, email = leader_rules(session, leader), leader.email
     review = compute_week(services, leader_id, week, now)
     prepared = prepare_email(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.accounts.registry import (
-    SYNCED_PROVIDERS,
+    WRITABLE_PROVIDERS,
     AccountNotSetUpError,
     CalendarAccount,
     ProviderAccess,
@@ -158,7 +158,7 @@ def _writable_connection(
     `ConnectionNotWorkingError`: an outage is no reason to hand a connected leader an .ics and
     forget the block.
     """
-    rows = enabled_connections_of(session, leader_id, SYNCED_PROVIDERS)
+    rows = enabled_connections_of(session, leader_id, WRITABLE_PROVIDERS)
     usable = [row for row in rows if row[2] == "ok"] or (rows if withdrawing else [])
     if usable:
         return usable[0][0], usable[0][1]

@@ -78,9 +78,10 @@ def _send_review(args: argparse.Namespace) -> int:
     from rules import load_rules
 
     leader_email = args.leader.strip().lower()
-    settings = bootstrap.load_settings()
-    # The SMTP and link settings are checked before any work, all their problems in one line.
-    settings.require(*((LinkSettings,) if args.dry_run else (SmtpSettings, LinkSettings)))
+    # Every setting is checked before any work, all problems in one line.
+    settings = bootstrap.load_settings(
+        *((LinkSettings,) if args.dry_run else (SmtpSettings, LinkSettings))
+    )
     smtp = None if args.dry_run else settings.smtp()
     now = datetime.now(UTC)
     engine = bootstrap.open_engine(settings)
@@ -162,12 +163,14 @@ def _web(args: argparse.Namespace) -> int:
     from assistant import bootstrap
     from assistant.web.app import create_app
 
-    services = bootstrap.web_services(bootstrap.load_settings())
+    settings = bootstrap.load_settings(*bootstrap.WEB_NEEDS)
+    services = bootstrap.web_services(settings)
     app = create_app(
         services.engine,
         services.signer,
         write_back=services.writers.write,
         withdraw=services.writers.withdraw,
+        clock=settings.now,  # the workers' clock: AGENDA_REGIE_NOW in tests, else the time
     )
     try:
         # uvicorn ends on SIGTERM and SIGINT after the requests in flight are answered.

@@ -18,6 +18,7 @@ from assistant.cli.errors import EXIT_OK, internal_error, problem, say
 from assistant.cli.google import add_google_commands
 from assistant.cli.mail import MAIL_COMMANDS, add_mail_commands, mail_command
 from assistant.cli.parser import Parser
+from assistant.cli.processes import PROCESS_COMMANDS, add_process_commands, process_command
 from assistant.cli.review import REVIEW_COMMANDS, add_review_commands, review_command
 from assistant.cli.rules_commands import add_rules_commands, rules_command
 from assistant.cli.worker import WORKER_COMMANDS, add_worker_commands, worker_command
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_google_commands(commands)
     add_mail_commands(commands)
     add_worker_commands(commands)
+    add_process_commands(commands)
     return parser
 
 
@@ -75,6 +77,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return mail_command(args)
     if args.command in WORKER_COMMANDS:
         return worker_command(args)
+    if args.command in PROCESS_COMMANDS:
+        return process_command(args)
     parser.error(tr("unknown command %(command)s", command=args.command))
     return EXIT_OK
 

@@ -1,9 +1,9 @@
-"""`agenda-regie worker | beat | run-once | status`: the background workers' commands (a shell).
+"""`agenda-regie run-once | status`: the background workers' commands that run and end (a shell).
 
-`worker` and `beat` run Celery on `worker.app` in a child process (assistant never imports the
-worker package). `run-once` runs the weekly pipeline for one leader in this process, without
-Redis. `status` shows the queue depths in Redis, each connection's last sync, failures, the
-next reviews due, the leaders who paused their review, and the reviews whose last attempt failed.
+`worker`, `beat` and `serve` are in `assistant.cli.processes`. `run-once` runs the weekly
+pipeline for one leader in this process, without Redis. `status` shows the queue depths in
+Redis, each connection's last sync, failures, the next reviews due, the leaders who paused their
+review, and the reviews whose last attempt failed.
 
 The services come from `assistant.bootstrap`, as the workers' do.
 """
@@ -11,21 +11,15 @@ The services come from `assistant.bootstrap`, as the workers' do.
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 from datetime import UTC, datetime
 
-WORKER_COMMANDS = ("worker", "beat", "run-once", "status")
-QUEUES = ("sync", "review", "write")
+from assistant.cli.errors import EXIT_INPUT, say
+from assistant.cli.processes import QUEUES
+
+WORKER_COMMANDS = ("run-once", "status")
 
 
 def add_worker_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    worker = subparsers.add_parser("worker", help="run a background worker (Celery on Redis)")
-    worker.add_argument("--concurrency", type=int, default=None, help="worker processes")
-    worker.add_argument("--queues", default=",".join(QUEUES), help="queues to consume")
-    worker.add_argument("--loglevel", default="INFO")
-    beat = subparsers.add_parser("beat", help="run the single scheduler (dispatch and syncs)")
-    beat.add_argument("--loglevel", default="INFO")
     once = subparsers.add_parser(
         "run-once", help="sync, review and email one leader's last week, without Redis"
     )
@@ -36,24 +30,9 @@ def add_worker_commands(subparsers: argparse._SubParsersAction[argparse.Argument
 
 
 def worker_command(args: argparse.Namespace) -> int:
-    if args.command == "worker":
-        command = ["worker", "-Q", args.queues, "--loglevel", args.loglevel]
-        if args.concurrency:
-            command += ["--concurrency", str(args.concurrency)]
-        return _celery(command)
-    if args.command == "beat":
-        return _celery(["beat", "--loglevel", args.loglevel])
     if args.command == "run-once":
         return _run_once(args.leader)
     return _status()
-
-
-def _celery(arguments: list[str]) -> int:
-    command = [sys.executable, "-m", "celery", "-A", "worker.app", *arguments]
-    try:
-        return subprocess.call(command)
-    except KeyboardInterrupt:
-        return 0
 
 
 def _run_once(leader: str) -> int:
@@ -71,6 +50,9 @@ def _run_once(leader: str) -> int:
         until = delivery.paused_until
         when = until.isoformat(timespec="minutes") if until else "they resume it"
         print(f"{leader} {week}: the weekly review is paused until {when}; nothing sent")
+    elif delivery.status == "no_calendar":
+        say(f"{leader} {week}: not sent, {delivery.reason}")
+        return EXIT_INPUT
     else:
         print(f"{leader} {week}: {delivery.status.replace('_', ' ')} ({delivery.message_id})")
     return 0
@@ -108,7 +90,13 @@ def _status() -> int:
     for c in status.connections:
         last = c.last_sync_at.isoformat(timespec="minutes") if c.last_sync_at else "never"
         line = f"  #{c.connection_id} {c.leader} {c.provider} {c.status}, last sync {last}"
+        line += f" ({c.detail})" if c.detail else ""
         print(line + (f": {c.last_error}" if c.last_error else ""))
+    print("No review without a working calendar")
+    for leader, why in status.without_calendar:
+        print(f"  {leader}: {why}")
+    if not status.without_calendar:
+        print("  none")
     print("Failures")
     for f in status.failures or []:
         print(f"  {f.at.isoformat(timespec='minutes')} {f.leader} {f.stage}: {f.error}")

@@ -146,7 +146,8 @@ def _send_once(
 
 @dataclass(frozen=True)
 class Delivery:
-    status: Literal["sent", "already_sent", "failed", "paused"]
+    status: Literal["sent", "already_sent", "failed", "paused", "no_calendar"]
     message_id: str
     sent_at: datetime | None = None
     paused_until: datetime | None = None  # "paused": when the pause ends (None: when resumed)
+    reason: str | None = None  # "no_calendar": why the leader's calendar does not cover the week

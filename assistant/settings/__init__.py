@@ -40,6 +40,7 @@ from assistant.settings.groups import (
     SettingsError,
     SmtpSettings,
     SmtpSettingsError,
+    StoredSecretsSettings,
     default_data_dir,
     default_database_url,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "SettingsError",
     "SmtpSettings",
     "SmtpSettingsError",
+    "StoredSecretsSettings",
     "WorkerSettings",
     "clock",
     "database_configured",
@@ -111,6 +113,7 @@ __all__ = [
     "normalise_authority_host",
     "normalise_database_url",
     "normalise_graph_url",
+    "variables",
 ]
 
 
@@ -138,15 +141,27 @@ class Settings:
 
     @classmethod
     def from_environ(
-        cls, environ: Mapping[str, str] | None = None, *, data_dir: Path | None = None
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        data_dir: Path | None = None,
+        require: tuple[type[Group], ...] = (),
     ) -> Settings:
-        """Read and check the settings; raises `SettingsError` naming every problem found."""
+        """Read and check the settings, and the groups a command needs (`require`); raises one
+        `SettingsError` naming every problem found in all of them, before anything starts."""
         snapshot = dict(os.environ if environ is None else environ)
         problems: list[str] = []
         database = DatabaseSettings.read(snapshot, problems)
         secrets = SecretSettings.read(snapshot, problems)
         microsoft = MicrosoftSettings.read(snapshot, problems)
-        if database is None or secrets is None or microsoft is None:
+        groups: dict[type[Group], Group] = {}
+        for kind in require:
+            if kind in cls.ALWAYS or kind in groups:
+                continue
+            group = kind.read(snapshot, problems)
+            if group is not None:
+                groups[kind] = group
+        if database is None or secrets is None or microsoft is None or problems:
             raise SettingsError(problems)
         return cls(
             database=database,
@@ -154,6 +169,7 @@ class Settings:
             microsoft=microsoft,
             data_dir=data_dir,
             environ=snapshot,
+            _groups=groups,
         )
 
     def require(self, *kinds: type[Group]) -> None:
@@ -241,6 +257,19 @@ def clock(environ: Mapping[str, str] | None = None) -> datetime:
             [f"{CLOCK_VARIABLE} must carry a UTC offset, like 2026-10-26T08:00+01:00"]
         )
     return moment
+
+
+def variables() -> frozenset[str]:
+    """Every environment variable agenda-regie reads (the deployment files name each one)."""
+    found = {CLOCK_VARIABLE, DEBUG_VARIABLE}
+    todo: list[type[Group]] = [Group]
+    while todo:
+        for kind in todo.pop().__subclasses__():
+            todo.append(kind)
+            for info in kind.model_fields.values():
+                if isinstance(info.validation_alias, str):
+                    found.add(info.validation_alias)
+    return frozenset(found)
 
 
 def database_configured(environ: Mapping[str, str] | None = None) -> bool:

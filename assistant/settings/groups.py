@@ -32,8 +32,10 @@ from assistant.settings.names import (
     DATABASE_URL_VARIABLE,
     DEFAULT_BASE_URL,
     GOOGLE_API_ENDPOINT_VARIABLE,
+    LINK_SECRET_MIN_CHARACTERS,
     LINK_SECRET_MISSING,
     LINK_SECRET_VARIABLE,
+    LINK_SECRET_WEAK,
     MICROSOFT_AUTHORITY_HOST,
     MICROSOFT_AUTHORITY_HOST_VARIABLE,
     MICROSOFT_CLIENT_ID_VARIABLE,
@@ -41,6 +43,7 @@ from assistant.settings.names import (
     MICROSOFT_GRAPH_URL_VARIABLE,
     MICROSOFT_SECRET_VARIABLE,
     MICROSOFT_TENANT_VARIABLE,
+    SECRET_KEYS_MISSING,
     SECRET_KEYS_VARIABLE,
     SMTP_PLAIN_LOGIN,
     Security,
@@ -184,6 +187,20 @@ class SecretSettings(Group):
         return {"keys": keys}
 
 
+class StoredSecretsSettings(Group):
+    """The secret keys, required: the long-running processes (workers, web) read the stored
+    authorisations, so they refuse to start without a key instead of failing every sync.
+    The keys themselves are checked by `SecretSettings`, which every command reads."""
+
+    keys: str = Field("", validation_alias=SECRET_KEYS_VARIABLE, repr=False)
+
+    @classmethod
+    def check(cls, raw: dict[str, str], problems: list[str]) -> dict[str, Any]:
+        if not raw.get("keys", "").replace(",", "").strip():
+            problems.append(SECRET_KEYS_MISSING)
+        return {}
+
+
 # Microsoft 365 -----------------------------------------------------------------------------------
 
 
@@ -318,8 +335,11 @@ class LinkSettings(Group):
     @classmethod
     def check(cls, raw: dict[str, str], problems: list[str]) -> dict[str, Any]:
         values = {name: value for name, value in raw.items() if value}
-        if not values.get("secret"):
+        secret = values.get("secret", "")
+        if not secret:
             problems.append(LINK_SECRET_MISSING)
+        elif len(secret) < LINK_SECRET_MIN_CHARACTERS:
+            problems.append(LINK_SECRET_WEAK.format(length=len(secret)))
         return values
 
 

@@ -34,5 +34,16 @@ SMTP_PLAIN_LOGIN = (
 LINK_SECRET_MISSING = (
     f"set {LINK_SECRET_VARIABLE} to a long random string (the key that signs email links)"
 )
+LINK_SECRET_MIN_CHARACTERS = 32
+LINK_SECRET_WEAK = (
+    f"{LINK_SECRET_VARIABLE} is too weak ({{length}} characters): anyone who guesses it can "
+    f"accept blocks for a leader; use at least {LINK_SECRET_MIN_CHARACTERS} random characters, "
+    'e.g. `python -c "import secrets; print(secrets.token_urlsafe(32))"`'
+)
+SECRET_KEYS_MISSING = (
+    f"set {SECRET_KEYS_VARIABLE}: the workers and the web app need it to read the stored "
+    'calendar authorisations; generate one with `python -c "from cryptography.fernet import '
+    'Fernet; print(Fernet.generate_key().decode())"`'
+)
 
 Security = Literal["starttls", "ssl", "none"]

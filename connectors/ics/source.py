@@ -48,7 +48,10 @@ class IcsSource:
         timeout_seconds: float = 20.0,
         max_bytes: int = 50 * MEGABYTE,
         max_occurrences: int = 20_000,
+        text: str | None = None,
     ) -> None:
+        """`text`: the calendar already read (a conditional fetch); `location` then only names
+        it."""
         self._location = Location.of(location)
         self._limits = Limits(max_bytes=max_bytes, timeout_seconds=timeout_seconds)
         self._http_client = http_client
@@ -61,6 +64,7 @@ class IcsSource:
         )
         self._max_occurrences = max_occurrences
         self._loaded: Loaded | None = None
+        self._text = text
 
     @property
     def name(self) -> str:
@@ -98,7 +102,9 @@ class IcsSource:
 
     def _load(self) -> Loaded:
         if self._loaded is None:
-            text = read_text(self._location, self._limits, self._http_client)
+            text = self._text
+            if text is None:
+                text = read_text(self._location, self._limits, self._http_client)
             calendars, vevent_lines = parse(text, self._location.where)
             reading = Reading(name=self.name, where=self._location.where, zone=self._zone)
             self._loaded = prepare(calendars, vevent_lines, reading)

@@ -1,5 +1,4 @@
 from tests.mail.fixtures import (
-    browser,
     marked_path,
     migrated_template,
     reviews,
@@ -9,7 +8,6 @@ from tests.mail.fixtures import (
 from tests.store.conftest import new_database, postgres_admin_url
 
 __all__ = [
-    "browser",
     "marked_path",
     "migrated_template",
     "new_database",

@@ -150,7 +150,10 @@ def test_web_serves_the_confirm_page_and_stops_cleanly(
     )
     accept = prepared.email.html.split('href="')[1].split('"')[0].replace("&amp;", "&")
     assert accept.startswith(base + "/p/")
-    env = environment(store, AGENDA_REGIE_BASE_URL=base)
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    env = environment(store, AGENDA_REGIE_BASE_URL=base, AGENDA_REGIE_SECRET_KEYS=key)
     log = (tmp_path / "web.log").open("w+")
     server = subprocess.Popen(
         [COMMAND, "web", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT

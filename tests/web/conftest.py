@@ -1,5 +1,4 @@
 from tests.mail.fixtures import (
-    browser,
     marked_path,
     migrated_template,
     reviews,
@@ -9,7 +8,6 @@ from tests.mail.fixtures import (
 from tests.web.test_confirm_pages import ics_site
 
 __all__ = [
-    "browser",
     "ics_site",
     "marked_path",
     "migrated_template",

@@ -28,8 +28,10 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 
 from assistant.store import migrations
+from assistant.store.crypto import SecretBox
 from assistant.store.database import make_engine, session_scope
 from assistant.store.repositories import store_rules, upsert_leader
+from assistant.store.repositories.connections import save_connection_token, upsert_connection
 from rules import load_rules
 from tests.mail.fixtures import free_port
 from tests.store.conftest import NewDatabase, new_database, postgres_admin_url
@@ -227,9 +229,23 @@ def in_process_worker(configure: Any) -> Callable[[dict[str, str]], Any]:
         stack.pop().__exit__(None, None, None)
 
 
+WEEKLY_MEETING = Path(__file__).parent / "calendars" / "weekly_meeting.ics"
+
+
 def add_leader(
-    engine: Engine, address: str, zone: str, weekday: str, clock: str, joined: datetime
+    engine: Engine,
+    address: str,
+    zone: str,
+    weekday: str,
+    clock: str,
+    joined: datetime,
+    *,
+    calendar: Path | None = WEEKLY_MEETING,
+    synced_at: datetime | None = None,
 ) -> int:
+    """A leader with rules, and (unless `calendar` is None) an iCalendar file as their calendar
+    connection, synced at `synced_at` when given: a review goes out only for a leader whose
+    calendar covers the week (tests that send without the pipeline's syncs give the instant)."""
     rules = {
         "leader": {"email": address, "timezone": zone, "language": "en"},
         "delivery": {"weekday": weekday, "time": clock},
@@ -237,7 +253,20 @@ def add_leader(
     with session_scope(engine) as session:
         leader = upsert_leader(session, address, timezone=zone, now=joined)
         store_rules(session, leader, load_rules(None, rules), actor="test", now=joined)
-        return leader.id
+        if calendar is not None:
+            connection = upsert_connection(session, leader, "ics", str(calendar))
+            save_connection_token(
+                session, connection, str(calendar).encode(), SecretBox([SECRET_KEY])
+            )
+        leader_id, connection_id = leader.id, connection.id if calendar else None
+    if connection_id is not None and synced_at is not None:
+        from assistant.accounts.ics import IcsAccount
+
+        outcome = IcsAccount().sync(
+            engine, connection_id, cipher=SecretBox([SECRET_KEY]), now=synced_at
+        )
+        assert outcome.status == "synced", outcome.message
+    return leader_id
 
 
 class WorkerProcess:

@@ -30,15 +30,16 @@ AGENDA_REGIE = Path(sys.executable).parent / "agenda-regie"
 
 @pytest.fixture
 def beat(tmp_path: Path) -> Iterator[Any]:
-    """Starts `agenda-regie beat` in its own process group (beat is its child), stopped at the end
-    by that group's id."""
+    """Starts `agenda-regie beat` (Celery beat in the command's own process) with its schedule
+    file in the test's folder, in its own process group, stopped at the end by that group's id."""
     started: list[subprocess.Popen[bytes]] = []
     log = (tmp_path / "beat.log").open("ab")
+    schedule = tmp_path / "beat-schedule"
 
     def start(environment: dict[str, str]) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
-            [str(AGENDA_REGIE), "beat", "--loglevel", "INFO"],
-            cwd=tmp_path,  # celery beat keeps its schedule file in the working directory
+            [str(AGENDA_REGIE), "beat", "--loglevel", "INFO", "--schedule", str(schedule)],
+            cwd=tmp_path,
             env={**os.environ, **environment, "PYTHONPATH": str(REPO)},
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -64,9 +64,15 @@ def test_run_once_sends_once_and_status_shows_what_happened(
     try:
         fake.put(meeting(1, JOINED + timedelta(days=20)))
         cipher = SecretBox([SECRET_KEY])
-        add_leader(store, "ams@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
-        add_leader(store, "nyc@example.org", "America/New_York", "monday", "08:00", JOINED)
-        add_leader(store, "off@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+        add_leader(
+            store, "ams@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED, calendar=None
+        )
+        add_leader(
+            store, "nyc@example.org", "America/New_York", "monday", "08:00", JOINED, calendar=None
+        )
+        add_leader(
+            store, "off@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED, calendar=None
+        )
         google = connect_google(
             store, "ams@example.org", "ams@example.org", user_credentials(fake), cipher, now=JOINED
         )
@@ -111,6 +117,10 @@ def test_run_once_sends_once_and_status_shows_what_happened(
         "nyc@example.org",
     ]  # Monday 08:00 comes to Amsterdam six hours before New York
     assert sections["Paused"] == ["off@example.org until they resume"]
+    assert sections["No review without a working calendar"] == [
+        "nyc@example.org: no calendar connection; connect one (agenda-regie connect "
+        "google|microsoft|ics --leader nyc@example.org)"
+    ]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

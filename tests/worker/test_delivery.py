@@ -48,7 +48,9 @@ def test_a_failed_send_is_recorded_and_a_retry_sends_it(
     configure: Any,
     worker_processes: Any,
 ) -> None:
-    leader_id = add_leader(store, LEADER, "Europe/Amsterdam", "monday", "08:00", JOINED)
+    leader_id = add_leader(
+        store, LEADER, "Europe/Amsterdam", "monday", "08:00", JOINED, synced_at=DUE
+    )
     environment = worker_environment(database_url, smtp.port, **PATIENT)
     tasks = configure(environment)
     worker_processes(environment)
@@ -74,7 +76,9 @@ def test_a_leader_who_pauses_during_the_smtp_retries_gets_nothing(
     configure: Any,
     worker_processes: Any,
 ) -> None:
-    leader_id = add_leader(store, LEADER, "Europe/Amsterdam", "monday", "08:00", JOINED)
+    leader_id = add_leader(
+        store, LEADER, "Europe/Amsterdam", "monday", "08:00", JOINED, synced_at=DUE
+    )
     environment = worker_environment(database_url, smtp.port, **PATIENT)
     tasks = configure(environment)
     worker_processes(environment)
@@ -99,7 +103,9 @@ def test_a_leader_who_pauses_after_the_week_was_claimed_gets_nothing(
     configure: Any,
     in_process_worker: Any,
 ) -> None:
-    leader_id = add_leader(store, LEADER, "Europe/Amsterdam", "monday", "08:00", JOINED)
+    leader_id = add_leader(
+        store, LEADER, "Europe/Amsterdam", "monday", "08:00", JOINED, synced_at=DUE
+    )
     environment = worker_environment(database_url, smtp.port)
     tasks = configure(environment)
     # The dispatcher claims the week and queues the leader's pipeline; no worker has run it yet.

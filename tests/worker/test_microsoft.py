@@ -61,7 +61,7 @@ def test_workers_share_the_mailbox_limit_and_every_sync_completes(
         stored = StoredAuthorisation("application", None, APPLICATION_SCOPES, "")
         connections = []
         for address in LEADERS:
-            add_leader(store, address, "Europe/Amsterdam", "monday", "08:00", JOINED)
+            add_leader(store, address, "Europe/Amsterdam", "monday", "08:00", JOINED, calendar=None)
             connections.append(
                 connect_microsoft(store, address, stored, cipher, now=JOINED, mailbox=MAILBOX)
             )

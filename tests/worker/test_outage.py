@@ -36,7 +36,9 @@ def test_outage_retries_then_fails_visibly_then_recovers(
     fake = FakeGoogleCalendar(owner="ams@example.org").start()
     try:
         fake.put(meeting(1, datetime(2026, 10, 20, 9, 0, tzinfo=UTC)))
-        add_leader(store, "ams@example.org", "Europe/Amsterdam", "monday", "08:00", NOW)
+        add_leader(
+            store, "ams@example.org", "Europe/Amsterdam", "monday", "08:00", NOW, calendar=None
+        )
         connection_id = connect_google(
             store, "ams@example.org", "ams@example.org", user_credentials(fake),
             SecretBox([SECRET_KEY]), now=NOW,

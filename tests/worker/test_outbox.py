@@ -83,7 +83,9 @@ def test_a_withdrawn_block_waiting_in_the_outbox_leaves_google(
 ) -> None:
     fake = FakeGoogleCalendar(owner=LEADER).start()
     try:
-        leader_id = add_leader(store, LEADER, "Europe/Amsterdam", "monday", "08:00", JOINED)
+        leader_id = add_leader(
+            store, LEADER, "Europe/Amsterdam", "monday", "08:00", JOINED, calendar=None
+        )
         connect_google(
             store, LEADER, LEADER, user_credentials(fake), SecretBox([SECRET_KEY]), now=JOINED
         )
@@ -118,7 +120,9 @@ def test_a_microsoft_leaders_block_is_written_once_then_withdrawn_by_the_worker(
     ca = PrivateCA(tmp_path)
     fake = FakeGraph(owner=LEADER, tls=ca.server_context()).start()
     try:
-        leader_id = add_leader(store, LEADER, "Europe/Amsterdam", "monday", "08:00", JOINED)
+        leader_id = add_leader(
+            store, LEADER, "Europe/Amsterdam", "monday", "08:00", JOINED, calendar=None
+        )
         stored = StoredAuthorisation("application", None, APPLICATION_SCOPES, "")
         connect_microsoft(store, LEADER, stored, SecretBox([SECRET_KEY]), now=JOINED)
         tasks = in_process_worker(

@@ -151,8 +151,10 @@ class Crash(BaseException):
 def test_a_crash_after_the_server_accepted_resends_with_the_same_message_id(
     store: Engine, smtp: Smtp
 ) -> None:
-    leader = add_leader(store, "a@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
     week, now = IsoWeek(2026, 43), datetime(2026, 10, 26, 7, 5, tzinfo=UTC)
+    leader = add_leader(
+        store, "a@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED, synced_at=now
+    )
 
     def accepted_then_crash(message: EmailMessage, settings: SmtpSettings) -> None:
         smtp_send_once(message, settings)

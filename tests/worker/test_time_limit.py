@@ -34,7 +34,7 @@ def google() -> Any:
 
 
 def connect(store: Engine, fake: FakeGoogleCalendar) -> int:
-    add_leader(store, "ams@example.org", "Europe/Amsterdam", "monday", "08:00", NOW)
+    add_leader(store, "ams@example.org", "Europe/Amsterdam", "monday", "08:00", NOW, calendar=None)
     return connect_google(
         store, "ams@example.org", "ams@example.org", user_credentials(fake),
         SecretBox([SECRET_KEY]), now=NOW,
@@ -128,6 +128,7 @@ def test_a_send_stopped_by_the_soft_time_limit_is_tried_again_and_delivered_once
             raise SoftTimeLimitExceeded("SoftTimeLimitExceeded()")
         return real_send(*args)
 
+    assert tasks.sync_connection.apply((1, NOW.isoformat())).get() == "synced"
     monkeypatch.setattr(pipeline, "send_review", slow_send)
     [leader] = pipeline_status(store, NOW).connections
     outcome = tasks.send_review.apply((1, "2026-W42", NOW.isoformat())).get()

@@ -144,3 +144,25 @@ def mark_connection_working(session: Session, connection_id: int) -> None:
     connection = session.get(Connection, connection_id)
     if connection is not None and connection.status == "error":
         connection.status = "ok"
+
+
+def leader_calendar_connections(
+    session: Session, leader_ids: Sequence[int], providers: Sequence[str]
+) -> dict[int, list[Connection]]:
+    """Each leader's connections to these providers that are not disabled, oldest first; one
+    query (what decides whether their calendar covers a week)."""
+    found: dict[int, list[Connection]] = {leader_id: [] for leader_id in leader_ids}
+    if not leader_ids:
+        return found
+    rows = session.scalars(
+        select(Connection)
+        .where(
+            Connection.leader_id.in_(leader_ids),
+            Connection.provider.in_(providers),
+            Connection.status != "disabled",
+        )
+        .order_by(Connection.id)
+    )
+    for connection in rows:
+        found[connection.leader_id].append(connection)
+    return found

@@ -1,0 +1,111 @@
+"""A review goes out only when a healthy calendar connection covers the week: a leader without a
+connection is not dispatched, one whose connections fail or were not synced since the week ended
+gets no email, and `status` and `run-once` say why."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from assistant.app.pipeline import Services, send_review
+from assistant.app.status import pipeline_status
+from assistant.core.review import IsoWeek
+from assistant.mail.links import LinkSigner
+from assistant.mail.send import SmtpSettings
+from assistant.store.crypto import SecretBox
+from assistant.store.database import session_scope
+from assistant.store.models import Connection, ReviewClaim
+from tests.worker.conftest import SECRET_KEY, Smtp, add_leader, redis_db, worker_environment
+from tests.worker.test_commands import refused
+
+__all__ = ["redis_db"]
+
+JOINED = datetime(2026, 10, 19, tzinfo=UTC)
+DUE = datetime(2026, 10, 26, 7, 5, tzinfo=UTC)  # Monday 08:05 in Amsterdam (CET)
+WEEK = IsoWeek(2026, 43)
+NO_CONNECTION = (
+    "no calendar connection; connect one (agenda-regie connect google|microsoft|ics --leader "
+    "{leader})"
+)
+
+
+def services(store: Engine, smtp: Smtp) -> Services:
+    return Services(
+        engine=store,
+        smtp=SmtpSettings("127.0.0.1", smtp.port, "none", "agenda-regie@example.org"),
+        signer=LinkSigner("test-link-secret-0123456789abcdef", "http://127.0.0.1:8000"),
+        cipher=SecretBox([SECRET_KEY]),
+    )
+
+
+def test_a_leader_without_a_connection_is_not_dispatched_and_status_says_why(
+    store: Engine, database_url: str, smtp: Smtp, redis_db: Any, configure: Any
+) -> None:
+    add_leader(store, "with@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+    add_leader(
+        store, "none@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED, calendar=None
+    )
+    tasks = configure(worker_environment(database_url, smtp.port))
+
+    started = tasks.dispatch_due.apply((DUE.isoformat(),)).get()
+    assert [item["leader"] for item in started] == ["with@example.org"]
+    with session_scope(store) as session:
+        assert len(session.scalars(select(ReviewClaim)).all()) == 1
+    status = pipeline_status(store, DUE)
+    # The other leader's syncs wait in the queue (no worker runs here).
+    assert status.without_calendar == [
+        ("with@example.org", "the ics connection has not been synced yet"),
+        ("none@example.org", NO_CONNECTION.format(leader="none@example.org")),
+    ]
+    assert smtp.inbox.count() == 0
+
+
+def test_no_email_until_a_healthy_connection_covers_the_week(store: Engine, smtp: Smtp) -> None:
+    leader = add_leader(store, "ams@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+
+    never = send_review(services(store, smtp), leader, WEEK, DUE)
+    assert never.status == "no_calendar"
+    assert never.reason == (
+        "the ics connection was not synced since the week ended (last sync never)"
+    )
+    with session_scope(store) as session:
+        [connection] = session.scalars(select(Connection)).all()
+        connection.status = "needs_reauthorisation"
+        connection.last_error = "the feed answers HTTP 404"
+    flagged = send_review(services(store, smtp), leader, WEEK, DUE)
+    assert flagged.reason == (
+        "the ics connection needs re-authorisation: the feed answers HTTP 404"
+    )
+    assert smtp.inbox.count() == 0
+
+    with session_scope(store) as session:
+        [connection] = session.scalars(select(Connection)).all()
+        connection.status, connection.last_error = "ok", None
+        # Synced before the week ended: the cache may miss the week's last days.
+        connection.last_sync_at = DUE - timedelta(days=2)
+    stale = send_review(services(store, smtp), leader, WEEK, DUE)
+    assert stale.status == "no_calendar"
+    assert stale.reason is not None
+    assert "was not synced since the week ended (last sync 2026-10-24T07:05" in stale.reason
+    with session_scope(store) as session:
+        [connection] = session.scalars(select(Connection)).all()
+        connection.last_sync_at = DUE
+    assert send_review(services(store, smtp), leader, WEEK, DUE).status == "sent"
+    assert smtp.inbox.recipients() == ["ams@example.org"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_run_once_for_a_leader_without_a_connection_says_why_and_sends_nothing(
+    store: Engine, database_url: str, smtp: Smtp
+) -> None:
+    add_leader(
+        store, "none@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED, calendar=None
+    )
+    line = refused(worker_environment(database_url, smtp.port), "run-once", "--leader",
+                   "none@example.org")  # fmt: skip
+    assert line.startswith("agenda-regie: none@example.org 20")
+    assert line.endswith(": not sent, " + NO_CONNECTION.format(leader="none@example.org"))
+    assert smtp.inbox.count() == 0
