@@ -11,11 +11,7 @@ import argparse
 from datetime import UTC, datetime
 
 from assistant.cli.args import email, zone
-
-CONNECTED = (
-    "agenda-regie: connected the iCalendar feed {where} of {leader} (connection {connection}, "
-    "{events} events in the sync window); the workers read it again only when it changed"
-)
+from assistant.i18n.operator import tr
 
 
 def add_ics_provider(providers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,5 +45,13 @@ def connect_ics_command(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     where = Location.of(args.location).where
-    print(CONNECTED.format(where=where, leader=leader, connection=connection, events=events))
+    said = tr(
+        "connected the iCalendar feed %(where)s of %(leader)s (connection %(connection)s, "
+        "%(events)s events in the sync window); the workers read it again only when it changed",
+        where=where,
+        leader=leader,
+        connection=connection,
+        events=events,
+    )
+    print(f"agenda-regie: {said}")
     return 0

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli import args as types
+from assistant.cli.worker import delivery_word
+from assistant.i18n.operator import tr
 
 MAIL_COMMANDS = ("send-review", "web")
 
@@ -109,11 +111,12 @@ def _send_review(args: argparse.Namespace) -> int:
         else:
             cached = None if known_id is None else CachedCalendar.of_leader(engine, known_id)
             if cached is None or not cached.connections:
-                print(
-                    f"agenda-regie: {leader_email} has no Google or Microsoft 365 connection; "
-                    "connect one (agenda-regie connect) or give --calendar FILE.ics",
-                    file=sys.stderr,
+                said = tr(
+                    "%(leader)s has no Google or Microsoft 365 connection; connect one "
+                    "(agenda-regie connect) or give --calendar FILE.ics",
+                    leader=leader_email,
                 )
+                print(f"agenda-regie: {said}", file=sys.stderr)
                 return 2
             source = cached
         # A dry run is a rehearsal: it reads the stored history and records nothing.
@@ -140,7 +143,7 @@ def _send_review(args: argparse.Namespace) -> int:
         if delivery.status == "paused":
             print(_paused_line(leader_email, week, delivery.paused_until, rules.leader.timezone))
             return 0
-        print(f"{week}: {delivery.status.replace('_', ' ')} ({delivery.message_id})")
+        print(f"{week}: {delivery_word(delivery.status)} ({delivery.message_id})")
         return 0
     finally:
         engine.dispose()
@@ -149,12 +152,21 @@ def _send_review(args: argparse.Namespace) -> int:
 def _paused_line(leader: str, week: Any, until: datetime | None, timezone: str) -> str:
     from zoneinfo import ZoneInfo
 
-    when = (
-        f"until {until.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M}"
-        if until is not None
-        else "until they resume it"
+    if until is None:
+        return tr(
+            "%(week)s: not sent; the weekly review of %(leader)s is paused until they resume it "
+            "(--force sends it)",
+            week=week,
+            leader=leader,
+        )
+    when = until.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    return tr(
+        "%(week)s: not sent; the weekly review of %(leader)s is paused until %(when)s "
+        "(--force sends it)",
+        week=week,
+        leader=leader,
+        when=when,
     )
-    return f"{week}: not sent; the weekly review of {leader} is paused {when} (--force sends it)"
 
 
 def _web(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from typing import Any
 
 from assistant import bootstrap
 from assistant.cli.errors import EXIT_OK, EXIT_OURS, say
+from assistant.i18n.operator import tr
 from assistant.settings import WorkerSettings, default_data_dir
 
 QUEUES = ("sync", "review", "write")
@@ -32,12 +33,6 @@ PROCESS_COMMANDS = ("worker", "beat", "serve", "ping")
 STOP_SECONDS = 60.0  # how long `serve` waits for its children's warm shutdown before killing them
 
 # What these commands print (one place, to be worded with the others).
-SERVE_STARTED = "serve: web on http://{host}:{port}, a worker and beat started (pids {pids})"
-SERVE_CHILD_ENDED = "serve: {name} ended with exit code {code}; stopping the others"
-SERVE_STOPPING = "serve: stopping web, worker and beat"
-SERVE_KILLED = "serve: {name} did not stop within {seconds:g} s and was killed"
-PING_NO_ANSWER = "no worker answered a ping within {seconds:g} s (asked: {who})"
-PING_NO_BROKER = "the broker does not answer: {problem}"
 
 
 def add_process_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -161,7 +156,15 @@ def _serve(args: argparse.Namespace) -> int:
                 command, start_new_session=True, preexec_fn=_die_with(parent)
             )
         pids = ", ".join(f"{name} {child.pid}" for name, child in children.items())
-        print(SERVE_STARTED.format(host=args.host, port=args.port, pids=pids), flush=True)
+        print(
+            tr(
+                "serve: web on http://%(host)s:%(port)s, a worker and beat started (pids %(pids)s)",
+                host=args.host,
+                port=args.port,
+                pids=pids,
+            ),
+            flush=True,
+        )
         code = _watch(children, stopping)
     finally:
         _stop_all(children)
@@ -175,10 +178,16 @@ def _watch(children: dict[str, subprocess.Popen[bytes]], stopping: list[int]) ->
         for name, child in children.items():
             code = child.poll()
             if code is not None:
-                say(SERVE_CHILD_ENDED.format(name=name, code=code))
+                say(
+                    tr(
+                        "serve: %(name)s ended with exit code %(code)s; stopping the others",
+                        name=name,
+                        code=code,
+                    )
+                )
                 return code or EXIT_OURS
         time.sleep(0.2)
-    print(SERVE_STOPPING, flush=True)
+    print(tr("serve: stopping web, worker and beat"), flush=True)
     return EXIT_OK
 
 
@@ -193,7 +202,13 @@ def _stop_all(children: dict[str, subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-            say(SERVE_KILLED.format(name=name, seconds=STOP_SECONDS))
+            say(
+                tr(
+                    "serve: %(name)s did not stop within %(seconds)g s and was killed",
+                    name=name,
+                    seconds=STOP_SECONDS,
+                )
+            )
 
 
 def _die_with(parent: int) -> Any:
@@ -227,7 +242,13 @@ def _ping(args: argparse.Namespace) -> int:
     if any(who in answer for answer in answers):
         print(f"{who}: pong")
         return EXIT_OK
-    say(PING_NO_ANSWER.format(seconds=args.timeout, who=who))
+    say(
+        tr(
+            "no worker answered a ping within %(seconds)g s (asked: %(who)s)",
+            seconds=args.timeout,
+            who=who,
+        )
+    )
     return EXIT_OURS
 
 
@@ -238,7 +259,7 @@ def _ping_broker(broker: str, timeout: float) -> int:
     try:
         client.ping()
     except redis.RedisError as error:
-        say(PING_NO_BROKER.format(problem=error))
+        say(tr("the broker does not answer: %(problem)s", problem=error))
         return EXIT_OURS
     finally:
         client.close()

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from assistant.cli.errors import EXIT_INPUT, say
 from assistant.cli.processes import QUEUES
+from assistant.i18n.operator import tr
 
 WORKER_COMMANDS = ("run-once", "status")
 
@@ -44,18 +45,34 @@ def _run_once(leader: str) -> int:
         week, delivery = run_once(services, leader, datetime.now(UTC))
     finally:
         bootstrap.close_services(services)
+    said = {"leader": leader, "week": week, "id": delivery.message_id}
     if delivery.status == "already_sent":
-        print(f"{leader} {week}: already sent, nothing sent now ({delivery.message_id})")
+        print(tr("%(leader)s %(week)s: already sent, nothing sent now (%(id)s)", **said))
     elif delivery.status == "paused":
         until = delivery.paused_until
-        when = until.isoformat(timespec="minutes") if until else "they resume it"
-        print(f"{leader} {week}: the weekly review is paused until {when}; nothing sent")
+        if until is None:
+            print(tr("%(leader)s %(week)s: the weekly review is paused; nothing sent", **said))
+        else:
+            when = until.isoformat(timespec="minutes")
+            print(
+                tr(
+                    "%(leader)s %(week)s: the weekly review is paused until %(when)s; nothing sent",
+                    when=when,
+                    **said,
+                )
+            )
     elif delivery.status == "no_calendar":
-        say(f"{leader} {week}: not sent, {delivery.reason}")
+        say(tr("%(leader)s %(week)s: not sent, %(why)s", why=delivery.reason, **said))
         return EXIT_INPUT
     else:
-        print(f"{leader} {week}: {delivery.status.replace('_', ' ')} ({delivery.message_id})")
+        print(f"{leader} {week}: {delivery_word(delivery.status)} ({delivery.message_id})")
     return 0
+
+
+def delivery_word(status: str) -> str:
+    """What became of a weekly review, in the operator's language."""
+    words = {"sent": tr("sent"), "failed": tr("failed"), "already_sent": tr("already sent")}
+    return words.get(status, status.replace("_", " "))
 
 
 def queue_depths(broker_url: str) -> dict[str, int | None]:
@@ -78,44 +95,64 @@ def _status() -> int:
     settings = bootstrap.load_settings()
     broker = settings.worker().broker_url
     now = datetime.now(UTC)
-    print("Queues")
+    none = tr("none")
+    print(tr("Queues"))
     for name, depth in queue_depths(broker).items():
-        print(f"  {name:<8} {'unreachable' if depth is None else depth}")
+        print(f"  {name:<8} {tr('unreachable') if depth is None else depth}")
     engine = bootstrap.open_engine(settings)
     try:
         status = pipeline_status(engine, now)
     finally:
         engine.dispose()
-    print("Connections")
+    print(tr("Connections"))
     for c in status.connections:
-        last = c.last_sync_at.isoformat(timespec="minutes") if c.last_sync_at else "never"
-        line = f"  #{c.connection_id} {c.leader} {c.provider} {c.status}, last sync {last}"
+        last = c.last_sync_at.isoformat(timespec="minutes") if c.last_sync_at else tr("never")
+        line = "  " + tr(
+            "#%(id)s %(leader)s %(provider)s %(status)s, last sync %(last)s",
+            id=c.connection_id,
+            leader=c.leader,
+            provider=c.provider,
+            status=c.status,
+            last=last,
+        )
         line += f" ({c.detail})" if c.detail else ""
         print(line + (f": {c.last_error}" if c.last_error else ""))
-    print("No review without a working calendar")
+    print(tr("No review without a working calendar"))
     for leader, why in status.without_calendar:
         print(f"  {leader}: {why}")
     if not status.without_calendar:
-        print("  none")
-    print("Failures")
+        print(f"  {none}")
+    print(tr("Failures"))
     for f in status.failures or []:
         print(f"  {f.at.isoformat(timespec='minutes')} {f.leader} {f.stage}: {f.error}")
     if not status.failures:
-        print("  none")
-    print("Next reviews")
+        print(f"  {none}")
+    print(tr("Next reviews"))
     for leader, moment in status.next_reviews:
         print(f"  {moment.isoformat(timespec='minutes')} {leader}")
     if not status.next_reviews:
-        print("  none")
-    print("Paused")
+        print(f"  {none}")
+    print(tr("Paused"))
     for leader, until in status.paused:
-        print(f"  {leader} until {until.isoformat(timespec='minutes') if until else 'they resume'}")
+        if until is None:
+            print("  " + tr("%(leader)s until they resume", leader=leader))
+        else:
+            when = until.isoformat(timespec="minutes")
+            print("  " + tr("%(leader)s until %(when)s", leader=leader, when=when))
     if not status.paused:
-        print("  none")
-    print("Reviews not sent")
+        print(f"  {none}")
+    print(tr("Reviews not sent"))
     for leader, week, attempted_at in status.failed_reviews:
         at = attempted_at.isoformat(timespec="minutes")
-        print(f"  {at} {week} {leader}: the last attempt failed")
+        print(
+            "  "
+            + tr(
+                "%(at)s %(week)s %(leader)s: the last attempt failed",
+                at=at,
+                week=week,
+                leader=leader,
+            )
+        )
     if not status.failed_reviews:
-        print("  none")
+        print(f"  {none}")
     return 0

@@ -10,12 +10,10 @@ Imports nothing of agenda-regie outside connectors; httpx only when a feed is re
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from connectors.errors import CalendarFetchError
-from connectors.ics.fetch import FeedError, Limits, Location, decode, read_text
+from connectors.ics.fetch import Limits, Location, decode, read_text, read_url
 
 if TYPE_CHECKING:
     import httpx
@@ -90,53 +88,13 @@ def _feed_if_changed(
     limits: Limits,
     http_client: httpx.Client | None,
 ) -> Fetched:
-    import httpx
-
     headers = {"Accept": "text/calendar, */*;q=0.5"}
     if known.etag:
         headers["If-None-Match"] = known.etag
     if known.last_modified:
         headers["If-Modified-Since"] = known.last_modified
-    client = http_client or httpx.Client()
-    deadline = time.monotonic() + limits.timeout_seconds
-    timed_out = FeedError(where, f"no answer within {limits.timeout_seconds:g} seconds (timeout)")
-    try:
-        with client.stream(
-            "GET", url, headers=headers, timeout=limits.timeout_seconds, follow_redirects=True
-        ) as response:
-            if response.status_code == 304:
-                return Fetched(None, known, requests=1)
-            if not response.is_success:
-                status = response.status_code
-                raise FeedError(where, f"HTTP status {status}", status=status)
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > limits.max_bytes:
-                raise _too_large(where, limits)
-            chunks: list[bytes] = []
-            received = 0
-            for chunk in response.iter_bytes():
-                received += len(chunk)
-                if received > limits.max_bytes:
-                    raise _too_large(where, limits)
-                if time.monotonic() > deadline:
-                    raise timed_out
-                chunks.append(chunk)
-            validators = Validators(
-                etag=response.headers.get("ETag"),
-                last_modified=response.headers.get("Last-Modified"),
-            )
-    except httpx.TimeoutException:
-        raise timed_out from None
-    # Not chained: httpx's messages and requests carry the full URL, secret token and all.
-    except (httpx.HTTPError, httpx.InvalidURL) as error:
-        raise FeedError(where, f"network error ({type(error).__name__})") from None
-    finally:
-        if http_client is None:
-            client.close()
-    return Fetched(decode(b"".join(chunks)), validators, requests=1)
-
-
-def _too_large(where: str, limits: Limits) -> CalendarFetchError:
-    from connectors.ics.fetch import _too_large as too_large
-
-    return too_large(where, limits.max_bytes)
+    answer = read_url(url, where, limits, http_client, headers)
+    if answer.body is None:
+        return Fetched(None, known, requests=1)
+    validators = Validators(etag=answer.etag, last_modified=answer.last_modified)
+    return Fetched(decode(answer.body), validators, requests=1)

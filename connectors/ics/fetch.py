@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,7 +62,9 @@ class Limits:
 def read_text(location: Location, limits: Limits, http_client: httpx.Client | None = None) -> str:
     """The calendar's text, decoded; CalendarFetchError when it cannot be read within limits."""
     if location.url is not None:
-        data = _read_url(location.url, location.where, limits, http_client)
+        body = read_url(location.url, location.where, limits, http_client).body
+        assert body is not None  # an unconditional GET has a body
+        data = body
     else:
         data = _read_file(location.path, location.where, limits)
     return decode(data)
@@ -94,7 +97,24 @@ def _read_file(path: Path, where: str, limits: Limits) -> bytes:
     return data
 
 
-def _read_url(url: str, where: str, limits: Limits, http_client: httpx.Client | None) -> bytes:
+@dataclass(frozen=True)
+class Answer:
+    """A feed's answer: its body (None for `304 Not Modified`) and its version validators."""
+
+    body: bytes | None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def read_url(
+    url: str,
+    where: str,
+    limits: Limits,
+    http_client: httpx.Client | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Answer:
+    """GET `url` within `limits` (size, and time for the whole download); `headers` may make it
+    conditional (`If-None-Match` ...), and a 304 then has no body. Raises `FeedError`."""
     import httpx  # only feeds need it; a file review starts faster without it
 
     client = http_client or httpx.Client()
@@ -108,8 +128,16 @@ def _read_url(url: str, where: str, limits: Limits, http_client: httpx.Client | 
     )
     try:
         with client.stream(
-            "GET", url, timeout=limits.timeout_seconds, follow_redirects=True
+            "GET",
+            url,
+            headers=dict(headers or {}),
+            timeout=limits.timeout_seconds,
+            follow_redirects=True,
         ) as response:
+            if response.status_code == 304 and headers:
+                return Answer(
+                    None, response.headers.get("ETag"), response.headers.get("Last-Modified")
+                )
             if not response.is_success:
                 status = response.status_code
                 raise FeedError(
@@ -127,6 +155,7 @@ def _read_url(url: str, where: str, limits: Limits, http_client: httpx.Client | 
                 if time.monotonic() > deadline:
                     raise timed_out
                 chunks.append(chunk)
+            validators = (response.headers.get("ETag"), response.headers.get("Last-Modified"))
     except httpx.TimeoutException:
         raise timed_out from None
     # Not chained: httpx's messages and requests carry the full URL, secret token and all.
@@ -137,7 +166,7 @@ def _read_url(url: str, where: str, limits: Limits, http_client: httpx.Client | 
     finally:
         if http_client is None:
             client.close()
-    return b"".join(chunks)
+    return Answer(b"".join(chunks), *validators)
 
 
 def feed_url(location: str | Path) -> str | None:
