@@ -67,6 +67,14 @@ def shown(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
 
 
+def valid_url(url: str) -> str:
+    """`url` when it is an http(s) address with a host; else `NotACalendarError`."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise NotACalendarError(url, "not an http:// or https:// address")
+    return url
+
+
 def _xml(element: BaseElement) -> bytes:
     return bytes(etree.tostring(element.xmlelement(), encoding="utf-8", xml_declaration=True))
 
@@ -108,8 +116,7 @@ class CalDavClient:
         slots: ServerSlots | None = None,
         dav_client: DAVClient | None = None,
     ) -> None:
-        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-            raise NotACalendarError(url, "not an http:// or https:// address")
+        valid_url(url)
         self.url = url if url.endswith("/") else f"{url}/"
         self.where = f"CalDAV calendar {shown(self.url)}"
         self.server = server_of(self.url)

@@ -17,6 +17,7 @@ import logging
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -62,6 +63,10 @@ class RadicaleServer:
         self.offer_ctag = True
         # (method, path) -> (status, Retry-After or None) to answer instead, or None.
         self.failing: Callable[[str, str], tuple[int, str | None] | None] = lambda m, p: None
+        # Each request waits this long first; `most_in_flight` is the most served at once.
+        self.slow_seconds = 0.0
+        self.in_flight = 0
+        self.most_in_flight = 0
         self._lock = threading.Lock()
         (folder / "users").write_text(f"{USER}:{PASSWORD}\n", encoding="utf-8")
         (folder / "collections").mkdir()
@@ -114,6 +119,23 @@ class RadicaleServer:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
         with self._lock:
             self.seen.append(Request(method, path))
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.slow_seconds:
+                time.sleep(self.slow_seconds)
+            return self._answer(method, path, environ, start_response)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
+    ) -> Iterable[bytes]:
         fault = self.failing(method, path)
         if fault is not None:
             status, retry_after = fault
@@ -130,8 +152,7 @@ class RadicaleServer:
                 start_response("403 Forbidden", [("Content-Length", "0")])
                 return [b""]
             environ["wsgi.input"] = _Body(body)
-        result: Iterable[bytes] = self._app(environ, start_response)
-        return result
+        return list(self._app(environ, start_response))
 
     def _filtered(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
