@@ -211,9 +211,7 @@ def _password(args: argparse.Namespace, url: str, language: str) -> str:
     return password
 
 
-def _chosen(
-    calendars: list[Collection], wanted: str | None, url: str, language: str
-) -> Collection:
+def _chosen(calendars: list[Collection], wanted: str | None, url: str, language: str) -> Collection:
     from connectors.caldav.client import shown
 
     if not calendars:

@@ -27,8 +27,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 import pytest
-import radicale
 import radicale.config
+from radicale.app import Application
 
 from connectors.caldav import CalDavClient, ServerLimiter
 from tests.connectors.ics_writer import write_ics
@@ -86,7 +86,7 @@ class RadicaleServer:
             "tests",
             privileged=True,
         )
-        self._app = radicale.Application(config)
+        self._app = Application(config)
         self._server: WSGIServer | None = None
 
     # --- running ----------------------------------------------------------------------------

@@ -13,8 +13,8 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select, text
 
-from assistant.accounts.caldav import Credentials, connect_caldav
 from assistant.accounts.cache import cached_fetch
+from assistant.accounts.caldav import Credentials, connect_caldav
 from assistant.accounts.registry import ProviderAccess, account_for
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
@@ -53,7 +53,8 @@ class Shell:
         self.store, self.server = store, server
         self.cipher = SecretBox([Fernet.generate_key()])
         self.account = account_for(
-            "caldav", ProviderAccess(sleep=lambda _s: None, **access)  # type: ignore[arg-type]
+            "caldav",
+            ProviderAccess(sleep=lambda _s: None, **access),  # type: ignore[arg-type]
         )
 
     def connect(self, password: str = PASSWORD) -> int:
@@ -169,7 +170,8 @@ def test_two_accepts_at_the_same_moment_write_one_block(shell: Shell) -> None:
     for thread in threads:
         thread.join()
 
-    assert len(results) == 2 and results[0] == results[1]
+    assert len(results) == 2
+    assert results[0] == results[1]
     assert len(shell.server.resources()) == 1
 
 
