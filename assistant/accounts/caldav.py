@@ -227,9 +227,11 @@ def review_source(
     options: ClassifyOptions,
     name: str,
 ) -> CalDavSource:
-    """One calendar collection read once, for a review (nothing is stored)."""
+    """One calendar collection read once, for a review (nothing is stored); someone waits for
+    it, so a failing server gets two attempts."""
     client = CalDavClient(url, username=credentials.username, password=credentials.password)
-    return CalDavSource(client, zone=zone, me=me, options=options, name=name)
+    retrier = Retrier(policy=_CONNECT_RETRIES)
+    return CalDavSource(client, zone=zone, me=me, options=options, name=name, retrier=retrier)
 
 
 def calendars_of(url: str, credentials: Credentials) -> list[Collection]:
@@ -241,5 +243,5 @@ def calendars_of(url: str, credentials: Credentials) -> list[Collection]:
         client.close()
 
 
-# `connect` asks while someone waits: two attempts, ten seconds of waiting at most.
+# `connect` and a review ask while someone waits: two attempts, ten seconds of waiting at most.
 _CONNECT_RETRIES = RetryPolicy(max_attempts_per_call=2, max_total_wait_seconds=10.0)

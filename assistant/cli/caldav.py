@@ -59,7 +59,6 @@ def worded(language: str) -> Iterator[None]:
         NeedsReauthorisationError,
         NotACalendarError,
         NotFoundError,
-        RetryableError,
     )
 
     try:
@@ -75,10 +74,10 @@ def worded(language: str) -> Iterator[None]:
     except AccessDeniedError as error:
         raise InputError(say("forbidden", language, where=error.where)) from None
     except CalDavError as error:
-        retryable = isinstance(error, RetryableError) or getattr(error, "status", 0) in (None, 0)
-        key = "unavailable" if retryable or (error.status or 0) >= 500 else "failed"
-        status = str(error.status) if error.status else "—"
-        raise InputError(say(key, language, where=error.where, status=status)) from None
+        if error.status is None:
+            raise InputError(say("unreachable", language, where=error.where)) from None
+        key = "unavailable" if error.status >= 500 or error.status == 429 else "failed"
+        raise InputError(say(key, language, where=error.where, status=error.status)) from None
 
 
 # --- review ---------------------------------------------------------------------------------

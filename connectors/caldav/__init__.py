@@ -6,6 +6,8 @@ iCalendar mapping (`connectors.ics`). Imports nothing of `assistant` or `rules`:
 as plain dataclasses, credentials and the in-flight limit are handed in.
 """
 
+import logging
+
 from connectors.caldav.client import CalDavClient, Collection
 from connectors.caldav.errors import (
     CalDavError,
@@ -16,6 +18,10 @@ from connectors.caldav.errors import (
 from connectors.caldav.source import CalDavSource, SyncState
 from connectors.caldav.throttle import Retrier, ServerLimiter, ServerSlots, server_of
 from connectors.caldav.writer import CalDavWriter, WriteResult
+
+# A library's log: the process that runs it decides where it goes (no last-resort printing
+# of a retry's warning under a command's one clear line).
+logging.getLogger("connectors.caldav").addHandler(logging.NullHandler())
 
 __all__ = [
     "CalDavClient",

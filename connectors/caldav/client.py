@@ -15,7 +15,9 @@ Imports nothing of agenda-regie outside connectors.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -168,7 +170,8 @@ class CalDavClient:
     def _send(self, method: str, url: str, body: str, headers: dict[str, str]) -> DAVResponse:
         where = self.where
         try:
-            response = self._dav.request(url, method, body, headers)
+            with _root_logger_left_alone():
+                response = self._dav.request(url, method, body, headers)
         except dav_error.RateLimitError as error:
             raise RateLimitedError(
                 where,
@@ -341,6 +344,21 @@ def _collection(url: str, found: PropfindResult) -> Collection:
         sync_token=_text(props.get(dav.SyncToken.tag)),
         ctag=_text(props.get(GetCTag.tag)),
     )
+
+
+@contextmanager
+def _root_logger_left_alone() -> Iterator[None]:
+    """The caldav library logs some answers through the root logger's module functions
+    (`logging.info`), which give the root logger a stderr handler when it has none: a command's
+    one clear line would get log lines above it. Whatever such a call added is taken away; a
+    process that set up its own logging (the workers) is not touched."""
+    before = list(logging.root.handlers)
+    try:
+        yield
+    finally:
+        if not before:
+            for handler in list(logging.root.handlers):
+                logging.root.removeHandler(handler)
 
 
 def _text(value: Any) -> str | None:

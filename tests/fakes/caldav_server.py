@@ -73,7 +73,10 @@ class RadicaleServer:
         config = radicale.config.load()
         config.update(
             {
-                "storage": {"filesystem_folder": str(folder / "collections")},
+                "storage": {
+                    "filesystem_folder": str(folder / "collections"),
+                    "_filesystem_fsync": "False",  # a test's calendars need not survive a crash
+                },
                 "auth": {
                     "type": "htpasswd",
                     "htpasswd_filename": str(folder / "users"),
@@ -197,6 +200,18 @@ class RadicaleServer:
                 f"{self.calendar_url(calendar)}{resource}",
                 content=text.encode("utf-8"),
                 headers={"Content-Type": "text/calendar; charset=utf-8"},
+            )
+        assert answer.status_code in (201, 204), answer.text
+
+    def replace_calendar(self, text: str, calendar: str = "work") -> None:
+        """The whole calendar replaced by `text`, one resource per UID (Radicale splits it, as
+        a calendar app's import does)."""
+        with self._http() as client:
+            answer = client.put(
+                self.calendar_url(calendar),
+                content=text.encode("utf-8"),
+                headers={"Content-Type": "text/calendar; charset=utf-8"},
+                timeout=120.0,
             )
         assert answer.status_code in (201, 204), answer.text
 
