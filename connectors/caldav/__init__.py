@@ -22,6 +22,10 @@ from connectors.caldav.writer import CalDavWriter, WriteResult
 # A library's log: the process that runs it decides where it goes (no last-resort printing
 # of a retry's warning under a command's one clear line).
 logging.getLogger("connectors.caldav").addHandler(logging.NullHandler())
+# The caldav library logs whole answers (events with their titles) at debug level, and decides
+# by its response logger's own level whether to pass them to the root logger: never, here.
+for _name in ("caldav", "caldav.response"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 __all__ = [
     "CalDavClient",
