@@ -255,3 +255,17 @@ def test_a_caldav_review_speaks_the_review_language(
 
     assert done.returncode == 2
     assert "de server weigert de gebruikersnaam of het wachtwoord" in done.stderr
+
+
+def test_history_reads_past_weeks_from_caldav_as_from_a_file(
+    sample_server: RadicaleServer, env: dict[str, str]
+) -> None:
+    args = ("--weeks", "4", "--leader", LEADER, "--today", TODAY)
+
+    done = run(
+        env, "history", caldav_address(sample_server), *args, AGENDA_REGIE_CALDAV_PASSWORD=PASSWORD
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Stored 4 weeks for {LEADER}")
+    assert {r.method for r in sample_server.seen} <= {"PROPFIND", "REPORT"}
