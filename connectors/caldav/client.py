@@ -254,10 +254,13 @@ class CalDavClient:
         found = self.propfind(retrier, "propfind principal", self.url, _DISCOVERY_PROPS, 0)
         props = found[0].properties if found else {}
         principal = props.get(dav.CurrentUserPrincipal.tag)
-        home = props.get(cdav.CalendarHomeSet.tag)
+        home, base = props.get(cdav.CalendarHomeSet.tag), self.url
         if not home and isinstance(principal, str):
+            # Every href is read against the address that gave it: iCloud answers on
+            # caldav.icloud.com with a home on the account's own server (pNN-caldav.icloud.com).
+            base = self.absolute(principal)
             at_principal = self.propfind(
-                retrier, "propfind calendar home", principal, _DISCOVERY_PROPS, 0
+                retrier, "propfind calendar home", base, _DISCOVERY_PROPS, 0
             )
             home = (
                 at_principal[0].properties.get(cdav.CalendarHomeSet.tag) if at_principal else None
@@ -268,8 +271,9 @@ class CalDavClient:
             raise NotACalendarError(
                 self.where, "no calendar home found here; give the address of the CalDAV server"
             )
+        home = urljoin(base, home)
         listed = self.propfind(retrier, "propfind calendars", home, _COLLECTION_PROPS, 1)
-        calendars = [_collection(self.absolute(item.href), item) for item in listed]
+        calendars = [_collection(urljoin(home, item.href), item) for item in listed]
         return [c for c in calendars if c.is_calendar and c.has_events]
 
     def etags(self, retrier: Retrier) -> dict[str, str]:
