@@ -190,3 +190,22 @@ def test_a_refused_password_flags_the_connection_once(shell: Shell) -> None:
     with session_scope(shell.store) as session:
         status = session.scalars(select(Connection.status)).one()
     assert status == "needs_reauthorisation"
+
+
+def test_the_write_queue_reaches_a_caldav_leader_and_withdraws_again(shell: Shell) -> None:
+    from assistant.app.writers import WEB_RETRY_POLICY, provider_writers
+    from assistant.store.repositories.leaders import find_leader
+
+    shell.connect()
+    writers = provider_writers(shell.cipher, retry_policy=WEB_RETRY_POLICY)
+    with session_scope(shell.store) as session:
+        leader = find_leader(session, LEADER)
+        assert leader is not None
+        leader_id = leader.id
+
+    written = writers.write(shell.store, leader_id, shell.block())
+
+    assert written is not None  # written to the calendar, not handed over as an .ics
+    assert len(shell.server.resources()) == 1
+    assert writers.withdraw(shell.store, leader_id, shell.block().key, 0) is True
+    assert shell.server.resources() == []
