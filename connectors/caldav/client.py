@@ -16,6 +16,7 @@ Imports nothing of agenda-regie outside connectors.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from connectors.caldav.errors import (
 from connectors.caldav.throttle import PROCESS_LIMITER, Retrier, ServerSlots, server_of
 
 T = TypeVar("T")
+MEGABYTE = 1024 * 1024
 CALENDAR = cdav.Calendar.tag
 _NO_HEADERS: Mapping[str, str] = {}
 
@@ -115,6 +117,7 @@ class CalDavClient:
         username: str,
         password: str,
         timeout_seconds: float = 30.0,
+        max_bytes: int = 50 * MEGABYTE,
         slots: ServerSlots | None = None,
         dav_client: DAVClient | None = None,
     ) -> None:
@@ -134,9 +137,38 @@ class CalDavClient:
             timeout=int(max(1.0, timeout_seconds)),
             enable_rfc6764=False,
         )
+        self._limits = (max_bytes, timeout_seconds)
+        self._dav.session.hooks["response"].append(self._bounded)
 
     def close(self) -> None:
         self._dav.close()
+
+    def _bounded(self, response: Any, **_: Any) -> Any:
+        """Read the answer's body here, at most `max_bytes` and within the timeout for the whole
+        body (the client's timeout bounds each read only), so a huge or dripping answer ends
+        in our error, not in memory or time without end."""
+        max_bytes, timeout_seconds = self._limits
+        declared = str(response.headers.get("Content-Length", ""))
+        if declared.isdigit() and int(declared) > max_bytes:
+            response.close()
+            raise _too_large(self.where, max_bytes)
+        deadline = time.monotonic() + timeout_seconds
+        chunks: list[bytes] = []
+        received = 0
+        for chunk in response.iter_content(65536):
+            received += len(chunk)
+            if received > max_bytes:
+                response.close()
+                raise _too_large(self.where, max_bytes)
+            if time.monotonic() > deadline:
+                response.close()
+                raise ServerFaultError(
+                    self.where, f"no whole answer within {timeout_seconds:g} seconds (timeout)"
+                )
+            chunks.append(chunk)
+        response._content = b"".join(chunks)
+        response._content_consumed = True
+        return response
 
     def absolute(self, href: str) -> str:
         return urljoin(self.url, href)
@@ -363,6 +395,10 @@ def _root_logger_left_alone() -> Iterator[None]:
         if not before:
             for handler in list(logging.root.handlers):
                 logging.root.removeHandler(handler)
+
+
+def _too_large(where: str, max_bytes: int) -> CalDavError:
+    return CalDavError(where, f"the answer is larger than {max_bytes / MEGABYTE:g} MB")
 
 
 def _text(value: Any) -> str | None:

@@ -15,6 +15,7 @@ from connectors.backoff import RetryPolicy
 from connectors.caldav import CalDavSource, NeedsReauthorisationError, Retrier, ServerLimiter
 from connectors.caldav.client import CalDavClient
 from connectors.caldav.errors import (
+    CalDavError,
     NotACalendarError,
     NotFoundError,
     RetriesExhaustedError,
@@ -140,3 +141,16 @@ def test_requests_in_flight_per_server_stay_within_the_limit(
 
 def _week() -> TimeWindow:
     return TimeWindow(MONDAY, MONDAY + timedelta(days=7))
+
+
+def test_an_answer_larger_than_the_limit_is_refused_not_read(
+    radicale_server: RadicaleServer,
+) -> None:
+    for number in range(8):
+        put_spec(radicale_server, number, meeting(number % 5, 8 + number))
+    client = caldav_client(radicale_server, max_bytes=4096)
+
+    with pytest.raises(CalDavError, match="the answer is larger than"):
+        week_source(client, quick()).fetch(_week())
+
+    assert len(week_source(caldav_client(radicale_server), quick()).fetch(_week()).events) == 8
