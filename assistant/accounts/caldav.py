@@ -143,10 +143,14 @@ class CalDavAccount(SyncedAccount):
 
     # The cursor is the connector's whole `SyncState` (token and resources), kept as JSON.
     def cursor(self, state: ConnectionState) -> SyncState | None:
-        if state.cursor and state.window_start and state.window_end:
-            window = TimeWindow(state.window_start, state.window_end)
+        """The stored cursor; none (list the window again) when there is none or it is unusable."""
+        if not (state.cursor and state.window_start and state.window_end):
+            return None
+        window = TimeWindow(state.window_start, state.window_end)
+        try:
             return SyncState.from_json(state.cursor, window)
-        return None
+        except (KeyError, TypeError, ValueError):
+            return None
 
     def without_cursor(self, state: ConnectionState) -> str:
         return replace(state, cursor=None).dumps()
