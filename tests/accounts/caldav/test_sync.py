@@ -209,3 +209,17 @@ def test_the_write_queue_reaches_a_caldav_leader_and_withdraws_again(shell: Shel
     assert len(shell.server.resources()) == 1
     assert writers.withdraw(shell.store, leader_id, shell.block().key, 0) is True
     assert shell.server.resources() == []
+
+
+def test_an_unusable_stored_cursor_lists_the_window_again(shell: Shell) -> None:
+    put_spec(shell.server, 0, meeting(0, 9))
+    connection_id = shell.connect()
+    shell.sync(connection_id)
+    with session_scope(shell.store) as session:
+        connection = session.get(Connection, connection_id)
+        assert connection is not None
+        connection.sync_state = connection.sync_state.replace('"token"', '"lost"')  # type: ignore[union-attr]
+
+    outcome = shell.sync(connection_id)
+
+    assert (outcome.status, outcome.kind, outcome.kept) == ("synced", "first", 1)  # type: ignore[attr-defined]
