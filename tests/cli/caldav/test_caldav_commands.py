@@ -269,3 +269,33 @@ def test_history_reads_past_weeks_from_caldav_as_from_a_file(
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"Stored 4 weeks for {LEADER}")
     assert {r.method for r in sample_server.seen} <= {"PROPFIND", "REPORT"}
+
+
+def test_the_password_can_be_typed_at_a_prompt_in_the_terminals_language(
+    radicale_server: RadicaleServer, env: dict[str, str]
+) -> None:
+    import pty
+    import time
+
+    arguments = ["connect", "caldav", radicale_server.url, "--leader", LEADER, "--username", USER]
+    pid, terminal = pty.fork()
+    if pid == 0:  # the command, on a terminal of its own
+        os.execve(str(AGENDA_REGIE), [str(AGENDA_REGIE), *arguments], {**env, "LANG": "nl_NL"})
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"Wachtwoord van leader" not in seen and time.monotonic() < deadline:
+        seen += os.read(terminal, 1024)
+    os.write(terminal, f"{PASSWORD}\n".encode())
+    while True:
+        try:
+            chunk = os.read(terminal, 1024)
+        except OSError:  # the command ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+
+    assert os.waitstatus_to_exitcode(status) == 0, seen
+    assert PASSWORD.encode() not in seen  # not echoed
+    assert b"is verbonden als leader" in seen
