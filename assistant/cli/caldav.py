@@ -7,15 +7,15 @@ calendars, of which the leader chooses one with `--calendar`), and is stored enc
 `calendar_source` opens what `review` and `history` read: a `caldav+https://USER@HOST/PATH`
 address with the password from AGENDA_REGIE_CALDAV_PASSWORD, else a file or feed.
 
-Everything said here comes from the gettext catalogue ("cli.caldav.*"), in the review's language
-or, for `connect`, the terminal's (LANGUAGE, LC_ALL, LC_MESSAGES, LANG).
+Everything said here comes from the gettext catalogue ("cli.caldav.*"), in the operator's
+language (`assistant.i18n.operator`: LANGUAGE, LC_ALL, LC_MESSAGES, LANG), like every other line
+the command line says; the review itself speaks the leader's.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.cli.errors import EXIT_OK, InputError
+from assistant.i18n.operator import operator_language
 from assistant.i18n.texts import text
 
 if TYPE_CHECKING:
@@ -34,24 +35,14 @@ if TYPE_CHECKING:
 _PASSWORD_FILE_BYTES = 4096
 
 
-def say(key: str, language: str, **values: object) -> str:
-    """The command line's CalDAV message `key` ("cli.caldav.<key>") in `language`."""
-    return text(f"cli.caldav.{key}", language, None, **values)
-
-
-def terminal_language(environ: dict[str, str] | None = None) -> str:
-    """Dutch when the terminal's locale is Dutch, else English (gettext's own order)."""
-    env = os.environ if environ is None else environ
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(name, "")
-        if value:
-            return "nl" if value.split(":")[0].lower().startswith("nl") else "en"
-    return "en"
+def say(key: str, **values: object) -> str:
+    """The command line's CalDAV message `key` ("cli.caldav.<key>") in the operator's language."""
+    return text(f"cli.caldav.{key}", operator_language(), None, **values)
 
 
 @contextmanager
-def worded(language: str) -> Iterator[None]:
-    """A CalDAV server's refusal or fault as one line in `language` (exit 2)."""
+def worded() -> Iterator[None]:
+    """A CalDAV server's refusal or fault as one line in the operator's language (exit 2)."""
     from connectors.caldav.address import CalDavAddressError
     from connectors.caldav.errors import (
         AccessDeniedError,
@@ -64,37 +55,37 @@ def worded(language: str) -> Iterator[None]:
     try:
         yield
     except CalDavAddressError as error:
-        raise InputError(say(f"address.{error.reason}", language, where=error.where)) from None
+        raise InputError(say(f"address.{error.reason}", where=error.where)) from None
     except NeedsReauthorisationError as error:
-        raise InputError(say("refused", language, where=error.where)) from None
+        raise InputError(say("refused", where=error.where)) from None
     except NotFoundError as error:
-        raise InputError(say("not_found", language, where=error.where)) from None
+        raise InputError(say("not_found", where=error.where)) from None
     except NotACalendarError as error:
-        raise InputError(say("not_a_calendar", language, where=error.where)) from None
+        raise InputError(say("not_a_calendar", where=error.where)) from None
     except AccessDeniedError as error:
-        raise InputError(say("forbidden", language, where=error.where)) from None
+        raise InputError(say("forbidden", where=error.where)) from None
     except CalDavError as error:
         if error.status is None:
-            raise InputError(say("unreachable", language, where=error.where)) from None
+            raise InputError(say("unreachable", where=error.where)) from None
         key = "unavailable" if error.status >= 500 or error.status == 429 else "failed"
-        raise InputError(say(key, language, where=error.where, status=error.status)) from None
+        raise InputError(say(key, where=error.where, status=error.status)) from None
 
 
 # --- review ---------------------------------------------------------------------------------
 
 
 class _Worded:
-    """A CalDAV source whose refusals read as one line in the review's language."""
+    """A CalDAV source whose refusals read as one line in the operator's language."""
 
-    def __init__(self, source: CalendarSource, language: str) -> None:
-        self._source, self._language = source, language
+    def __init__(self, source: CalendarSource) -> None:
+        self._source = source
 
     @property
     def name(self) -> str:
         return self._source.name
 
     def fetch(self, window: TimeWindow) -> FetchResult:
-        with worded(self._language):
+        with worded():
             return self._source.fetch(window)
 
 
@@ -107,16 +98,15 @@ def calendar_source(location: str, rules: Rules, me: Iterable[str]) -> CalendarS
         return open_ics(location, rules, me)
     from assistant.settings import CALDAV_PASSWORD_VARIABLE, CalDavSettings
 
-    language = rules.leader.language
-    with worded(language):
+    with worded():
         address = CalDavAddress.parse(location)
     password = CalDavSettings.from_environ().password
     if not password:
         raise InputError(
-            say("no_password", language, variable=CALDAV_PASSWORD_VARIABLE, user=address.username)
+            say("no_password", variable=CALDAV_PASSWORD_VARIABLE, user=address.username)
         )
     source = open_caldav(address.url, address.username, password, rules, me)
-    return _Worded(source, language)
+    return _Worded(source)
 
 
 # --- connect --------------------------------------------------------------------------------
@@ -152,19 +142,18 @@ def connect_caldav_command(args: argparse.Namespace) -> int:
     from assistant.store import migrations
     from assistant.store.database import make_engine
 
-    language = terminal_language()
     leader = args.leader.strip().lower()
     settings = bootstrap.load_settings()
     cipher = bootstrap.secret_box(settings)
     if not cipher.has_keys:
-        raise InputError(say("no_secret_keys", language, variable=SECRET_KEYS_VARIABLE))
+        raise InputError(say("no_secret_keys", variable=SECRET_KEYS_VARIABLE))
     engine = make_engine(settings)
     try:
         migrations.require_head(engine)
-        with worded(language):
+        with worded():
             url = _checked_url(args.url)
-            credentials = Credentials(args.username, _password(args, url, language))
-            calendar = _chosen(calendars_of(url, credentials), args.calendar, url, language)
+            credentials = Credentials(args.username, _password(args, url))
+            calendar = _chosen(calendars_of(url, credentials), args.calendar, url)
         connection_id = connect_caldav(
             engine, leader, calendar.url, credentials, cipher, now=datetime.now(UTC)
         )
@@ -173,7 +162,6 @@ def connect_caldav_command(args: argparse.Namespace) -> int:
     print(
         say(
             "connected",
-            language,
             calendar=calendar.name,
             leader=leader,
             user=args.username,
@@ -189,32 +177,32 @@ def _checked_url(url: str) -> str:
     return valid_url(url)
 
 
-def _password(args: argparse.Namespace, url: str, language: str) -> str:
+def _password(args: argparse.Namespace, url: str) -> str:
     if args.password_file is None:
         from connectors.caldav.client import shown
 
-        password = getpass.getpass(say("prompt", language, user=args.username, url=shown(url)))
+        password = getpass.getpass(say("prompt", user=args.username, url=shown(url)))
     else:
         try:
             with args.password_file.open("rb") as stream:
                 data = stream.read(_PASSWORD_FILE_BYTES + 1)
         except OSError as error:
             raise InputError(
-                say("password_file", language, path=args.password_file, why=error.strerror or "")
+                say("password_file", path=args.password_file, why=error.strerror or "")
             ) from None
         if len(data) > _PASSWORD_FILE_BYTES:
-            raise InputError(say("password_file_large", language, path=args.password_file))
+            raise InputError(say("password_file_large", path=args.password_file))
         password = data.decode("utf-8", errors="replace").strip("\r\n")
     if not password:
-        raise InputError(say("empty_password", language))
+        raise InputError(say("empty_password"))
     return password
 
 
-def _chosen(calendars: list[Collection], wanted: str | None, url: str, language: str) -> Collection:
+def _chosen(calendars: list[Collection], wanted: str | None, url: str) -> Collection:
     from connectors.caldav.client import shown
 
     if not calendars:
-        raise InputError(say("no_calendars", language, url=shown(url)))
+        raise InputError(say("no_calendars", url=shown(url)))
     if wanted is not None:
         matching = [
             c for c in calendars if wanted in (c.name, c.url) or c.url.rstrip("/").endswith(wanted)
@@ -224,7 +212,7 @@ def _chosen(calendars: list[Collection], wanted: str | None, url: str, language:
     elif len(calendars) == 1:
         return calendars[0]
     names = ", ".join(f"{c.name} ({shown(c.url)})" for c in calendars)
-    raise InputError(say("choose", language, calendars=names))
+    raise InputError(say("choose", calendars=names))
 
 
 __all__ = ["add_caldav_provider", "calendar_source", "connect_caldav_command", "worded"]

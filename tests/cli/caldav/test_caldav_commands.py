@@ -245,12 +245,12 @@ def test_bad_input_to_a_caldav_review_is_one_clear_line(
     assert "secret" not in done.stderr
 
 
-def test_a_caldav_review_speaks_the_review_language(
+def test_a_caldav_review_says_what_is_wrong_in_the_operators_language(
     radicale_server: RadicaleServer, env: dict[str, str]
 ) -> None:
     done = run(
         env, "review", caldav_address(radicale_server), "--today", TODAY, "--no-store",
-        "--lang", "nl", AGENDA_REGIE_CALDAV_PASSWORD="wrong",
+        "--lang", "en", AGENDA_REGIE_CALDAV_PASSWORD="wrong", LANG="nl_NL.UTF-8",
     )  # fmt: skip
 
     assert done.returncode == 2
