@@ -1,8 +1,8 @@
 """CalDAV (Nextcloud, iCloud, Fastmail, Radicale, ...): read with sync-collection or etags, write
 accepted blocks as busy events with a deterministic UID.
 
-Built on the caldav library's client, elements and parsers; events are read through the one
-iCalendar mapping (`connectors.ics`). Imports nothing of `assistant` or `rules`: options come in
+Built on the caldav library's request elements and httpx (client.py says why not its client);
+events are read through the one iCalendar mapping (`connectors.ics`). Imports nothing of `assistant` or `rules`: options come in
 as plain dataclasses, credentials and the in-flight limit are handed in.
 """
 
@@ -22,10 +22,6 @@ from connectors.caldav.writer import CalDavWriter, WriteResult
 # A library's log: the process that runs it decides where it goes (no last-resort printing
 # of a retry's warning under a command's one clear line).
 logging.getLogger("connectors.caldav").addHandler(logging.NullHandler())
-# The caldav library logs whole answers (events with their titles) at debug level, and decides
-# by its response logger's own level whether to pass them to the root logger: never, here.
-for _name in ("caldav", "caldav.response"):
-    logging.getLogger(_name).setLevel(logging.WARNING)
 
 __all__ = [
     "CalDavClient",

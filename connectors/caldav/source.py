@@ -29,9 +29,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from caldav.response import CalendarQueryResult
-
-from connectors.caldav.client import CalDavClient
+from connectors.caldav.client import CalDavClient, Found
 from connectors.caldav.errors import SyncTokenGoneError
 from connectors.caldav.throttle import Retrier
 from connectors.classify import ClassifyOptions
@@ -217,8 +215,8 @@ class CalDavSource(IncrementalProvider[SyncState, _Session]):
 
     def _sync_collection(
         self, session: _Session, token: str
-    ) -> tuple[str, list[CalendarQueryResult], list[str]]:
-        changed: dict[str, CalendarQueryResult] = {}
+    ) -> tuple[str, list[Found], list[str]]:
+        changed: dict[str, Found] = {}
         deleted: list[str] = []
         for _ in range(MAX_SYNC_PAGES):
             answer = self._client.changes(session.retrier, token)
@@ -233,7 +231,7 @@ class CalDavSource(IncrementalProvider[SyncState, _Session]):
 
     def _by_etag(
         self, session: _Session, state: SyncState, mode: str, ctag: str
-    ) -> tuple[str, list[CalendarQueryResult], list[str]]:
+    ) -> tuple[str, list[Found], list[str]]:
         if mode == "ctag":
             collection = self._client.collection(session.retrier)
             if collection.ctag == ctag:
@@ -244,7 +242,7 @@ class CalDavSource(IncrementalProvider[SyncState, _Session]):
         etags = self._client.etags(session.retrier)
         known = state.resources
         changed = [
-            CalendarQueryResult(href=href, etag=etag)
+            Found(href=href, etag=etag)
             for href, etag in etags.items()
             if href not in known or known[href].etag != etag or not etag
         ]
@@ -254,7 +252,7 @@ class CalDavSource(IncrementalProvider[SyncState, _Session]):
     # --- reading one resource ---------------------------------------------------------------
 
     def _read(
-        self, result: CalendarQueryResult, window: TimeWindow
+        self, result: Found, window: TimeWindow
     ) -> tuple[list[CalendarEvent], list[SkippedEvent]]:
         """The occurrences of one resource (its iCalendar text) around the window."""
         # Named by a hash of its href: a resource's name often is its UID, an email address.

@@ -94,7 +94,7 @@ class CalDavWriter:
     def _confirm_ours(self, retrier: Retrier, href: str, key: str, generation: int) -> None:
         response = self._client.request(retrier, "get block", "GET", href)
         try:
-            calendar = icalendar.Calendar.from_ical(response.raw)
+            calendar = icalendar.Calendar.from_ical(response.text)
             tags = {str(e.get(KEY_PROPERTY, "")) for e in calendar.walk("VEVENT")}
         except ValueError:
             tags = set()
