@@ -2,8 +2,9 @@
 accepted blocks as busy events with a deterministic UID.
 
 Built on the caldav library's request elements and httpx (client.py says why not its client);
-events are read through the one iCalendar mapping (`connectors.ics`). Imports nothing of `assistant` or `rules`: options come in
-as plain dataclasses, credentials and the in-flight limit are handed in.
+events are read through the one iCalendar mapping (`connectors.ics`). Imports nothing of
+`assistant` or `rules`: options come in as plain dataclasses, credentials and the in-flight limit
+are handed in.
 """
 
 import logging
