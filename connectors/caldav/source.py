@@ -213,9 +213,7 @@ class CalDavSource(IncrementalProvider[SyncState, _Session]):
 
     # --- finding changes --------------------------------------------------------------------
 
-    def _sync_collection(
-        self, session: _Session, token: str
-    ) -> tuple[str, list[Found], list[str]]:
+    def _sync_collection(self, session: _Session, token: str) -> tuple[str, list[Found], list[str]]:
         changed: dict[str, Found] = {}
         deleted: list[str] = []
         for _ in range(MAX_SYNC_PAGES):
