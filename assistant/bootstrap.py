@@ -25,6 +25,7 @@ from assistant.settings import (
 
 if TYPE_CHECKING:
     from assistant.accounts.graph_access import GraphAccess, MailboxSlots
+    from assistant.accounts.registry import ServerSlots
     from assistant.app.pipeline import Services
     from assistant.app.writers import CalendarWriters
     from assistant.mail.links import LinkSigner
@@ -100,13 +101,15 @@ def build_services(
     worker: WorkerSettings | None = None,
     google_gate: Callable[[int], None] | None = None,
     mailbox_slots: MailboxSlots | None = None,
+    caldav_slots: ServerSlots | None = None,
 ) -> Services:
     """What the weekly pipeline needs (`assistant.app.pipeline.Services`), for `run-once` and
     the workers.
 
     The SMTP, link and Google settings are checked first, every problem in one error, so a
     refusal leaves nothing open. `worker`: the workers' retry budgets and Graph timeout (None:
-    each connector's own); `google_gate` and `mailbox_slots`: the workers' shared limits."""
+    each connector's own); `google_gate`, `mailbox_slots` and `caldav_slots`: the workers' shared
+    limits."""
     from assistant.accounts.graph_access import GraphRetryPolicy
     from assistant.app.pipeline import Services
     from connectors.backoff import RetryPolicy
@@ -122,6 +125,9 @@ def build_services(
         options["microsoft_retry"] = GraphRetryPolicy(
             max_total_wait_seconds=worker.provider_wait_seconds
         )
+        options["caldav_retry"] = RetryPolicy(max_total_wait_seconds=worker.provider_wait_seconds)
+    if caldav_slots is not None:
+        options["caldav_slots"] = caldav_slots
     if google_gate is not None:
         options["google_gate"] = google_gate
     signer = link_signer(settings)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from connectors import google, microsoft
+    from connectors import caldav, google, microsoft
     from connectors.google.writer import GoogleWriter
     from connectors.ics import IcsSource
     from connectors.memory import (
@@ -26,16 +26,21 @@ if TYPE_CHECKING:
         memory_incremental: MemoryIncrementalSource,
         google_source: google.GoogleSource,
         microsoft_source: microsoft.MicrosoftSource,
+        caldav_source: caldav.CalDavSource,
     ) -> tuple[
         CalendarSource,
         CalendarSource,
         IncrementalSource[MemorySyncState],
         IncrementalSource[google.SyncState],
         IncrementalSource[microsoft.SyncState],
+        IncrementalSource[caldav.SyncState],
     ]:
-        return memory, ics, memory_incremental, google_source, microsoft_source
+        return memory, ics, memory_incremental, google_source, microsoft_source, caldav_source
 
     def _writers(
-        memory: MemoryWriter, google_writer: GoogleWriter, microsoft_writer: MicrosoftWriter
-    ) -> tuple[CalendarWriter, CalendarWriter, CalendarWriter]:
-        return memory, google_writer, microsoft_writer
+        memory: MemoryWriter,
+        google_writer: GoogleWriter,
+        microsoft_writer: MicrosoftWriter,
+        caldav_writer: caldav.CalDavWriter,
+    ) -> tuple[CalendarWriter, CalendarWriter, CalendarWriter, CalendarWriter]:
+        return memory, google_writer, microsoft_writer, caldav_writer

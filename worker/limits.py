@@ -1,6 +1,7 @@
 """Provider limits shared by every worker on every machine, kept in Redis.
 
-- `RedisSemaphore`: at most N requests in flight per key (Microsoft Graph: 4 per mailbox). Each
+- `RedisSemaphore`: at most N requests in flight per key (Microsoft Graph: 4 per mailbox; CalDAV:
+  4 per server, `RedisServerSlots`). Each
   holder has a lease, so a worker killed while holding a slot frees it when the lease runs out.
   The lease of a Graph mailbox slot is above the longest a Graph request can take
   (`connectors.microsoft.graph.longest_request_seconds`), so it never ends under a live request.
@@ -207,6 +208,33 @@ class RedisMailboxSlots:
     def slot(self, mailbox: str) -> Iterator[None]:
         semaphore = microsoft_mailbox_semaphore(
             self.client, mailbox.strip(), self.limit, lease_seconds=self.lease_seconds
+        )
+        with semaphore.slot(timeout_seconds=self.timeout_seconds):
+            yield
+
+
+class RedisServerSlots:
+    """CalDAV's in-flight limit per server for every worker on every machine: a
+    `connectors.caldav.ServerSlots` whose slots are `RedisSemaphore` leases."""
+
+    def __init__(
+        self,
+        client: Any,
+        limit: int = 4,
+        *,
+        timeout_seconds: float = 60.0,
+        lease_seconds: float = 120.0,
+    ) -> None:
+        self.client, self.limit, self.timeout_seconds = client, limit, timeout_seconds
+        self.lease_seconds = lease_seconds
+
+    @contextmanager
+    def slot(self, server: str) -> Iterator[None]:
+        semaphore = RedisSemaphore(
+            self.client,
+            f"agenda-regie:limit:caldav:{server.strip().lower()}",
+            self.limit,
+            lease_seconds=self.lease_seconds,
         )
         with semaphore.slot(timeout_seconds=self.timeout_seconds):
             yield

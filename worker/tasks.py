@@ -53,7 +53,12 @@ def services() -> pipeline.Services:
     provider limits shared through Redis by every worker."""
     import redis
 
-    from worker.limits import RedisMailboxSlots, google_user_bucket, mailbox_lease_seconds
+    from worker.limits import (
+        RedisMailboxSlots,
+        RedisServerSlots,
+        google_user_bucket,
+        mailbox_lease_seconds,
+    )
 
     config = worker_settings()
     client = redis.Redis.from_url(config.broker_url)
@@ -73,6 +78,9 @@ def services() -> pipeline.Services:
             config.microsoft_in_flight_per_mailbox,
             timeout_seconds=config.limit_wait_seconds,
             lease_seconds=mailbox_lease_seconds(config.graph_longest_request_seconds),
+        ),
+        caldav_slots=RedisServerSlots(
+            client, config.caldav_in_flight_per_server, timeout_seconds=config.limit_wait_seconds
         ),
     )
 

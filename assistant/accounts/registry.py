@@ -24,6 +24,7 @@ from rules.model import FocusTime
 
 if TYPE_CHECKING:
     from assistant.accounts.graph_access import GraphAccess
+    from connectors.caldav.throttle import ServerSlots as ServerSlots
 
 
 class AccountNotSetUpError(Exception):
@@ -77,6 +78,9 @@ class ProviderAccess:
     microsoft_retry: RetryPolicy | None = None
     sleep: Callable[[float], None] = field(default=time.sleep)
     google_service_factory: Callable[[Any], Any] | None = None
+    # CalDAV: the in-flight limit per server (None: this process's own) and the retries.
+    caldav_slots: ServerSlots | None = None
+    caldav_retry: RetryPolicy | None = None
 
 
 def _google(access: ProviderAccess) -> CalendarAccount:
@@ -110,12 +114,19 @@ def _ics(access: ProviderAccess) -> CalendarAccount:
     return IcsAccount()
 
 
+def _caldav(access: ProviderAccess) -> CalendarAccount:
+    from assistant.accounts.caldav import CalDavAccount
+
+    return CalDavAccount(access.caldav_slots, access.caldav_retry, access.sleep)
+
+
 # The registry: a connection's provider name -> its account. Imports happen on first use, so a
 # process that never meets a provider never loads its SDK.
 ACCOUNTS: dict[str, Callable[[ProviderAccess], CalendarAccount]] = {
     "google": _google,
     "microsoft": _microsoft,
     "ics": _ics,
+    "caldav": _caldav,
 }
 # Providers that are only read: an accepted block reaches such a leader as an .ics to import.
 READ_ONLY = frozenset({"ics"})

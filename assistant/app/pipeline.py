@@ -54,6 +54,7 @@ from connectors.backoff import RetryPolicy
 
 if TYPE_CHECKING:
     from assistant.accounts.graph_access import GraphAccess
+    from assistant.accounts.registry import ServerSlots
     from assistant.store.database import Session
 
 log = logging.getLogger("assistant.app.pipeline")
@@ -90,6 +91,9 @@ class Services:
     # Graph and Entra ID; None when no Microsoft app is registered (such syncs fail visibly).
     microsoft: GraphAccess | None = None
     microsoft_retry: RetryPolicy | None = None
+    # CalDAV: requests in flight per server (None: this process's own limit) and the retries.
+    caldav_slots: ServerSlots | None = None
+    caldav_retry: RetryPolicy | None = None
     # One SMTP conversation, held under the leader's row lock; a failure is recorded and the
     # task retried by Celery outside the lock (`run-once`: the operator runs it again).
     send: Send = smtp_send_once
@@ -103,6 +107,8 @@ class Services:
             google_gate=self.google_gate,
             microsoft=self.microsoft,
             microsoft_retry=self.microsoft_retry,
+            caldav_slots=self.caldav_slots,
+            caldav_retry=self.caldav_retry,
         )
 
 

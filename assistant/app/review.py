@@ -34,6 +34,23 @@ def open_ics(location: str | Path, rules: Rules, me: Iterable[str] = ()) -> Cale
     )
 
 
+def open_caldav(
+    url: str, username: str, password: str, rules: Rules, me: Iterable[str] = ()
+) -> CalendarSource:
+    """One CalDAV calendar collection, read once in the leader's zone as the leader `me`."""
+    from assistant.accounts.caldav import Credentials, review_source
+
+    addresses = {m for m in me if m} | ({rules.leader.email} if rules.leader.email else set())
+    return review_source(
+        url,
+        Credentials(username, password),
+        zone=ZoneInfo(rules.leader.timezone),
+        me=sorted(addresses),
+        options=classify_options(rules),
+        name=url,
+    )
+
+
 def last_complete_week(today: date) -> IsoWeek:
     """The last complete ISO week before `today` (on a Sunday: the week before this one)."""
     return IsoWeek.containing(today - timedelta(days=today.isoweekday()))

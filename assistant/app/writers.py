@@ -100,15 +100,16 @@ def provider_writers(
     A withdraw also finds a connection that needs re-authorising, so its delete waits in the
     outbox (and fails loudly) instead of being forgotten.
 
-    `retry_policy`: the retries of each call (None: each connector's own, Google 300 s and Graph
-    600 s of waiting, for the workers; `WEB_RETRY_POLICY` for the confirm page). `sleep` takes
-    the pauses between attempts (tests hand in a fake).
+    `retry_policy`: the retries of each call (None: each connector's own, Google and CalDAV 300 s
+    and Graph 600 s of waiting, for the workers; `WEB_RETRY_POLICY` for the confirm page).
+    `sleep` takes the pauses between attempts (tests hand in a fake).
     """
     access = ProviderAccess(
         google_retry=retry_policy,
         google_service_factory=google_service_factory,
         microsoft=microsoft_access,
         microsoft_retry=retry_policy,
+        caldav_retry=retry_policy,
         sleep=sleep,
     )
 

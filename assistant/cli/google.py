@@ -51,11 +51,13 @@ def add_google_commands(subparsers: argparse._SubParsersAction[argparse.Argument
     google.add_argument("--port", type=int, default=0, help="local redirect port (default: any)")
     google.set_defaults(connect=connect_command)
 
+    from assistant.cli.caldav import add_caldav_provider
     from assistant.cli.ics import add_ics_provider
     from assistant.cli.microsoft import add_microsoft_provider
 
     add_microsoft_provider(providers)
     add_ics_provider(providers)
+    add_caldav_provider(providers)
 
 
 def connect_command(args: argparse.Namespace) -> int:

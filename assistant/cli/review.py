@@ -29,10 +29,15 @@ REVIEW_COMMANDS = ("review", "history", "export")
 def add_review_commands(commands: Any) -> None:
     review = commands.add_parser(
         "review",
-        help="review one week of a calendar (.ics file or http(s) feed URL)",
+        help="review one week of a calendar (.ics file, http(s) feed URL or caldav+https://)",
         description="Review one ISO week of a calendar and propose blocks for the week after.",
     )
-    review.add_argument("source", metavar="SOURCE", help="an .ics file or an http(s) feed URL")
+    review.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="an .ics file, an http(s) feed URL, or caldav+https://USER@HOST/PATH (the password "
+        "in AGENDA_REGIE_CALDAV_PASSWORD)",
+    )
     review.add_argument(
         "--week",
         type=types.week,
@@ -100,7 +105,8 @@ def _review(args: argparse.Namespace) -> int:
     """A look: reads the calendar, the rules (the file, else the leader's stored ones) and the
     stored history; writes nothing."""
     from assistant.app.history import review_with_history
-    from assistant.app.review import default_week, open_ics
+    from assistant.app.review import default_week
+    from assistant.cli.caldav import calendar_source
 
     overrides: dict[str, Any] = {}
     leader: dict[str, Any] = {}
@@ -120,7 +126,7 @@ def _review(args: argparse.Namespace) -> int:
         if args.today:
             now = datetime.combine(args.today, datetime.min.time(), tzinfo=zone).replace(hour=12)
         week = args.week or default_week(now, rules)
-        source = open_ics(args.source, rules, args.me)
+        source = calendar_source(args.source, rules, args.me)
         review = review_with_history(source, rules, week, now, store)
     finally:
         if store is not None:
@@ -203,7 +209,8 @@ def _history(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from assistant.app.history import backfill
-    from assistant.app.review import last_complete_week, open_ics
+    from assistant.app.review import last_complete_week
+    from assistant.cli.caldav import calendar_source
 
     overrides = {"leader": {"timezone": args.tz}} if args.tz else None
     named = load_rules(args.rules, overrides).leader.email if args.rules else None
@@ -222,7 +229,7 @@ def _history(args: argparse.Namespace) -> int:
     zone = ZoneInfo(rules.leader.timezone)
     now = datetime.now(UTC)
     today = args.today or now.astimezone(zone).date()
-    source = open_ics(args.source, rules, [leader, *args.me])
+    source = calendar_source(args.source, rules, [leader, *args.me])
     last = last_complete_week(today)
     # The bar goes to a terminal on stderr only: stdout carries the one-line summary, and a
     # transient bar on a pipe leaves an empty line behind.

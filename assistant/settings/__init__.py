@@ -30,6 +30,7 @@ from assistant.settings.checks import (
     normalise_graph_url,
 )
 from assistant.settings.groups import (
+    CalDavSettings,
     DatabaseSettings,
     G,
     GoogleSettings,
@@ -48,6 +49,7 @@ from assistant.settings.names import (
     APP_NAME,
     BASE_URL_VARIABLE,
     BROKER_URL_VARIABLE,
+    CALDAV_PASSWORD_VARIABLE,
     CLOCK_VARIABLE,
     DATABASE_FILE_NAME,
     DATABASE_URL_VARIABLE,
@@ -74,6 +76,7 @@ __all__ = [
     "APP_NAME",
     "BASE_URL_VARIABLE",
     "BROKER_URL_VARIABLE",
+    "CALDAV_PASSWORD_VARIABLE",
     "CLOCK_VARIABLE",
     "DATABASE_FILE_NAME",
     "DATABASE_URL_VARIABLE",
@@ -92,6 +95,7 @@ __all__ = [
     "RESULT_BACKEND_VARIABLE",
     "SECRET_KEYS_VARIABLE",
     "SMTP_PLAIN_LOGIN",
+    "CalDavSettings",
     "DatabaseSettings",
     "GoogleSettings",
     "Group",
@@ -210,6 +214,9 @@ class Settings:
 
     def google(self) -> GoogleSettings:
         return self.group(GoogleSettings)
+
+    def caldav(self) -> CalDavSettings:
+        return self.group(CalDavSettings)
 
     def now(self) -> datetime:
         """Now (aware, UTC), or the instant in AGENDA_REGIE_NOW when a test sets one."""

@@ -55,6 +55,8 @@ class WorkerSettings(Group):
     )
     google_burst: int = Field(10, validation_alias=_worker("GOOGLE_BURST"))
     microsoft_in_flight_per_mailbox: int = Field(4, validation_alias=_worker("MICROSOFT_IN_FLIGHT"))
+    # CalDAV requests in flight per server (scheme, host, port), across all workers.
+    caldav_in_flight_per_server: int = Field(4, validation_alias=_worker("CALDAV_IN_FLIGHT"))
     # Each wait of a Graph request (read, write; connect and pool at most 10 s); a request ends
     # by two of them, and holds a mailbox slot at most three.
     graph_timeout_seconds: float = Field(60.0, validation_alias=_worker("GRAPH_TIMEOUT_SECONDS"))

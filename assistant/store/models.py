@@ -47,7 +47,7 @@ NAMING_CONVENTION = {
 }
 
 LANGUAGES = ("nl", "en")
-PROVIDERS = ("google", "microsoft", "ics")
+PROVIDERS = ("google", "microsoft", "ics", "caldav")
 CONNECTION_STATUSES = ("ok", "needs_reauthorisation", "error", "disabled")
 PROPOSAL_STATUSES = ("proposed", "accepted", "declined", "expired", "written", "failed")
 OUTBOX_ACTIONS = ("create", "delete")

@@ -95,7 +95,7 @@ def to_event(occurrence: Any, uid: str, recurring: bool, reader: Reader) -> Cale
     if kind is None:
         return None
     return CalendarEvent(
-        id=_occurrence_id(uid, start),
+        id=_occurrence_id(uid, occurrence, component, start, recurring),
         start=start,
         end=end,
         all_day=all_day,
@@ -143,9 +143,24 @@ def _people(component: Component, reader: Reader) -> tuple[Response, bool, int]:
     return response, organized_by_me, len(others)
 
 
-def _occurrence_id(uid: str, start: datetime) -> str:
+def _occurrence_id(
+    uid: str, occurrence: Any, component: Component, start: datetime, recurring: bool
+) -> str:
+    """Stable while the event is moved: a single event is its UID; an instance of a series is
+    its UID and the instance it is (RECURRENCE-ID), whatever time it was moved to. Instances
+    moved by a "this and all following" change share one RECURRENCE-ID: their start tells them
+    apart."""
+    instance = ""
+    if recurring:
+        recurrence_id = getattr(getattr(occurrence, "id", None), "recurrence_id", None)
+        changed = component.get("RECURRENCE-ID")
+        ranged = isinstance(changed, vDDDTypes) and "RANGE" in changed.params
+        if recurrence_id is not None and not ranged:
+            instance = recurrence_id.isoformat()
+        else:
+            instance = start.astimezone(UTC).isoformat()
     # Hashed, UID included: UIDs often contain email addresses.
-    seed = f"{uid}\n{start.astimezone(UTC).isoformat()}"
+    seed = f"{uid}\n{instance}" if instance else uid
     return hashlib.sha256(seed.encode()).hexdigest()[:20]
 
 

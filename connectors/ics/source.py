@@ -72,40 +72,53 @@ class IcsSource:
 
     def fetch(self, window: TimeWindow) -> FetchResult:
         loaded = self._load()
-        query_start = window.start.astimezone(self._zone) - _QUERY_MARGIN
-        query_end = window.end.astimezone(self._zone) + _QUERY_MARGIN
-        skipped = list(loaded.skipped)
-        candidates: dict[str, CalendarEvent] = {}
-        for series in loaded.series:
-            try:
-                occurrences = expand(series.series, query_start, query_end, self._max_occurrences)
-                events = [
-                    to_event(occurrence, series.uid, series.recurring, self._reader)
-                    for occurrence in occurrences
-                ]
-            except TooManyOccurrences:
-                reason = (
-                    f"repeats too often: more than {self._max_occurrences} occurrences "
-                    "up to the end of the window"
-                )
-                skipped.append(SkippedEvent(series.where, reason))
-                continue
-            except Exception as error:  # third-party expansion of untrusted data: skip the series
-                skipped.append(SkippedEvent(series.where, expansion_problem(error)))
-                continue
-            for event in events:
-                if event is not None:
-                    candidates.setdefault(event.id, event)
+        events, skipped = occurrences(loaded, window, self._reader, self._max_occurrences)
         # The reference source decides overlap and order, so every source agrees on boundaries.
-        kept = MemorySource(candidates.values(), name=self.name).fetch(window)
-        return FetchResult(events=kept.events, skipped=tuple(skipped))
+        kept = MemorySource(events, name=self.name).fetch(window)
+        return FetchResult(events=kept.events, skipped=(*loaded.skipped, *skipped))
 
     def _load(self) -> Loaded:
         if self._loaded is None:
             text = self._text
             if text is None:
                 text = read_text(self._location, self._limits, self._http_client)
-            calendars, vevent_lines = parse(text, self._location.where)
-            reading = Reading(name=self.name, where=self._location.where, zone=self._zone)
-            self._loaded = prepare(calendars, vevent_lines, reading)
+            self._loaded = load_text(text, self._location.where, self.name, self._zone)
         return self._loaded
+
+
+def load_text(text: str, where: str, name: str, zone: ZoneInfo) -> Loaded:
+    """iCalendar text parsed and grouped into series; CalendarParseError when it is no calendar.
+
+    Shared by every source that reads iCalendar: a file, a feed, each resource of a CalDAV
+    calendar (one mapping for all of them)."""
+    calendars, vevent_lines = parse(text, where)
+    return prepare(calendars, vevent_lines, Reading(name=name, where=where, zone=zone))
+
+
+def occurrences(
+    loaded: Loaded, window: TimeWindow, reader: Reader, max_occurrences: int
+) -> tuple[list[CalendarEvent], list[SkippedEvent]]:
+    """The classified occurrences of the loaded series around `window` (a day more on each side;
+    the caller cuts exactly), one per id, and the series that had to be skipped."""
+    query_start = window.start.astimezone(reader.zone) - _QUERY_MARGIN
+    query_end = window.end.astimezone(reader.zone) + _QUERY_MARGIN
+    skipped: list[SkippedEvent] = []
+    candidates: dict[str, CalendarEvent] = {}
+    for series in loaded.series:
+        try:
+            found = expand(series.series, query_start, query_end, max_occurrences)
+            events = [to_event(o, series.uid, series.recurring, reader) for o in found]
+        except TooManyOccurrences:
+            reason = (
+                f"repeats too often: more than {max_occurrences} occurrences "
+                "up to the end of the window"
+            )
+            skipped.append(SkippedEvent(series.where, reason))
+            continue
+        except Exception as error:  # third-party expansion of untrusted data: skip the series
+            skipped.append(SkippedEvent(series.where, expansion_problem(error)))
+            continue
+        for event in events:
+            if event is not None:
+                candidates.setdefault(event.id, event)
+    return list(candidates.values()), skipped

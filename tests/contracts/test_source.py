@@ -1,5 +1,6 @@
 """Every CalendarSource passes the source contract: memory (the reference), iCalendar, Google
-and Microsoft (against the fakes, through the real client libraries)."""
+and Microsoft (against the fakes, through the real client libraries), and CalDAV (against a real
+Radicale server)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from connectors import CalendarSource, MemorySource
+from connectors.caldav import CalDavSource
 from connectors.google import GoogleSource
 from connectors.ics import IcsSource
 from connectors.microsoft.graph import GraphClient
@@ -19,6 +21,7 @@ from tests.connectors.ics_writer import write_ics
 from tests.connectors.microsoft.events import from_spec as graph_event
 from tests.contracts.memory_events import memory_event
 from tests.contracts.source import ME, CalendarSourceContract, EventSpec
+from tests.fakes.caldav_server import RadicaleServer, caldav_client, put_specs
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.fakes.microsoft_graph import FakeGraph
 
@@ -66,3 +69,17 @@ class TestMicrosoftSource(CalendarSourceContract):
         for index, spec in enumerate(events):
             self.fake.put(graph_event(spec, index, zone))
         return MicrosoftSource(self.client, zone=zone, mailbox=ME)
+
+
+class TestCalDavSource(CalendarSourceContract):
+    @pytest.fixture(autouse=True)
+    def _server(self, radicale_server: RadicaleServer) -> None:
+        self.server = radicale_server
+        self.calendars = 0
+
+    def make_source(self, events: list[EventSpec], zone: ZoneInfo) -> CalendarSource:
+        self.calendars += 1
+        name = f"calendar-{self.calendars}"
+        self.server.make_calendar(name)
+        put_specs(self.server, events, calendar=name)
+        return CalDavSource(caldav_client(self.server, name), zone=zone, me=[ME])

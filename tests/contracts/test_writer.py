@@ -1,5 +1,6 @@
 """Every CalendarWriter passes the writer contract: memory (the reference), Google and
-Microsoft, against the fakes through the real clients; each read back by its own source."""
+Microsoft, against the fakes through the real clients, and CalDAV against a real Radicale server;
+each read back by its own source."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import pytest
 
 from connectors import CalendarWriter, FetchResult, MemoryWriter, TimeWindow
+from connectors.caldav import CalDavSource, CalDavWriter
 from connectors.google import GoogleSource
 from connectors.google.writer import GoogleWriter
 from connectors.microsoft.graph import GraphClient
@@ -15,6 +17,7 @@ from connectors.microsoft.source import MicrosoftSource
 from connectors.microsoft.writer import MicrosoftWriter
 from tests.contracts.source import AMSTERDAM, ME
 from tests.contracts.writer import CalendarWriterContract
+from tests.fakes.caldav_server import RadicaleServer, caldav_client
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.fakes.microsoft_graph import FakeGraph
 
@@ -61,3 +64,15 @@ class TestMicrosoftWriter(CalendarWriterContract):
 
     def read(self, window: TimeWindow) -> FetchResult:
         return MicrosoftSource(self.client, zone=AMSTERDAM, mailbox=ME).fetch(window)
+
+
+class TestCalDavWriter(CalendarWriterContract):
+    @pytest.fixture(autouse=True)
+    def _server(self, radicale_server: RadicaleServer) -> None:
+        self.server = radicale_server
+
+    def make_writer(self) -> CalendarWriter:
+        return CalDavWriter(caldav_client(self.server))
+
+    def read(self, window: TimeWindow) -> FetchResult:
+        return CalDavSource(caldav_client(self.server), zone=AMSTERDAM).fetch(window)

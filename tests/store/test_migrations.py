@@ -53,7 +53,7 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
     assert tables_in(url) == set()
 
     migrations.upgrade(url)
-    assert migrations.current(url) == migrations.head_revision() == "0007"
+    assert migrations.current(url) == migrations.head_revision() == "0008"
     assert tables_in(url) == EXPECTED_TABLES == TABLE_NAMES
 
     migrations.downgrade(url)
@@ -67,7 +67,38 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
 def test_upgrading_twice_changes_nothing(empty_database_url: str) -> None:
     migrations.upgrade(empty_database_url)
     migrations.upgrade(empty_database_url)
-    assert migrations.current(empty_database_url) == "0007"
+    assert migrations.current(empty_database_url) == "0008"
+
+
+def test_caldav_connections_are_stored_from_0008_and_go_when_it_is_undone(
+    empty_database_url: str,
+) -> None:
+    url = empty_database_url
+    migrations.upgrade(url, "0007")
+    insert = text(
+        "INSERT INTO connections (leader_id, provider, account, status) "
+        "VALUES (:leader, :provider, 'leader', 'ok')"
+    )
+    leader = text(
+        "INSERT INTO leaders (email, timezone, language, created_at) "
+        "VALUES ('leader@example.org', 'Europe/Amsterdam', 'nl', :now)"
+    )
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(leader, {"now": JOINED})
+        with pytest.raises(Exception, match=r"(?i)check"), engine.begin() as connection:
+            connection.execute(insert, {"leader": 1, "provider": "caldav"})
+        migrations.upgrade(url)
+        with engine.begin() as connection:
+            connection.execute(insert, {"leader": 1, "provider": "caldav"})
+            connection.execute(insert, {"leader": 1, "provider": "google"})
+        migrations.downgrade(url, "0007")
+        with engine.connect() as connection:
+            providers = connection.execute(text("SELECT provider FROM connections")).scalars()
+            assert list(providers) == ["google"]
+    finally:
+        engine.dispose()
 
 
 def test_the_models_match_the_migrated_schema(empty_database_url: str) -> None:

@@ -1,5 +1,6 @@
 """Provider limits shared through Redis: at most 4 Graph requests in flight per mailbox across
-threads (standing in for workers), and Google's per-user budget as a token bucket."""
+threads (standing in for workers), at most N CalDAV requests in flight per server, and Google's
+per-user budget as a token bucket."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.caldav_server import RadicaleServer, caldav_client, put_spec, radicale_server
 from tests.worker.conftest import redis_db
 from worker.limits import (
     LimitTimeoutError,
@@ -16,7 +18,7 @@ from worker.limits import (
     microsoft_mailbox_semaphore,
 )
 
-__all__ = ["redis_db"]
+__all__ = ["radicale_server", "redis_db"]
 
 
 def test_at_most_four_requests_in_flight_per_mailbox(redis_db: Any) -> None:
@@ -114,3 +116,40 @@ def test_a_slot_whose_redis_went_away_during_the_request_is_left_to_its_lease(
     semaphore.client = redis_db
     time.sleep(0.4)
     assert semaphore.try_acquire() is not None
+
+
+def test_caldav_requests_in_flight_per_server_are_limited_across_workers(
+    redis_db: Any, radicale_server: RadicaleServer
+) -> None:
+    from datetime import datetime, timedelta
+
+    from connectors import TimeWindow
+    from connectors.caldav import CalDavSource, server_of
+    from tests.contracts.source import AMSTERDAM, EventSpec
+    from worker.limits import RedisServerSlots
+
+    start = datetime(2026, 6, 1, 9, tzinfo=AMSTERDAM)
+    put_spec(radicale_server, 0, EventSpec(start, start + timedelta(hours=1)))
+    radicale_server.slow_seconds = 0.2  # long enough that unlimited syncs would overlap
+    window = TimeWindow(start - timedelta(hours=9), start + timedelta(days=6))
+    failures: list[Exception] = []
+
+    def worker() -> None:
+        # Each worker its own client and its own Redis-backed slots: only Redis is shared.
+        slots = RedisServerSlots(redis_db, 2, timeout_seconds=20)
+        try:
+            client = caldav_client(radicale_server, slots=slots)
+            CalDavSource(client, zone=AMSTERDAM).sync(None, window)
+        except Exception as error:  # reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert failures == []
+    assert radicale_server.most_in_flight == 2
+    key = f"agenda-regie:limit:caldav:{server_of(radicale_server.url)}"
+    assert redis_db.zcard(key) == 0  # every slot given back
