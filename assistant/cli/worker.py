@@ -51,7 +51,13 @@ def _run_once(leader: str) -> int:
     elif delivery.status == "paused":
         until = delivery.paused_until
         if until is None:
-            print(tr("%(leader)s %(week)s: the weekly review is paused; nothing sent", **said))
+            print(
+                tr(
+                    "%(leader)s %(week)s: the weekly review is paused until they resume it; "
+                    "nothing sent",
+                    **said,
+                )
+            )
         else:
             when = until.isoformat(timespec="minutes")
             print(
