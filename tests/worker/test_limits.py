@@ -1,5 +1,6 @@
 """Provider limits shared through Redis: at most 4 Graph requests in flight per mailbox across
-threads (standing in for workers), and Google's per-user budget as a token bucket."""
+threads (standing in for workers), and Google's per-user budget as a token bucket. Every key is
+under this run's prefix; idle time is made by moving the bucket's last refill back, not waited."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.worker.conftest import redis_db
+from tests.worker.conftest import REDIS_PREFIX, redis_db, wait_until
 from worker.limits import (
     LimitTimeoutError,
     google_user_bucket,
@@ -19,49 +20,86 @@ from worker.limits import (
 __all__ = ["redis_db"]
 
 
+def _mailbox(client: Any, mailbox: str, **options: Any) -> Any:
+    return microsoft_mailbox_semaphore(client, mailbox, key_prefix=REDIS_PREFIX, **options)
+
+
+def _bucket(client: Any, connection_id: int, rate: float, burst: int) -> Any:
+    return google_user_bucket(client, connection_id, rate, burst, key_prefix=REDIS_PREFIX)
+
+
 def test_at_most_four_requests_in_flight_per_mailbox(redis_db: Any) -> None:
-    peak, current, lock = [0], [0], threading.Lock()
+    peak, current, done, lock = [0], [0], [0], threading.Lock()
+    # Holders wait for each other in fours: four slots are held at once every time, and a fifth
+    # holder, were the limit broken, would be inside with them.
+    together = threading.Barrier(4)
 
     def request() -> None:
-        semaphore = microsoft_mailbox_semaphore(redis_db, "Leader@Example.org")
+        semaphore = _mailbox(redis_db, "Leader@Example.org")
         with semaphore.slot(timeout_seconds=20):
             with lock:
                 current[0] += 1
                 peak[0] = max(peak[0], current[0])
-            time.sleep(0.05)
+            together.wait(timeout=20)
             with lock:
                 current[0] -= 1
+                done[0] += 1
 
     threads = [threading.Thread(target=request) for _ in range(16)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert peak[0] == 4
-    assert microsoft_mailbox_semaphore(redis_db, "leader@example.org").in_flight() == 0
+    assert (peak[0], done[0]) == (4, 16)
+    assert _mailbox(redis_db, "leader@example.org").in_flight() == 0
 
 
 def test_a_dead_holder_frees_its_slot_when_the_lease_ends(redis_db: Any) -> None:
     from worker.limits import RedisSemaphore
 
-    semaphore = RedisSemaphore(redis_db, "agenda-regie:test:lease", 1, lease_seconds=0.3)
+    key = f"{REDIS_PREFIX}test:lease"
+    semaphore = RedisSemaphore(redis_db, key, 1, lease_seconds=0.3)
+    started = time.monotonic()
     assert semaphore.try_acquire() is not None  # never released: its worker died
     assert semaphore.try_acquire() is None
-    time.sleep(0.4)
+    assert 0 < redis_db.pttl(key) <= 300  # the key itself goes with the last lease
+    wait_until(lambda: semaphore.try_acquire() is not None, 5, "the dead holder's lease to end")
+    assert time.monotonic() - started >= 0.25
+
+
+def _lease_ends_in(client: Any, key: str, holder: bytes, seconds: float) -> None:
+    now_s, micros = client.time()
+    client.zadd(key, {holder: (now_s + micros / 1_000_000 + seconds) * 1000})
+
+
+def test_a_slot_is_free_exactly_when_its_lease_has_ended(redis_db: Any) -> None:
+    from worker.limits import RedisSemaphore
+
+    key = f"{REDIS_PREFIX}test:edge"
+    semaphore = RedisSemaphore(redis_db, key, 2, lease_seconds=60)
     assert semaphore.try_acquire() is not None
+    assert semaphore.try_acquire() is not None
+    assert semaphore.try_acquire() is None  # two of two held
+    assert 59_000 < redis_db.pttl(key) <= 60_000
+    first, second = redis_db.zrange(key, 0, -1)
+    _lease_ends_in(redis_db, key, first, 5)
+    assert semaphore.try_acquire() is None  # a lease still running keeps its slot
+    _lease_ends_in(redis_db, key, second, -0.5)
+    assert semaphore.try_acquire() is not None  # an ended one frees it
+    assert semaphore.in_flight() == 2
 
 
 def test_google_budget_is_a_token_bucket_shared_by_everyone(redis_db: Any) -> None:
-    first = google_user_bucket(redis_db, 7, rate_per_second=20.0, burst=5)
-    second = google_user_bucket(redis_db, 7, rate_per_second=20.0, burst=5)
+    first = _bucket(redis_db, 7, 20.0, 5)
+    second = _bucket(redis_db, 7, 20.0, 5)
     assert [first.wait_needed_seconds() for _ in range(5)] == [0.0] * 5
     assert second.wait_needed_seconds() > 0  # the burst is spent for both
     started = time.monotonic()
     second.take(timeout_seconds=5)
     assert 0.02 < time.monotonic() - started < 1.0
-    other_user = google_user_bucket(redis_db, 8, rate_per_second=20.0, burst=5)
+    other_user = _bucket(redis_db, 8, 20.0, 5)
     assert other_user.wait_needed_seconds() == 0.0
-    slow = google_user_bucket(redis_db, 9, rate_per_second=0.1, burst=1)
+    slow = _bucket(redis_db, 9, 0.1, 1)
     slow.take()
     with pytest.raises(LimitTimeoutError):
         slow.take(timeout_seconds=1)
@@ -71,9 +109,12 @@ def test_a_graph_slot_lease_outlasts_the_longest_graph_request(redis_db: Any) ->
     from connectors.microsoft.graph import LONGEST_REQUEST_SECONDS
     from worker.limits import RedisMailboxSlots
 
-    with RedisMailboxSlots(redis_db, 4).slot("Leader@Example.org"):
+    with RedisMailboxSlots(redis_db, 4, key_prefix=REDIS_PREFIX).slot("Leader@Example.org"):
         [(_, lease_ends_ms)] = redis_db.zrange(
-            "agenda-regie:limit:microsoft:leader@example.org", 0, -1, withscores=True
+            f"{REDIS_PREFIX}agenda-regie:limit:microsoft:leader@example.org",
+            0,
+            -1,
+            withscores=True,
         )
         seconds, micros = redis_db.time()
         lease_left_seconds = lease_ends_ms / 1000 - (seconds + micros / 1_000_000)
@@ -105,12 +146,54 @@ def test_a_slot_whose_redis_went_away_during_the_request_is_left_to_its_lease(
 
     from worker.limits import RedisSemaphore
 
-    semaphore = RedisSemaphore(redis_db, "agenda-regie:test:outage", 1, lease_seconds=0.3)
+    key = f"{REDIS_PREFIX}test:outage"
+    semaphore = RedisSemaphore(redis_db, key, 1, lease_seconds=60)
     answered = False
     with semaphore.slot(timeout_seconds=1):
         semaphore.client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1)
         answered = True  # the request's answer, which giving back the slot must not lose
     assert answered
     semaphore.client = redis_db
-    time.sleep(0.4)
+    assert semaphore.try_acquire() is None  # still held: its lease has not ended
+    [(holder, _)] = redis_db.zrange(key, 0, -1, withscores=True)
+    _lease_ends_in(redis_db, key, holder, -1)  # a minute later, by the server's clock
     assert semaphore.try_acquire() is not None
+
+
+def _idle_for(client: Any, key: str, seconds: float) -> None:
+    """As if the bucket had not been touched for `seconds` (by the Redis server's clock)."""
+    now_s, micros = client.time()
+    client.hset(key, "at", str(now_s + micros / 1_000_000 - seconds))
+
+
+def test_a_bucket_left_idle_refills_only_up_to_its_burst(redis_db: Any) -> None:
+    bucket = _bucket(redis_db, 21, 0.5, 3)  # one token every 2 s, at most 3 saved up
+    assert [bucket.wait_needed_seconds() for _ in range(3)] == [0.0] * 3
+    first_wait = bucket.wait_needed_seconds()
+    assert 1.9 < first_wait <= 2.0  # a whole token at 0.5 per second
+    _idle_for(redis_db, bucket.key, 600)  # 300 tokens' worth of idle time
+    assert [bucket.wait_needed_seconds() for _ in range(3)] == [0.0] * 3
+    assert 1.9 < bucket.wait_needed_seconds() <= 2.0  # capped at the burst: the fourth waits
+
+
+def test_a_bucket_key_expires_once_it_would_be_full_again(redis_db: Any) -> None:
+    bucket = _bucket(redis_db, 22, 0.5, 3)
+    bucket.wait_needed_seconds()
+    # Full again after burst / rate = 6 s; the key lives that long plus a second, then goes
+    # (an absent key is a full bucket), so idle connections leave nothing behind in Redis.
+    assert 6000 < redis_db.pttl(bucket.key) <= 7000
+    tokens, at = redis_db.hmget(bucket.key, "tokens", "at")
+    assert float(tokens) == pytest.approx(2.0, abs=0.01)
+    now_s, micros = redis_db.time()
+    assert abs(float(at) - (now_s + micros / 1_000_000)) < 5
+
+
+def test_the_key_prefix_keeps_installations_apart(redis_db: Any) -> None:
+    ours = _bucket(redis_db, 23, 0.5, 1)
+    theirs = google_user_bucket(redis_db, 23, 0.5, 1, key_prefix=f"{REDIS_PREFIX}other:")
+    assert ours.key == f"{REDIS_PREFIX}agenda-regie:limit:google:23"
+    assert ours.wait_needed_seconds() == 0.0
+    assert ours.wait_needed_seconds() > 0
+    assert theirs.wait_needed_seconds() == 0.0  # its own budget under its own prefix
+    slots = _mailbox(redis_db, "Board@Example.org", limit=1)
+    assert slots.key == f"{REDIS_PREFIX}agenda-regie:limit:microsoft:board@example.org"
