@@ -197,3 +197,48 @@ def test_the_key_prefix_keeps_installations_apart(redis_db: Any) -> None:
     assert theirs.wait_needed_seconds() == 0.0  # its own budget under its own prefix
     slots = _mailbox(redis_db, "Board@Example.org", limit=1)
     assert slots.key == f"{REDIS_PREFIX}agenda-regie:limit:microsoft:board@example.org"
+
+
+def test_a_graph_slot_lease_is_the_longest_request_and_as_much_again_up_to_a_minute() -> None:
+    from worker.limits import mailbox_lease_seconds
+
+    assert mailbox_lease_seconds(20.0) == 40.0
+    assert mailbox_lease_seconds(60.0) == 120.0
+    assert mailbox_lease_seconds(190.0) == 250.0  # a minute more, not twice as long
+
+
+def test_waiting_for_a_token_sleeps_the_wait_redis_names_and_gives_up_past_the_timeout(
+    redis_db: Any,
+) -> None:
+    from worker.limits import TokenBucket
+
+    pauses: list[float] = []
+    key = f"{REDIS_PREFIX}test:patient"
+    bucket = TokenBucket(redis_db, key, 0.5, 1, sleep=pauses.append)  # no real sleep
+    assert bucket.take() == 0.0
+    assert pauses == []
+    # The clock does not move while nothing sleeps: each try still needs about 2 s; the first
+    # pause fits the 3 s allowed, a second would not.
+    with pytest.raises(LimitTimeoutError) as raised:
+        bucket.take(timeout_seconds=3.0)
+    [pause] = pauses
+    assert 1.9 < pause <= 2.0
+    assert raised.value.waited_seconds == pause
+    assert str(raised.value) == f"no capacity for {key} after waiting {pause:.1f} s"
+
+
+def test_waiting_for_a_slot_polls_and_gives_up_past_the_timeout(redis_db: Any) -> None:
+    from worker.limits import RedisSemaphore
+
+    pauses: list[float] = []
+    key = f"{REDIS_PREFIX}test:busy"
+    semaphore = RedisSemaphore(redis_db, key, 1, poll_seconds=0.02, sleep=pauses.append)
+    with semaphore.slot():
+        assert semaphore.in_flight() == 1
+        started = time.monotonic()
+        with pytest.raises(LimitTimeoutError) as raised, semaphore.slot(timeout_seconds=0.2):
+            pass
+        assert 0.2 <= raised.value.waited_seconds <= time.monotonic() - started
+        assert pauses
+        assert set(pauses) == {0.02}
+    assert semaphore.in_flight() == 0  # given back when the block ended
