@@ -68,3 +68,10 @@ def test_asking_a_review_for_an_indicator_it_lacks_names_it() -> None:
     assert review.indicator("meeting_hours").value == 0.0
     with pytest.raises(KeyError, match="no_such_indicator"):
         review.indicator("no_such_indicator")
+
+
+@pytest.mark.parametrize("text", ["2026-W54", "2026-W00", "2026-13", "week 13"])
+def test_a_week_that_does_not_exist_is_named_in_the_error(text: str) -> None:
+    with pytest.raises(ValueError, match=f"^'{text}' is not an ISO week like 2026-W13$"):
+        IsoWeek.parse(text)
+    assert IsoWeek.parse("2026-W53") == IsoWeek(2026, 53)  # 2026 has 53 weeks
