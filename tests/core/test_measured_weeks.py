@@ -75,3 +75,8 @@ def test_a_week_that_does_not_exist_is_named_in_the_error(text: str) -> None:
     with pytest.raises(ValueError, match=f"^'{text}' is not an ISO week like 2026-W13$"):
         IsoWeek.parse(text)
     assert IsoWeek.parse("2026-W53") == IsoWeek(2026, 53)  # 2026 has 53 weeks
+
+
+def test_a_review_needs_an_aware_now() -> None:
+    with pytest.raises(ValueError, match="^now must be aware$"):
+        build_review([], rules=rules(), week=WEEKS[0], now=NOW.replace(tzinfo=None))
