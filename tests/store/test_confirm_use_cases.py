@@ -93,9 +93,11 @@ def test_accept_all_accepts_the_leaders_open_proposals_of_that_week_and_writes_t
     engine: Engine, week: list[str]
 ) -> None:
     written: list[str] = []
+    blocks: list[Block] = []
 
     def write(_engine: Engine, _leader: int, block: Block) -> str | None:
         written.append(block.key)
+        blocks.append(block)
         return f"event-{len(written)}"
 
     writers = CalendarWriters(write, no_withdraw)
@@ -104,6 +106,14 @@ def test_accept_all_accepts_the_leaders_open_proposals_of_that_week_and_writes_t
 
     assert accept_all(engine, AllLink(LEADER, str(WEEK)), writers, NOW) == [week[0], week[2]]
     assert written == [week[0], week[2]]
+    # What reaches the calendar: the slot in the leader's zone, titled in the leader's language.
+    first = blocks[0]
+    assert (first.key, first.generation) == (week[0], 0)
+    assert (first.start, first.end) == (
+        MONDAY + timedelta(days=1),
+        MONDAY + timedelta(days=1, hours=1.5),
+    )
+    assert (first.title, first.description, first.zone) == ("Reflectieblok", "agenda-regie", TOKYO)
     with session_scope(engine) as session:
         leader = repo.find_leader(session, LEADER)
         assert leader is not None
