@@ -78,5 +78,5 @@ def test_a_week_that_does_not_exist_is_named_in_the_error(text: str) -> None:
 
 
 def test_a_review_needs_an_aware_now() -> None:
-    with pytest.raises(ValueError, match="^now must be aware$"):
+    with pytest.raises(ValueError, match=r"^now must be aware$"):
         build_review([], rules=rules(), week=WEEKS[0], now=NOW.replace(tzinfo=None))

@@ -152,3 +152,32 @@ def test_overlapping_ranges_of_a_broken_day_are_joined_for_the_other_checks(
     # which a 200-minute block fits: only the broken day is reported.
     [only] = problems(path)
     assert only.startswith(f"{path}:3:3: working_hours.monday: ")
+
+
+@pytest.mark.parametrize(
+    ("setting", "problem"),
+    [
+        (
+            "attention: bogus",
+            "thresholds.meeting_share.attention: 'bogus' is not a comparison like '>= 0.60' or "
+            "'< 10' (operators < <= > >= =)",
+        ),
+        (
+            'atention: ">= 0.5"',
+            "thresholds.meeting_share.atention: unknown setting; did you mean 'attention'?",
+        ),
+    ],
+    ids=["invalid", "misspelt"],
+)
+def test_a_broken_setting_three_levels_deep_does_not_hide_the_other_checks(
+    tmp_path: Path, setting: str, problem: str
+) -> None:
+    path = write(
+        tmp_path / "anna.yaml",
+        f"version: 1\nthresholds:\n  meeting_share:\n    {setting}\n"
+        'lunch:\n  window: "05:00-06:00"\n',
+    )
+    assert problems(path) == [
+        f"{path}:4:5: {problem}",
+        f"{path}:6:3: lunch.window: 05:00-06:00 lies outside the working hours of every day",
+    ]
