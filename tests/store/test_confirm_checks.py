@@ -187,3 +187,48 @@ def test_a_write_failing_after_a_withdraw_gets_a_delete_only_when_it_may_have_la
     assert decide(engine, link, "accept", writers, NOW) == outcome
     status, _, stored_actions, _ = stored(engine)
     assert (status, stored_actions) == ("declined", actions)
+
+
+@pytest.mark.parametrize(
+    ("withdraw_answer", "outcome", "calls"),
+    [
+        # Both deletes run at once (the withdraw's own, which ran before the block existed, and
+        # the landed block's); deletes are idempotent.
+        (True, "already_removed", ["write", "withdraw", "withdraw"]),
+        (None, "already_removed", ["write", "withdraw", "withdraw"]),  # nothing to delete
+        (TimeoutError("no answer"), "withdraw_queued", ["write", "withdraw", "withdraw"]),
+    ],
+    ids=["deleted", "ics", "delete-failed"],
+)
+def test_a_block_that_landed_after_its_withdraw_is_deleted_right_away(
+    engine: Engine,
+    proposed: Callable[[int], None],
+    withdraw_answer: bool | Exception | None,
+    outcome: str,
+    calls: list[str],
+) -> None:
+    done: list[str] = []
+
+    def write(engine: Engine, _leader: int, block: Block) -> str | None:
+        done.append("write")
+        with session_scope(engine) as session:  # the leader takes it back meanwhile
+            assert repo.withdraw_proposal(session, block.key, block.generation, now=NOW)
+        return "event-1"  # and then the write lands
+
+    def withdraw(_engine: Engine, _leader: int, key: str, generation: int) -> bool | None:
+        assert (key, generation) == (KEY, 0)
+        done.append("withdraw")
+        if isinstance(withdraw_answer, Exception):
+            raise withdraw_answer
+        return withdraw_answer
+
+    link = ProposalLink(KEY, 0, LEADER)
+    assert decide(engine, link, "accept", CalendarWriters(write, withdraw), NOW) == outcome
+    assert done == calls
+    with session_scope(engine) as session:
+        entries = session.scalars(select(OutboxEntry).order_by(OutboxEntry.id)).all()
+        left = [(e.action, e.done_at is None) for e in entries]
+    # The create, the withdraw's own delete (which ran before the block existed), the delete of
+    # the block that landed: done, or waiting when its delete failed.
+    assert left[0] == ("create", False)
+    assert left[-1] == ("delete", isinstance(withdraw_answer, Exception))
