@@ -139,3 +139,20 @@ def test_a_week_off_says_there_was_no_working_time_and_nothing_else() -> None:
 def test_one_working_day_is_enough_to_have_working_time() -> None:
     week = review([away_day(d) for d in (MON, TUE, WED, THU)], WEEK)
     assert week.warnings == ()
+
+
+def test_each_skipped_event_is_one_warning_saying_where_and_why() -> None:
+    from assistant.core.analysis import build_review
+    from connectors import SkippedEvent
+    from tests.core.builders import NOW
+
+    skipped = [
+        SkippedEvent("calendar.ics line 40", "DTSTART is not a date"),
+        SkippedEvent("calendar.ics line 90", "RRULE cannot be read"),
+    ]
+    events = [meeting(MON, "10:00", "11:00")]
+    week = build_review(events, rules=rules(), week=IsoWeek.parse(WEEK), now=NOW, skipped=skipped)
+    assert week.warnings == tuple(
+        Warning("skipped_event", reason("warning.skipped", where=s.where, reason=s.reason))
+        for s in skipped
+    )
