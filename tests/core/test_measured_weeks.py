@@ -3,7 +3,7 @@ trends compare against), and the small values of the core behave as values."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -80,3 +80,14 @@ def test_a_week_that_does_not_exist_is_named_in_the_error(text: str) -> None:
 def test_a_review_needs_an_aware_now() -> None:
     with pytest.raises(ValueError, match=r"^now must be aware$"):
         build_review([], rules=rules(), week=WEEKS[0], now=NOW.replace(tzinfo=None))
+
+
+def test_a_review_reads_its_context_weeks_the_night_before_and_the_week_after() -> None:
+    # 2026-W10 is Monday 2 to Sunday 8 March; proposals are for the week to Sunday 15 March.
+    week = IsoWeek.parse("2026-W10")
+    assert analysis_span(week, rules()) == (
+        date(2025, 12, 7),
+        date(2026, 3, 15),
+    )  # 12 weeks + 1 day
+    no_context = rules(measurement={"context_weeks": 0})
+    assert analysis_span(week, no_context) == (date(2026, 3, 1), date(2026, 3, 15))
