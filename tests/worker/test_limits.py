@@ -130,17 +130,28 @@ def test_redis_not_answering_is_a_limit_error_for_slots_and_tokens() -> None:
     gone = redis.Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=1)
     slots = RedisMailboxSlots(gone, 4, timeout_seconds=1)
     with (
-        pytest.raises(LimitUnavailableError, match="Redis, which did not answer"),
+        pytest.raises(LimitUnavailableError, match="Redis, which did not answer") as raised,
         slots.slot("leader@example.org"),
     ):
         pass
+    # Without a prefix: the keys every worker of an installation shares.
+    assert raised.value.key == "agenda-regie:limit:microsoft:leader@example.org"
     with pytest.raises(LimitError, match="agenda-regie:limit:google:7"):
         google_user_bucket(gone, 7, rate_per_second=5.0, burst=10).take(timeout_seconds=1)
     gone.close()
 
 
+def test_graph_slots_default_to_four_per_mailbox_leased_past_the_longest_request() -> None:
+    from worker.limits import RedisMailboxSlots, mailbox_lease_seconds
+
+    slots = RedisMailboxSlots(object())
+    assert (slots.limit, slots.timeout_seconds, slots.key_prefix) == (4, 60.0, "")
+    assert slots.lease_seconds == mailbox_lease_seconds()
+    assert RedisMailboxSlots(object(), lease_seconds=5.0).lease_seconds == 5.0
+
+
 def test_a_slot_whose_redis_went_away_during_the_request_is_left_to_its_lease(
-    redis_db: Any,
+    redis_db: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     import redis
 
@@ -153,6 +164,8 @@ def test_a_slot_whose_redis_went_away_during_the_request_is_left_to_its_lease(
         semaphore.client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1)
         answered = True  # the request's answer, which giving back the slot must not lose
     assert answered
+    [logged] = [r.getMessage() for r in caplog.records if r.name == "worker.limits"]
+    assert logged.startswith(f"could not give back a slot of {key}, its lease will: ")
     semaphore.client = redis_db
     assert semaphore.try_acquire() is None  # still held: its lease has not ended
     [(holder, _)] = redis_db.zrange(key, 0, -1, withscores=True)
@@ -217,14 +230,15 @@ def test_waiting_for_a_token_sleeps_the_wait_redis_names_and_gives_up_past_the_t
     bucket = TokenBucket(redis_db, key, 0.5, 1, sleep=pauses.append)  # no real sleep
     assert bucket.take() == 0.0
     assert pauses == []
-    # The clock does not move while nothing sleeps: each try still needs about 2 s; the first
-    # pause fits the 3 s allowed, a second would not.
+    # The clock does not move while nothing sleeps: each try still needs about 2 s; two pauses
+    # fit the 5 s allowed, a third would not.
     with pytest.raises(LimitTimeoutError) as raised:
-        bucket.take(timeout_seconds=3.0)
-    [pause] = pauses
-    assert 1.9 < pause <= 2.0
-    assert raised.value.waited_seconds == pause
-    assert str(raised.value) == f"no capacity for {key} after waiting {pause:.1f} s"
+        bucket.take(timeout_seconds=5.0)
+    first, second = pauses
+    assert 1.9 < first <= 2.0
+    assert 1.9 < second <= 2.0
+    assert raised.value.waited_seconds == first + second
+    assert str(raised.value) == f"no capacity for {key} after waiting {first + second:.1f} s"
 
 
 def test_waiting_for_a_slot_polls_and_gives_up_past_the_timeout(redis_db: Any) -> None:
