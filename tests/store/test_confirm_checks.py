@@ -29,9 +29,10 @@ from assistant.store.models import AuditEntry, OutboxEntry, ProposalRow
 from connectors.model import Block
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-NOW = datetime(2026, 11, 30, 12, 0, tzinfo=AMSTERDAM)
+# Years ahead of the wall clock, so a moment dropped for the clock's own would show.
+NOW = datetime(2036, 12, 1, 12, 0, tzinfo=AMSTERDAM)
 LEADER = "sanne.devries@example.org"
-KEY = f"{LEADER}/2026-W49/reflection/0"
+KEY = f"{LEADER}/2036-W49/reflection/0"
 ICS_ONLY = CalendarWriters(no_write_back, no_withdraw)
 
 
@@ -41,12 +42,12 @@ def proposed(session: Session) -> Callable[[int], None]:
     again for the same slot after the email went out)."""
     leader = repo.upsert_leader(session, LEADER, timezone="Europe/Amsterdam")
     repo.upsert_leader(session, "other.leader@example.org", timezone="Europe/Amsterdam")
-    start = datetime(2026, 12, 1, 9, 0, tzinfo=AMSTERDAM)
+    start = datetime(2036, 12, 2, 9, 0, tzinfo=AMSTERDAM)
     why = reason("proposal.reflection.preferred")
     proposal = Proposal(
         KEY, "reflection", Buffer.MINI_RETRAITES, start, start + timedelta(hours=1.5), why
     )
-    repo.ensure_proposals(session, leader, IsoWeek(2026, 49), [proposal], now=NOW)
+    repo.ensure_proposals(session, leader, IsoWeek(2036, 49), [proposal], now=NOW)
     session.commit()
 
     def set_generation(generation: int) -> None:

@@ -30,10 +30,11 @@ from assistant.store.models import OutboxEntry
 from connectors.model import Block
 
 TOKYO = ZoneInfo("Asia/Tokyo")
-NOW = datetime(2026, 11, 30, 12, 0, tzinfo=TOKYO)
+# Years ahead of the wall clock, so a moment dropped for the clock's own would show.
+NOW = datetime(2036, 12, 1, 12, 0, tzinfo=TOKYO)
 LEADER = "kenji@example.org"
-WEEK = IsoWeek(2026, 49)
-MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=TOKYO)
+WEEK = IsoWeek(2036, 49)
+MONDAY = datetime(2036, 12, 1, 9, 0, tzinfo=TOKYO)
 ICS_ONLY = CalendarWriters(no_write_back, no_withdraw)
 
 
@@ -58,7 +59,7 @@ def week(session: Session) -> list[str]:
     mine = [proposal(key("reflection", 1), 3, 1.5), proposal(key("reflection", 0), 1, 1.5)]
     mine.append(proposal(key("mini_retreat", 0), 2, 3))
     repo.ensure_proposals(session, leader, WEEK, mine, now=NOW)
-    theirs = proposal("someone@example.org:2026-W49:reflection:0", 1, 1.5)
+    theirs = proposal("someone@example.org:2036-W49:reflection:0", 1, 1.5)
     repo.ensure_proposals(session, other, WEEK, [theirs], now=NOW)
     session.commit()
     return [key("reflection", 0), key("mini_retreat", 0), key("reflection", 1)]
@@ -118,7 +119,7 @@ def test_accept_all_accepts_the_leaders_open_proposals_of_that_week_and_writes_t
         leader = repo.find_leader(session, LEADER)
         assert leader is not None
         statuses = {row.key: row.status for row in repo.proposals_of_week(session, leader, WEEK)}
-        theirs = repo.proposal_by_key(session, "someone@example.org:2026-W49:reflection:0")
+        theirs = repo.proposal_by_key(session, "someone@example.org:2036-W49:reflection:0")
         assert theirs is not None
         assert theirs.status == "proposed"  # another leader's week is not touched
     assert statuses == {week[0]: "written", week[1]: "declined", week[2]: "written"}
@@ -166,10 +167,35 @@ def test_a_rating_is_stored_for_its_week_and_a_later_one_replaces_it(
     engine: Engine, week: list[str]
 ) -> None:
     assert rate(engine, RatingLink(LEADER, str(WEEK), 2), NOW) is True
-    assert rate(engine, RatingLink(LEADER, "2026-W50", 5), NOW) is True
+    assert rate(engine, RatingLink(LEADER, "2036-W50", 5), NOW) is True
     assert rate(engine, RatingLink(LEADER, str(WEEK), 4), NOW + timedelta(hours=1)) is True
     with session_scope(engine) as session:
         leader = repo.find_leader(session, LEADER)
         assert leader is not None
-        stored = repo.self_ratings(session, leader, [WEEK, IsoWeek(2026, 50), IsoWeek(2026, 51)])
-    assert stored == {WEEK: 4, IsoWeek(2026, 50): 5}
+        stored = repo.self_ratings(session, leader, [WEEK, IsoWeek(2036, 50), IsoWeek(2036, 51)])
+    assert stored == {WEEK: 4, IsoWeek(2036, 50): 5}
+
+
+def test_an_accept_written_then_withdrawn_leaves_the_calendar_at_those_moments(
+    engine: Engine, week: list[str]
+) -> None:
+    deleted: list[tuple[str, int]] = []
+
+    def write(_engine: Engine, _leader: int, block: Block) -> str | None:
+        return "event-1"
+
+    def delete(_engine: Engine, _leader: int, key: str, generation: int) -> bool | None:
+        deleted.append((key, generation))
+        return True
+
+    writers = CalendarWriters(write, delete)
+    link = ProposalLink(week[0], 0, LEADER)
+    later = NOW + timedelta(minutes=7)
+    assert decide(engine, link, "accept", writers, NOW) == "written"
+    assert withdraw(engine, link, writers, later) == "withdrawn"
+    assert withdraw(engine, link, writers, later) == "already_removed"
+    assert deleted == [(week[0], 0)]
+    with session_scope(engine) as session:
+        entries = session.scalars(select(OutboxEntry).order_by(OutboxEntry.id)).all()
+        done = [(e.action, e.done_at, e.attempts) for e in entries]
+    assert done == [("create", NOW, 1), ("delete", later, 1)]

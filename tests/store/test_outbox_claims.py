@@ -21,11 +21,12 @@ from assistant.store.models import OutboxEntry
 from connectors.model import Block
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-NOW = datetime(2026, 11, 30, 12, 0, tzinfo=AMSTERDAM)
-WEEK = IsoWeek(2026, 49)
+# Years ahead of the wall clock, so a moment dropped for the clock's own would show.
+NOW = datetime(2036, 12, 1, 12, 0, tzinfo=AMSTERDAM)
+WEEK = IsoWeek(2036, 49)
 # The store keeps no reason; any will do.
 WHY = reason("proposal.reflection.preferred")
-KEY = "sanne.devries@example.org/2026-W49/reflection/0"
+KEY = "sanne.devries@example.org/2036-W49/reflection/0"
 WAIT_SECONDS = 30.0
 
 
@@ -33,7 +34,7 @@ WAIT_SECONDS = 30.0
 def accepted(session: Session) -> int:
     """An accepted proposal whose create is due in the outbox; the entry's id."""
     leader = repo.upsert_leader(session, "sanne.devries@example.org", timezone="Europe/Amsterdam")
-    start = datetime(2026, 12, 1, 9, 0, tzinfo=AMSTERDAM)
+    start = datetime(2036, 12, 2, 9, 0, tzinfo=AMSTERDAM)
     proposal = Proposal(
         KEY, "reflection", Buffer.MINI_RETRAITES, start, start + timedelta(hours=1.5), WHY
     )
