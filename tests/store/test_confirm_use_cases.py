@@ -199,3 +199,58 @@ def test_an_accept_written_then_withdrawn_leaves_the_calendar_at_those_moments(
         entries = session.scalars(select(OutboxEntry).order_by(OutboxEntry.id)).all()
         done = [(e.action, e.done_at, e.attempts) for e in entries]
     assert done == [("create", NOW, 1), ("delete", later, 1)]
+
+
+def test_each_decision_is_audited_with_its_generation_and_moment(
+    engine: Engine, week: list[str]
+) -> None:
+    from assistant.store.models import AuditEntry
+
+    link = ProposalLink(week[0], 0, LEADER)
+    later = NOW + timedelta(hours=2)
+    assert decide(engine, link, "accept", ICS_ONLY, NOW) == "ics"
+    assert decide(engine, link, "accept", ICS_ONLY, later) == "already"  # audited once
+    assert withdraw(engine, link, ICS_ONLY, later) == "withdrawn_ics"
+    assert withdraw(engine, link, ICS_ONLY, later) == "already_removed"
+    never = ProposalLink(week[1], 0, LEADER)
+    assert withdraw(engine, never, ICS_ONLY, later) == "not_in_calendar"  # never accepted
+    assert decide(engine, never, "decline", ICS_ONLY, later) == "declined"
+    assert withdraw(engine, never, ICS_ONLY, later) == "declined_before"
+    with session_scope(engine) as session:
+        rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        audited = [(r.actor, r.action, r.subject, r.detail, r.at) for r in rows]
+    via = {"generation": 0, "via": "confirm page"}
+    assert audited == [
+        (LEADER, "proposal.accepted", week[0], via, NOW),
+        (LEADER, "proposal.withdrawn", week[0], via, later),
+        (LEADER, "proposal.declined", week[1], via, later),
+    ]
+
+
+def test_the_open_proposals_are_shown_as_stored(engine: Engine, week: list[str]) -> None:
+    shown = open_proposals(engine, AllLink(LEADER, str(WEEK)))
+    first = shown[0]
+    assert (first.key, first.kind, first.status, first.language, first.timezone) == (
+        week[0],
+        "reflection",
+        "proposed",
+        "nl",
+        "Asia/Tokyo",
+    )
+    assert (first.start, first.end) == (
+        MONDAY + timedelta(days=1),
+        MONDAY + timedelta(days=1, hours=1.5),
+    )
+    assert [(p.kind, p.end - p.start) for p in shown[1:]] == [
+        ("reflection", timedelta(hours=3)),
+        ("reflection", timedelta(hours=1.5)),
+    ]
+
+
+def test_a_rating_remembers_when_it_was_given(engine: Engine, week: list[str]) -> None:
+    from assistant.store.models import SelfRating
+
+    assert rate(engine, RatingLink(LEADER, str(WEEK), 3), NOW) is True
+    with session_scope(engine) as session:
+        stored = session.scalars(select(SelfRating)).one()
+        assert (stored.score, stored.iso_week, stored.recorded_at) == (3, str(WEEK), NOW)
