@@ -174,7 +174,9 @@ def test_the_last_attempt_gives_up_and_says_how_long_it_tried(
     assert messages[-1].endswith(
         "events.list: giving up after 3 attempts and 3.0 s of waiting in total"
     )
-    assert "events.list: 429 rateLimitExceeded, attempt 1, waiting 1.00 s" in messages[0]
+    assert messages[0] == "google events.list: 429 rateLimitExceeded, attempt 1, waiting 1.00 s"
+    assert messages[-1].startswith("google events.list: giving up")
+    assert raised.value.where == WHERE
 
 
 @pytest.mark.parametrize(
@@ -189,3 +191,16 @@ def test_the_last_attempt_gives_up_and_says_how_long_it_tried(
 )
 def test_a_retry_after_header_in_seconds(header: str | None, seconds: float | None) -> None:
     assert retry_after_seconds(header) == seconds
+
+
+def test_giving_up_for_lack_of_budget_says_how_little_was_left() -> None:
+    sleeps: list[float] = []
+    retrier = GraphRetrier(RetryPolicy(max_total_wait_seconds=10.0), sleep=sleeps.append)
+    assert retrier.call("events", Answers(throttled_graph(9.6))) == "done"
+    with pytest.raises(graph_errors.RetriesExhaustedError) as raised:
+        retrier.call("events", Answers(throttled_graph(2.0)))
+    assert str(raised.value).endswith(
+        "gave up after 1 attempts and 9.6 s of waiting; the next wait (2.0 s) is more than the "
+        "0.4 s left of the time budget"
+    )
+    assert raised.value.code == "TooManyRequests"
