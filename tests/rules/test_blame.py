@@ -41,7 +41,12 @@ def chain(tmp_path: Path) -> dict[str, Path]:
     )
     team = write(
         tmp_path / "team" / "team.yaml",
-        "extends: ../organisation.yaml\nworking_hours:\n  thursday: []\n  friday: []\n",
+        "extends: ../organisation.yaml\n"
+        "reflection:\n"
+        "  blocks_per_week: 1\n"  # lines before the team's working hours
+        "working_hours:\n"
+        "  thursday: []\n"
+        "  friday: []\n",
     )
     leader = write(
         tmp_path / "leaders" / "anna.yaml",
@@ -59,7 +64,7 @@ def test_a_section_problem_is_blamed_on_the_highest_layer_that_set_anything_in_i
     assert problems(team) == [
         f"{chain['organisation']}:2:1: lunch: Input should be a valid dictionary or instance of "
         "Lunch",
-        f"{team}:3:3: working_hours: no working time on any day of the week",
+        f"{team}:5:3: working_hours: no working time on any day of the week",
     ]
 
 
@@ -72,7 +77,7 @@ def test_a_mapping_replaced_whole_no_longer_blames_what_lower_layers_set_inside_
     assert problems(leader) == [
         f"{leader}:3:1: lunch.enabled: is missing (the bundled defaults were changed?)",
         f"{leader}:3:1: lunch.window: is missing (the bundled defaults were changed?)",
-        f"{chain['team']}:3:3: working_hours: no working time on any day of the week",
+        f"{chain['team']}:5:3: working_hours: no working time on any day of the week",
     ]
 
 
@@ -98,8 +103,12 @@ def test_a_section_that_is_no_mapping_is_one_problem(tmp_path: Path) -> None:
     ]
 
 
-def test_a_broken_setting_does_not_hide_the_other_sections_checks(tmp_path: Path) -> None:
-    no_days = "".join(f"  {day}: []\n" for day in ("monday", "tuesday", "wednesday", "thursday"))
+def test_a_broken_setting_does_not_hide_the_other_sections_checks(
+    tmp_path: Path,
+) -> None:
+    no_days = "".join(
+        f"  {day}: []\n" for day in ("monday", "tuesday", "wednesday", "thursday")
+    )
     path = write(
         tmp_path / "anna.yaml",
         f"version: 1\nlunch:\n  minutes: -5\nworking_hours:\n{no_days}  friday: []\n",
@@ -110,7 +119,9 @@ def test_a_broken_setting_does_not_hide_the_other_sections_checks(tmp_path: Path
     ]
 
 
-def test_a_broken_list_item_does_not_hide_the_other_sections_checks(tmp_path: Path) -> None:
+def test_a_broken_list_item_does_not_hide_the_other_sections_checks(
+    tmp_path: Path,
+) -> None:
     path = write(
         tmp_path / "anna.yaml",
         'version: 1\nreflection:\n  preferred_windows: ["bogus"]\nlunch:\n'
@@ -125,7 +136,9 @@ def test_a_broken_list_item_does_not_hide_the_other_sections_checks(tmp_path: Pa
 def test_a_broken_day_of_working_hours_counts_as_a_whole_day_for_the_other_checks(
     tmp_path: Path,
 ) -> None:
-    days = "".join(f"  {day}: []\n" for day in ("tuesday", "wednesday", "thursday", "friday"))
+    days = "".join(
+        f"  {day}: []\n" for day in ("tuesday", "wednesday", "thursday", "friday")
+    )
     path = write(
         tmp_path / "anna.yaml",
         f"version: 1\nworking_hours:\n  monday: [bogus]\n{days}reflection:\n  blocks_per_week: 3\n",
@@ -142,7 +155,9 @@ def test_a_broken_day_of_working_hours_counts_as_a_whole_day_for_the_other_check
 def test_overlapping_ranges_of_a_broken_day_are_joined_for_the_other_checks(
     tmp_path: Path,
 ) -> None:
-    days = "".join(f"  {day}: []\n" for day in ("tuesday", "wednesday", "thursday", "friday"))
+    days = "".join(
+        f"  {day}: []\n" for day in ("tuesday", "wednesday", "thursday", "friday")
+    )
     path = write(
         tmp_path / "anna.yaml",
         'version: 1\nworking_hours:\n  monday: ["09:00-11:00", "10:00-10:30", "11:00-13:00"]\n'
@@ -180,4 +195,23 @@ def test_a_broken_setting_three_levels_deep_does_not_hide_the_other_checks(
     assert problems(path) == [
         f"{path}:4:5: {problem}",
         f"{path}:6:3: lunch.window: 05:00-06:00 lies outside the working hours of every day",
+    ]
+
+
+def test_an_extends_that_is_no_path_is_reported_at_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "anna.yaml", "version: 1\nextends: 5\n")
+    assert problems(path) == [f"{path}:2:1: extends: must be the path of a rule file"]
+
+
+def test_a_broken_item_of_a_list_does_not_hide_the_other_sections_checks(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path / "anna.yaml",
+        "version: 1\nclassification:\n  reflection_keywords: [[1]]\n"
+        'lunch:\n  window: "05:00-06:00"\n',
+    )
+    assert problems(path) == [
+        f"{path}:3:3: classification.reflection_keywords: Input should be a valid string",
+        f"{path}:5:3: lunch.window: 05:00-06:00 lies outside the working hours of every day",
     ]
