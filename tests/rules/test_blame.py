@@ -215,3 +215,20 @@ def test_a_broken_item_of_a_list_does_not_hide_the_other_sections_checks(
         f"{path}:3:3: classification.reflection_keywords: Input should be a valid string",
         f"{path}:5:3: lunch.window: 05:00-06:00 lies outside the working hours of every day",
     ]
+
+
+def test_a_folder_or_a_file_that_is_no_text_is_named_with_what_is_wrong(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    assert problems(folder) == [f"{folder}: is a directory, not a rule file"]
+    assert problems(tmp_path / "missing.yaml") == [
+        f"{tmp_path / 'missing.yaml'}: file not found"
+    ]
+    binary = tmp_path / "anna.yaml"
+    binary.write_bytes(b"version: 1\nleader:\n  name: \xff\xfe\n")
+    [problem] = problems(binary)
+    assert problem.startswith(
+        f"{binary}: cannot be read ('utf-8' codec can't decode byte 0xff"
+    )
