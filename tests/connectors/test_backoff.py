@@ -56,9 +56,7 @@ def test_graph_waits_a_retry_after_above_the_longest_backoff_in_full() -> None:
 
 def test_google_takes_a_retry_after_above_the_longest_backoff_as_a_floor() -> None:
     sleeps: list[float] = []
-    retrier = GoogleRetrier(
-        GoogleRetryPolicy(), sleep=sleeps.append, jitter=lambda: 1.0
-    )
+    retrier = GoogleRetrier(GoogleRetryPolicy(), sleep=sleeps.append, jitter=lambda: 1.0)
     assert retrier.call("list events", Answers(throttled_google(90.0))) == "done"
     assert sleeps == [90.0]
 
@@ -89,18 +87,12 @@ def test_a_retry_after_beyond_the_budget_left_gives_up_at_once_without_waiting(
         retrier.call("list events", answers)
     assert (answers.calls, sleeps) == (1, [])
     assert "next wait (120.0 s) is more than the 100.0 s left" in str(raised.value)
-    assert (
-        raised.value.__cause__ is error
-    )  # which carries the Retry-After for the task queue
+    assert raised.value.__cause__ is error  # which carries the Retry-After for the task queue
 
 
-def test_the_budget_counts_every_wait_and_the_next_retry_after_that_does_not_fit_ends_it() -> (
-    None
-):
+def test_the_budget_counts_every_wait_and_the_next_retry_after_that_does_not_fit_ends_it() -> None:
     sleeps: list[float] = []
-    retrier = GraphRetrier(
-        GraphRetryPolicy(max_total_wait_seconds=100.0), sleep=sleeps.append
-    )
+    retrier = GraphRetrier(GraphRetryPolicy(max_total_wait_seconds=100.0), sleep=sleeps.append)
     assert retrier.call("page 1", Answers(throttled_graph(70.0))) == "done"
     with pytest.raises(graph_errors.RetriesExhaustedError):
         retrier.call("page 2", Answers(throttled_graph(40.0)))
@@ -136,9 +128,7 @@ def test_a_subclass_of_a_providers_retrier_keeps_the_providers_settings() -> Non
 
 def test_the_pause_is_the_jitter_times_a_cap_doubling_per_attempt() -> None:
     sleeps: list[float] = []
-    policy = RetryPolicy(
-        max_attempts_per_call=5, base_delay_seconds=2.0, max_delay_seconds=10.0
-    )
+    policy = RetryPolicy(max_attempts_per_call=5, base_delay_seconds=2.0, max_delay_seconds=10.0)
     retrier = GoogleRetrier(policy, sleep=sleeps.append, jitter=lambda: 0.25)
     errors = [throttled_google(None) for _ in range(4)]
     assert retrier.call("events.list", Answers(*errors)) == "done"
@@ -152,9 +142,7 @@ def test_a_google_retry_after_is_a_floor_under_a_longer_jittered_pause() -> None
     policy = RetryPolicy(base_delay_seconds=8.0)
     retrier = GoogleRetrier(policy, sleep=sleeps.append, jitter=lambda: 1.0)
     assert retrier.call("events.list", Answers(throttled_google(3.0))) == "done"
-    assert sleeps == [
-        8.0
-    ]  # the backoff is longer than the 3 s asked for: the backoff it is
+    assert sleeps == [8.0]  # the backoff is longer than the 3 s asked for: the backoff it is
 
 
 def test_a_graph_retry_after_is_the_exact_wait_even_below_the_backoff() -> None:
@@ -186,10 +174,7 @@ def test_the_last_attempt_gives_up_and_says_how_long_it_tried(
     assert messages[-1].endswith(
         "events.list: giving up after 3 attempts and 3.0 s of waiting in total"
     )
-    assert (
-        messages[0]
-        == "google events.list: 429 rateLimitExceeded, attempt 1, waiting 1.00 s"
-    )
+    assert messages[0] == "google events.list: 429 rateLimitExceeded, attempt 1, waiting 1.00 s"
     assert messages[-1].startswith("google events.list: giving up")
     assert raised.value.where == WHERE
 
@@ -204,17 +189,13 @@ def test_the_last_attempt_gives_up_and_says_how_long_it_tried(
         ("Wed, 21 Oct 2026 07:28:00 GMT", None),  # an HTTP date: the backoff applies
     ],
 )
-def test_a_retry_after_header_in_seconds(
-    header: str | None, seconds: float | None
-) -> None:
+def test_a_retry_after_header_in_seconds(header: str | None, seconds: float | None) -> None:
     assert retry_after_seconds(header) == seconds
 
 
 def test_giving_up_for_lack_of_budget_says_how_little_was_left() -> None:
     sleeps: list[float] = []
-    retrier = GraphRetrier(
-        RetryPolicy(max_total_wait_seconds=10.0), sleep=sleeps.append
-    )
+    retrier = GraphRetrier(RetryPolicy(max_total_wait_seconds=10.0), sleep=sleeps.append)
     assert retrier.call("events", Answers(throttled_graph(9.6))) == "done"
     with pytest.raises(graph_errors.RetriesExhaustedError) as raised:
         retrier.call("events", Answers(throttled_graph(2.0)))
@@ -227,9 +208,7 @@ def test_giving_up_for_lack_of_budget_says_how_little_was_left() -> None:
 
 def test_a_wait_that_exactly_uses_up_the_budget_is_still_taken() -> None:
     sleeps: list[float] = []
-    retrier = GraphRetrier(
-        RetryPolicy(max_total_wait_seconds=10.0), sleep=sleeps.append
-    )
+    retrier = GraphRetrier(RetryPolicy(max_total_wait_seconds=10.0), sleep=sleeps.append)
     answers = Answers(throttled_graph(6.0), throttled_graph(4.0))
     assert retrier.call("events", answers) == "done"
     assert (sleeps, retrier.total_wait_seconds) == ([6.0, 4.0], 10.0)

@@ -13,9 +13,7 @@ from connectors.ics import IcsSource
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 ME = "leader@example.org"
-MARCH = TimeWindow(
-    datetime(2026, 3, 1, tzinfo=AMSTERDAM), datetime(2026, 4, 1, tzinfo=AMSTERDAM)
-)
+MARCH = TimeWindow(datetime(2026, 3, 1, tzinfo=AMSTERDAM), datetime(2026, 4, 1, tzinfo=AMSTERDAM))
 
 
 def vevent(number: int, *lines: str, day: int = 2) -> str:
@@ -39,9 +37,7 @@ def read(
         + "END:VCALENDAR\r\n",
         encoding="utf-8",
     )
-    source = IcsSource(
-        path, zone=AMSTERDAM, me=[ME], classify=classify or ClassifyOptions()
-    )
+    source = IcsSource(path, zone=AMSTERDAM, me=[ME], classify=classify or ClassifyOptions())
     return list(source.fetch(MARCH))
 
 
@@ -53,9 +49,7 @@ def test_a_delegated_invitation_is_declined_and_an_unknown_reply_is_unknown(
         tmp_path,
         vevent(0, organiser, f"ATTENDEE;PARTSTAT=DELEGATED:mailto:{ME}"),
         vevent(1, organiser, f"ATTENDEE;PARTSTAT=X-MAYBE:mailto:{ME}"),
-        vevent(
-            2, organiser, f"ATTENDEE:MAILTO:{ME.upper()}"
-        ),  # no PARTSTAT: not answered
+        vevent(2, organiser, f"ATTENDEE:MAILTO:{ME.upper()}"),  # no PARTSTAT: not answered
     )
     # The delegated one is left out like a declined one; the other two remain.
     assert [(e.my_response, e.other_attendees) for e in events] == [
@@ -116,9 +110,7 @@ def test_an_exception_organiser_may_override_protected_time_only_with_a_meeting(
             "ORGANIZER:MAILTO:CEO@Example.org",
             f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{ME}",
         ),
-        vevent(
-            1, f"ORGANIZER:mailto:{ceo}"
-        ),  # the CEO's own hold in the leader's calendar
+        vevent(1, f"ORGANIZER:mailto:{ceo}"),  # the CEO's own hold in the leader's calendar
         vevent(
             2,
             "ORGANIZER:mailto:boss@example.org",
@@ -150,13 +142,9 @@ def test_our_marker_is_read_in_any_case_and_created_only_when_zoned(
 
 def test_occurrence_ids_depend_on_the_uid_and_the_start_only(tmp_path: Path) -> None:
     first = read(tmp_path, vevent(0, "STATUS:CONFIRMED"))
-    renamed = read(
-        tmp_path, vevent(0, "STATUS:CONFIRMED").replace("Overleg 0", "Andere titel")
-    )
+    renamed = read(tmp_path, vevent(0, "STATUS:CONFIRMED").replace("Overleg 0", "Andere titel"))
     moved = read(tmp_path, vevent(0, "STATUS:CONFIRMED", day=3))
-    other_uid = read(
-        tmp_path, vevent(0, "STATUS:CONFIRMED").replace("UID:event-0", "UID:other")
-    )
+    other_uid = read(tmp_path, vevent(0, "STATUS:CONFIRMED").replace("UID:event-0", "UID:other"))
     assert first[0].id == renamed[0].id
     assert first[0].id != moved[0].id
     assert first[0].id != other_uid[0].id
@@ -181,9 +169,7 @@ def test_attendees_without_an_organiser_count_only_the_others(tmp_path: Path) ->
 def test_a_moment_without_length_is_read_and_named_after_its_source(
     tmp_path: Path,
 ) -> None:
-    zero = vevent(0, "STATUS:CONFIRMED").replace(
-        "T083000", "T080000"
-    )  # ends as it starts
+    zero = vevent(0, "STATUS:CONFIRMED").replace("T083000", "T080000")  # ends as it starts
     [event] = read(tmp_path, zero)
     assert event.start == event.end == datetime(2026, 3, 2, 8, 0, tzinfo=AMSTERDAM)
     assert event.source == "calendar.ics"

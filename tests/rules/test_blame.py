@@ -106,9 +106,7 @@ def test_a_section_that_is_no_mapping_is_one_problem(tmp_path: Path) -> None:
 def test_a_broken_setting_does_not_hide_the_other_sections_checks(
     tmp_path: Path,
 ) -> None:
-    no_days = "".join(
-        f"  {day}: []\n" for day in ("monday", "tuesday", "wednesday", "thursday")
-    )
+    no_days = "".join(f"  {day}: []\n" for day in ("monday", "tuesday", "wednesday", "thursday"))
     path = write(
         tmp_path / "anna.yaml",
         f"version: 1\nlunch:\n  minutes: -5\nworking_hours:\n{no_days}  friday: []\n",
@@ -136,9 +134,7 @@ def test_a_broken_list_item_does_not_hide_the_other_sections_checks(
 def test_a_broken_day_of_working_hours_counts_as_a_whole_day_for_the_other_checks(
     tmp_path: Path,
 ) -> None:
-    days = "".join(
-        f"  {day}: []\n" for day in ("tuesday", "wednesday", "thursday", "friday")
-    )
+    days = "".join(f"  {day}: []\n" for day in ("tuesday", "wednesday", "thursday", "friday"))
     path = write(
         tmp_path / "anna.yaml",
         f"version: 1\nworking_hours:\n  monday: [bogus]\n{days}reflection:\n  blocks_per_week: 3\n",
@@ -155,9 +151,7 @@ def test_a_broken_day_of_working_hours_counts_as_a_whole_day_for_the_other_check
 def test_overlapping_ranges_of_a_broken_day_are_joined_for_the_other_checks(
     tmp_path: Path,
 ) -> None:
-    days = "".join(
-        f"  {day}: []\n" for day in ("tuesday", "wednesday", "thursday", "friday")
-    )
+    days = "".join(f"  {day}: []\n" for day in ("tuesday", "wednesday", "thursday", "friday"))
     path = write(
         tmp_path / "anna.yaml",
         'version: 1\nworking_hours:\n  monday: ["09:00-11:00", "10:00-10:30", "11:00-13:00"]\n'
@@ -223,12 +217,8 @@ def test_a_folder_or_a_file_that_is_no_text_is_named_with_what_is_wrong(
     folder = tmp_path / "rules"
     folder.mkdir()
     assert problems(folder) == [f"{folder}: is a directory, not a rule file"]
-    assert problems(tmp_path / "missing.yaml") == [
-        f"{tmp_path / 'missing.yaml'}: file not found"
-    ]
+    assert problems(tmp_path / "missing.yaml") == [f"{tmp_path / 'missing.yaml'}: file not found"]
     binary = tmp_path / "anna.yaml"
     binary.write_bytes(b"version: 1\nleader:\n  name: \xff\xfe\n")
     [problem] = problems(binary)
-    assert problem.startswith(
-        f"{binary}: cannot be read ('utf-8' codec can't decode byte 0xff"
-    )
+    assert problem.startswith(f"{binary}: cannot be read ('utf-8' codec can't decode byte 0xff")
