@@ -163,8 +163,9 @@ def test_a_slot_whose_redis_went_away_during_the_request_is_left_to_its_lease(
     key = f"{REDIS_PREFIX}test:outage"
     semaphore = RedisSemaphore(redis_db, key, 1, lease_seconds=60)
     answered = False
-    # On the logger itself: other tests (the workers' logging) may stop it propagating.
+    # On the logger itself, enabled: another test's logging set-up may have disabled it.
     logger = logging.getLogger("worker.limits")
+    was_disabled, logger.disabled = logger.disabled, False
     logger.addHandler(caplog.handler)
     try:
         with semaphore.slot(timeout_seconds=1):
@@ -172,6 +173,7 @@ def test_a_slot_whose_redis_went_away_during_the_request_is_left_to_its_lease(
             answered = True  # the request's answer, which giving back the slot must not lose
     finally:
         logger.removeHandler(caplog.handler)
+        logger.disabled = was_disabled
     assert answered
     [logged] = {r.getMessage() for r in caplog.records if r.name == "worker.limits"}
     assert logged.startswith(f"could not give back a slot of {key}, its lease will: ")
