@@ -24,13 +24,15 @@ def celery_config(settings: WorkerSettings) -> dict[str, Any]:
         "visibility_timeout": settings.visibility_timeout_seconds,
         "unacked_restore_interval": settings.unacked_restore_seconds,
         "unacked_restore_throttle": 1,
+        "global_keyprefix": settings.redis_key_prefix,
     }
     return {
         "broker_url": settings.broker_url,
         "result_backend": settings.result_backend,
         "broker_transport_options": transport,
         "result_backend_transport_options": {
-            "visibility_timeout": settings.visibility_timeout_seconds
+            "visibility_timeout": settings.visibility_timeout_seconds,
+            "global_keyprefix": settings.redis_key_prefix,
         },
         "visibility_timeout": settings.visibility_timeout_seconds,
         "broker_connection_retry_on_startup": True,

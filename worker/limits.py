@@ -171,22 +171,28 @@ class TokenBucket:
 
 
 def microsoft_mailbox_semaphore(
-    client: Any, mailbox: str, limit: int = 4, *, lease_seconds: float | None = None
+    client: Any,
+    mailbox: str,
+    limit: int = 4,
+    *,
+    lease_seconds: float | None = None,
+    key_prefix: str = "",
 ) -> RedisSemaphore:
     """At most `limit` Graph requests in flight for one mailbox, across all workers."""
     return RedisSemaphore(
         client,
-        f"agenda-regie:limit:microsoft:{mailbox.lower()}",
+        f"{key_prefix}agenda-regie:limit:microsoft:{mailbox.lower()}",
         limit,
         lease_seconds=mailbox_lease_seconds() if lease_seconds is None else lease_seconds,
     )
 
 
 def google_user_bucket(
-    client: Any, connection_id: int, rate_per_second: float, burst: int
+    client: Any, connection_id: int, rate_per_second: float, burst: int, *, key_prefix: str = ""
 ) -> TokenBucket:
     """Google's per-user budget for one connection, across all workers."""
-    return TokenBucket(client, f"agenda-regie:limit:google:{connection_id}", rate_per_second, burst)
+    key = f"{key_prefix}agenda-regie:limit:google:{connection_id}"
+    return TokenBucket(client, key, rate_per_second, burst)
 
 
 class RedisMailboxSlots:
@@ -200,14 +206,20 @@ class RedisMailboxSlots:
         *,
         timeout_seconds: float = 60.0,
         lease_seconds: float | None = None,
+        key_prefix: str = "",
     ) -> None:
         self.client, self.limit, self.timeout_seconds = client, limit, timeout_seconds
+        self.key_prefix = key_prefix
         self.lease_seconds = mailbox_lease_seconds() if lease_seconds is None else lease_seconds
 
     @contextmanager
     def slot(self, mailbox: str) -> Iterator[None]:
         semaphore = microsoft_mailbox_semaphore(
-            self.client, mailbox.strip(), self.limit, lease_seconds=self.lease_seconds
+            self.client,
+            mailbox.strip(),
+            self.limit,
+            lease_seconds=self.lease_seconds,
+            key_prefix=self.key_prefix,
         )
         with semaphore.slot(timeout_seconds=self.timeout_seconds):
             yield
@@ -224,15 +236,17 @@ class RedisServerSlots:
         *,
         timeout_seconds: float = 60.0,
         lease_seconds: float = 120.0,
+        key_prefix: str = "",
     ) -> None:
         self.client, self.limit, self.timeout_seconds = client, limit, timeout_seconds
         self.lease_seconds = lease_seconds
+        self.key_prefix = key_prefix
 
     @contextmanager
     def slot(self, server: str) -> Iterator[None]:
         semaphore = RedisSemaphore(
             self.client,
-            f"agenda-regie:limit:caldav:{server.strip().lower()}",
+            f"{self.key_prefix}agenda-regie:limit:caldav:{server.strip().lower()}",
             self.limit,
             lease_seconds=self.lease_seconds,
         )

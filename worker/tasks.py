@@ -65,7 +65,11 @@ def services() -> pipeline.Services:
 
     def google_gate(connection_id: int) -> None:
         bucket = google_user_bucket(
-            client, connection_id, config.google_requests_per_second, config.google_burst
+            client,
+            connection_id,
+            config.google_requests_per_second,
+            config.google_burst,
+            key_prefix=config.redis_key_prefix,
         )
         bucket.take(timeout_seconds=config.limit_wait_seconds)
 
@@ -78,9 +82,13 @@ def services() -> pipeline.Services:
             config.microsoft_in_flight_per_mailbox,
             timeout_seconds=config.limit_wait_seconds,
             lease_seconds=mailbox_lease_seconds(config.graph_longest_request_seconds),
+            key_prefix=config.redis_key_prefix,
         ),
         caldav_slots=RedisServerSlots(
-            client, config.caldav_in_flight_per_server, timeout_seconds=config.limit_wait_seconds
+            client,
+            config.caldav_in_flight_per_server,
+            timeout_seconds=config.limit_wait_seconds,
+            key_prefix=config.redis_key_prefix,
         ),
     )
 

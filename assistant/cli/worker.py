@@ -81,13 +81,13 @@ def delivery_word(status: str) -> str:
     return words.get(status, status.replace("_", " "))
 
 
-def queue_depths(broker_url: str) -> dict[str, int | None]:
+def queue_depths(broker_url: str, key_prefix: str = "") -> dict[str, int | None]:
     """Messages waiting per queue; None when Redis cannot be reached."""
     import redis
 
     client = redis.Redis.from_url(broker_url, socket_connect_timeout=2, socket_timeout=2)
     try:
-        return {name: int(client.llen(name)) for name in QUEUES}
+        return {name: int(client.llen(key_prefix + name)) for name in QUEUES}
     except redis.RedisError:
         return dict.fromkeys(QUEUES)
     finally:
@@ -99,11 +99,11 @@ def _status() -> int:
     from assistant.app.status import pipeline_status
 
     settings = bootstrap.load_settings()
-    broker = settings.worker().broker_url
+    workers = settings.worker()
     now = datetime.now(UTC)
     none = tr("none")
     print(tr("Queues"))
-    for name, depth in queue_depths(broker).items():
+    for name, depth in queue_depths(workers.broker_url, workers.redis_key_prefix).items():
         print(f"  {name:<8} {tr('unreachable') if depth is None else depth}")
     engine = bootstrap.open_engine(settings)
     try:

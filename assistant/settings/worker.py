@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
@@ -13,6 +14,9 @@ if TYPE_CHECKING:
     import httpx
 
 # The workers --------------------------------------------------------------------------------------
+
+
+_PREFIX = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def _worker(name: str) -> Any:
@@ -33,6 +37,9 @@ class WorkerSettings(Group):
     result_backend: str = Field(
         "redis://127.0.0.1:6379/1", validation_alias=RESULT_BACKEND_VARIABLE
     )
+    # Put before every key the workers keep in Redis (queues, results, provider limits), so that
+    # several installations, or test runs, can share one Redis without taking each other's tasks.
+    redis_key_prefix: str = Field("", validation_alias=_worker("REDIS_KEY_PREFIX"))
     visibility_timeout_seconds: int = Field(3600, validation_alias=_worker("VISIBILITY_TIMEOUT"))
     # How often a worker looks for messages whose worker died (older than the visibility timeout).
     unacked_restore_seconds: int = Field(60, validation_alias=_worker("UNACKED_RESTORE_SECONDS"))
@@ -85,6 +92,14 @@ class WorkerSettings(Group):
             text = raw.get(name, "").strip()
             variable = variable_of(info)
             if not text:
+                continue
+            if name == "redis_key_prefix":
+                if _PREFIX.fullmatch(text):
+                    values[name] = text
+                else:
+                    problems.append(
+                        f"{variable} may hold only letters, digits and . _ : - (at most 64)"
+                    )
                 continue
             if info.annotation in (int, float, "int", "float"):
                 kind = int if info.annotation in (int, "int") else float

@@ -41,6 +41,8 @@ def event(
     all_day: bool = False,
     status: EventStatus = EventStatus.CONFIRMED,
     response: Response = Response.ACCEPTED,
+    organised: bool = False,
+    overrides_protection: bool = False,
 ) -> CalendarEvent:
     begins = at(day, start, zone)
     ends = at(end_day or day, end, zone)
@@ -54,10 +56,11 @@ def event(
         busy=kind is not EventKind.OTHER,
         kind=kind,
         other_attendees=2 if kind is EventKind.MEETING else 0,
-        organized_by_me=False,
+        organized_by_me=organised,
         created=created,
         recurring=False,
         source="test",
+        may_override_protection=overrides_protection,
     )
 
 

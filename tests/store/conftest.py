@@ -26,7 +26,10 @@ from assistant.store.models import Base
 POSTGRES_ADMIN_URL = os.environ.get(
     "AGENDA_REGIE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-BACKENDS = ("sqlite", "postgresql")
+# Both, always, in the suite; scripts/mutation narrows it to SQLite (one backend is enough to
+# catch a mutant, and each mutant's run makes its databases anew).
+BACKENDS = tuple(os.environ.get("AGENDA_REGIE_TEST_BACKENDS", "sqlite,postgresql").split(","))
+assert set(BACKENDS) <= {"sqlite", "postgresql"}, f"unknown AGENDA_REGIE_TEST_BACKENDS {BACKENDS}"
 
 NewDatabase = Callable[[str], str]
 

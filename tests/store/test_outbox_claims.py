@@ -5,7 +5,6 @@ calendar. Real threads, each with its own connection, on SQLite and on PostgreSQ
 from __future__ import annotations
 
 import threading
-import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,11 +21,12 @@ from assistant.store.models import OutboxEntry
 from connectors.model import Block
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-NOW = datetime(2026, 11, 30, 12, 0, tzinfo=AMSTERDAM)
-WEEK = IsoWeek(2026, 49)
+# Years ahead of the wall clock, so a moment dropped for the clock's own would show.
+NOW = datetime(2036, 12, 1, 12, 0, tzinfo=AMSTERDAM)
+WEEK = IsoWeek(2036, 49)
 # The store keeps no reason; any will do.
 WHY = reason("proposal.reflection.preferred")
-KEY = "sanne.devries@example.org/2026-W49/reflection/0"
+KEY = "sanne.devries@example.org/2036-W49/reflection/0"
 WAIT_SECONDS = 30.0
 
 
@@ -34,7 +34,7 @@ WAIT_SECONDS = 30.0
 def accepted(session: Session) -> int:
     """An accepted proposal whose create is due in the outbox; the entry's id."""
     leader = repo.upsert_leader(session, "sanne.devries@example.org", timezone="Europe/Amsterdam")
-    start = datetime(2026, 12, 1, 9, 0, tzinfo=AMSTERDAM)
+    start = datetime(2036, 12, 2, 9, 0, tzinfo=AMSTERDAM)
     proposal = Proposal(
         KEY, "reflection", Buffer.MINI_RETRAITES, start, start + timedelta(hours=1.5), WHY
     )
@@ -65,40 +65,45 @@ def test_an_entry_is_claimed_once_until_its_lease_ends(engine: Engine, accepted:
         assert not repo.claim_outbox_entry(session, accepted, now=later, until=later)
 
 
-def test_two_flushes_at_once_write_a_due_block_once(engine: Engine, accepted: int) -> None:
+@pytest.mark.parametrize(
+    "second_at",
+    [timedelta(0), timedelta(minutes=14)],
+    ids=["same-moment", "within-the-lease"],
+)
+def test_two_flushes_at_once_write_a_due_block_once(
+    engine: Engine, accepted: int, second_at: timedelta
+) -> None:
+    """The second flush runs whole while the first is inside its calendar call (held there by
+    an event, not by timing): it finds the entry claimed and leaves it, also 14 minutes on,
+    inside the 15-minute lease."""
     calls: list[str] = []
-    release = threading.Event()
+    inside, release = threading.Event(), threading.Event()
     outcomes: list[dict[str, str]] = []
 
     def write(_engine: Engine, _leader: int, block: Block) -> str | None:
         calls.append(block.key)
-        assert release.wait(WAIT_SECONDS)  # the first write is still on the way
+        if len(calls) == 1:
+            inside.set()
+            assert release.wait(WAIT_SECONDS)  # the first write is still on the way
         return "event-1"
 
     def withdraw(_engine: Engine, _leader: int, _key: str, _generation: int) -> bool | None:
         raise AssertionError("nothing was withdrawn")
 
-    start = threading.Barrier(2)
-
-    def flush() -> None:
-        start.wait(WAIT_SECONDS)
+    def first_flush() -> None:
         outcomes.append(dict(flush_outbox(engine, write, NOW, withdraw=withdraw)))
 
-    flushes = [threading.Thread(target=flush) for _ in range(2)]
-    for thread in flushes:
-        thread.start()
+    first = threading.Thread(target=first_flush)
+    first.start()
     try:
-        # Either the second flush also calls the calendar, or it finds nothing of its own.
-        deadline = time.monotonic() + WAIT_SECONDS
-        while len(calls) < 2 and all(t.is_alive() for t in flushes):
-            assert time.monotonic() < deadline, "neither flush got anywhere"
-            time.sleep(0.01)
+        assert inside.wait(WAIT_SECONDS), "the first flush never reached the calendar"
+        second = flush_outbox(engine, write, NOW + second_at, withdraw=withdraw)
     finally:
         release.set()
-        for thread in flushes:
-            thread.join(WAIT_SECONDS)
+        first.join(WAIT_SECONDS)
+    assert second == {}
     assert calls == [KEY]
-    assert sorted(outcomes, key=len) == [{}, {KEY: "written"}]
+    assert outcomes == [{KEY: "written"}]
     with session_scope(engine) as session:
         entry = session.get(OutboxEntry, accepted)
         assert entry is not None
@@ -107,3 +112,25 @@ def test_two_flushes_at_once_write_a_due_block_once(engine: Engine, accepted: in
         proposal = repo.proposal_by_key(session, KEY)
         assert proposal is not None
         assert proposal.status == "written"
+
+
+def test_a_flush_that_died_is_taken_over_when_its_lease_ends(engine: Engine, accepted: int) -> None:
+    calls: list[datetime] = []
+
+    def dies(_engine: Engine, _leader: int, _block: Block) -> str | None:
+        raise SystemExit("the worker was killed during the write")  # not caught: no record
+
+    def write(_engine: Engine, _leader: int, _block: Block) -> str | None:
+        calls.append(NOW)
+        return "event-1"
+
+    def withdraw(_engine: Engine, _leader: int, _key: str, _generation: int) -> bool | None:
+        raise AssertionError("nothing was withdrawn")
+
+    with pytest.raises(SystemExit):
+        flush_outbox(engine, dies, NOW, withdraw=withdraw)
+    assert flush_outbox(engine, write, NOW + timedelta(minutes=14), withdraw=withdraw) == {}
+    assert calls == []
+    later = NOW + timedelta(minutes=15, seconds=1)
+    assert flush_outbox(engine, write, later, withdraw=withdraw) == {KEY: "written"}
+    assert len(calls) == 1

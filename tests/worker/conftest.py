@@ -1,7 +1,9 @@
-"""Worker fixtures: the real Redis (a dedicated database number, flushed), real stores, a real
-SMTP server (aiosmtpd) that can be told to be slow, and in-process or subprocess Celery workers.
+"""Worker fixtures: the real Redis, real stores, a real SMTP server (aiosmtpd) that can be told to
+be slow, and in-process or subprocess Celery workers.
 
-Every wait is bounded.
+Each test run keeps its Redis keys (queues, results, provider limits) under a prefix of its own
+(`AGENDA_REGIE_REDIS_KEY_PREFIX`), and removes only those, so two runs on one machine never take
+each other's tasks. Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import email
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -40,7 +43,9 @@ __all__ = ["new_database", "postgres_admin_url"]
 
 REPO = Path(__file__).resolve().parents[2]
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-BROKER_DB, RESULT_DB = 13, 14  # this suite's own Redis databases, flushed before and after
+BROKER_DB, RESULT_DB = 11, 12  # the Redis databases of the test suite, shared by its runs
+# This run's keys in them: every test's queues, results and limits, removed before and after.
+REDIS_PREFIX = f"agenda-test-{os.getpid()}-{secrets.token_hex(4)}:"
 SECRET_KEY = Fernet.generate_key().decode()
 
 
@@ -107,9 +112,12 @@ def smtp() -> Iterator[Smtp]:
 
 
 def flush_redis(port: int = REDIS_PORT) -> None:
+    """Removes this run's keys; other runs' keys in the same databases stay."""
     for number in (BROKER_DB, RESULT_DB):
         client = redis.Redis(host=REDIS_HOST, port=port, db=number)
-        client.flushdb()
+        # kombu puts its fanout channels' bindings under the prefix too (`<prefix>_kombu...`)
+        for key in client.scan_iter(match=f"{REDIS_PREFIX}*", count=1000):
+            client.delete(key)
         client.close()
 
 
@@ -157,6 +165,7 @@ def worker_environment(
         "AGENDA_REGIE_SECRET_KEYS": SECRET_KEY,
         "AGENDA_REGIE_BROKER_URL": f"redis://{REDIS_HOST}:{redis_port}/{BROKER_DB}",
         "AGENDA_REGIE_RESULT_BACKEND": f"redis://{REDIS_HOST}:{redis_port}/{RESULT_DB}",
+        "AGENDA_REGIE_REDIS_KEY_PREFIX": REDIS_PREFIX,
         "AGENDA_REGIE_SMTP_HOST": "127.0.0.1",
         "AGENDA_REGIE_SMTP_PORT": str(smtp_port),
         "AGENDA_REGIE_SMTP_SECURITY": "none",
@@ -175,8 +184,8 @@ def worker_environment(
 def configure(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[dict[str, str]], Any]]:
     """Points the in-process Celery app and the tasks' services at the test's environment.
 
-    The broker and result databases are the same for every test (13 and 14 on the main Redis),
-    so the app's connection pools stay valid; the store and the SMTP port change per test and are
+    The broker and result databases and the key prefix are the same for every test of a run, so
+    the app's connection pools stay valid; the store and the SMTP port change per test and are
     read when the services are built again.
     """
     from worker import tasks

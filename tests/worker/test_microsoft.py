@@ -21,6 +21,7 @@ from tests.connectors.microsoft.events import meeting
 from tests.fakes.microsoft_graph import FakeGraph
 from tests.tls import PrivateCA
 from tests.worker.conftest import (
+    REDIS_PREFIX,
     SECRET_KEY,
     Smtp,
     add_leader,
@@ -111,9 +112,10 @@ def test_workers_share_the_mailbox_limit_and_every_sync_completes(
 def test_the_mailbox_limit_is_shared_through_redis(redis_db: Any) -> None:
     from worker.limits import LimitTimeoutError, RedisMailboxSlots
 
-    first, second = RedisMailboxSlots(redis_db, 2), RedisMailboxSlots(redis_db, 2)
+    first = RedisMailboxSlots(redis_db, 2, key_prefix=REDIS_PREFIX)
+    second = RedisMailboxSlots(redis_db, 2, key_prefix=REDIS_PREFIX)
     with first.slot("Board@Example.org"), second.slot("board@example.org"):
-        third = RedisMailboxSlots(redis_db, 2, timeout_seconds=0.2)
+        third = RedisMailboxSlots(redis_db, 2, timeout_seconds=0.2, key_prefix=REDIS_PREFIX)
         with pytest.raises(LimitTimeoutError), third.slot("board@example.org"):
             pass
         with third.slot("other@example.org"):

@@ -214,3 +214,18 @@ def test_periodic_syncs_are_spread_over_the_period() -> None:
     places = {spread_countdown(number, 900) for number in range(1, 201)}
     assert all(0 <= place < 900 for place in places)
     assert len(places) > 150
+
+
+def test_the_redis_key_prefix_reaches_queues_results_and_limits() -> None:
+    from worker.app import celery_config
+
+    prefix = WorkerSettings.from_environ({"AGENDA_REGIE_REDIS_KEY_PREFIX": "office-b:"})
+    config = celery_config(prefix)
+    assert config["broker_transport_options"]["global_keyprefix"] == "office-b:"
+    assert config["result_backend_transport_options"]["global_keyprefix"] == "office-b:"
+    assert WorkerSettings.from_environ({}).redis_key_prefix == ""
+    with pytest.raises(SettingsError) as raised:
+        WorkerSettings.from_environ({"AGENDA_REGIE_REDIS_KEY_PREFIX": "office b"})
+    assert raised.value.problems == [
+        "AGENDA_REGIE_REDIS_KEY_PREFIX may hold only letters, digits and . _ : - (at most 64)"
+    ]

@@ -1,4 +1,4 @@
-"""Redis restarted in the middle of a run (a second Redis on port 6390 that this test owns, with
+"""Redis restarted in the middle of a run (a second Redis on a free port that this test owns, with
 an append-only file so queued messages survive, as a production broker must): the worker
 reconnects, the tasks resume, and every review arrives exactly once.
 
@@ -22,11 +22,11 @@ import pytest
 import redis
 from sqlalchemy import Engine
 
+from tests.mail.fixtures import free_port
 from tests.worker.conftest import Smtp, add_leader, wait_until, worker_environment
 from worker.app import create_app
 from worker.config import WorkerSettings
 
-PORT = 6390
 JOINED = datetime(2026, 10, 20, 0, 0, tzinfo=UTC)
 DUE = datetime(2026, 10, 25, 8, 0, tzinfo=UTC)
 LEADERS = [f"leader{number}@example.org" for number in range(8)]
@@ -35,20 +35,20 @@ REDISPATCH_AFTER = 10  # seconds; an hour by default
 
 class OwnRedis:
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self.folder, self.port = folder, free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                "redis-server", "--port", str(PORT), "--bind", "127.0.0.1", "--save", "",
+                "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.folder),
                 "--maxmemory-policy", "noeviction",
             ],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        client = redis.Redis(host="127.0.0.1", port=PORT)
-        wait_until(lambda: _pings(client), 10, "redis-server on port 6390")
+        client = redis.Redis(host="127.0.0.1", port=self.port)
+        wait_until(lambda: _pings(client), 10, f"redis-server on port {self.port}")
         client.close()
 
     def kill(self) -> None:
@@ -82,7 +82,7 @@ def test_tasks_resume_after_a_redis_restart(
     environment = worker_environment(
         database_url,
         smtp.port,
-        redis_port=PORT,
+        redis_port=own_redis.port,
         AGENDA_REGIE_VISIBILITY_TIMEOUT="6",
         AGENDA_REGIE_TASK_TIME_LIMIT="4",  # room for a send on a loaded machine
         AGENDA_REGIE_PROVIDER_WAIT_SECONDS="0.3",  # the waits of one task fit in its soft limit

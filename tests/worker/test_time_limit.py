@@ -85,7 +85,7 @@ def test_redis_not_answering_for_the_google_budget_is_retried_then_recorded(
     store: Engine, database_url: str, smtp: Smtp, google: FakeGoogleCalendar, configure: Any
 ) -> None:
     connection_id = connect(store, google)
-    gone = f"redis://127.0.0.1:{free_port()}/13"  # where the limits are kept: nobody answers
+    gone = f"redis://127.0.0.1:{free_port()}/11"  # where the limits are kept: nobody answers
     tasks = configure(
         worker_environment(
             database_url,

@@ -1,0 +1,175 @@
+"""How one iCalendar occurrence is read: the leader's response (a delegated invitation is one the
+leader will not attend), who counts as another person, Outlook's busy states, the organisers the
+rules let override protected time, and our own marker."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from connectors import CalendarEvent, ClassifyOptions, EventKind, Response, TimeWindow
+from connectors.ics import IcsSource
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+ME = "leader@example.org"
+MARCH = TimeWindow(datetime(2026, 3, 1, tzinfo=AMSTERDAM), datetime(2026, 4, 1, tzinfo=AMSTERDAM))
+
+
+def vevent(number: int, *lines: str, day: int = 2) -> str:
+    start = f"202603{day:02d}T{8 + number:02d}0000"
+    end = f"202603{day:02d}T{8 + number:02d}3000"
+    body = "\r\n".join(lines)
+    return (
+        f"BEGIN:VEVENT\r\nUID:event-{number}@example.org\r\nDTSTAMP:20260101T000000Z\r\n"
+        f"DTSTART;TZID=Europe/Amsterdam:{start}\r\nDTEND;TZID=Europe/Amsterdam:{end}\r\n"
+        f"SUMMARY:Overleg {number}\r\n{body}\r\nEND:VEVENT\r\n"
+    )
+
+
+def read(
+    tmp_path: Path, *events: str, classify: ClassifyOptions | None = None
+) -> list[CalendarEvent]:
+    path = tmp_path / "calendar.ics"
+    path.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+        + "".join(events)
+        + "END:VCALENDAR\r\n",
+        encoding="utf-8",
+    )
+    source = IcsSource(path, zone=AMSTERDAM, me=[ME], classify=classify or ClassifyOptions())
+    return list(source.fetch(MARCH))
+
+
+def test_a_delegated_invitation_is_declined_and_an_unknown_reply_is_unknown(
+    tmp_path: Path,
+) -> None:
+    organiser = "ORGANIZER:mailto:boss@example.org"
+    events = read(
+        tmp_path,
+        vevent(0, organiser, f"ATTENDEE;PARTSTAT=DELEGATED:mailto:{ME}"),
+        vevent(1, organiser, f"ATTENDEE;PARTSTAT=X-MAYBE:mailto:{ME}"),
+        vevent(2, organiser, f"ATTENDEE:MAILTO:{ME.upper()}"),  # no PARTSTAT: not answered
+    )
+    # The delegated one is left out like a declined one; the other two remain.
+    assert [(e.my_response, e.other_attendees) for e in events] == [
+        (Response.UNKNOWN, 1),
+        (Response.NEEDS_ACTION, 1),
+    ]
+
+
+def test_rooms_and_resources_are_not_people_and_alone_do_not_make_a_meeting(
+    tmp_path: Path,
+) -> None:
+    events = read(
+        tmp_path,
+        vevent(
+            0,
+            f"ORGANIZER:mailto:{ME}",
+            "ATTENDEE;CUTYPE=ROOM;PARTSTAT=ACCEPTED:mailto:room-4@example.org",
+            "ATTENDEE;CUTYPE=resource;PARTSTAT=ACCEPTED:mailto:beamer@example.org",
+        ),
+        vevent(
+            1,
+            "ORGANIZER:mailto:boss@example.org",
+            "ATTENDEE;CUTYPE=ROOM;PARTSTAT=ACCEPTED:mailto:room-4@example.org",
+        ),
+    )
+    assert [(e.organized_by_me, e.other_attendees, e.kind) for e in events] == [
+        (True, 0, EventKind.SOLO),
+        # Only a room: nobody takes part, so the organiser is not counted either.
+        (False, 0, EventKind.SOLO),
+    ]
+
+
+def test_outlook_busy_states_decide_busy_over_transparency(tmp_path: Path) -> None:
+    def state(value: str) -> str:
+        return f"X-MICROSOFT-CDO-BUSYSTATUS:{value}"
+
+    events = read(
+        tmp_path,
+        vevent(0, state("WORKINGELSEWHERE"), "TRANSP:TRANSPARENT"),
+        vevent(1, state("WORKINGELSEWHERE"), "TRANSP:OPAQUE"),
+        vevent(2, state("OOF"), "TRANSP:TRANSPARENT"),
+        vevent(3, state("TENTATIVE"), "TRANSP:TRANSPARENT"),
+        vevent(4, state("FREE"), "TRANSP:OPAQUE"),
+    )
+    # Working elsewhere leaves busy as the event says; away and tentative are busy anyway.
+    assert [e.busy for e in events] == [False, True, True, True, False]
+
+
+def test_an_exception_organiser_may_override_protected_time_only_with_a_meeting(
+    tmp_path: Path,
+) -> None:
+    ceo = "ceo@example.org"
+    options = ClassifyOptions(exception_organisers=frozenset({ceo}))
+    events = read(
+        tmp_path,
+        vevent(
+            0,
+            "ORGANIZER:MAILTO:CEO@Example.org",
+            f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{ME}",
+        ),
+        vevent(1, f"ORGANIZER:mailto:{ceo}"),  # the CEO's own hold in the leader's calendar
+        vevent(
+            2,
+            "ORGANIZER:mailto:boss@example.org",
+            f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{ME}",
+        ),
+        classify=options,
+    )
+    assert [(e.kind, e.may_override_protection) for e in events] == [
+        (EventKind.MEETING, True),
+        (EventKind.SOLO, False),
+        (EventKind.MEETING, False),
+    ]
+
+
+def test_our_marker_is_read_in_any_case_and_created_only_when_zoned(
+    tmp_path: Path,
+) -> None:
+    events = read(
+        tmp_path,
+        vevent(0, "X-AGENDA-REGIE:Protected-Block", "CREATED:20260215T093000Z"),
+        vevent(1, "X-AGENDA-REGIE:something-else", "CREATED:20260215T093000"),
+    )
+    assert [e.ours for e in events] == [True, False]
+    assert [e.created for e in events] == [
+        datetime(2026, 2, 15, 9, 30, tzinfo=UTC),
+        None,
+    ]
+
+
+def test_occurrence_ids_depend_on_the_uid_and_the_start_only(tmp_path: Path) -> None:
+    first = read(tmp_path, vevent(0, "STATUS:CONFIRMED"))
+    renamed = read(tmp_path, vevent(0, "STATUS:CONFIRMED").replace("Overleg 0", "Andere titel"))
+    moved = read(tmp_path, vevent(0, "STATUS:CONFIRMED", day=3))
+    other_uid = read(tmp_path, vevent(0, "STATUS:CONFIRMED").replace("UID:event-0", "UID:other"))
+    assert first[0].id == renamed[0].id
+    assert first[0].id != moved[0].id
+    assert first[0].id != other_uid[0].id
+    assert len(first[0].id) == 20
+    assert "example.org" not in first[0].id  # the UID (often an address) is hashed
+
+
+def test_attendees_without_an_organiser_count_only_the_others(tmp_path: Path) -> None:
+    events = read(
+        tmp_path,
+        vevent(
+            0,
+            f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{ME}",
+            "ATTENDEE;PARTSTAT=ACCEPTED:mailto:colleague@example.org",
+        ),
+    )
+    assert [(e.my_response, e.organized_by_me, e.other_attendees) for e in events] == [
+        (Response.ACCEPTED, False, 1)
+    ]
+
+
+def test_a_moment_without_length_is_read_and_named_after_its_source(
+    tmp_path: Path,
+) -> None:
+    zero = vevent(0, "STATUS:CONFIRMED").replace("T083000", "T080000")  # ends as it starts
+    [event] = read(tmp_path, zero)
+    assert event.start == event.end == datetime(2026, 3, 2, 8, 0, tzinfo=AMSTERDAM)
+    assert event.source == "calendar.ics"
