@@ -18,6 +18,7 @@ from assistant.cli.errors import rule_line
 from assistant.core.review import IsoWeek, Status, WeeklyReview
 from assistant.i18n import texts, wording
 from assistant.i18n.labels import buffer_name, indicator_name, kind_label, status_name
+from assistant.i18n.operator import operator_language
 from rules import RulesError, load_rules
 from rules.load import Layered, load_with_origins
 from rules.model import Rules
@@ -41,12 +42,12 @@ def check(paths: list[Path]) -> tuple[bool, list[str]]:
     ok = True
     for path in paths:
         try:
-            rules = load_rules(path)
+            load_rules(path)
         except RulesError as error:
             ok = False
             lines.extend(rule_line(problem) for problem in error.problems)
             continue
-        lines.append(word("ok", rules.leader.language, path=path))
+        lines.append(word("ok", operator_language(), path=path))
     return ok, lines
 
 

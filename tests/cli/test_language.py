@@ -252,3 +252,18 @@ def test_summaries_and_store_errors_are_dutch(
     (tmp_path / "empty.db").touch()
     assert main(["db", "current"]) == 0
     assert capsys.readouterr().out == "leeg: draai agenda-regie db upgrade\n"
+
+
+def test_missing_settings_are_told_in_dutch(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("AGENDA_REGIE_SMTP_HOST", "AGENDA_REGIE_SMTP_FROM", "AGENDA_REGIE_LINK_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    _dutch(monkeypatch)
+    assert main(["send-review", "--leader", "x@example.org"]) == 2
+    assert capsys.readouterr().err == (
+        "agenda-regie: AGENDA_REGIE_SMTP_HOST is niet ingesteld (de naam van de SMTP-server); "
+        "AGENDA_REGIE_SMTP_FROM moet het adres van de afzender zijn; stel "
+        "AGENDA_REGIE_LINK_SECRET in op een lange willekeurige tekenreeks (de sleutel die de "
+        "links in e-mails ondertekent)\n"
+    )

@@ -58,7 +58,7 @@ def test_init_prints_a_commented_dutch_file_that_check_accepts(
     assert "# Werktijden per weekdag; meerdere blokken per dag mogen, [] is een vrije dag.\n" in out
     path = write(tmp_path / "x.yaml", out)
 
-    assert run(capsys, "rules", "check", str(path)) == (0, f"{path}: in orde\n", "")
+    assert run(capsys, "rules", "check", str(path)) == (0, f"{path}: ok\n", "")
     rules = load_rules(path)
     assert (rules.leader.email, rules.leader.language) == ("x@example.org", "nl")
 
@@ -106,15 +106,20 @@ def test_init_output_never_overwrites(tmp_path: Path, capsys: pytest.CaptureFixt
 # check -----------------------------------------------------------------------------------------
 
 
-def test_check_accepts_good_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_accepts_good_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = write(tmp_path / "anna.yaml", GOOD)
     second = write(tmp_path / "bert.yaml", "version: 1\nleader:\n  language: nl\n")
 
+    # The command speaks the assistant's language, whatever the leader's file says.
     assert run(capsys, "rules", "check", str(first), str(second)) == (
         0,
-        f"{first}: ok\n{second}: in orde\n",
+        f"{first}: ok\n{second}: ok\n",
         "",
     )
+    monkeypatch.setenv("LANGUAGE", "nl")
+    assert run(capsys, "rules", "check", str(first)) == (0, f"{first}: in orde\n", "")
 
 
 def test_check_reports_every_problem_of_every_file(
