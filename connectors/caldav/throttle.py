@@ -12,9 +12,7 @@ in total waiting per sync or write. The pause is taken outside the slot.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -22,6 +20,7 @@ from urllib.parse import urlsplit
 from connectors.backoff import Retrier as _Retrier
 from connectors.backoff import RetryPolicy
 from connectors.caldav.errors import RetriesExhaustedError, RetryableError
+from connectors.limits import KeyedLimiter
 
 MAX_IN_FLIGHT_PER_SERVER = 4
 
@@ -40,22 +39,11 @@ class ServerSlots(Protocol):
     def slot(self, server: str) -> AbstractContextManager[None]: ...
 
 
-class ServerLimiter:
-    """At most `limit` requests in flight per server, in this process."""
+class ServerLimiter(KeyedLimiter):
+    """At most `limit` requests in flight per server (`server_of`), in this process."""
 
     def __init__(self, limit: int = MAX_IN_FLIGHT_PER_SERVER) -> None:
-        if limit < 1:
-            raise ValueError("the limit must be at least 1")
-        self.limit = limit
-        self._lock = threading.Lock()
-        self._semaphores: dict[str, threading.BoundedSemaphore] = {}
-
-    @contextmanager
-    def slot(self, server: str) -> Iterator[None]:
-        with self._lock:
-            semaphore = self._semaphores.setdefault(server, threading.BoundedSemaphore(self.limit))
-        with semaphore:
-            yield
+        super().__init__(limit)
 
 
 # One per process: every CalDAV client in this process shares it unless handed another.

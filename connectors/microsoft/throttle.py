@@ -12,14 +12,13 @@ the semaphore, so a throttled call does not hold a slot while it waits.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from connectors.backoff import Retrier as _Retrier
 from connectors.backoff import RetryPolicy as _RetryPolicy
+from connectors.limits import KeyedLimiter
 from connectors.microsoft.errors import RetriesExhaustedError, RetryableError
 
 MAX_IN_FLIGHT_PER_MAILBOX = 4
@@ -32,23 +31,14 @@ class MailboxSlots(Protocol):
     def slot(self, mailbox: str) -> AbstractContextManager[None]: ...
 
 
-class MailboxLimiter:
+class MailboxLimiter(KeyedLimiter):
     """At most `limit` requests in flight per mailbox (case-insensitive address or id)."""
 
     def __init__(self, limit: int = MAX_IN_FLIGHT_PER_MAILBOX) -> None:
-        if limit < 1:
-            raise ValueError("the limit must be at least 1")
-        self.limit = limit
-        self._lock = threading.Lock()
-        self._semaphores: dict[str, threading.BoundedSemaphore] = {}
+        super().__init__(limit)
 
-    @contextmanager
-    def slot(self, mailbox: str) -> Iterator[None]:
-        key = mailbox.strip().lower()
-        with self._lock:
-            semaphore = self._semaphores.setdefault(key, threading.BoundedSemaphore(self.limit))
-        with semaphore:
-            yield
+    def key(self, name: str) -> str:
+        return name.strip().lower()
 
 
 # One per process: every client in this process shares it unless a test hands in its own.
