@@ -16,19 +16,22 @@ from zoneinfo import ZoneInfo
 
 from assistant.accounts.registry import SYNCED_PROVIDERS
 from assistant.core.review import IsoWeek
+from assistant.i18n.operator import tr
 from assistant.store.database import Session
 from assistant.store.models import Connection, Leader
 from assistant.store.repositories.connections import leader_calendar_connections
 
-# What `status` and `run-once` say (one place, to be worded with the other messages).
+# What `status` and `run-once` say, in the operator's language (the catalogue's msgids).
 NO_CONNECTION = (
-    "no calendar connection; connect one (agenda-regie connect google|microsoft|ics --leader "
-    "{leader})"
+    "no calendar connection; connect one (agenda-regie connect google|microsoft|ics|caldav "
+    "--leader %(leader)s)"
 )
-NEEDS_REAUTHORISATION = "the {provider} connection needs re-authorisation: {error}"
-FAILING = "the {provider} connection fails (last good sync {last}): {error}"
-NOT_SYNCED = "the {provider} connection was not synced since the week ended (last sync {last})"
-NEVER_SYNCED = "the {provider} connection has not been synced yet"
+NEEDS_REAUTHORISATION = "the %(provider)s connection needs re-authorisation: %(error)s"
+FAILING = "the %(provider)s connection fails (last good sync %(last)s): %(error)s"
+NOT_SYNCED = (
+    "the %(provider)s connection was not synced since the week ended (last sync %(last)s)"
+)
+NEVER_SYNCED = "the %(provider)s connection has not been synced yet"
 
 
 def week_end(week: IsoWeek, zone: str) -> datetime:
@@ -44,7 +47,7 @@ def calendar_problem(
     `covered_from`: the instant a sync must come after (the week's end); None asks only whether
     one connection is healthy and has synced at all."""
     if not connections:
-        return NO_CONNECTION.format(leader=leader)
+        return tr(NO_CONNECTION, leader=leader)
     for connection in connections:
         synced = connection.last_sync_at
         fresh = synced is not None and (covered_from is None or synced >= covered_from)
@@ -53,15 +56,16 @@ def calendar_problem(
     for wanted, sentence in (("needs_reauthorisation", NEEDS_REAUTHORISATION), ("error", FAILING)):
         for connection in connections:
             if connection.status == wanted:
-                return sentence.format(
+                return tr(
+                    sentence,
                     provider=connection.provider,
-                    error=connection.last_error or "no detail recorded",
+                    error=connection.last_error or tr("no detail recorded"),
                     last=_moment(connection.last_sync_at),
                 )
     first = connections[0]
     if covered_from is None:
-        return NEVER_SYNCED.format(provider=first.provider)
-    return NOT_SYNCED.format(provider=first.provider, last=_moment(first.last_sync_at))
+        return tr(NEVER_SYNCED, provider=first.provider)
+    return tr(NOT_SYNCED, provider=first.provider, last=_moment(first.last_sync_at))
 
 
 def week_problem(session: Session, leader: Leader, week: IsoWeek) -> str | None:
@@ -87,4 +91,4 @@ def leaders_without_calendar(
 
 
 def _moment(value: datetime | None) -> str:
-    return value.isoformat(timespec="minutes") if value is not None else "never"
+    return value.isoformat(timespec="minutes") if value is not None else tr("never")

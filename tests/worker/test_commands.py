@@ -119,7 +119,7 @@ def test_run_once_sends_once_and_status_shows_what_happened(
     assert sections["Paused"] == ["off@example.org until they resume"]
     assert sections["No review without a working calendar"] == [
         "nyc@example.org: no calendar connection; connect one (agenda-regie connect "
-        "google|microsoft|ics --leader nyc@example.org)"
+        "google|microsoft|ics|caldav --leader nyc@example.org)"
     ]
 
 

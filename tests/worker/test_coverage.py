@@ -27,8 +27,8 @@ JOINED = datetime(2026, 10, 19, tzinfo=UTC)
 DUE = datetime(2026, 10, 26, 7, 5, tzinfo=UTC)  # Monday 08:05 in Amsterdam (CET)
 WEEK = IsoWeek(2026, 43)
 NO_CONNECTION = (
-    "no calendar connection; connect one (agenda-regie connect google|microsoft|ics --leader "
-    "{leader})"
+    "no calendar connection; connect one (agenda-regie connect google|microsoft|ics|caldav "
+    "--leader {leader})"
 )
 
 

@@ -153,7 +153,7 @@ def test_one_stack_runs_every_leaders_week_from_connection_to_accepted_block(
         status = _sections(agenda_regie(environment, "status"))
         assert status["No review without a working calendar"] == [
             f"{NONE}: no calendar connection; connect one (agenda-regie connect "
-            f"google|microsoft|ics --leader {NONE})"
+            f"google|microsoft|ics|caldav --leader {NONE})"
         ]
         assert all(" ok, last sync 2026-10-2" in line for line in status["Connections"])
 
