@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from assistant.accounts.cache import SyncOutcome, apply_sync_result, state_moment
 from assistant.accounts.sync import NEEDS_REAUTHORISATION, sync_window
+from assistant.i18n.operator import tr
 from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine, session_scope
 from assistant.store.repositories.base import DEFAULT_TIMEZONE
@@ -55,7 +56,8 @@ GONE = (
     "connect the new one with `agenda-regie connect ics URL --leader {address}`"
 )
 UNCHANGED = "feed unchanged ({how}), not parsed"
-DESCRIBE = "feed checks {checks}: unchanged {unchanged} (not parsed), parsed {parses}"
+# `status`'s line for a feed, in the operator's language (a catalogue msgid).
+DESCRIBE = "feed checks %(checks)s: unchanged %(unchanged)s (not parsed), parsed %(parses)s"
 READ_ONLY = "an iCalendar feed is read only: accepted blocks reach the leader as an .ics file"
 
 
@@ -113,7 +115,7 @@ class FeedState:
 def describe(sync_state: str | None) -> str:
     """What the feed's syncs cost, for `status`."""
     state = FeedState.loads(sync_state)
-    return DESCRIBE.format(checks=state.checks, unchanged=state.unchanged, parses=state.parses)
+    return tr(DESCRIBE, checks=state.checks, unchanged=state.unchanged, parses=state.parses)
 
 
 def feed_location(text: str) -> str:

@@ -28,9 +28,7 @@ NO_CONNECTION = (
 )
 NEEDS_REAUTHORISATION = "the %(provider)s connection needs re-authorisation: %(error)s"
 FAILING = "the %(provider)s connection fails (last good sync %(last)s): %(error)s"
-NOT_SYNCED = (
-    "the %(provider)s connection was not synced since the week ended (last sync %(last)s)"
-)
+NOT_SYNCED = "the %(provider)s connection was not synced since the week ended (last sync %(last)s)"
 NEVER_SYNCED = "the %(provider)s connection has not been synced yet"
 
 
