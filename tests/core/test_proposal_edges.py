@@ -58,7 +58,7 @@ def test_a_block_may_start_at_the_first_grid_moment_after_now() -> None:
     ]
 
 
-def test_a_week_wholly_in_the_past_gets_the_proposals_it_would_have_had() -> None:
+def test_a_week_wholly_in_the_past_proposes_nothing_but_says_what_it_would_have_had() -> None:
     later = datetime(2026, 6, 1, 12, 0, tzinfo=AMSTERDAM)
     at_start = datetime(2026, 3, 9, 0, 0, tzinfo=AMSTERDAM)  # the proposed week's first moment
     expected = [
@@ -66,7 +66,12 @@ def test_a_week_wholly_in_the_past_gets_the_proposals_it_would_have_had() -> Non
         ("reflection", "Tue 10 08:30", "10:00"),
         ("reflection", "Fri 13 08:30", "10:00"),
     ]
-    assert slots(reviewed_at(later)) == expected
+    past = reviewed_at(later)
+    assert past.proposals == ()
+    assert past.proposals_week_over
+    assert [(p.kind, f"{p.start:%a %d %H:%M}", f"{p.end:%H:%M}") for p in past.hindsight] == (
+        expected
+    )
     assert slots(reviewed_at(at_start)) == expected
     before = datetime(2026, 3, 2, 9, 0, tzinfo=AMSTERDAM)  # during the reviewed week
     assert slots(reviewed_at(before)) == expected
