@@ -172,14 +172,14 @@ def connect_caldav_command(args: argparse.Namespace) -> int:
 
 
 def _checked_url(url: str) -> str:
-    from connectors.caldav.client import valid_url
+    from connectors.caldav.dav import valid_url
 
     return valid_url(url)
 
 
 def _password(args: argparse.Namespace, url: str) -> str:
     if args.password_file is None:
-        from connectors.caldav.client import shown
+        from connectors.caldav.dav import shown
 
         password = getpass.getpass(say("prompt", user=args.username, url=shown(url)))
     else:
@@ -199,7 +199,7 @@ def _password(args: argparse.Namespace, url: str) -> str:
 
 
 def _chosen(calendars: list[Collection], wanted: str | None, url: str) -> Collection:
-    from connectors.caldav.client import shown
+    from connectors.caldav.dav import shown
 
     if not calendars:
         raise InputError(say("no_calendars", url=shown(url)))

@@ -9,7 +9,8 @@ are handed in.
 
 import logging
 
-from connectors.caldav.client import CalDavClient, Collection
+from connectors.caldav.client import CalDavClient
+from connectors.caldav.dav import Collection
 from connectors.caldav.errors import (
     CalDavError,
     NeedsReauthorisationError,

@@ -29,7 +29,8 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors.caldav.client import CalDavClient, Found
+from connectors.caldav.client import CalDavClient
+from connectors.caldav.dav import Found
 from connectors.caldav.errors import SyncTokenGoneError
 from connectors.caldav.throttle import Retrier
 from connectors.classify import ClassifyOptions
