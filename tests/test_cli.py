@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -300,3 +301,25 @@ def test_an_empty_calendar_says_no_data_not_ok(
     assert "geen gegevens" in out
     code, out, _ = run(capsys, str(empty), "--today", "2026-11-30", "--format", "html")
     assert "no data" in out
+
+
+def test_a_reader_that_stops_early_gets_no_complaint() -> None:
+    """`agenda-regie review ... | head -1`: no traceback, no "internal error", and the exit code
+    of a program stopped by SIGPIPE (141), not 1 (our fault). The reader is gone before the
+    first line is written, so the outcome does not depend on timing."""
+    command = Path(sys.executable).with_name("agenda-regie")
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [str(command), "review", *SAMPLE_ARGS],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""
+    assert done.returncode == 141

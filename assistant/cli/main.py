@@ -9,6 +9,9 @@ setting or the problem), 1 our fault. A user's mistake never shows a traceback.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -52,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(parser, args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
     except Exception as error:  # the one place: our errors, the connectors' and the rules'
         known = problem(error)
         if known is not None:
@@ -61,6 +66,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug():
             raise
         return internal_error(error)  # the last line of defence: no traceback for the user
+
+
+def _reader_went_away() -> int:
+    """`agenda-regie review ... | head`: the reader took what it wanted and closed the pipe.
+    Exit as a program killed by SIGPIPE does (128 + 13), without a message, and keep Python
+    from complaining when it flushes stdout on the way out."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 128 + signal.SIGPIPE
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

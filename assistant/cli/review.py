@@ -307,7 +307,13 @@ def _write(review: WeeklyReview, fmt: str, output: Path | None) -> None:
 
         from assistant.render.text import print_text
 
-        print_text(review, Console())
+        class PipeConsole(Console):
+            # rich exits 1 when the reader closes the pipe (`review ... | head`); 1 means our
+            # fault here, so leave it to `main`, which exits as SIGPIPE would.
+            def on_broken_pipe(self) -> None:
+                raise BrokenPipeError
+
+        print_text(review, PipeConsole())
         return None
     if fmt == "json":
         from assistant.render.json_out import review_to_json
