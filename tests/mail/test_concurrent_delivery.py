@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from assistant.app.delivery import deliver, prepare_email
 from assistant.core.review import WeeklyReview
@@ -42,14 +42,18 @@ def test_two_concurrent_sends_of_one_week_deliver_one_message(
     outcomes: list[Delivery] = []
     errors: list[BaseException] = []
 
-    def slow_send(message: EmailMessage, smtp: SmtpSettings) -> None:
-        time.sleep(0.5)  # a slow SMTP server: both runs are inside `deliver` at once
+    def send_when_the_other_waits(message: EmailMessage, smtp: SmtpSettings) -> None:
+        # The run that holds the leader's lock sends only once the other run is seen waiting
+        # for that lock: both are inside `deliver` at once, whatever the threads' timing.
+        _wait_for_a_blocked_transaction(postgres_store)
         smtp_send_once(message, smtp)
 
     def run() -> None:
         try:
             start.wait(timeout=10)
-            outcomes.append(deliver(postgres_store, prepared, settings, now=NOW, send=slow_send))
+            outcomes.append(
+                deliver(postgres_store, prepared, settings, now=NOW, send=send_when_the_other_waits)
+            )
         except BaseException as error:
             errors.append(error)
 
@@ -62,3 +66,19 @@ def test_two_concurrent_sends_of_one_week_deliver_one_message(
     assert sorted(o.status for o in outcomes) == ["already_sent", "sent"]
     assert len(smtp_server.inbox.messages) == 1
     assert len({o.message_id for o in outcomes}) == 1
+
+
+def _wait_for_a_blocked_transaction(engine: Engine, deadline_seconds: float = 10.0) -> None:
+    """Poll PostgreSQL until a session of this database waits for a lock (bounded)."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + deadline_seconds
+    with engine.connect() as connection:
+        while time.monotonic() < deadline:
+            if connection.execute(query).scalar_one() > 0:
+                return
+            connection.rollback()
+            time.sleep(0.01)
+    raise AssertionError("the second run never waited for the leader's lock")
