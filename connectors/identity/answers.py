@@ -1,0 +1,69 @@
+"""What both providers share of speaking HTTP: a bounded JSON fetch (discovery documents and
+published keys), and the one-line messages for an unreachable provider and a refusal.
+
+Provider text in a message is bounded and printable only: an error answer reaches the browser's
+address bar first, so anyone can write it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+
+from connectors.identity.base import SignInError
+
+# Seconds each request may wait for the provider (connect, and each read).
+TIMEOUT_SECONDS = 10.0
+# Discovery documents and key sets are a few kilobytes; larger answers are refused.
+MAX_DOCUMENT_BYTES = 1_000_000
+
+
+def get_json(
+    session: requests.Session, url: str, *, what: str, where: str, provider: str, timeout: float
+) -> dict[str, Any]:
+    """The JSON object at `url`; SignInError when it cannot be had or read."""
+    try:
+        with session.get(url, timeout=timeout, stream=True) as response:
+            if response.status_code != 200:
+                raise SignInError(where, f"{provider} answered {response.status_code} for {what}")
+            body = response.raw.read(MAX_DOCUMENT_BYTES + 1, decode_content=True)
+    except requests.RequestException as error:
+        raise unreachable(error, where=where, provider=provider) from None
+    if len(body) > MAX_DOCUMENT_BYTES:
+        raise SignInError(where, f"{provider}'s {what} is larger than expected")
+    try:
+        document = json.loads(body)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise SignInError(where, f"{provider}'s {what} is not readable JSON")
+    return document
+
+
+def unreachable(error: requests.RequestException, *, where: str, provider: str) -> SignInError:
+    kind = "did not answer in time" if isinstance(error, requests.Timeout) else "is unreachable"
+    return SignInError(where, f"{provider} {kind} ({type(error).__name__}); try again later")
+
+
+def refused(code: object, description: object, *, where: str, provider: str) -> SignInError:
+    """The provider's error answer (in the redirect, or from its token endpoint)."""
+    name = printable(code, 60) or "unnamed error"
+    said = printable(description, 200)
+    detail = f"{name}: {said}" if said else name
+    if name == "access_denied":
+        return SignInError(where, f"the sign-in was cancelled or refused at {provider} ({detail})")
+    if name == "invalid_grant":
+        return SignInError(
+            where,
+            f"{provider} refused the sign-in code: it was used already, has expired or belongs "
+            f"to another sign-in; start again ({detail})",
+        )
+    return SignInError(where, f"{provider} refused the sign-in ({detail})")
+
+
+def printable(value: object, limit: int) -> str:
+    """Provider text as one short line without control characters."""
+    text = value if isinstance(value, str) else ""
+    return "".join(c for c in text if c.isprintable())[:limit]
