@@ -103,8 +103,12 @@ class FakeOidcProvider(FakeHttpServer):
     def serve(self, request: Request, handler: BaseHTTPRequestHandler) -> None:
         path = unquote(request.path)
         with self.lock:
-            self.record(request, path)
-            status, body, headers = self._answer(request.method, path, request)
+            number = self.record(request, path)
+            failure = self.injected(number, request.method, path)
+            if failure is not None:
+                status, body, headers = failure[0], failure[1], {}
+            else:
+                status, body, headers = self._answer(request.method, path, request)
         # No keep-alive: once stopped, the server is unreachable for every client at once.
         self.send(handler, status, body, headers | {"Connection": "close"})
 
@@ -239,7 +243,7 @@ class FakeOidcProvider(FakeHttpServer):
         key = self.foreign_key or self.key
         token = jwt.encode({"alg": "RS256", "kid": key.kid, "typ": "JWT"}, claims, key)
         if self.tamper_signature:
-            header, payload, signature = token.split(".")
+            header, _payload, signature = token.split(".")
             changed = dict(claims, preferred_username="boss@example.org", email="boss@example.org")
             token = f"{header}.{_b64(json.dumps(changed).encode())}.{signature}"
         return token

@@ -40,7 +40,8 @@ def test_a_good_sign_in_names_the_person(either: Setup) -> None:
     assert query["client_id"] == [CLIENT_ID]
     assert query["code_challenge_method"] == ["S256"]
     assert query["redirect_uri"] == [either.redirect_uri]
-    assert query["nonce"] and query["state"]
+    assert query["nonce"]
+    assert query["state"]
     assert "openid" in query["scope"][0]
 
     identity = either.provider.complete(start.pending, either.browse(start))
