@@ -27,9 +27,7 @@ def test_a_personal_google_account_is_refused(google: Setup) -> None:
 
 
 @pytest.mark.parametrize("verified", [False, None, "true"])
-def test_an_address_google_does_not_vouch_for_is_refused(
-    google: Setup, verified: object
-) -> None:
+def test_an_address_google_does_not_vouch_for_is_refused(google: Setup, verified: object) -> None:
     """`email_verified` must be true itself: false, missing or a string are refused."""
     google.server.changes["email_verified"] = verified
     assert "does not vouch for the account's address (email_verified)" in str(refusal(google))
@@ -99,4 +97,3 @@ def test_a_token_endpoint_fault_is_said(google: Setup) -> None:
         pytest.raises(SignInError, match="answered 503"),
     ):
         google.provider.complete(start.pending, answer)
-
