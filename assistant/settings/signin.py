@@ -106,7 +106,8 @@ def _check_entra(values: dict[str, Any], problems: list[str]) -> None:
         )
     if "entra_authority_host" in values:
         try:
-            values["entra_authority_host"] = normalise_authority_host(values["entra_authority_host"])
+            host = normalise_authority_host(values["entra_authority_host"])
+            values["entra_authority_host"] = host
         except ValueError as error:
             problems.append(f"{ENTRA_AUTHORITY_HOST_VARIABLE} {error}")
             del values["entra_authority_host"]

@@ -78,7 +78,8 @@ class EntraSignIn:
             raise SignInError(
                 WHERE,
                 "the tenant must be the organisation's own (its id or domain), not "
-                f"{tenant or 'empty'}: anyone with a Microsoft account could sign in",
+                "%(tenant)s: anyone with a Microsoft account could sign in",
+                values={"tenant": tenant or "''"},
             )
         self._client_id = client_id
         self._client_secret = client_secret
@@ -131,7 +132,8 @@ class EntraSignIn:
             ) from None
         except RuntimeError:  # msal: the ID token's nonce does not match
             raise SignInError(
-                WHERE, "the ID token does not belong to this sign-in (nonce); start again"
+                WHERE,
+                "the ID token does not belong to this sign-in (nonce); start the sign-in again",
             ) from None
         except requests.RequestException as error:
             raise unreachable(error, where=WHERE, provider=PROVIDER) from None
@@ -178,8 +180,9 @@ class EntraSignIn:
         except ValueError:
             raise SignInError(
                 WHERE,
-                f"the tenant {self._tenant} was not found at {self._authority}; check the "
-                "tenant and the authority host",
+                "the tenant %(tenant)s was not found at %(authority)s; check the tenant and "
+                "the authority host",
+                values={"tenant": self._tenant, "authority": self._authority},
             ) from None
 
     def _address(self, claims: Mapping[str, Any]) -> str:
@@ -192,8 +195,9 @@ class EntraSignIn:
         if self._domains and domain not in self._domains:
             raise SignInError(
                 WHERE,
-                f"the account's address is in {domain}, not in one of the organisation's "
-                f"domains ({', '.join(sorted(self._domains))})",
+                "the account's address is in %(domain)s, not in one of the organisation's "
+                "domains (%(domains)s)",
+                values={"domain": domain, "domains": ", ".join(sorted(self._domains))},
             )
         assert isinstance(address, str)
         return address.lower()
@@ -210,20 +214,19 @@ class EntraSignIn:
     def _configuration_document(self) -> dict[str, Any]:
         if self._configuration is None:
             url = f"{self._authority}/v2.0/.well-known/openid-configuration"
-            self._configuration = self._get_json(url, "discovery document")
+            self._configuration = self._get_json(url)
         return self._configuration
 
     def _fetch_keys(self) -> Mapping[str, Any]:
         url = self._configuration_document().get("jwks_uri")
         if not isinstance(url, str) or not url.startswith("https://"):
             raise SignInError(WHERE, "Entra ID's discovery document names no https jwks_uri")
-        return self._get_json(url, "signing keys (JWKS)")
+        return self._get_json(url)
 
-    def _get_json(self, url: str, what: str) -> dict[str, Any]:
+    def _get_json(self, url: str) -> dict[str, Any]:
         return get_json(
             self._http,
             url,
-            what=what,
             where=WHERE,
             provider=PROVIDER,
             timeout=self._timeout_seconds,
@@ -259,8 +262,9 @@ def _check_tenant(claims: Mapping[str, Any], tenant_id: str) -> None:
     if tid != tenant_id:
         raise SignInError(
             WHERE,
-            f"the account belongs to another organisation (tenant {tid or 'unnamed'}); only "
-            f"accounts of tenant {tenant_id} may sign in",
+            "the account belongs to another organisation (tenant %(tenant)s); only accounts of "
+            "tenant %(own)s may sign in",
+            values={"tenant": tid or "''", "own": tenant_id},
         )
     idp = claims.get("idp")
     if idp is not None and idp != claims.get("iss"):
@@ -274,5 +278,5 @@ def _check_tenant(claims: Mapping[str, Any], tenant_id: str) -> None:
 def _required(claims: Mapping[str, Any], name: str) -> str:
     value = claims.get(name)
     if not isinstance(value, str) or not value:
-        raise SignInError(WHERE, f"the ID token names no {name}")
+        raise SignInError(WHERE, "the ID token names no %(claim)s", values={"claim": name})
     return value

@@ -174,7 +174,9 @@ class GoogleSignIn:
             except requests.HTTPError as error:
                 status = error.response.status_code if error.response is not None else "an error"
                 raise SignInError(
-                    WHERE, f"Google's token endpoint answered {status}; try again later"
+                    WHERE,
+                    "Google's token endpoint answered %(status)s; try again later",
+                    values={"status": status},
                 ) from None
             except requests.RequestException as error:
                 raise unreachable(error, where=WHERE, provider=PROVIDER) from None
@@ -195,8 +197,9 @@ class GoogleSignIn:
         if hosted.lower() not in self._domains:
             raise SignInError(
                 WHERE,
-                f"the account belongs to the Workspace of {hosted.lower()}, not to one of the "
-                f"organisation's domains ({', '.join(sorted(self._domains))})",
+                "the account belongs to the Workspace of %(domain)s, not to one of the "
+                "organisation's domains (%(domains)s)",
+                values={"domain": hosted.lower(), "domains": ", ".join(sorted(self._domains))},
             )
         if claims.get("email_verified") is not True:
             raise SignInError(
@@ -210,7 +213,9 @@ class GoogleSignIn:
     def _endpoint(self, name: str) -> str:
         url = self._configuration_document().get(name)
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            raise SignInError(WHERE, f"Google's discovery document names no {name}")
+            raise SignInError(
+                WHERE, "Google's discovery document names no %(name)s", values={"name": name}
+            )
         return url
 
     def _configuration_document(self) -> dict[str, Any]:
@@ -218,7 +223,6 @@ class GoogleSignIn:
             document = get_json(
                 self._http,
                 self._discovery_url,
-                what="discovery document",
                 where=WHERE,
                 provider=PROVIDER,
                 timeout=self._timeout_seconds,
@@ -228,7 +232,8 @@ class GoogleSignIn:
             if document.get("issuer") != expected:
                 raise SignInError(
                     WHERE,
-                    f"the discovery document at {self._discovery_url} names another issuer",
+                    "the discovery document at %(url)s names another issuer",
+                    values={"url": self._discovery_url},
                 )
             self._configuration = document
         return self._configuration
@@ -237,7 +242,6 @@ class GoogleSignIn:
         return get_json(
             self._http,
             self._endpoint("jwks_uri"),
-            what="signing keys (JWKS)",
             where=WHERE,
             provider=PROVIDER,
             timeout=self._timeout_seconds,

@@ -137,25 +137,43 @@ def check_claims(
             "the ID token has expired (exp); if this happens every time, check this server's clock",
         ) from None
     except ClaimError as error:
-        problem = _CLAIM_PROBLEMS.get(error.claim) or _OTHER % error.claim
-        raise SignInError(where, problem) from None
+        raise claim_error(where, error.claim) from None
     if not isinstance(claims.get("nonce"), str):
-        raise SignInError(where, _CLAIM_PROBLEMS["nonce"])
+        raise claim_error(where, "nonce")
     return dict(claims)
 
 
-_OTHER = "the ID token's claim %s is missing or not valid"
-_CLAIM_PROBLEMS = {
-    "iss": "the ID token was issued by another issuer (iss) than the configured provider",
-    "aud": "the ID token was issued to another application (aud), not to this client id",
-    "azp": "the ID token was issued to another application (azp), not to this client id",
-    "nonce": "the ID token does not belong to this sign-in (nonce); start the sign-in again",
-    "iat": "the ID token was issued in the future (iat); check this server's clock",
-    "nbf": "the ID token is not valid yet (nbf); check this server's clock",
-    "at_hash": "the ID token does not belong to the access token sent with it (at_hash)",
-    "sub": "the ID token names no subject (sub)",
-    "exp": "the ID token has no valid expiry (exp)",
-}
+def claim_error(where: str, claim: str) -> SignInError:
+    """What a claim that does not hold means, in words a person can act on."""
+    if claim == "iss":
+        return SignInError(
+            where, "the ID token was issued by another issuer (iss) than the configured provider"
+        )
+    if claim in ("aud", "azp"):
+        return SignInError(
+            where,
+            "the ID token was issued to another application (%(claim)s), not to this client id",
+            values={"claim": claim},
+        )
+    if claim == "nonce":
+        return SignInError(
+            where, "the ID token does not belong to this sign-in (nonce); start the sign-in again"
+        )
+    if claim in ("iat", "nbf"):
+        return SignInError(
+            where,
+            "the ID token is not valid yet (%(claim)s); check this server's clock",
+            values={"claim": claim},
+        )
+    if claim == "at_hash":
+        return SignInError(
+            where, "the ID token does not belong to the access token sent with it (at_hash)"
+        )
+    return SignInError(
+        where,
+        "the ID token's claim %(claim)s is missing or not valid",
+        values={"claim": claim},
+    )
 
 
 def address_domain(address: str) -> str:

@@ -84,7 +84,8 @@ def test_every_problem_of_the_sign_in_settings_is_named_at_once() -> None:
     problems = caught.value.problems
     assert any("needs all of AGENDA_REGIE_SIGNIN_ENTRA_CLIENT_ID" in p for p in problems)
     assert any("must be the organisation's own tenant" in p for p in problems)
-    assert any(p.startswith("AGENDA_REGIE_SIGNIN_ENTRA_AUTHORITY_HOST must start") for p in problems)
+    host = "AGENDA_REGIE_SIGNIN_ENTRA_AUTHORITY_HOST must start"
+    assert any(p.startswith(host) for p in problems)
     assert any("needs both AGENDA_REGIE_SIGNIN_GOOGLE_CLIENT_ID" in p for p in problems)
     assert any("GOOGLE_DISCOVERY_URL must start with https://" in p for p in problems)
     assert any("'not a domain' is not a domain name" in p for p in problems)

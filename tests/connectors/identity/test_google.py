@@ -97,3 +97,20 @@ def test_a_token_endpoint_fault_is_said(google: Setup) -> None:
         pytest.raises(SignInError, match="answered 503"),
     ):
         google.provider.complete(start.pending, answer)
+
+
+def test_a_refusal_reads_in_the_readers_language(
+    google: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal is an English template with values; the catalogue has it in Dutch."""
+    from assistant.cli.errors import problem
+
+    google.server.changes["hd"] = "competitor.example"
+    error = refusal(google)
+    monkeypatch.setenv("LANGUAGE", "nl")
+    said = problem(error)
+    assert said is not None
+    assert said[0] == (
+        "Aanmelden met Google Workspace: het account hoort bij de Workspace van "
+        "competitor.example, niet bij een van de domeinen van de organisatie (example.org)"
+    )
