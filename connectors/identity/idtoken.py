@@ -40,6 +40,9 @@ MAX_TOKEN_CHARACTERS = 32_768
 # How long published keys are used before they are fetched again (a key missing from them is
 # fetched again at once: the provider rotated its keys).
 KEYS_MAX_AGE_SECONDS = 3600.0
+# At most one fetch ahead of time per this many seconds: a stream of tokens naming unknown keys
+# (forgeries) must not turn into a stream of requests to the provider.
+KEYS_MIN_REFETCH_SECONDS = 60.0
 
 
 def utc_now() -> datetime:
@@ -68,8 +71,9 @@ class KeyCache:
 
     def get(self, *, fresh: bool = False) -> KeySet:
         with self._lock:
-            old = self._clock() - self._fetched_at > self._max_age_seconds
-            if self._keys is None or fresh or old:
+            age = self._clock() - self._fetched_at
+            fresh = fresh and age > KEYS_MIN_REFETCH_SECONDS
+            if self._keys is None or fresh or age > self._max_age_seconds:
                 self._keys = self._parse(self._fetch())
                 self._fetched_at = self._clock()
             return self._keys

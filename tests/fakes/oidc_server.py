@@ -253,6 +253,11 @@ def _key(kid: str) -> RSAKey:
     return RSAKey.generate_key(2048, parameters={"kid": kid, "use": "sig", "alg": "RS256"})
 
 
+def rotated_key() -> RSAKey:
+    """A new key under a new id, as after a rotation (or a forger's, when not published)."""
+    return _key("rotated-key")
+
+
 def other_key() -> RSAKey:
     """A key with the published key's id that the provider does not publish (a forger's)."""
     return _key("published-key")

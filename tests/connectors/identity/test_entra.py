@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from connectors.identity import idtoken
 from connectors.identity.base import SignInError
 from connectors.identity.entra import CONSUMER_TENANT
 from tests.connectors.identity.conftest import (
@@ -16,7 +17,7 @@ from tests.connectors.identity.conftest import (
     trusting,
 )
 from tests.connectors.identity.test_sign_in import refusal
-from tests.fakes.oidc_server import OTHER_TENANT_ID, TENANT_ID, FakeOidcProvider
+from tests.fakes.oidc_server import OTHER_TENANT_ID, TENANT_ID, FakeOidcProvider, rotated_key
 from tests.tls import PrivateCA
 
 
@@ -126,12 +127,24 @@ def test_discovery_and_keys_are_not_fetched_again_for_each_sign_in(entra: Setup)
     assert entra.server.count("GET", "/discovery/v2.0/keys") == 1
 
 
-def test_rotated_keys_are_fetched_again(entra: Setup) -> None:
+def test_rotated_keys_are_fetched_again(entra: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
     start = entra.begin()
     entra.provider.complete(start.pending, entra.browse(start))
-    from tests.fakes.oidc_server import _key
-
-    entra.server.key = _key("rotated-key")
+    monkeypatch.setattr(idtoken, "KEYS_MIN_REFETCH_SECONDS", 0.0)  # a minute has passed
+    entra.server.key = rotated_key()
     start = entra.begin()
     assert entra.provider.complete(start.pending, entra.browse(start)).email
     assert entra.server.count("GET", "/discovery/v2.0/keys") == 2
+
+
+def test_tokens_naming_unknown_keys_do_not_hammer_the_provider(entra: Setup) -> None:
+    """Keys are fetched ahead of time at most once a minute, however many forgeries arrive."""
+    start = entra.begin()
+    entra.provider.complete(start.pending, entra.browse(start))
+    entra.server.foreign_key = rotated_key()
+    for _ in range(3):
+        start = entra.begin()
+        answer = entra.browse(start)
+        with pytest.raises(SignInError, match="signature does not match"):
+            entra.provider.complete(start.pending, answer)
+    assert entra.server.count("GET", "/discovery/v2.0/keys") == 1
