@@ -25,6 +25,7 @@ gets a fresh in-memory msal cache that is dropped afterwards.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import warnings
 from collections.abc import Callable, Collection, Mapping
@@ -121,14 +122,20 @@ class EntraSignIn:
     ) -> VerifiedIdentity:
         flow = dict(pending)
         nonce = flow.get("nonce")
-        if not isinstance(nonce, str) or not isinstance(flow.get("state"), str):
+        state = flow.get("state")
+        if not isinstance(nonce, str) or not isinstance(state, str):
             raise SignInError(WHERE, "no sign-in was started here; start it again")
-        try:
-            result = self._app().acquire_token_by_auth_code_flow(flow, dict(params))
-        except ValueError:  # msal: the state is missing or does not match (CSRF)
+        # msal checks the state too, but says so with the same ValueError as a broken answer.
+        if not hmac.compare_digest(params.get("state", "").encode(), state.encode()):
             raise SignInError(
                 WHERE,
                 "the answer does not belong to a sign-in started here (state); start again",
+            )
+        try:
+            result = self._app().acquire_token_by_auth_code_flow(flow, dict(params))
+        except (ValueError, IndexError, KeyError, TypeError):  # msal could not read the answer
+            raise SignInError(
+                WHERE, "Entra ID's token endpoint answered with something unreadable"
             ) from None
         except RuntimeError:  # msal: the ID token's nonce does not match
             raise SignInError(

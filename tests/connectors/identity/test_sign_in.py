@@ -167,3 +167,14 @@ def test_a_sign_in_without_pending_state_is_refused(either: Setup) -> None:
     answer = either.browse(start)
     with pytest.raises(SignInError, match="no sign-in was started here"):
         either.provider.complete({}, answer)
+
+
+@pytest.mark.parametrize("garbage", ["no-token-at-all", "a.b.c", "eyJ9.eyJ9.AAAA"])
+def test_an_id_token_that_is_no_token_is_refused(either: Setup, garbage: str) -> None:
+    start = either.begin()
+    answer = either.browse(start)
+    either.server.id_token = lambda nonce, access_token: garbage  # type: ignore[method-assign]
+    with pytest.raises(SignInError) as caught:
+        either.provider.complete(start.pending, answer)
+    names_no_secret(caught.value, answer)
+    assert garbage not in str(caught.value)
