@@ -5,7 +5,7 @@ May import errors, connectors and rules; the store, the accounts and the shells 
 `Settings.from_environ()` takes one snapshot of the environment and checks what every command
 needs (the database, the secret keys, the Microsoft app registration and cloud), reporting every
 problem at once in one `SettingsError`. A group that only some commands need (SMTP, the email's
-links, Google's endpoint, the workers) is checked when a command asks for it:
+links, Google's endpoint, the workers, the console's sign-in) is checked when a command asks for it:
 `settings.require(SmtpSettings, LinkSettings)` reports every problem of both groups in one
 message. Each group reads its own variables through pydantic-settings (`groups`, `worker`);
 the names and defaults are in `names` and documented in docs/*.md. Nothing here runs at import
@@ -70,6 +70,7 @@ from assistant.settings.names import (
     SMTP_PLAIN_LOGIN,
     Security,
 )
+from assistant.settings.signin import SignInSettings
 from assistant.settings.worker import WorkerSettings
 
 __all__ = [
@@ -105,6 +106,7 @@ __all__ = [
     "Security",
     "Settings",
     "SettingsError",
+    "SignInSettings",
     "SmtpSettings",
     "SmtpSettingsError",
     "StoredSecretsSettings",
@@ -217,6 +219,9 @@ class Settings:
 
     def caldav(self) -> CalDavSettings:
         return self.group(CalDavSettings)
+
+    def signin(self) -> SignInSettings:
+        return self.group(SignInSettings)
 
     def now(self) -> datetime:
         """Now (aware, UTC), or the instant in AGENDA_REGIE_NOW when a test sets one."""

@@ -34,6 +34,7 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "FeedError": (2,),
     "GoogleAuthError": (2,),
     "MicrosoftAuthError": (2,),
+    "SignInError": (2,),
 }
 PACKAGES = ("assistant", "connectors", "rules")
 
