@@ -6,6 +6,8 @@ holidays are looked up, and `build_review` does the rest.
 
 from __future__ import annotations
 
+import secrets
+
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -19,6 +21,11 @@ from connectors import CalendarSource, TimeWindow
 from rules import Rules
 
 
+# A review read straight from a file, feed or server keeps nothing: its people hashes live only
+# in this process, so a key of its own, never stored, is enough to count people week by week.
+_LOOK_PEOPLE_KEY = secrets.token_bytes(32)
+
+
 def open_ics(location: str | Path, rules: Rules, me: Iterable[str] = ()) -> CalendarSource:
     """An iCalendar file or feed, read in the leader's zone as the leader `me`."""
     from connectors.ics import IcsSource
@@ -30,7 +37,7 @@ def open_ics(location: str | Path, rules: Rules, me: Iterable[str] = ()) -> Cale
         location,
         zone=ZoneInfo(rules.leader.timezone),
         me=sorted(addresses),
-        classify=classify_options(rules),
+        classify=classify_options(rules, _LOOK_PEOPLE_KEY),
     )
 
 
@@ -46,7 +53,7 @@ def open_caldav(
         Credentials(username, password),
         zone=ZoneInfo(rules.leader.timezone),
         me=sorted(addresses),
-        options=classify_options(rules),
+        options=classify_options(rules, _LOOK_PEOPLE_KEY),
         name=url,
     )
 
