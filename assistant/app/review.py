@@ -7,7 +7,6 @@ holidays are looked up, and `build_review` does the rest.
 from __future__ import annotations
 
 import secrets
-
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -19,7 +18,6 @@ from assistant.core.calendar_days import holiday_dates
 from assistant.core.review import IsoWeek, WeeklyReview
 from connectors import CalendarSource, TimeWindow
 from rules import Rules
-
 
 # A review read straight from a file, feed or server keeps nothing: its people hashes live only
 # in this process, so a key of its own, never stored, is enough to count people week by week.

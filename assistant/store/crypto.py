@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-
 from collections.abc import Sequence
 from datetime import UTC, datetime
 

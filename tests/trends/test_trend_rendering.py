@@ -195,9 +195,11 @@ def test_text_shows_sparklines_and_the_signal_in_english(review_en: WeeklyReview
     assert reflection.split()[-3:] == [REFLECTION_LINE, "60", "min"]
     assert any(line.strip() == "Signals of narrowing" for line in section)
     joined = flat("\n".join(section))
-    assert "- Reflection is less naturally given a place. " + wording.words(
-        review_en.trends.fired[0].reasons, review_en.language
-    ) in joined
+    assert (
+        "- Reflection is less naturally given a place. "
+        + wording.words(review_en.trends.fired[0].reasons, review_en.language)
+        in joined
+    )
     # One counterforce step, never more.
     assert joined.count("A step that might help") == 1
     assert wording.word(review_en.trends.message, review_en.language) in joined
@@ -218,7 +220,8 @@ def test_text_shows_sparklines_and_the_signal_in_dutch(review_nl: WeeklyReview) 
         "Laatste 12 weken",
         "Deze week",
         "Signalen van versmalling",
-        "Reflectie krijgt minder vanzelfsprekend een plek. Je reflectietijd is al 3 weken lager: gemiddeld 60 min per week in de laatste 4 "
+        "Reflectie krijgt minder vanzelfsprekend een plek. "
+        "Je reflectietijd is al 3 weken lager: gemiddeld 60 min per week in de laatste 4 "
         "weken, tegenover 3 u per week daarvoor (−67%).",
         "Vergeleken met je eigen basislijn hield één van de 5 signalen van versmalling 3 weken "
         "of langer aan.",

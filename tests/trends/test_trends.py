@@ -600,6 +600,8 @@ def test_sparkline_weeks_setting() -> None:
         ("median_meeting_minutes", "shorter_conversations", 10.0, 3.0, 100),  # -7/15; -7/100
         ("short_notice_share", "faster_agenda", 0.05, 0.2, 1.0),  # .15/.25; .15/1
         ("organised_meeting_share", "taking_over", 0.05, 0.2, 1.0),
+        ("distinct_people", "less_challenge", 3, 1, 20),  # -2/5; -2/20
+        ("counterforce_sessions", "less_challenge", 1, 0, 10),  # -1/1; -1/10
         ("longest_back_to_back_minutes", "rising_density", 30, 90, 400),  # 60/60; 60/400
         ("days_without_midday_break", "rising_density", 0, 1, 7),  # 1/2; 1/7
     ],
