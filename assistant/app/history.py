@@ -127,7 +127,12 @@ def review_with_history(
         felt_room=felt_room,
     )
     if store is not None and record:
-        current = measure_weeks(fetched.events, rules=rules, weeks=[week], holidays=holidays)
+        # A week without data is not a week of zeros: it stays out of the history.
+        current = (
+            measure_weeks(fetched.events, rules=rules, weeks=[week], holidays=holidays)
+            if review.no_data is None
+            else []
+        )
         _record(store, rules, [*measured, *current], now)
     return review
 

@@ -232,3 +232,11 @@ class WeeklyReview:
     @property
     def values(self) -> dict[str, float | int | None]:
         return {r.id: r.value for r in self.indicators}
+
+    @property
+    def no_data(self) -> Reason | None:
+        """Why the week has no data (the calendar does not cover it), or None when measured."""
+        for item in self.buffers:
+            if item.status is Status.NO_DATA and item.reasons:
+                return item.reasons[0]
+        return None

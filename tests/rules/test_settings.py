@@ -23,9 +23,9 @@ import pytest
 
 from assistant.app.review import open_ics, review_week
 from assistant.cli import rules as rules_commands
+from assistant.core.analysis import measure_weeks
 from assistant.core.review import IsoWeek, Status, WeeklyReview
 from assistant.i18n.wording import word
-from assistant.core.analysis import measure_weeks
 from connectors import EventKind, EventStatus, Response, TimeWindow
 from rules import RulesError, load_rules
 from rules.schema import rules_json_schema
