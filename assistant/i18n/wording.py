@@ -53,7 +53,12 @@ def signal_sentence(signal: SignalResult, language: str) -> str:
 
 def energy_sentence(trend: SignalResult, language: str) -> str:
     """A trend of the energy buffer (rising density): said apart from the signals."""
-    return texts.text("trend.energy_line", language, evidence=words(trend.reasons, language))
+    return texts.text(
+        "trend.energy_line",
+        language,
+        signal=texts.text(f"signal.{trend.id}", language),
+        evidence=words(trend.reasons, language),
+    )
 
 
 def quantity(value: Quantity, language: str) -> str:

@@ -35,6 +35,7 @@ from assistant.i18n.texts import (
     format_week_dates,
     to_local,
 )
+from assistant.i18n.translations import gettext
 from assistant.i18n.wording import energy_sentence, signal_sentence, word
 from assistant.render.continua import continua_context
 from assistant.render.templates import environment, gettext_context
@@ -230,6 +231,9 @@ def _trends(review: WeeklyReview) -> dict[str, Any]:
             for trend in report.energy_trends
             if trend.fired
         ],
+        "energy_heading": gettext(
+            language, "A trend in energy management, not a signal of narrowing"
+        ),
         "step": word(report.step, language) if report.step is not None else None,
     }
 

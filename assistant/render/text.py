@@ -44,6 +44,7 @@ from assistant.i18n.texts import (
     format_week_dates,
     to_local,
 )
+from assistant.i18n.translations import gettext
 from assistant.i18n.wording import energy_sentence, signal_sentence, word
 from assistant.render.continua import continua_context
 
@@ -260,9 +261,11 @@ def _trends(review: WeeklyReview) -> RenderableType:
             _indented(Text(label("signals", language), style="bold")),
             _indented(signals),
         ]
-    for trend in report.energy_trends:
-        if trend.fired:
-            parts += [Text(), _indented(Text(energy_sentence(trend, language)))]
+    energy = [trend for trend in report.energy_trends if trend.fired]
+    if energy:
+        heading = gettext(language, "A trend in energy management, not a signal of narrowing")
+        parts += [Text(), _indented(Text(heading, style="bold"))]
+        parts += [_indented(Text(energy_sentence(trend, language))) for trend in energy]
     if report.step is not None:
         parts += [Text(), _indented(Text(word(report.step, language), style="bold"))]
     return Group(*parts)
