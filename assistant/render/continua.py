@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.core.continua import LITTLE_ROOM, Continua
+from assistant.core.continua import LITTLE_ROOM, MIN_RATED_WEEKS, Continua
 from assistant.core.review import WeeklyReview
 from assistant.i18n.labels import format_value
 from assistant.i18n.translations import gettext
@@ -60,7 +60,7 @@ def continua_context(review: WeeklyReview) -> dict[str, Any] | None:
     )
     return {
         "message": word(found.message, language),
-        "show_chart": bool(plotted),
+        "show_chart": len(plotted) >= MIN_RATED_WEEKS,
         "rows": rows,
         "spoken": spoken,
         "text_lines": _text_lines(rows),
@@ -70,8 +70,8 @@ def continua_context(review: WeeklyReview) -> dict[str, Any] | None:
         "x_label": gettext(language, "Calendar load: share of working time in meetings"),
         "caption": gettext(
             language,
-            "One dot a week over the last 12 weeks; the ringed dot is the latest week. "
-            "The line between the columns is your usual load.",
+            "Each dot marks the weeks of the last 12 at that load and room; the ringed dot "
+            "holds the latest week. The line marks your usual load.",
         ),
     }
 
