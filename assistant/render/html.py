@@ -232,7 +232,7 @@ def _trends(review: WeeklyReview) -> dict[str, Any]:
             if trend.fired
         ],
         "energy_heading": gettext(
-            language, "A trend in energy management, not a signal of narrowing"
+            language, "A trend of the energy buffer, not a signal of narrowing"
         ),
         "step": word(report.step, language) if report.step is not None else None,
     }

@@ -263,7 +263,7 @@ def _trends(review: WeeklyReview) -> RenderableType:
         ]
     energy = [trend for trend in report.energy_trends if trend.fired]
     if energy:
-        heading = gettext(language, "A trend in energy management, not a signal of narrowing")
+        heading = gettext(language, "A trend of the energy buffer, not a signal of narrowing")
         parts += [Text(), _indented(Text(heading, style="bold"))]
         parts += [_indented(Text(energy_sentence(trend, language))) for trend in energy]
     if report.step is not None:
