@@ -16,13 +16,13 @@ sys.path.insert(0, str(REPO))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+import tests.conftest  # noqa: E402, F401 (first: it imports the mail fixtures itself)
 from assistant.app.delivery import prepare_email  # noqa: E402
 from assistant.mail.links import LinkSigner  # noqa: E402
 from assistant.store import migrations  # noqa: E402
 from assistant.store.database import make_engine, session_scope  # noqa: E402
 from assistant.store.repositories.feedback import record_self_rating  # noqa: E402
 from assistant.store.repositories.leaders import upsert_leader  # noqa: E402
-import tests.conftest  # noqa: E402, F401 (first: it imports the mail fixtures itself)
 from tests.mail.fixtures import CHROMIUM_ARGS, LEADER, NOW, SECRET, review_of  # noqa: E402
 
 SAMPLE = REPO / "examples" / "sample-leader.ics"
