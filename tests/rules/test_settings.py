@@ -1071,6 +1071,16 @@ def test_counterforce_people_mark_every_meeting_with_them() -> None:
     assert (named["distinct_people"], named["counterforce_sessions"]) == (3, 3)
 
 
+@covers("counterforce.people")
+def test_counterforce_people_show_in_the_preview(tmp_path: Path) -> None:
+    text = preview_text(tmp_path, "version: 1\ncounterforce:\n  people: [Coach@Example.net]\n")
+    assert (
+        "  Meetings with coach@example.net count as sessions with counterforce (the "
+        "less_challenge signal).\n" in text
+    )
+    assert "sessions with counterforce" not in preview_text(tmp_path, "version: 1\n")
+
+
 # google and delivery: what `rules preview` says about writing and sending ----------------------
 
 
