@@ -198,7 +198,10 @@ def _felt_room(store: Store, week: IsoWeek, rules: Rules) -> dict[IsoWeek, int] 
 
     weeks = [week.shifted(-offset) for offset in range(rules.trends.sparkline_weeks)]
     with session_scope(store.engine) as session:
-        leader = find_leader(session, store.leader_email)
+        try:
+            leader = find_leader(session, store.leader_email)
+        except ValueError:  # not an address: no leader to have rated anything
+            return None
         return self_ratings(session, leader, weeks) if leader is not None else None
 
 
