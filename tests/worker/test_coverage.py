@@ -167,3 +167,18 @@ def test_a_week_without_data_is_not_sent_and_status_says_why(
     assert tasks.send_review.apply((leader, str(WEEK), DUE.isoformat())).get() == "no_data"
     assert len(pipeline_status(store, DUE).no_data) == 1
     assert smtp.inbox.count() == 0
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_run_once_for_a_week_without_data_says_why_in_the_operators_language(
+    store: Engine, database_url: str, smtp: Smtp
+) -> None:
+    add_leader(
+        store, "ams@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED,
+        calendar=EXPORT_ENDS_EARLY,
+    )  # fmt: skip
+    environment = {**worker_environment(database_url, smtp.port), "LANGUAGE": "nl"}
+    said = agenda_regie(environment, "run-once", "--leader", "ams@example.org")
+    assert said.startswith("ams@example.org 20")
+    assert ": niet verstuurd, de week heeft geen gegevens: De agenda bevat " in said
+    assert smtp.inbox.count() == 0
