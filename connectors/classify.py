@@ -6,7 +6,10 @@ Every connector maps its vendor payload into a `RawEvent` (which still has the t
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -23,6 +26,12 @@ class ClassifyOptions:
     tentative_counts_as_meeting: bool = True
     # Organisers (lower-case addresses) whose meetings may take the place of a protected block.
     exception_organisers: frozenset[str] = frozenset()
+    # Counterforce (the whitepaper's "tegenkracht"): sessions with these people (lower-case
+    # addresses) or with a title holding one of these keywords (coach, mentor, board ...).
+    counterforce_keywords: tuple[str, ...] = ()
+    counterforce_people: frozenset[str] = frozenset()
+    # The key of the people hashes (`people_hashes`); empty: people are not counted.
+    people_key: bytes = b""
 
     @cached_property
     def _patterns(self) -> dict[str, re.Pattern[str] | None]:
@@ -30,6 +39,7 @@ class ClassifyOptions:
             "reflection": _keyword_pattern(self.reflection_keywords),
             "out_of_office": _keyword_pattern(self.out_of_office_keywords),
             "personal": _keyword_pattern(self.personal_keywords),
+            "counterforce": _keyword_pattern(self.counterforce_keywords),
         }
 
     def matches(self, group: str, title: str) -> bool:
@@ -82,3 +92,32 @@ def classify(raw: RawEvent, options: ClassifyOptions) -> EventKind | None:
     if raw.other_attendees > 0 and not options.matches("personal", raw.title):
         return EventKind.MEETING
     return EventKind.SOLO
+
+
+# 16 bytes of HMAC-SHA256: enough to tell a calendar's people apart, useless without the key.
+PERSON_HASH_CHARACTERS = 32
+
+
+def people_hashes(addresses: Iterable[str], options: ClassifyOptions) -> tuple[str, ...]:
+    """The other people of an event as keyed hashes of their lower-case addresses (sorted, each
+    once). No key, no hashes: an address never leaves the connector in clear."""
+    if not options.people_key:
+        return ()
+    found = {a.strip().lower().removeprefix("mailto:") for a in addresses}
+    return tuple(
+        sorted(
+            hmac.new(options.people_key, address.encode(), hashlib.sha256).hexdigest()[
+                :PERSON_HASH_CHARACTERS
+            ]
+            for address in found
+            if address
+        )
+    )
+
+
+def is_counterforce(title: str, addresses: Iterable[str], options: ClassifyOptions) -> bool:
+    """Whether a meeting is with counterforce: a person the rules name, or a title keyword."""
+    named = options.counterforce_people
+    if named and any(a.strip().lower().removeprefix("mailto:") in named for a in addresses):
+        return True
+    return options.matches("counterforce", title)

@@ -81,6 +81,11 @@ class CalendarEvent:
     ours: bool = False
     # A meeting whose organiser the rules allow to take the place of a protected block.
     may_override_protection: bool = False
+    # The other people, as keyed hashes of their addresses (connectors.classify.people_hashes);
+    # never an address in clear. Empty when the source was given no key.
+    people: tuple[str, ...] = ()
+    # A meeting with the counterforce the rules name (people or title keywords).
+    counterforce: bool = False
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:

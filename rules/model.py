@@ -257,6 +257,23 @@ class Exceptions(_Section):
         return tuple(a.strip().lower().removeprefix("mailto:") for a in value)
 
 
+class Counterforce(_Section):
+    """The whitepaper's "tegenkracht": the people and sessions that challenge and support the
+    leader (coach, mentor, peers, board). Read once at ingestion, like the keywords above;
+    counted by the `less_challenge` signal."""
+
+    keywords: tuple[str, ...]
+    people: tuple[str, ...]
+
+    @field_validator("people")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for address in value:
+            if "@" not in address:
+                raise RuleValueError("%(value)r is not an email address", value=address)
+        return tuple(a.strip().lower().removeprefix("mailto:") for a in value)
+
+
 AutoDecline = Literal["none", "all_conflicting", "only_new_conflicting"]
 
 
@@ -313,6 +330,8 @@ class TrendFloors(_Section):
     median_meeting_minutes: float = Field(gt=0)
     short_notice_share: float = Field(gt=0, le=1)
     organised_meeting_share: float = Field(gt=0, le=1)
+    distinct_people: float = Field(gt=0)
+    counterforce_sessions: float = Field(gt=0)
     longest_back_to_back_minutes: float = Field(gt=0)
     days_without_midday_break: float = Field(gt=0, le=7)
 
@@ -362,6 +381,7 @@ class Rules(_Section):
     mini_retreat: MiniRetreat
     proposals: Proposals
     exceptions: Exceptions
+    counterforce: Counterforce
     google: Google
     delivery: Delivery
     trends: Trends

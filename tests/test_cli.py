@@ -44,6 +44,34 @@ def test_sample_review_as_json_validates_and_covers_every_indicator(
         assert proposal["reason"]
 
 
+def test_the_sample_carries_the_whitepapers_five_signals(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, *SAMPLE_ARGS, "--format", "json", "--lang", "nl")
+    assert code == 0, err
+    trends = json.loads(out)["trends"]
+    signals = {s["id"]: s for s in trends["signals"]}
+    assert list(signals) == [
+        "faster_agenda",
+        "reflection_erosion",
+        "shorter_conversations",
+        "less_challenge",
+        "taking_over",
+    ]
+    assert signals["less_challenge"]["name"] == "Tegenspraak wordt minder actief opgezocht."
+    # People are counted (through keyed hashes) in the sample too: about 25 different people a
+    # week, no fewer lately, so challenge is not sought out less.
+    challenge = signals["less_challenge"]
+    assert (challenge["metric"], challenge["fired"]) == ("distinct_people", False)
+    assert challenge["baseline"] >= 20
+    fired = [s["id"] for s in trends["signals"] if s["fired"]]
+    assert fired == ["faster_agenda", "reflection_erosion"]
+    # "N of the 5" is true: the count is of these five, density is not among them.
+    assert trends["message"].startswith("Vergeleken met je eigen basislijn hielden 2 van de 5")
+    assert [t["id"] for t in trends["energy_trends"]] == ["rising_density"]
+    assert trends["step"].startswith("Een stap die kan helpen:")
+
+
 def test_default_week_is_the_last_complete_week(capsys: pytest.CaptureFixture[str]) -> None:
     # A Friday at noon: this week's working time is not over, so the week before is reviewed.
     code, out, _ = run(capsys, str(SAMPLE), "--today", "2026-11-27", "--format", "json")

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from assistant.accounts.cache import SyncOutcome, apply_sync_result, state_moment
+from assistant.accounts.classification import classify_options, fingerprint
 from assistant.accounts.sync import NEEDS_REAUTHORISATION, sync_window
 from assistant.i18n.operator import tr
 from assistant.store.crypto import SecretBox
@@ -34,6 +35,7 @@ from assistant.store.repositories.connections import (
     upsert_connection,
 )
 from assistant.store.repositories.leaders import find_leader, upsert_leader
+from assistant.store.repositories.rules import leader_rules
 from connectors import ClassifyOptions, ConnectorError, SkippedEvent
 from connectors.ics import IcsSource
 from connectors.ics.conditional import GONE_STATUSES, Validators, fetch_if_changed
@@ -200,6 +202,10 @@ class IcsAccount:
             if connection.status == NEEDS_REAUTHORISATION:
                 return SyncOutcome(connection_id, address, "skipped", connection.last_error or "")
             state = FeedState.loads(connection.sync_state)
+            if options is None:
+                options = classify_options(leader_rules(session, leader), cipher.people_key)
+            classified_with = fingerprint(options)
+            reclassify = connection.classified_with != classified_with
         if token is None:
             problem = f"no feed address is stored; connect it again ({address})"
             return self._gone(engine, connection_id, address, problem)
@@ -207,7 +213,8 @@ class IcsAccount:
         window = sync_window(now, zone)
         # The window moves once a week: then the feed is read in full, to expand the new weeks.
         moved = (state.window_start, state.window_end) != (window.start, window.end)
-        known = Validators() if moved else state.validators
+        # So is it when the classification options changed: each event is classified anew.
+        known = Validators() if moved or reclassify else state.validators
         checked = replace(state, checks=state.checks + 1)
         try:
             fetched = fetch_if_changed(Location.of(where), known, self.limits, self.http_client)
@@ -217,7 +224,7 @@ class IcsAccount:
                 where,
                 zone=zone,
                 me=[address],
-                classify=options or ClassifyOptions(),
+                classify=options,
                 text=fetched.text,
             )
             found = source.fetch(window)
@@ -239,7 +246,7 @@ class IcsAccount:
         )
         with session_scope(engine) as session:
             connection, _ = connection_with_leader(session, connection_id, PROVIDER)
-            return apply_sync_result(
+            outcome = apply_sync_result(
                 session,
                 connection,
                 listing,
@@ -251,6 +258,9 @@ class IcsAccount:
                 now=now,
                 waited_seconds=0.0,
             )
+            if outcome.status == "synced":
+                connection.classified_with = classified_with
+            return outcome
 
     def _unchanged(
         self,

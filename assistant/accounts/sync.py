@@ -180,7 +180,7 @@ def sync_connection(
         connection, leader = connection_with_leader(session, connection_id, account.provider)
         address, zone = leader.email, ZoneInfo(leader.timezone)
         if options is None:
-            options = classify_options(leader_rules(session, leader))
+            options = classify_options(leader_rules(session, leader), cipher.people_key)
         classified_with = fingerprint(options)
         reclassify = connection.classified_with != classified_with
         token = load_connection_token(connection, cipher)

@@ -18,6 +18,7 @@ from typing import Literal
 
 from assistant.accounts.registry import WRITABLE_PROVIDERS
 from assistant.core.analysis import QUESTION_COUNT, question
+from assistant.core.continua import LOAD_INDICATOR, Continua, continua
 from assistant.core.review import IsoWeek, WeeklyReview
 from assistant.i18n.labels import language_of
 from assistant.i18n.wording import word
@@ -133,7 +134,7 @@ def prepare_email(
             if latest is not None
             else None
         )
-    review = replace(review, question=question(index))
+    review = replace(review, question=question(index), continua=_continua(review, stored))
     reasons = {p.key: word(p.reason, language) for p in review.proposals}
     links = EmailLinks(
         proposals={
@@ -165,6 +166,13 @@ def prepare_email(
     if not write_back and review.proposals:
         ics = proposals_ics([(p, reasons[p.key]) for p in review.proposals], language, now)
     return PreparedEmail(review, compose(review, links, extras, ics), address)
+
+
+def _continua(review: WeeklyReview, ratings: dict[IsoWeek, int]) -> Continua | None:
+    """The felt room beside the load with the ratings as they are now (the email always has
+    the leader's ratings, even for a review made without them)."""
+    line = next((s for s in review.trends.sparklines if s.indicator == LOAD_INDICATOR), None)
+    return continua(line, ratings) if line is not None else review.continua
 
 
 def _stored_generation(session: Session, key: str) -> int:

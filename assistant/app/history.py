@@ -114,6 +114,7 @@ def review_with_history(
     missing = [w for w in covered(fetched.events, previous) if w not in known]
     measured = measure_weeks(fetched.events, rules=rules, weeks=missing, holidays=holidays)
     history = sorted([*stored, *measured], key=lambda m: m.week)
+    felt_room = _felt_room(store, week, rules) if store is not None else None
     review = build_review(
         fetched.events,
         rules=rules,
@@ -123,9 +124,15 @@ def review_with_history(
         skipped=fetched.skipped,
         source_name=source.name,
         history=history,
+        felt_room=felt_room,
     )
     if store is not None and record:
-        current = measure_weeks(fetched.events, rules=rules, weeks=[week], holidays=holidays)
+        # A week without data is not a week of zeros: it stays out of the history.
+        current = (
+            measure_weeks(fetched.events, rules=rules, weeks=[week], holidays=holidays)
+            if review.no_data is None
+            else []
+        )
         _record(store, rules, [*measured, *current], now)
     return review
 
@@ -180,6 +187,22 @@ def _stored_history(store: Store, week: IsoWeek, count: int) -> list[WeekMetrics
         if leader is None:
             return []
         return weekly_history(session, leader, until=week.shifted(-1), weeks=count)
+
+
+def _felt_room(store: Store, week: IsoWeek, rules: Rules) -> dict[IsoWeek, int] | None:
+    """The leader's own ratings of the weeks the chart shows; None for a leader the store does
+    not know (nothing to rate yet, nothing shown)."""
+    from assistant.store.database import session_scope
+    from assistant.store.repositories.feedback import self_ratings
+    from assistant.store.repositories.leaders import find_leader
+
+    weeks = [week.shifted(-offset) for offset in range(rules.trends.sparkline_weeks)]
+    with session_scope(store.engine) as session:
+        try:
+            leader = find_leader(session, store.leader_email)
+        except ValueError:  # not an address: no leader to have rated anything
+            return None
+        return self_ratings(session, leader, weeks) if leader is not None else None
 
 
 def _record(store: Store, rules: Rules, weeks: Sequence[WeekMetrics], now: datetime) -> None:

@@ -29,7 +29,8 @@ from assistant.app.coverage import week_problem
 from assistant.app.delivery import message_for, prepare_email, send_once
 from assistant.app.history import Store, review_with_history
 from assistant.app.review import last_complete_week
-from assistant.app.status import FAILED
+from assistant.app.status import FAILED, NO_DATA
+from assistant.core.reasons import Reason
 from assistant.core.review import IsoWeek, WeeklyReview
 from assistant.mail.links import LinkSigner
 from assistant.mail.send import Delivery, SendFailedError, SmtpSettings, smtp_send_once
@@ -191,7 +192,8 @@ def send_review(services: Services, leader_id: int, week: IsoWeek, now: datetime
     """Send the leader's review of `week` once: a second call, concurrent or later, sends nothing;
     nor does a call while the leader's review is paused (status "paused"), nor one for a leader
     whose calendar does not cover the week (status "no_calendar", with the reason: see
-    `coverage`).
+    `coverage`), nor one for a week without data (status "no_data", with the core's reason,
+    recorded for `status`: no events, before the calendar's first event, after its last).
 
     The checks (sent, paused), the SMTP hand-over and the record happen under the leader's row
     lock (`delivery.send_once`), so a pause that comes after the week was claimed, or between
@@ -212,6 +214,10 @@ def send_review(services: Services, leader_id: int, week: IsoWeek, now: datetime
             return Delivery("no_calendar", "", reason=problem)
         rules, email = leader_rules(session, leader), leader.email
     review = compute_week(services, leader_id, week, now)
+    if review.no_data is not None:
+        record_no_data(engine, email, week, review.no_data, now)
+        log.info("review of %s for %s not sent: the week has no data", email, week)
+        return Delivery("no_data", "", why=review.no_data)
     prepared = prepare_email(
         engine,
         review,
@@ -228,6 +234,20 @@ def send_review(services: Services, leader_id: int, week: IsoWeek, now: datetime
         problem = f"{type(outcome).__name__}: {outcome}"
         raise SendFailedError(email, str(week), problem) from outcome
     return outcome
+
+
+def record_no_data(engine: Engine, leader: str, week: IsoWeek, why: Reason, now: datetime) -> None:
+    """Remember that the week's review was not sent for want of data, and why (`status`)."""
+    values = {k: v for k, v in why.values.items() if isinstance(v, str | int | float)}
+    with session_scope(engine) as session:
+        add_audit(
+            session,
+            actor="agenda-regie",
+            action=NO_DATA,
+            subject=leader,
+            detail={"week": str(week), "reason": why.id, "values": values},
+            now=now,
+        )
 
 
 def run_pipeline(services: Services, leader_id: int, week: IsoWeek, now: datetime) -> Delivery:

@@ -6,6 +6,7 @@ holidays are looked up, and `build_review` does the rest.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -17,6 +18,10 @@ from assistant.core.calendar_days import holiday_dates
 from assistant.core.review import IsoWeek, WeeklyReview
 from connectors import CalendarSource, TimeWindow
 from rules import Rules
+
+# A review read straight from a file, feed or server keeps nothing: its people hashes live only
+# in this process, so a key of its own, never stored, is enough to count people week by week.
+_LOOK_PEOPLE_KEY = secrets.token_bytes(32)
 
 
 def open_ics(location: str | Path, rules: Rules, me: Iterable[str] = ()) -> CalendarSource:
@@ -30,7 +35,7 @@ def open_ics(location: str | Path, rules: Rules, me: Iterable[str] = ()) -> Cale
         location,
         zone=ZoneInfo(rules.leader.timezone),
         me=sorted(addresses),
-        classify=classify_options(rules),
+        classify=classify_options(rules, _LOOK_PEOPLE_KEY),
     )
 
 
@@ -46,7 +51,7 @@ def open_caldav(
         Credentials(username, password),
         zone=ZoneInfo(rules.leader.timezone),
         me=sorted(addresses),
-        options=classify_options(rules),
+        options=classify_options(rules, _LOOK_PEOPLE_KEY),
         name=url,
     )
 

@@ -171,6 +171,9 @@ def _preview_text(path: Path, rules: Rules, review: WeeklyReview, baseline: Week
         out.append(
             "  " + word("exceptions", language, organisers=", ".join(rules.exceptions.organisers))
         )
+    if rules.counterforce.people:
+        people = ", ".join(rules.counterforce.people)
+        out.append("  " + word("counterforce", language, people=people))
     delivery = rules.delivery
     cc = (
         word("copy", language, cc=", ".join(delivery.assistant_cc)) if delivery.assistant_cc else ""

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 
 from assistant.cli.errors import EXIT_INPUT, say
 from assistant.cli.processes import QUEUES
-from assistant.i18n.operator import tr
+from assistant.i18n.operator import operator_language, tr
+from assistant.i18n.wording import word
 
 WORKER_COMMANDS = ("run-once", "status")
 
@@ -70,6 +71,9 @@ def _run_once(leader: str) -> int:
     elif delivery.status == "no_calendar":
         say(tr("%(leader)s %(week)s: not sent, %(why)s", why=delivery.reason, **said))
         return EXIT_INPUT
+    elif delivery.status == "no_data" and delivery.why is not None:
+        why = word(delivery.why, operator_language())
+        print(tr("%(leader)s %(week)s: not sent, the week has no data: %(why)s", why=why, **said))
     else:
         print(f"{leader} {week}: {delivery_word(delivery.status)} ({delivery.message_id})")
     return 0
@@ -127,6 +131,12 @@ def _status() -> int:
     for leader, why in status.without_calendar:
         print(f"  {leader}: {why}")
     if not status.without_calendar:
+        print(f"  {none}")
+    print(tr("No review for a week without data"))
+    for leader, week, reason in status.no_data:
+        why = word(reason, operator_language())
+        print(f"  {leader} {week}: {why}")
+    if not status.no_data:
         print(f"  {none}")
     print(tr("Failures"))
     for f in status.failures or []:

@@ -6,11 +6,12 @@ the calendar and hands the events in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from assistant.core.buffers import buffer_statuses, indicator_results
+from assistant.core.continua import LOAD_INDICATOR, Continua, continua
 from assistant.core.coverage import coverage_gap
 from assistant.core.indicators import day_rows, week_indicators
 from assistant.core.intervals import total
@@ -21,6 +22,7 @@ from assistant.core.review import (
     BufferStatus,
     IsoWeek,
     Status,
+    TrendReport,
     Warning,
     WeeklyReview,
     WeekMetrics,
@@ -61,11 +63,13 @@ def build_review(
     skipped: Sequence[SkippedEvent] = (),
     source_name: str = "",
     history: Sequence[WeekMetrics] = (),
+    felt_room: Mapping[IsoWeek, int] | None = None,
 ) -> WeeklyReview:
     """Review `week` and propose blocks for the week after it.
 
     `history` holds the stored weeks before `week` (any order, gaps allowed) for the signals of
-    narrowing; without it the review says there is not enough history yet.
+    narrowing; without it the review says there is not enough history yet. `felt_room` holds
+    the leader's own ratings (1-5 by week) for the two continua; None leaves them out.
     """
     if now.tzinfo is None:
         raise ValueError("now must be aware")
@@ -112,6 +116,7 @@ def build_review(
         warnings.append(Warning("no_working_time", reason("warning.no_working_time")))
     if not events:
         warnings.append(Warning("no_events", reason("warning.no_events")))
+    trends = trend_report(WeekMetrics(week, values), history, rules)
     return WeeklyReview(
         schema_version=SCHEMA_VERSION,
         leader=rules.leader.email,
@@ -127,10 +132,18 @@ def build_review(
         proposals=proposals,
         warnings=tuple(warnings),
         question=question_for_week(week.week),
-        trends=trend_report(WeekMetrics(week, values), history, rules),
+        trends=trends,
         proposals_week_over=week_over,
         hindsight=hindsight,
+        continua=_continua(trends, felt_room),
     )
+
+
+def _continua(trends: TrendReport, felt_room: Mapping[IsoWeek, int] | None) -> Continua | None:
+    if felt_room is None:
+        return None
+    line = next((s for s in trends.sparklines if s.indicator == LOAD_INDICATOR), None)
+    return continua(line, felt_room) if line is not None else None
 
 
 def _overrun_notes(timeline: Timeline, days: Sequence[date], rules: Rules) -> list[Warning]:

@@ -49,5 +49,7 @@ TREND_INPUT_IDS: tuple[str, ...] = (
     "median_meeting_minutes",
     "organised_meeting_share",
     "protected_overrun_minutes",
+    "distinct_people",
+    "counterforce_sessions",
 )
 METRIC_IDS: tuple[str, ...] = INDICATOR_IDS + TREND_INPUT_IDS

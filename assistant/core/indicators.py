@@ -188,6 +188,10 @@ def trend_inputs(timeline: Timeline, days: Sequence[Day]) -> dict[str, float | i
     `median_meeting_minutes`: the median length of the meetings starting in the week.
     `organised_meeting_share`: the share of that meeting time the leader organised.
     `protected_overrun_minutes`: protected time that meetings took anyway.
+    `distinct_people`: the different people met in the week's meetings (counted through their
+    keyed hashes; None when the source gave no hashes, so a calendar read without them is
+    missing data, not a circle of nobody).
+    `counterforce_sessions`: the week's meetings with the counterforce the rules name.
     """
     week_start, week_end = days[0].start, days[-1].end
     first = bisect_left(timeline.meeting_starts, week_start)
@@ -197,7 +201,11 @@ def trend_inputs(timeline: Timeline, days: Sequence[Day]) -> dict[str, float | i
     organised = sum(
         length for length, e in zip(lengths, meetings, strict=True) if e.organized_by_me
     )
+    people = {person for e in meetings for person in e.people}
+    counted = any(e.people for e in meetings) or not any(e.other_attendees for e in meetings)
     return {
+        "distinct_people": len(people) if counted else None,
+        "counterforce_sessions": sum(1 for e in meetings if e.counterforce),
         "median_meeting_minutes": round(median(lengths) / MINUTE, 1) if lengths else None,
         "organised_meeting_share": round(organised / sum(lengths), 4) if sum(lengths) else None,
         "protected_overrun_minutes": _minutes(sum(total(day.overrun) for day in days)),

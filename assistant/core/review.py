@@ -9,10 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from assistant.core.reasons import Reason
 
-SCHEMA_VERSION = "1.2"
+if TYPE_CHECKING:
+    from assistant.core.continua import Continua
+
+SCHEMA_VERSION = "2.0"
 
 
 class Status(StrEnum):
@@ -148,7 +152,7 @@ class SignalResult:
     row, up to the reviewed week, in which the adverse shift held.
     """
 
-    id: str  # reflection_erosion, shorter_conversations, faster_agenda, taking_over, ...
+    id: str  # faster_agenda, reflection_erosion, shorter_conversations, less_challenge, taking_over
     fired: bool
     metric: str
     unit: str  # the unit of `metric`: "minutes", "share", "days"
@@ -184,6 +188,10 @@ class TrendReport:
     message: Reason
     signals: tuple[SignalResult, ...]  # every signal, fired or not; empty without enough history
     sparklines: tuple[Sparkline, ...]
+    # Trends of the energy buffer (rising density), measured like the signals, not counted in them.
+    energy_trends: tuple[SignalResult, ...] = ()
+    # One counterforce step the review suggests when a signal holds (trends.counterforce_step).
+    step: Reason | None = None
 
     @property
     def fired(self) -> tuple[SignalResult, ...]:
@@ -211,6 +219,9 @@ class WeeklyReview:
     # the past cannot be accepted); `hindsight` holds what it would have proposed, for reference.
     proposals_week_over: bool = False
     hindsight: tuple[Proposal, ...] = ()
+    # The felt room beside the calendar load over the last weeks (assistant.core.continua);
+    # None when the review was made without the leader's ratings (a file read on its own).
+    continua: Continua | None = None
 
     def indicator(self, indicator_id: str) -> IndicatorResult:
         for result in self.indicators:
@@ -221,3 +232,11 @@ class WeeklyReview:
     @property
     def values(self) -> dict[str, float | int | None]:
         return {r.id: r.value for r in self.indicators}
+
+    @property
+    def no_data(self) -> Reason | None:
+        """Why the week has no data (the calendar does not cover it), or None when measured."""
+        for item in self.buffers:
+            if item.status is Status.NO_DATA and item.reasons:
+                return item.reasons[0]
+        return None

@@ -42,12 +42,17 @@ from rules.model import Trends
 
 Direction = Literal["down", "up"]
 
-# Each signal of DESIGN section 6 with its trend inputs, and the way that is adverse for each.
+# The whitepaper's five signals of narrowing ("Signalen van versmalling"), in its order, each with
+# its trend inputs and the way that is adverse for each (DESIGN section 6, docs/indicators.md).
 SIGNALS: tuple[tuple[str, tuple[tuple[str, Direction], ...]], ...] = (
+    ("faster_agenda", (("short_notice_share", "up"),)),
     ("reflection_erosion", (("reflection_minutes", "down"), ("protected_overrun_minutes", "up"))),
     ("shorter_conversations", (("median_meeting_minutes", "down"),)),
-    ("faster_agenda", (("short_notice_share", "up"),)),
+    ("less_challenge", (("distinct_people", "down"), ("counterforce_sessions", "down"))),
     ("taking_over", (("organised_meeting_share", "up"),)),
+)
+# Trends of the energy buffer, measured the same way but not signals of narrowing.
+ENERGY_TRENDS: tuple[tuple[str, tuple[tuple[str, Direction], ...]], ...] = (
     (
         "rising_density",
         (("longest_back_to_back_minutes", "up"), ("days_without_midday_break", "up")),
@@ -70,6 +75,8 @@ _INPUT_UNITS = {
     "median_meeting_minutes": "minutes",
     "organised_meeting_share": "share",
     "protected_overrun_minutes": "minutes",
+    "distinct_people": "count",
+    "counterforce_sessions": "count",
 }
 # A week without working time has no meeting_share: it holds no comparable numbers.
 _WORKING_TIME = "meeting_share"
@@ -115,6 +122,7 @@ def trend_report(current: WeekMetrics, history: Sequence[WeekMetrics], rules: Ru
             sparklines=sparklines,
         )
     signals = tuple(_signal(signal_id, inputs, frame, settings) for signal_id, inputs in SIGNALS)
+    energy = tuple(_signal(trend, inputs, frame, settings) for trend, inputs in ENERGY_TRENDS)
     return TrendReport(
         enough_history=True,
         weeks_available=available,
@@ -122,6 +130,8 @@ def trend_report(current: WeekMetrics, history: Sequence[WeekMetrics], rules: Ru
         message=_summary(signals, available, settings),
         signals=signals,
         sparklines=sparklines,
+        energy_trends=energy,
+        step=counterforce_step(signals, named=bool(rules.counterforce.people)),
     )
 
 
@@ -146,7 +156,7 @@ def weekly_frame(
 
 
 def _inputs() -> list[str]:
-    return [metric for _, inputs in SIGNALS for metric, _ in inputs]
+    return [metric for _, inputs in (*SIGNALS, *ENERGY_TRENDS) for metric, _ in inputs]
 
 
 def _number(value: float | int | None) -> float:
@@ -250,6 +260,29 @@ def _phrase(metric: str, value: float, unit: str) -> Reason:
     if unit == "days":  # days a week: one decimal, rounded half up
         value = float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
     return reason(f"trend.value.{metric}", value=Quantity(value, unit))
+
+
+# One counterforce step per fired signal, in the whitepaper's spirit: room for reflection, the
+# people who challenge, a coach. The first fired signal (in the whitepaper's order) chooses.
+_STEPS = {
+    "faster_agenda": "step.deliberation_block",
+    "reflection_erosion": "step.reflection_block",
+    "shorter_conversations": "step.longer_conversation",
+    "less_challenge": "step.counterforce_conversation",
+    "taking_over": "step.coach",
+}
+
+
+def counterforce_step(signals: Sequence[SignalResult], *, named: bool = False) -> Reason | None:
+    """One concrete, optional step when a signal holds: never a diagnosis, never more than one.
+    `named`: the rules name counterforce people, so the step can point to them."""
+    fired = [signal.id for signal in signals if signal.fired]
+    if not fired:
+        return None
+    step = _STEPS[fired[0]]
+    if step == "step.counterforce_conversation" and named:
+        step = "step.counterforce_conversation.named"
+    return reason(step)
 
 
 def _summary(signals: Sequence[SignalResult], available: int, settings: Trends) -> Reason:

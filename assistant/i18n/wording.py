@@ -21,6 +21,7 @@ from assistant.core.reasons import (
     Value,
     Weekday,
 )
+from assistant.core.review import SignalResult
 from assistant.i18n import texts
 from assistant.i18n.labels import indicator_name
 from assistant.i18n.translations import entries, plural_number
@@ -37,6 +38,27 @@ def word(reason: Reason, language: str) -> str:
 def words(reasons: Iterable[Reason], language: str) -> str:
     """Several reasons as one paragraph, sentence after sentence."""
     return " ".join(word(reason, language) for reason in reasons)
+
+
+def signal_sentence(signal: SignalResult, language: str) -> str:
+    """A signal of narrowing as the review says it: the whitepaper's line, then what the
+    calendar shows ("Tegenspraak wordt minder actief opgezocht. In je agenda: ...")."""
+    return texts.text(
+        "signal.line",
+        language,
+        signal=texts.text(f"signal.{signal.id}", language),
+        evidence=words(signal.reasons, language),
+    )
+
+
+def energy_sentence(trend: SignalResult, language: str) -> str:
+    """A trend of the energy buffer (rising density): said apart from the signals."""
+    return texts.text(
+        "trend.energy_line",
+        language,
+        signal=texts.text(f"signal.{trend.id}", language),
+        evidence=words(trend.reasons, language),
+    )
 
 
 def quantity(value: Quantity, language: str) -> str:

@@ -24,6 +24,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Literal
 
+from assistant.core.reasons import Reason
 from assistant.errors import UserError
 from assistant.settings import SMTP_PLAIN_LOGIN
 from assistant.settings import Security as Security
@@ -146,8 +147,10 @@ def _send_once(
 
 @dataclass(frozen=True)
 class Delivery:
-    status: Literal["sent", "already_sent", "failed", "paused", "no_calendar"]
+    status: Literal["sent", "already_sent", "failed", "paused", "no_calendar", "no_data"]
     message_id: str
     sent_at: datetime | None = None
     paused_until: datetime | None = None  # "paused": when the pause ends (None: when resumed)
     reason: str | None = None  # "no_calendar": why the leader's calendar does not cover the week
+    # "no_data": why the week has no data (core.coverage), worded by whoever shows it
+    why: Reason | None = None

@@ -35,7 +35,9 @@ from assistant.i18n.texts import (
     format_week_dates,
     to_local,
 )
-from assistant.i18n.wording import word, words
+from assistant.i18n.translations import gettext
+from assistant.i18n.wording import energy_sentence, signal_sentence, word
+from assistant.render.continua import continua_context
 from assistant.render.templates import environment, gettext_context
 
 TEMPLATE = "review.html.j2"
@@ -96,6 +98,7 @@ def html_context(review: WeeklyReview) -> dict[str, Any]:
         ],
         "figure_groups": _figure_groups(review),
         "trends": _trends(review),
+        "continua": continua_context(review),
         "picture": _picture(review),
         "legend": [
             {"kind": kind, "label": segment_label(kind, language), "colour": CELL_COLOURS[kind]}
@@ -220,8 +223,18 @@ def _trends(review: WeeklyReview) -> dict[str, Any]:
             for line in report.sparklines
         ],
         "fired": [
-            {"id": signal.id, "message": words(signal.reasons, language)} for signal in report.fired
+            {"id": signal.id, "message": signal_sentence(signal, language)}
+            for signal in report.fired
         ],
+        "energy": [
+            {"id": trend.id, "message": energy_sentence(trend, language)}
+            for trend in report.energy_trends
+            if trend.fired
+        ],
+        "energy_heading": gettext(
+            language, "A trend of the energy buffer, not a signal of narrowing"
+        ),
+        "step": word(report.step, language) if report.step is not None else None,
     }
 
 

@@ -22,6 +22,7 @@ from assistant.core.review import (
     WeeklyReview,
 )
 from assistant.i18n.texts import (
+    text,
     to_local,
 )
 from assistant.i18n.wording import word, words
@@ -68,6 +69,21 @@ def review_to_dict(review: WeeklyReview) -> Json:
             {"code": w.code, "message": word(w.message, language)} for w in review.warnings
         ],
         "question": word(review.question, language),
+        "continua": _continua(review),
+    }
+
+
+def _continua(review: WeeklyReview) -> Json | None:
+    found = review.continua
+    if found is None:
+        return None
+    return {
+        "usual_load": found.usual_load,
+        "message": word(found.message, review.language),
+        "weeks": [
+            {"week": str(p.week), "load": round_value(p.load, "share"), "room": p.room}
+            for p in found.points
+        ],
     }
 
 
@@ -144,6 +160,8 @@ def _trends(report: TrendReport, language: str) -> Json:
         "weeks_needed": report.weeks_needed,
         "message": word(report.message, language),
         "signals": [_signal(signal, language) for signal in report.signals],
+        "energy_trends": [_signal(trend, language) for trend in report.energy_trends],
+        "step": word(report.step, language) if report.step is not None else None,
         "sparklines": [_sparkline(line) for line in report.sparklines],
     }
 
@@ -151,6 +169,7 @@ def _trends(report: TrendReport, language: str) -> Json:
 def _signal(signal: SignalResult, language: str) -> Json:
     return {
         "id": signal.id,
+        "name": text(f"signal.{signal.id}", language),
         "fired": signal.fired,
         "metric": signal.metric,
         "unit": signal.unit,

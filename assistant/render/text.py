@@ -44,7 +44,9 @@ from assistant.i18n.texts import (
     format_week_dates,
     to_local,
 )
-from assistant.i18n.wording import word, words
+from assistant.i18n.translations import gettext
+from assistant.i18n.wording import energy_sentence, signal_sentence, word
+from assistant.render.continua import continua_context
 
 # Calm colours: the word always carries the meaning, the colour only underlines it.
 STATUS_STYLES: dict[Status, str] = {
@@ -109,6 +111,14 @@ def _sections(review: WeeklyReview) -> Iterator[RenderableType]:
     yield Text()
     yield _heading(label("trends", review.language))
     yield _trends(review)
+    chart = continua_context(review)
+    if chart is not None:
+        yield Text()
+        yield _indented(Text(chart["heading"], style="bold"))
+        if chart["show_chart"]:
+            yield _indented(Text("\n".join(chart["text_lines"])))
+            yield _indented(Text(f"{chart['y_label']} (1-5) · {chart['x_label']}", style="dim"))
+        yield _indented(Text(chart["message"]))
     yield Text()
     yield _heading(label("week_picture", review.language))
     yield _indented(_week_picture(review))
@@ -245,12 +255,19 @@ def _trends(review: WeeklyReview) -> RenderableType:
         signals.add_column(no_wrap=True)
         signals.add_column(ratio=1)
         for signal in fired:
-            signals.add_row(Text("-"), Text(words(signal.reasons, language)))
+            signals.add_row(Text("-"), Text(signal_sentence(signal, language)))
         parts += [
             Text(),
             _indented(Text(label("signals", language), style="bold")),
             _indented(signals),
         ]
+    energy = [trend for trend in report.energy_trends if trend.fired]
+    if energy:
+        heading = gettext(language, "A trend of the energy buffer, not a signal of narrowing")
+        parts += [Text(), _indented(Text(heading, style="bold"))]
+        parts += [_indented(Text(energy_sentence(trend, language))) for trend in energy]
+    if report.step is not None:
+        parts += [Text(), _indented(Text(word(report.step, language), style="bold"))]
     return Group(*parts)
 
 

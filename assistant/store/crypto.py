@@ -10,6 +10,8 @@ Neither a key nor a plaintext token ever appears in a message or a log line.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -34,6 +36,8 @@ class SecretBox:
     def __init__(self, keys: Sequence[str | bytes]) -> None:
         self._key_count = len(keys)
         self._fernet = MultiFernet([Fernet(key) for key in keys]) if keys else None
+        first = keys[0] if keys else b""
+        self._newest = first.encode() if isinstance(first, str) else first
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SecretBox:
@@ -42,6 +46,15 @@ class SecretBox:
     @property
     def has_keys(self) -> bool:
         return self._fernet is not None
+
+    @property
+    def people_key(self) -> bytes:
+        """The key of the people hashes (connectors.classify.people_hashes), derived from the
+        newest key and never the key itself; empty without keys. Rotating the keys changes it,
+        and the next sync then hashes the whole window again (accounts.classification)."""
+        if not self._newest:
+            return b""
+        return hmac.new(self._newest, b"agenda-regie people v1", hashlib.sha256).digest()
 
     def encrypt(self, plaintext: bytes) -> bytes:
         return self._require().encrypt(plaintext)

@@ -33,6 +33,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -246,6 +247,8 @@ class WeeklyMetricsRow(Base):
     median_meeting_minutes: Mapped[float | None] = mapped_column(Float)
     organised_meeting_share: Mapped[float | None] = mapped_column(Float)
     protected_overrun_minutes: Mapped[float | None] = mapped_column(Float)
+    distinct_people: Mapped[float | None] = mapped_column(Float)
+    counterforce_sessions: Mapped[float | None] = mapped_column(Float)
 
     rules_version: Mapped[int | None]
     computed_at: Mapped[datetime]
@@ -387,6 +390,10 @@ class CachedEvent(Base):
     recurring: Mapped[bool]
     ours: Mapped[bool]
     may_override_protection: Mapped[bool]
+    # The other people as keyed hashes, space-separated (connectors.classify.people_hashes): no
+    # address in clear, and useless without the secret key they were made with.
+    people_hashes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    counterforce: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 TABLE_NAMES: frozenset[str] = frozenset(Base.metadata.tables)

@@ -11,7 +11,13 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors.classify import ClassifyOptions, RawEvent, classify
+from connectors.classify import (
+    ClassifyOptions,
+    RawEvent,
+    classify,
+    is_counterforce,
+    people_hashes,
+)
 from connectors.model import CalendarEvent, EventStatus, Response
 
 # Our tag in extendedProperties.private (private to the leader's copy of the event).
@@ -91,11 +97,20 @@ def to_calendar_event(
     else:
         my_response = Response.UNKNOWN
     others = sum(1 for a in attendees if not a.get("self") and not a.get("resource"))
+    people = {
+        str(a.get("email") or "").strip().lower()
+        for a in attendees
+        if not a.get("self") and not a.get("resource")
+    }
+    if not organized_by_me and attendees:
+        people.add(str(organizer.get("email") or "").strip().lower())
+    people.discard("")
+    title = str(item.get("summary") or "")
     private = (item.get("extendedProperties") or {}).get("private") or {}
     ours = TAG_KEY in private
     busy = item.get("transparency", "opaque") != "transparent"
     raw = RawEvent(
-        title=str(item.get("summary") or ""),
+        title=title,
         status=status,
         my_response=my_response,
         busy=busy,
@@ -125,6 +140,8 @@ def to_calendar_event(
         source=source,
         ours=ours,
         may_override_protection=may_override and kind.value == "meeting",
+        people=people_hashes(people, options),
+        counterforce=kind.value == "meeting" and is_counterforce(title, people, options),
     )
 
 

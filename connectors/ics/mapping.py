@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Component
 from icalendar.prop import vBroken, vCalAddress, vDDDTypes
 
-from connectors.classify import ClassifyOptions, RawEvent
+from connectors.classify import ClassifyOptions, RawEvent, is_counterforce, people_hashes
 from connectors.classify import classify as kind_of
 from connectors.ics.time import to_aware
 from connectors.model import CalendarEvent, EventKind, EventStatus, Response
@@ -74,15 +74,17 @@ def to_event(occurrence: Any, uid: str, recurring: bool, reader: Reader) -> Cale
         busy = True
     if busy_status == "tentative" and status is EventStatus.CONFIRMED:
         status = EventStatus.TENTATIVE
-    my_response, organized_by_me, other_attendees = _people(component, reader)
+    my_response, organized_by_me, others = _people(component, reader)
+    other_attendees = len(others)
     organizer_value = component.get("ORGANIZER")
     may_override = (
         isinstance(organizer_value, str)
         and address(organizer_value) in reader.options.exception_organisers
     )
     ours = _text(component, OUR_MARKER_PROPERTY).lower() == OUR_MARKER_VALUE
+    title = _text(component, "SUMMARY")
     raw = RawEvent(
-        title=_text(component, "SUMMARY"),
+        title=title,
         status=status,
         my_response=my_response,
         busy=busy,
@@ -110,11 +112,14 @@ def to_event(occurrence: Any, uid: str, recurring: bool, reader: Reader) -> Cale
         source=reader.source,
         ours=ours,
         may_override_protection=may_override and kind is EventKind.MEETING,
+        people=people_hashes(others, reader.options),
+        counterforce=kind is EventKind.MEETING and is_counterforce(title, others, reader.options),
     )
 
 
-def _people(component: Component, reader: Reader) -> tuple[Response, bool, int]:
-    """The leader's response, whether the leader organises, and how many others take part."""
+def _people(component: Component, reader: Reader) -> tuple[Response, bool, set[str]]:
+    """The leader's response, whether the leader organises, and the others' addresses (they
+    are hashed or matched by the caller and go no further)."""
     organizer_value = component.get("ORGANIZER")
     organizer = address(organizer_value) if isinstance(organizer_value, str) else ""
     organized_by_me = bool(organizer) and organizer in reader.me
@@ -140,7 +145,7 @@ def _people(component: Component, reader: Reader) -> tuple[Response, bool, int]:
         response = _PARTSTAT.get(my_partstat, Response.UNKNOWN)
     else:
         response = Response.UNKNOWN
-    return response, organized_by_me, len(others)
+    return response, organized_by_me, others
 
 
 def _occurrence_id(

@@ -18,7 +18,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-from connectors.classify import ClassifyOptions, RawEvent, classify
+from connectors.classify import (
+    ClassifyOptions,
+    RawEvent,
+    classify,
+    is_counterforce,
+    people_hashes,
+)
 from connectors.model import CalendarEvent, EventStatus, Response
 
 # Our blocks carry this category (seen on every read, delta included) and a single-value
@@ -113,15 +119,17 @@ def to_calendar_event(
     categories = [str(c) for c in item.get("categories") or [] if isinstance(c, str)]
     ours = OUR_CATEGORY in categories
     me = (mailbox or "").strip().lower()
-    others = sum(
-        1
+    addresses = [
+        _address(a.get("emailAddress"))
         for a in item.get("attendees") or []
-        if isinstance(a, dict)
-        and a.get("type") != "resource"
-        and _address(a.get("emailAddress")) not in {me, ""}
-    )
+        if isinstance(a, dict) and a.get("type") != "resource"
+    ]
+    others = sum(1 for a in addresses if a not in {me, ""})
+    organizer = _address((item.get("organizer") or {}).get("emailAddress"))
+    people = {a for a in [*addresses, organizer] if a not in {me, ""}}
+    title = " ".join([str(item.get("subject") or ""), *categories]).strip()
     raw = RawEvent(
-        title=" ".join([str(item.get("subject") or ""), *categories]).strip(),
+        title=title,
         status=status,
         my_response=my_response,
         busy=show_as not in {"free", "workingElsewhere"},
@@ -134,7 +142,6 @@ def to_calendar_event(
     kind = classify(raw, options)
     if kind is None:
         return None
-    organizer = _address((item.get("organizer") or {}).get("emailAddress"))
     may_override = organizer in options.exception_organisers
     return CalendarEvent(
         id=provider_id,
@@ -152,6 +159,8 @@ def to_calendar_event(
         source=source,
         ours=ours,
         may_override_protection=may_override and kind.value == "meeting",
+        people=people_hashes(people, options),
+        counterforce=kind.value == "meeting" and is_counterforce(title, people, options),
     )
 
 

@@ -175,3 +175,48 @@ def test_a_moment_without_length_is_read_and_named_after_its_source(
     [event] = read(tmp_path, zero)
     assert event.start == event.end == datetime(2026, 3, 2, 8, 0, tzinfo=AMSTERDAM)
     assert event.source == "calendar.ics"
+
+
+def test_people_leave_the_connector_only_as_keyed_hashes(tmp_path: Path) -> None:
+    organiser = "ORGANIZER:mailto:Boss@Example.org"
+    events = (
+        vevent(0, organiser, f"ATTENDEE:mailto:{ME}", "ATTENDEE:mailto:peer@example.org"),
+        vevent(1, organiser, f"ATTENDEE:mailto:{ME}", "ATTENDEE;CUTYPE=ROOM:mailto:room@x.org"),
+    )
+    keyed = read(tmp_path, *events, classify=ClassifyOptions(people_key=b"k" * 32))
+    again = read(tmp_path, *events, classify=ClassifyOptions(people_key=b"k" * 32))
+    other = read(tmp_path, *events, classify=ClassifyOptions(people_key=b"o" * 32))
+    unkeyed = read(tmp_path, *events)
+    # The same person under the same key is the same hash, in any case; rooms and the leader
+    # are not people met.
+    boss_and_peer, boss_only = (set(e.people) for e in keyed)
+    assert len(boss_and_peer) == 2
+    assert len(boss_only) == 1
+    assert boss_only < boss_and_peer
+    assert [e.people for e in again] == [e.people for e in keyed]
+    assert not set(other[0].people) & boss_and_peer  # another key, other hashes
+    assert all(e.people == () for e in unkeyed)  # no key, no people
+    text = repr(keyed)
+    for address in ("boss@example.org", "peer@example.org", ME, "room@x.org"):
+        assert address not in text.lower()
+
+
+def test_counterforce_by_the_people_named_or_a_title_keyword(tmp_path: Path) -> None:
+    coach = vevent(0, "ORGANIZER:mailto:coach@example.net", f"ATTENDEE:mailto:{ME}")
+    board = vevent(1, "ORGANIZER:mailto:chair@example.org", f"ATTENDEE:mailto:{ME}")
+    keyword = vevent(2, "ORGANIZER:mailto:x@example.org", f"ATTENDEE:mailto:{ME}").replace(
+        "SUMMARY:Overleg 2", "SUMMARY:Intervisie met peers"
+    )
+    solo = vevent(3).replace("SUMMARY:Overleg 3", "SUMMARY:Coach voorbereiden")
+    options = ClassifyOptions(
+        counterforce_keywords=("intervisie", "coach"),
+        counterforce_people=frozenset({"chair@example.org"}),
+    )
+    events = read(tmp_path, coach, board, keyword, solo, classify=options)
+    # A meeting with a named person or a keyword; a solo hold is no session with anyone.
+    assert [(e.kind, e.counterforce) for e in events] == [
+        (EventKind.MEETING, False),
+        (EventKind.MEETING, True),
+        (EventKind.MEETING, True),
+        (EventKind.SOLO, False),
+    ]

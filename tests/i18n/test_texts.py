@@ -11,8 +11,11 @@ from babel.messages.catalog import Message
 
 from assistant.core.analysis import QUESTION_COUNT, question_for_week
 from assistant.core.catalogue import INDICATORS
-from assistant.core.trends import SIGNALS
-from assistant.i18n import texts
+from assistant.core.continua import ContinuaPoint, continua
+from assistant.core.reasons import Quantity, reason
+from assistant.core.review import IsoWeek, SignalResult, Sparkline
+from assistant.core.trends import ENERGY_TRENDS, SIGNALS, counterforce_step
+from assistant.i18n import texts, wording
 from assistant.i18n.translations import LANGUAGES, catalogue, entries
 from assistant.i18n.wording import word
 
@@ -83,7 +86,8 @@ def test_every_message_the_core_can_name_is_in_the_catalogue() -> None:
     ids = set(entries())
     assert {f"reason.{d.id}" for d in INDICATORS if d.id in THRESHOLDED} <= ids
     assert {"reason.ok", "reason.no_value", "level.attention", "level.alert"} <= ids
-    metrics = {metric for _, inputs in SIGNALS for metric, _ in inputs}
+    metrics = {metric for _, inputs in (*SIGNALS, *ENERGY_TRENDS) for metric, _ in inputs}
+    assert {f"signal.{signal_id}" for signal_id, _ in (*SIGNALS, *ENERGY_TRENDS)} <= ids
     for metric in metrics:
         assert {f"trend.fired.{metric}", f"trend.subject.{metric}", f"trend.value.{metric}"} <= ids
     assert {f"question.{number}" for number in range(QUESTION_COUNT)} <= ids
@@ -176,9 +180,119 @@ def test_every_plural_message_reads_differently_for_one_and_for_more(language: s
         assert entry.count is not None
         values = {name: 7 for name in placeholders(entry.singular) | placeholders(entry.plural)}
         one = texts.text(message_id, language, 1, **values)
+        two = texts.text(message_id, language, 2, **values)
         five = texts.text(message_id, language, 5, **values)
         zero = texts.text(message_id, language, 0, **values)
         if one == five:
             same.append(message_id)
-        assert zero == five, message_id  # 0 takes the plural in English and Dutch
+        assert zero == two == five, message_id  # 0, 2 and 5 take the plural in both languages
     assert not same, f"{language}: the same words for 1 and 5 in {same}"
+
+
+# --- The signals of narrowing, the counterforce steps and the two continua, at 0, 1, 2 and 5 ---
+
+COUNTS = (0, 1, 2, 5)
+PEOPLE = {
+    "en": {0: "0 people a week", 1: "1 person a week", 2: "2 people a week", 5: "5 people a week"},
+    "nl": {
+        0: "0 personen per week",
+        1: "1 persoon per week",
+        2: "2 personen per week",
+        5: "5 personen per week",
+    },
+}
+SESSIONS = {
+    "en": {0: "0 sessions a week", 1: "1 session a week", 2: "2 sessions a week"},
+    "nl": {0: "0 gesprekken per week", 1: "1 gesprek per week", 2: "2 gesprekken per week"},
+}
+RATED = {
+    "en": {0: "0 weeks with your rating so far", 1: "1 week with your rating so far"},
+    "nl": {0: "Tot nu toe 0 weken met jouw", 1: "Tot nu toe 1 week met jouw"},
+}
+
+
+def _fired(signal_id: str, held: int) -> SignalResult:
+    metric = {"less_challenge": "distinct_people"}.get(signal_id, "reflection_minutes")
+    unit = "count" if metric == "distinct_people" else "minutes"
+    sentence = reason(
+        f"trend.fired.{metric}",
+        held=Quantity(held, "weeks"),
+        span=Quantity(4, "weeks"),
+        recent=reason(f"trend.value.{metric}", value=Quantity(held, unit)),
+        baseline=reason(f"trend.value.{metric}", value=Quantity(held + 1, unit)),
+        change=Quantity(-0.2, "share"),
+    )
+    return SignalResult(
+        signal_id, True, metric, unit, "down", held, held + 1, -0.2, held, (sentence,)
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("n", COUNTS)
+def test_new_messages_read_right_with_0_1_2_and_5(language: str, n: int) -> None:
+    people = word(reason("trend.value.distinct_people", value=Quantity(n, "count")), language)
+    assert people == PEOPLE[language].get(n, people)
+    assert people.startswith(f"{n} ")
+    sessions = word(
+        reason("trend.value.counterforce_sessions", value=Quantity(n, "count")), language
+    )
+    assert sessions == SESSIONS[language].get(n, sessions)
+    assert sessions.endswith("gesprek per week" if n == 1 else "gesprekken per week") or (
+        language == "en" and sessions.endswith("session a week" if n == 1 else "sessions a week")
+    )
+    rated = word(reason("continua.too_few", rated=n, needed=Quantity(3, "weeks")), language)
+    if n in RATED[language]:
+        assert rated.startswith(RATED[language][n])
+    assert ("3 weeks" if language == "en" else "3 weken") in rated
+    # Every signal's line and its evidence, with n weeks held.
+    for signal_id, _ in (*SIGNALS, *ENERGY_TRENDS):
+        said = wording.signal_sentence(_fired(signal_id, n), language)
+        weeks = f"{n} week" if n == 1 else (f"{n} weeks" if language == "en" else f"{n} weken")
+        assert weeks in said, said
+        assert "%(" not in said
+    # The summary of n of the 5 signals.
+    summary = word(
+        reason("trend.some_fired", count=n, total=5, hold=Quantity(3, "weeks")), language
+    )
+    if n == 1:
+        assert ("one of the 5" if language == "en" else "één van de 5") in summary
+    else:
+        assert (f"{n} of the 5" if language == "en" else f"{n} van de 5") in summary
+    # One counterforce step for every number of fired signals.
+    fired = [_fired(signal_id, 3) for signal_id, _ in SIGNALS][: max(n, 0)]
+    step = counterforce_step(fired)
+    if n == 0:
+        assert step is None
+    else:
+        assert step is not None
+        assert word(step, language).startswith(
+            "A step that might help: " if language == "en" else "Een stap die kan helpen: "
+        )
+    # The two continua: n rated weeks beside a steady load.
+    weeks = [IsoWeek(2026, 40).shifted(offset) for offset in range(12)]
+    load = Sparkline("meeting_share", "share", tuple(weeks), tuple([0.6] * 12))
+    ratings = {week: 4 for week in weeks[-n:]} if n else {}
+    chart = continua(load, ratings)
+    assert len(chart.plotted) == n
+    assert "%(" not in word(chart.message, language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_falling_felt_room_under_steady_load_gets_its_sentence(language: str) -> None:
+    weeks = [IsoWeek(2026, 40).shifted(offset) for offset in range(12)]
+    load = Sparkline("meeting_share", "share", tuple(weeks), tuple([0.62] * 12))
+    ratings = {week: 4 for week in weeks[:6]} | {week: 2 for week in weeks[-3:]}
+    chart = continua(load, ratings)
+    said = word(chart.message, language)
+    if language == "en":
+        assert said.startswith(
+            "The room you felt fell from 4 to 2 out of 5, while your calendar load stayed about "
+            "the same (62% of working time in meetings). Functioning does not say everything"
+        )
+    else:
+        assert said.startswith(
+            "Je ervaren ruimte daalde van 4 naar 2 van de 5, terwijl je agendadruk ongeveer "
+            "gelijk bleef (62% van je werktijd in overleg). Functioneren zegt niet alles"
+        )
+    assert [p.week for p in chart.plotted] == [*weeks[:6], *weeks[-3:]]
+    assert isinstance(chart.points[0], ContinuaPoint)

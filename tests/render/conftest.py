@@ -318,6 +318,13 @@ def trends_en(week: IsoWeek) -> TrendReport:
         message=reason("trend.some_fired", count=2, total=5, hold=weeks(3)),
         signals=(
             signal(
+                "faster_agenda",
+                "short_notice_share",
+                "share",
+                (0.2975, 0.2, 0.39, 0),
+                trend("short_notice_share", "share", 0.2975, 0.2, Change(0.0975, "share")),
+            ),
+            signal(
                 "reflection_erosion",
                 "reflection_minutes",
                 "minutes",
@@ -334,11 +341,12 @@ def trends_en(week: IsoWeek) -> TrendReport:
                 direction="down",
             ),
             signal(
-                "faster_agenda",
-                "short_notice_share",
-                "share",
-                (0.2975, 0.2, 0.39, 0),
-                trend("short_notice_share", "share", 0.2975, 0.2, Change(0.0975, "share")),
+                "less_challenge",
+                "distinct_people",
+                "count",
+                (9.0, 14.0, -0.3571, 4),
+                trend("distinct_people", "count", 9.0, 14.0, Change(-0.3571), 4),
+                direction="down",
             ),
             signal(
                 "taking_over",
@@ -347,6 +355,9 @@ def trends_en(week: IsoWeek) -> TrendReport:
                 (0.3, 0.3, 0.0, 0),
                 trend("organised_meeting_share", "share", 0.3, 0.3, Change(0.0)),
             ),
+        ),
+        sparklines=sparklines(week),
+        energy_trends=(
             signal(
                 "rising_density",
                 "longest_back_to_back_minutes",
@@ -355,7 +366,7 @@ def trends_en(week: IsoWeek) -> TrendReport:
                 trend("longest_back_to_back_minutes", "minutes", 337.5, 165.0, Change(1.0455), 5),
             ),
         ),
-        sparklines=sparklines(week),
+        step=reason("step.reflection_block"),
     )
 
 

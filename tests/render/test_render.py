@@ -17,7 +17,7 @@ from rich.console import Console
 from assistant.core.catalogue import INDICATOR_IDS, INDICATORS
 from assistant.core.reasons import reason
 from assistant.core.review import BufferStatus, Warning, WeeklyReview
-from assistant.i18n import wording
+from assistant.i18n import texts, wording
 from assistant.i18n.labels import LABEL, format_value, indicator_name, label_keys
 from assistant.i18n.translations import catalogue
 from assistant.render import (
@@ -55,7 +55,7 @@ def test_schema_requires_every_indicator_and_pins_the_version() -> None:
     assert indicators["required"] == list(INDICATOR_IDS)
     assert list(indicators["properties"]) == list(INDICATOR_IDS)
     assert indicators["additionalProperties"] is False
-    assert schema["properties"]["schema_version"]["const"] == "1.2"
+    assert schema["properties"]["schema_version"]["const"] == "2.0"
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"]
     assert schema["title"]
@@ -82,7 +82,7 @@ def _time_without_offset(doc: dict[str, Any]) -> None:
 
 
 def _other_version(doc: dict[str, Any]) -> None:
-    doc["schema_version"] = "2.0"
+    doc["schema_version"] = "1.2"
 
 
 def _text_as_value(doc: dict[str, Any]) -> None:
@@ -188,7 +188,7 @@ def test_json_of_an_empty_week_has_nulls_not_zeros(review_empty: WeeklyReview) -
 def test_json_keeps_non_ascii_text_readable(review_en: WeeklyReview) -> None:
     text = review_to_json(replace(review_en, leader="Zoë Jansen-Ürün"))
     assert '"leader": "Zoë Jansen-Ürün"' in text
-    assert text.startswith('{\n  "schema_version": "1.2",')
+    assert text.startswith('{\n  "schema_version": "2.0",')
 
 
 def test_json_adds_nothing_that_is_not_in_the_review(review_en: WeeklyReview) -> None:
@@ -203,6 +203,13 @@ def test_json_adds_nothing_that_is_not_in_the_review(review_en: WeeklyReview) ->
         *(wording.word(w.message, language) for w in review_en.warnings),
         wording.word(review_en.trends.message, language),
         *(wording.words(signal.reasons, language) for signal in review_en.trends.signals),
+        *(wording.words(trend.reasons, language) for trend in review_en.trends.energy_trends),
+        # Each signal's name: the whitepaper's own line.
+        *(
+            texts.text(f"signal.{signal.id}", language)
+            for signal in (*review_en.trends.signals, *review_en.trends.energy_trends)
+        ),
+        wording.word(review_en.trends.step, language) if review_en.trends.step else "",
         wording.word(review_en.question, language),
         review_en.leader,
     }

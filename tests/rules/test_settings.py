@@ -23,9 +23,10 @@ import pytest
 
 from assistant.app.review import open_ics, review_week
 from assistant.cli import rules as rules_commands
+from assistant.core.analysis import measure_weeks
 from assistant.core.review import IsoWeek, Status, WeeklyReview
 from assistant.i18n.wording import word
-from connectors import EventKind, EventStatus, Response
+from connectors import EventKind, EventStatus, Response, TimeWindow
 from rules import RulesError, load_rules
 from rules.schema import rules_json_schema
 from tests.connectors.ics_writer import write_ics
@@ -1039,6 +1040,47 @@ def test_exception_organisers_show_in_the_preview(tmp_path: Path) -> None:
     assert "may take a protected block" not in preview_text(tmp_path, "version: 1\n")
 
 
+# counterforce ----------------------------------------------------------------------------------
+
+
+def circle(**overrides: Any) -> dict[str, Any]:
+    """W10 of circle_week.ics as the less_challenge signal measures it: the different people met
+    and the sessions with counterforce. Tuesday: board meeting with chair@ and bert@; Wednesday:
+    "Coaching" with coach@; Thursday: "Afstemming" with chair@ again."""
+    effective = rules(leader={"email": LEADER}, **overrides)
+    source = open_ics(CALENDARS / "circle_week.ics", effective)
+    events = source.fetch(TimeWindow(local(MON, 0), local(MON + timedelta(days=7), 0))).events
+    # No address leaves the connector: only keyed hashes of them.
+    assert all(len(person) == 32 and "@" not in person for e in events for person in e.people)
+    [measured] = measure_weeks(events, rules=effective, weeks=[IsoWeek.parse(WEEK)])
+    return measured.values
+
+
+@covers("counterforce.keywords")
+def test_counterforce_keywords_mark_sessions_with_counterforce() -> None:
+    default = circle()
+    assert (default["distinct_people"], default["counterforce_sessions"]) == (3, 1)  # Coaching
+    assert circle(counterforce={"keywords": []})["counterforce_sessions"] == 0
+    assert circle(counterforce={"keywords": ["afstemming"]})["counterforce_sessions"] == 1
+
+
+@covers("counterforce.people")
+def test_counterforce_people_mark_every_meeting_with_them() -> None:
+    named = circle(counterforce={"people": ["Chair@Example.org"]})
+    # Both of chair@'s meetings, and the coaching session by its keyword; the people stay 3.
+    assert (named["distinct_people"], named["counterforce_sessions"]) == (3, 3)
+
+
+@covers("counterforce.people")
+def test_counterforce_people_show_in_the_preview(tmp_path: Path) -> None:
+    text = preview_text(tmp_path, "version: 1\ncounterforce:\n  people: [Coach@Example.net]\n")
+    assert (
+        "  Meetings with coach@example.net count as sessions with counterforce (the "
+        "less_challenge signal).\n" in text
+    )
+    assert "sessions with counterforce" not in preview_text(tmp_path, "version: 1\n")
+
+
 # google and delivery: what `rules preview` says about writing and sending ----------------------
 
 
@@ -1158,6 +1200,8 @@ ELSEWHERE: dict[str, str] = {
             "median_meeting_minutes",
             "short_notice_share",
             "organised_meeting_share",
+            "distinct_people",
+            "counterforce_sessions",
             "longest_back_to_back_minutes",
             "days_without_midday_break",
         )

@@ -124,23 +124,26 @@ def test_json_validates_against_the_schema(name: str, request: pytest.FixtureReq
     document = json.loads(review_to_json(review))
     errors = [error.message for error in Draft202012Validator(SCHEMA).iter_errors(document)]
     assert errors == []
-    assert document["schema_version"] == SCHEMA["properties"]["schema_version"]["const"] == "1.2"
+    assert document["schema_version"] == SCHEMA["properties"]["schema_version"]["const"] == "2.0"
 
 
 def test_json_carries_the_signals_and_sparklines(review_en: WeeklyReview) -> None:
     trends = review_to_dict(review_en)["trends"]
     assert list(trends) == SCHEMA["properties"]["trends"]["required"]
     assert trends["enough_history"] is True
+    # The whitepaper's five signals of narrowing, in its order; density is an energy trend.
     assert [s["id"] for s in trends["signals"]] == [
+        "faster_agenda",
         "reflection_erosion",
         "shorter_conversations",
-        "faster_agenda",
+        "less_challenge",
         "taking_over",
-        "rising_density",
     ]
-    erosion = trends["signals"][0]
+    assert [t["id"] for t in trends["energy_trends"]] == ["rising_density"]
+    erosion = trends["signals"][1]
     assert erosion == {
         "id": "reflection_erosion",
+        "name": "Reflection is less naturally given a place.",
         "fired": True,
         "metric": "reflection_minutes",
         "unit": "minutes",
@@ -149,10 +152,10 @@ def test_json_carries_the_signals_and_sparklines(review_en: WeeklyReview) -> Non
         "baseline": 180,
         "shift": -0.667,
         "weeks_held": 3,
-        "message": wording.words(review_en.trends.signals[0].reasons, review_en.language),
+        "message": wording.words(review_en.trends.signals[1].reasons, review_en.language),
     }
     # No meeting had a creation time, so there is nothing to compare short notice with.
-    faster = trends["signals"][2]
+    faster = trends["signals"][0]
     assert (faster["fired"], faster["recent"], faster["shift"]) == (False, None, None)
     reflection = next(s for s in trends["sparklines"] if s["indicator"] == "reflection_minutes")
     assert reflection["values"] == [180, 180, 180, 180, None, 180, 180, 180, 60, 60, 60, 60]
@@ -192,7 +195,13 @@ def test_text_shows_sparklines_and_the_signal_in_english(review_en: WeeklyReview
     assert reflection.split()[-3:] == [REFLECTION_LINE, "60", "min"]
     assert any(line.strip() == "Signals of narrowing" for line in section)
     joined = flat("\n".join(section))
-    assert "- " + wording.words(review_en.trends.fired[0].reasons, review_en.language) in joined
+    assert (
+        "- Reflection is less naturally given a place. "
+        + wording.words(review_en.trends.fired[0].reasons, review_en.language)
+        in joined
+    )
+    # One counterforce step, never more.
+    assert joined.count("A step that might help") == 1
     assert wording.word(review_en.trends.message, review_en.language) in joined
     assert "· marks a week without data" in joined
     # Signals that did not fire are not listed.
@@ -211,6 +220,7 @@ def test_text_shows_sparklines_and_the_signal_in_dutch(review_nl: WeeklyReview) 
         "Laatste 12 weken",
         "Deze week",
         "Signalen van versmalling",
+        "Reflectie krijgt minder vanzelfsprekend een plek. "
         "Je reflectietijd is al 3 weken lager: gemiddeld 60 min per week in de laatste 4 "
         "weken, tegenover 3 u per week daarvoor (−67%).",
         "Vergeleken met je eigen basislijn hield één van de 5 signalen van versmalling 3 weken "
@@ -294,7 +304,7 @@ def test_html_shows_the_sparklines_and_the_signal(
     row = page.text_of("tr", **{"data-trend": "reflection_minutes"})
     assert REFLECTION_LINE in row
     assert page.text_of("li", **{"data-signal": "reflection_erosion"}) == (
-        wording.words(review.trends.fired[0].reasons, review.language)
+        wording.signal_sentence(review.trends.fired[0], review.language)
     )
     text = " ".join("".join(page.text).split())
     for word in words:

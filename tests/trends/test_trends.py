@@ -71,11 +71,12 @@ def judge(
 
 
 def signal(report: TrendReport, signal_id: str) -> SignalResult:
-    return next(s for s in report.signals if s.id == signal_id)
+    """A signal of narrowing, or a trend of the energy buffer (rising_density), by its id."""
+    return next(s for s in (*report.signals, *report.energy_trends) if s.id == signal_id)
 
 
 def fired(report: TrendReport) -> list[str]:
-    return [s.id for s in report.signals if s.fired]
+    return [s.id for s in (*report.signals, *report.energy_trends) if s.fired]
 
 
 # A slow erosion: 12 weeks of 180 min, then 18 min (10% of 180) less every week for 8 weeks.
@@ -212,6 +213,25 @@ def test_a_single_bad_week_fires_nothing(metric: str, bad: float, signal_id: str
             "time on average over the last 4 weeks, against 30% of meeting time before (+50%).",
         ),
         (
+            "less_challenge",
+            "distinct_people",
+            20,
+            10,
+            -0.5,
+            "You have been meeting fewer different people for 3 weeks: 10 people a week on "
+            "average over the last 4 weeks, against 20 people a week before (−50%).",
+        ),
+        (
+            "less_challenge",
+            "counterforce_sessions",
+            4,
+            2,
+            -0.5,
+            "You have had fewer sessions with your counterforce (the people who challenge you) "
+            "for 3 weeks: 2 sessions a week on average over the last 4 weeks, against 4 sessions "
+            "a week before (−50%).",
+        ),
+        (
             "taking_over",
             "organised_meeting_share",
             0.3,
@@ -271,6 +291,52 @@ def test_a_signal_with_two_inputs_fires_on_either_and_tells_both() -> None:
     assert density.metric == "longest_back_to_back_minutes"  # the first input that fired
     assert said(density).startswith("Your longest runs of back-to-back meetings")
     assert " Midday breaks have been scarcer for 3 weeks" in said(density)
+
+
+def test_the_signals_are_the_whitepapers_five_and_density_is_an_energy_trend() -> None:
+    weeks = history("longest_back_to_back_minutes", [120] * 12 + [180] * 4)
+    report = judge(weeks, 15)
+    assert [s.id for s in report.signals] == [
+        "faster_agenda",
+        "reflection_erosion",
+        "shorter_conversations",
+        "less_challenge",
+        "taking_over",
+    ]
+    assert [t.id for t in report.energy_trends] == ["rising_density"]
+    # Denser days are an energy trend: they do not count as a signal of narrowing.
+    assert report.fired == ()
+    assert said(report).startswith("Against your own baseline, no signal of narrowing has held")
+    assert report.step is None
+
+
+def test_one_counterforce_step_when_signals_hold_never_a_diagnosis() -> None:
+    weeks = [
+        WeekMetrics(
+            START.shifted(offset),
+            {**STEADY, "distinct_people": 10, "organised_meeting_share": 0.45}
+            if offset >= 12
+            else {**STEADY, "distinct_people": 20},
+        )
+        for offset in range(16)
+    ]
+    report = judge(weeks, 15)
+    assert [s.id for s in report.fired] == ["less_challenge", "taking_over"]
+    assert said(report).startswith(
+        "Against your own baseline, 2 of the 5 signals of narrowing have held for 3 weeks"
+    )
+    assert report.step is not None
+    assert word(report.step, "en") == (
+        "A step that might help: plan a conversation with someone who challenges you, a peer, "
+        "a board member or a coach. Who or what gives you counterforce?"
+    )
+    assert word(report.step, "nl").endswith("Wie of wat zorgt er bij jou voor tegenkracht?")
+    named = judge(weeks, 15, load_rules(overrides={"counterforce": {"people": ["c@x.nl"]}}))
+    assert named.step is not None
+    assert word(named.step, "nl") == (
+        "Een stap die kan helpen: plan een gesprek met een van de mensen die je als je "
+        "tegenkracht noemde."
+    )
 
 
 def test_signals_that_do_not_fire_still_carry_their_numbers() -> None:
@@ -534,6 +600,8 @@ def test_sparkline_weeks_setting() -> None:
         ("median_meeting_minutes", "shorter_conversations", 10.0, 3.0, 100),  # -7/15; -7/100
         ("short_notice_share", "faster_agenda", 0.05, 0.2, 1.0),  # .15/.25; .15/1
         ("organised_meeting_share", "taking_over", 0.05, 0.2, 1.0),
+        ("distinct_people", "less_challenge", 3, 1, 20),  # -2/5; -2/20
+        ("counterforce_sessions", "less_challenge", 1, 0, 10),  # -1/1; -1/10
         ("longest_back_to_back_minutes", "rising_density", 30, 90, 400),  # 60/60; 60/400
         ("days_without_midday_break", "rising_density", 0, 1, 7),  # 1/2; 1/7
     ],

@@ -27,6 +27,7 @@ from connectors.google.mapping import TAG_KEY
 from connectors.microsoft.auth import APPLICATION_SCOPES, StoredAuthorisation
 from tests.connectors.google.conftest import user_credentials
 from tests.connectors.google.events import meeting
+from tests.connectors.microsoft.events import meeting as graph_meeting
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.fakes.ics_feed import FakeIcsFeed
 from tests.fakes.microsoft_graph import FakeGraph
@@ -87,6 +88,8 @@ def test_one_stack_runs_every_leaders_week_from_connection_to_accepted_block(
     try:
         for number in range(5):
             google.put(meeting(number, datetime(2026, 10, 19 + number, 9, tzinfo=UTC)))
+            # Each calendar holds the reviewed week's meetings: a week without any is not sent.
+            graph.put(graph_meeting(number, datetime(2026, 10, 19 + number, 14, tzinfo=UTC)))
         for address, zone in ZONES.items():
             add_leader(store, address, zone, "monday", "08:00", JOINED, calendar=None)
         add_leader(store, NONE, "Europe/Amsterdam", "monday", "08:00", JOINED, calendar=None)

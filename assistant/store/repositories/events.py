@@ -121,6 +121,8 @@ _CACHE_FIELDS = (
     "recurring",
     "ours",
     "may_override_protection",
+    "people_hashes",
+    "counterforce",
 )
 
 
@@ -141,6 +143,8 @@ def _cache_row(connection_id: int, event: CalendarEvent) -> dict[str, Any]:
         "recurring": event.recurring,
         "ours": event.ours,
         "may_override_protection": event.may_override_protection,
+        "people_hashes": " ".join(event.people),
+        "counterforce": event.counterforce,
     }
 
 
@@ -161,6 +165,8 @@ def _cached_event(row: CachedEvent, zone: ZoneInfo, source: str) -> CalendarEven
         source=source,
         ours=row.ours,
         may_override_protection=row.may_override_protection,
+        people=tuple(row.people_hashes.split()),
+        counterforce=row.counterforce,
     )
 
 

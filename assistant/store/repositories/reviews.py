@@ -59,6 +59,20 @@ def review_delivery(session: Session, leader: Leader | int, week: IsoWeek) -> Re
     return session.scalars(statement).one_or_none()
 
 
+def review_was_sent(session: Session, leader_email: str, iso_week: str) -> bool:
+    """Whether the leader (by address) has a sent review of `iso_week`."""
+    statement = (
+        select(ReviewDelivery.id)
+        .join(Leader, Leader.id == ReviewDelivery.leader_id)
+        .where(
+            Leader.email == leader_email,
+            ReviewDelivery.iso_week == iso_week,
+            ReviewDelivery.delivery_status == "sent",
+        )
+    )
+    return session.scalars(statement).first() is not None
+
+
 def _sent(leader_id: Any, iso_week: Any) -> Any:
     return exists().where(
         ReviewDelivery.leader_id == leader_id,

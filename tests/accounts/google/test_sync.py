@@ -327,6 +327,9 @@ def test_the_cache_keeps_no_titles_and_reads_back_as_a_source(
     assert [e.id for e in events] == ["m0000001"]
     assert events[0].start == datetime(2026, 6, 1, 9, 0, tzinfo=AMSTERDAM)
     assert events[0].start.utcoffset() == timedelta(hours=2)
+    # The people met come back as the keyed hashes the sync made; no address is stored.
+    assert len(events[0].people) == 3
+    assert "example.org" not in dump
 
 
 def test_an_empty_answer_for_a_calendar_with_history_is_flagged_not_applied(

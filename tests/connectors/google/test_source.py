@@ -192,3 +192,18 @@ def test_all_day_events_follow_the_leader_zone(fake: FakeGoogleCalendar, service
     assert event.start == datetime(2026, 3, 3, tzinfo=zone)
     assert (event.all_day, event.kind) == (True, EventKind.OTHER)
     assert event.start.date() == date(2026, 3, 3)
+
+
+def test_people_arrive_as_keyed_hashes_and_counterforce_is_marked(
+    fake: FakeGoogleCalendar, service: Any
+) -> None:
+    fake.put(meeting(1, at(MONDAY, 9)))  # colleague@ organises, a@ and b@ attend
+    fake.put(meeting(2, at(MONDAY, 11), summary="Coaching"))
+    options = ClassifyOptions(people_key=b"k" * 32, counterforce_keywords=("coaching",))
+
+    first, second = source(service, options=options).fetch(DAY).events
+
+    assert len(first.people) == 3  # the organiser and the two others, never the leader
+    assert first.people == second.people
+    assert "example.org" not in repr(first)
+    assert (first.counterforce, second.counterforce) == (False, True)

@@ -289,3 +289,18 @@ def test_the_longest_request_covers_every_wait_before_the_deadline_is_checked() 
     waits = (GRAPH_TIMEOUT.pool, GRAPH_TIMEOUT.connect, GRAPH_TIMEOUT.write, GRAPH_TIMEOUT.read)
     assert all(wait is not None for wait in waits)
     assert sum(wait or 0.0 for wait in waits) <= LONGEST_REQUEST_SECONDS
+
+
+def test_people_arrive_as_keyed_hashes_and_counterforce_is_marked(
+    fake: FakeGraph, client: GraphClient
+) -> None:
+    fake.put(meeting(1, at(MONDAY, 9)))  # colleague@ organises, a@ and b@ attend
+    fake.put(meeting(2, at(MONDAY, 11), organizer={"emailAddress": {"address": "Coach@x.nl"}}))
+    options = ClassifyOptions(people_key=b"k" * 32, counterforce_people=frozenset({"coach@x.nl"}))
+
+    first, second = source(client, options=options).fetch(DAY).events
+
+    assert len(first.people) == 3  # the organiser and the two others, never the leader
+    assert len(set(second.people) - set(first.people)) == 1  # the coach
+    assert "example.org" not in repr(first)
+    assert (first.counterforce, second.counterforce) == (False, True)
