@@ -7,9 +7,8 @@ Timestamps are timezone-aware UTC in Python. `UtcDateTime` refuses naive values,
 `timestamptz` on PostgreSQL and a UTC text on SQLite (which has no time zone type), and hands back
 aware UTC datetimes on both.
 
-A change here needs a new Alembic revision in `assistant/store/migrations/versions/`; the tests
-compare these models with the migrated database.
-"""
+A change here (or in `console_models`, whose tables join these) needs a new Alembic revision in
+`assistant/store/migrations/versions/`; the tests compare the models with the migrated database."""
 
 from __future__ import annotations
 
@@ -343,7 +342,7 @@ class SelfRating(Base):
 
 
 class AuditEntry(Base):
-    """Who changed what (rules, accepts, key rotation); `detail` never holds event titles."""
+    """Who changed what, for which leader, before and after; never an event's title."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index(None, "at"),)
@@ -354,6 +353,9 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(320))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("leaders.id", ondelete="SET NULL"))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class CachedEvent(Base):
@@ -389,4 +391,7 @@ class CachedEvent(Base):
     may_override_protection: Mapped[bool]
 
 
-TABLE_NAMES: frozenset[str] = frozenset(Base.metadata.tables)
+def __getattr__(name: str) -> frozenset[str]:
+    if name == "TABLE_NAMES":  # read when asked: the console's tables join the metadata above
+        return frozenset(Base.metadata.tables)
+    raise AttributeError(name)

@@ -35,6 +35,10 @@ EXPECTED_TABLES = {
     "audit_log",
     "event_cache",
     "review_claims",
+    "console_users",
+    "console_assignments",
+    "console_sessions",
+    "console_sign_in_failures",
 }
 
 
@@ -53,7 +57,7 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
     assert tables_in(url) == set()
 
     migrations.upgrade(url)
-    assert migrations.current(url) == migrations.head_revision() == "0008"
+    assert migrations.current(url) == migrations.head_revision() == "0009"
     assert tables_in(url) == EXPECTED_TABLES == TABLE_NAMES
 
     migrations.downgrade(url)
@@ -67,7 +71,7 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
 def test_upgrading_twice_changes_nothing(empty_database_url: str) -> None:
     migrations.upgrade(empty_database_url)
     migrations.upgrade(empty_database_url)
-    assert migrations.current(empty_database_url) == "0008"
+    assert migrations.current(empty_database_url) == "0009"
 
 
 def test_caldav_connections_are_stored_from_0008_and_go_when_it_is_undone(
