@@ -1,5 +1,5 @@
-"""The console's tables: its users, whom an assistant looks after, sign-in sessions and the
-failed sign-ins that rate limits count.
+"""The console's tables: its users, whom an assistant looks after, sign-in sessions, organisation
+sign-ins on their way, and the failed sign-ins that rate limits count.
 
 A user's password is kept only as an argon2id hash and a TOTP secret only as Fernet ciphertext
 (`assistant.store.crypto.SecretBox`); a session only as the SHA-256 of its random id, so a copy of
@@ -9,8 +9,10 @@ the database signs no one in. Imported by `assistant.store.models`, which owns t
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -82,3 +84,17 @@ class SignInFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(400))
     at: Mapped[datetime]
+
+
+class PendingSignIn(Base):
+    """An organisation sign-in on its way: what the provider needs back when the browser
+    returns (state, nonce, PKCE verifier), found by the SHA-256 of a short-lived cookie, used
+    once."""
+
+    __tablename__ = "console_pending_sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    pending: Mapped[dict[str, Any]] = mapped_column(JSON)
+    expires_at: Mapped[datetime]

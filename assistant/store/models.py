@@ -3,9 +3,8 @@
 What is kept follows DESIGN section 3: times, kinds, statuses and numbers. No table has a column
 for an event's title, description, location or attendee names, and none may get one.
 
-Timestamps are timezone-aware UTC in Python. `UtcDateTime` refuses naive values, stores
-`timestamptz` on PostgreSQL and a UTC text on SQLite (which has no time zone type), and hands back
-aware UTC datetimes on both.
+Timestamps are aware UTC in Python. `UtcDateTime` refuses naive values, stores `timestamptz` on
+PostgreSQL and a UTC text on SQLite (no time zone type there), and hands back aware UTC on both.
 
 A change here (or in `console_models`, whose tables join these) needs a new Alembic revision in
 `assistant/store/migrations/versions/`; the tests compare the models with the migrated database."""
@@ -389,6 +388,9 @@ class CachedEvent(Base):
     recurring: Mapped[bool]
     ours: Mapped[bool]
     may_override_protection: Mapped[bool]
+
+
+from assistant.store import console_models  # noqa: E402, F401  (its tables join the metadata)
 
 
 def __getattr__(name: str) -> frozenset[str]:

@@ -39,6 +39,7 @@ EXPECTED_TABLES = {
     "console_assignments",
     "console_sessions",
     "console_sign_in_failures",
+    "console_pending_sign_ins",
 }
 
 

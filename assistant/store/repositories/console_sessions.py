@@ -8,6 +8,7 @@ everywhere. Every function takes `now`: the clock is the caller's, so tests need
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from assistant.store.models import Base  # noqa: F401  (loads the console tables
 from assistant.store.console_models import (  # isort: skip
     ConsoleSession,
     ConsoleUser,
+    PendingSignIn,
     SignInFailure,
 )
 from assistant.store.repositories.base import _aware
@@ -104,3 +106,35 @@ def sign_in_failures_since(session: Session, key: str, since: datetime) -> int:
 
 def forget_sign_in_failures(session: Session, key: str) -> None:
     session.execute(delete(SignInFailure).where(SignInFailure.key == key[:400]))
+
+
+def keep_pending_sign_in(
+    session: Session,
+    token_hash: str,
+    provider: str,
+    pending: dict[str, Any],
+    *,
+    expires_at: datetime,
+) -> None:
+    session.add(
+        PendingSignIn(
+            token_hash=token_hash,
+            provider=provider,
+            pending=pending,
+            expires_at=_aware(expires_at, "expires_at"),
+        )
+    )
+
+
+def take_pending_sign_in(
+    session: Session, token_hash: str, *, now: datetime
+) -> tuple[str, dict[str, Any]] | None:
+    """The provider and what it kept, once: the row goes (and every expired one with it)."""
+    row = session.scalars(
+        select(PendingSignIn).where(PendingSignIn.token_hash == token_hash)
+    ).one_or_none()
+    session.execute(delete(PendingSignIn).where(PendingSignIn.expires_at <= now))
+    if row is None or row.expires_at <= now:
+        return None
+    session.delete(row)
+    return row.provider, dict(row.pending)

@@ -10,6 +10,7 @@ Create Date: 2026-12-06
 - `console_assignments`: which leaders an assistant looks after.
 - `console_sessions`: signed-in browsers, kept as the SHA-256 of the cookie's value.
 - `console_sign_in_failures`: failed sign-ins, which the rate limits count.
+- `console_pending_sign_ins`: organisation sign-ins on their way (state, nonce, PKCE verifier).
 - `audit_log.leader_id`, `.before`, `.after`: the leader concerned and the change itself.
 """
 
@@ -91,6 +92,16 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_console_sign_in_failures_key_at"), "console_sign_in_failures", ["key", "at"]
     )
+    op.create_table(
+        "console_pending_sign_ins",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("provider", sa.String(32), nullable=False),
+        sa.Column("pending", sa.JSON(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_console_pending_sign_ins")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_console_pending_sign_ins_token_hash")),
+    )
     with op.batch_alter_table("audit_log") as batch:
         batch.add_column(sa.Column("leader_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("before", sa.JSON(), nullable=True))
@@ -110,6 +121,7 @@ def downgrade() -> None:
         batch.drop_column("after")
         batch.drop_column("before")
         batch.drop_column("leader_id")
+    op.drop_table("console_pending_sign_ins")
     op.drop_index(op.f("ix_console_sign_in_failures_key_at"), "console_sign_in_failures")
     op.drop_table("console_sign_in_failures")
     op.drop_index(op.f("ix_console_sessions_user_id"), "console_sessions")

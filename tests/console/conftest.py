@@ -1,0 +1,62 @@
+"""A console served by uvicorn on a free port, on its own migrated SQLite store, with a clock
+the tests move and an organisation sign-in provider of the tests' own ("entra")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import Engine
+
+from assistant.app.console.users import add_user, assign
+from assistant.mail.links import LinkSigner
+from assistant.store.crypto import SecretBox
+from assistant.store.database import session_scope
+from assistant.store.repositories.leaders import upsert_leader
+from assistant.web.app import create_app
+from tests.console.identity import DirectoryProvider
+from tests.mail.fixtures import NOW, SECRET, Clock, migrated_template, serve, store
+
+PASSWORD = "een lang wachtwoord"
+
+
+@dataclass
+class Console:
+    url: str
+    clock: Clock
+    store: Engine
+    box: SecretBox
+    entra: DirectoryProvider
+
+    def add(
+        self, email: str, role: str, *, totp: bool = False, password: str | None = PASSWORD
+    ) -> str | None:
+        return add_user(
+            self.store, self.box, email, role, password=password, totp=totp, language=None,
+            actor="test", now=NOW,
+        )  # fmt: skip
+
+    def leader(self, email: str, name: str | None = None) -> int:
+        with session_scope(self.store) as session:
+            return upsert_leader(session, email, name=name, now=NOW).id
+
+    def assign(self, assistant: str, leader: str) -> None:
+        assign(self.store, assistant, leader, remove=False, actor="test", now=NOW)
+
+
+@pytest.fixture
+def console(store: Engine) -> Iterator[Console]:
+    clock = Clock()
+    box = SecretBox([Fernet.generate_key().decode()])
+    entra = DirectoryProvider("entra", "http://placeholder/authorize", {})
+    signer = LinkSigner(SECRET, "http://placeholder")
+    app = create_app(store, signer, clock=clock, secrets=box, identity_providers={"entra": entra})
+    for url in serve(app):
+        signer.base_url = url
+        app.state.console = replace(app.state.console, base_url=url)
+        yield Console(url, clock, store, box, entra)
+
+
+__all__ = ["console", "migrated_template", "store"]
