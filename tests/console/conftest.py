@@ -5,17 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 
 from assistant.app.console.users import add_user, assign
+from assistant.app.history import Store, backfill
+from assistant.app.review import open_ics
+from assistant.core.review import IsoWeek
 from assistant.mail.links import LinkSigner
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
+from assistant.store.repositories.connections import upsert_connection
+from assistant.store.repositories.events import upsert_cached_events
 from assistant.store.repositories.leaders import upsert_leader
 from assistant.web.app import create_app
+from connectors.model import TimeWindow
+from rules import load_rules
+from tests.conftest import SAMPLE, SAMPLE_LEADER
 from tests.console.identity import DirectoryProvider
 from tests.mail.fixtures import NOW, SECRET, Clock, migrated_template, serve, store
 
@@ -44,6 +53,23 @@ class Console:
 
     def assign(self, assistant: str, leader: str) -> None:
         assign(self.store, assistant, leader, remove=False, actor="test", now=NOW)
+
+    def record_weeks(self, leader: str, weeks: int) -> list[IsoWeek]:
+        """What the weekly runs would have stored for the sample's last `weeks` weeks."""
+        rules = load_rules().model_copy(deep=True)
+        source = open_ics(SAMPLE, rules, [SAMPLE_LEADER])
+        return backfill(source, rules, IsoWeek(2026, 48), weeks, NOW, Store(self.store, leader))
+
+    def cache_sample(self, leader: str) -> None:
+        """The sample leader's calendar (a year of weeks) as the leader's synced cache."""
+        rules = load_rules()
+        window = TimeWindow(NOW - timedelta(days=400), NOW + timedelta(days=30))
+        events = open_ics(SAMPLE, rules, [SAMPLE_LEADER]).fetch(window).events
+        with session_scope(self.store) as session:
+            owner = upsert_leader(session, leader, now=NOW)
+            connection = upsert_connection(session, owner, "ics", "sample-leader.ics")
+            upsert_cached_events(session, connection, events)
+            connection.last_sync_at = NOW - timedelta(hours=2)
 
 
 @pytest.fixture
