@@ -9,7 +9,7 @@ from assistant.i18n.translations import catalogue
 from tests.conftest import REPO
 
 TEMPLATE_TEXT = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
-CODE_TEXT = re.compile(r'gettext\(\s*lang,\s*"([^"]+)"')
+CODE_TEXT = re.compile(r'gettext\(\s*(?:lang|language),\s*"([^"]+)"')
 TABLE_TEXT = re.compile(r'^\s+"[a-z_.]+": "([^"]+)",$', re.MULTILINE)
 
 

@@ -118,6 +118,7 @@ def indicators(review: WeeklyReview, lang: str) -> list[dict[str, Any]]:
             "name": indicator_name(i.id, lang),
             "value": "–" if i.value is None else format_value(i.value, i.unit, lang),
             "status": None if i.status is None else i.status.value,
+            "word": None if i.status is None else status_name(i.status, lang),
         }
         for i in review.indicators
     ]
@@ -201,3 +202,28 @@ def when(start: datetime, end: datetime, timezone: str, lang: str) -> str:
     local_start, local_end = to_local(start, timezone), to_local(end, timezone)
     day = local_start.date()
     return f"{weekday_name(day, lang)} {day:%d-%m} {time_range(local_start, local_end, lang)}"
+
+
+def comparison(before: WeeklyReview, after: WeeklyReview, lang: str) -> dict[str, Any]:
+    """The week under the rules now and under the change, side by side; what differs marked."""
+    old_indicators = {i["id"]: i for i in indicators(before, lang)}
+    rows = []
+    for item in indicators(after, lang):
+        old = old_indicators.get(item["id"], item)
+        rows.append(
+            {
+                "name": item["name"],
+                "before": old["value"],
+                "before_status": old["word"],
+                "after": item["value"],
+                "after_status": item["word"],
+                "changed": (old["value"], old["status"]) != (item["value"], item["status"]),
+            }
+        )
+    return {
+        "week": str(after.week),
+        "buffers": list(zip(buffers(before, lang), buffers(after, lang), strict=True)),
+        "indicators": rows,
+        "before_proposals": proposals(before, lang),
+        "after_proposals": proposals(after, lang),
+    }
