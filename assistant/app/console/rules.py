@@ -81,7 +81,7 @@ def draft(engine: Engine, viewer: Viewer, leader_id: int) -> Draft | None:
         _, _, own = leader_layers(session, leader)
         values = settings_of(rules)
         form = {key: values.get(key) for key in FORM_SETTINGS}
-        rest = _without(own, FORM_SETTINGS)
+        rest = _without(own, {**FORM_SETTINGS, "leader.name": str})
         text = "" if not rest else yaml.safe_dump(rest, sort_keys=False, allow_unicode=True)
         versions = rules_versions(session, leader.email)
         return Draft(leader.id, leader.email, leader.name, form, text, versions)
@@ -125,6 +125,9 @@ def check(
         if leader is None:
             return None
         _, shared, _ = leader_layers(session, leader)
+        # The leader's name lives in their row; the text need not repeat it to keep it.
+        if leader.name:
+            shared = [*shared, ("leader", {"leader": {"name": leader.name}})]
     try:
         rules, own = load_text(text, WHERE, form=form, shared=shared)
     except RulesError as error:

@@ -141,3 +141,11 @@ def assign(
                 after={"assigned": not remove},
             )
         return changed
+
+
+def leader_addresses(engine: Engine) -> list[str]:
+    """Every leader's address, for an admin assigning them."""
+    from assistant.store.repositories.console_users import all_leader_addresses
+
+    with session_scope(engine) as session:
+        return all_leader_addresses(session)

@@ -140,3 +140,7 @@ def visible_leader(session: Session, user: ConsoleUser, leader_id: int) -> Leade
     elif user.role != "admin":
         statement = statement.where(Leader.email == user.email)
     return session.scalars(statement).one_or_none()
+
+
+def all_leader_addresses(session: Session) -> list[str]:
+    return list(session.scalars(select(Leader.email).order_by(Leader.email)))

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine
-from assistant.web.console import audit, leaders, onboarding, rules, signin
+from assistant.web.console import audit, leaders, onboarding, rules, signin, users
 from assistant.web.console.deps import (
     Clock,
     ConsoleServices,
@@ -46,5 +46,5 @@ def install(
     )
     app.exception_handler(SignInNeeded)(sign_in_needed)
     app.exception_handler(FormRefused)(form_refused)
-    for group in (signin, leaders, audit, rules, onboarding):
+    for group in (signin, leaders, audit, rules, onboarding, users):
         app.include_router(group.router)
