@@ -151,6 +151,9 @@ def test_the_console_story(console: Console, identity_page: str, browser: Any) -
     page.wait_for_url("**/rules")
     accessible(page)
     page.fill("#f-text", "lunch:\n  minutes: lots\n")
+    typed = page.locator('#live-problems li[data-line="2"]')  # checked while typing
+    typed.wait_for()
+    assert typed.inner_text().startswith("Line 2: lunch.minutes: ")
     tab_to(page, 'button[value="check"]')
     page.keyboard.press("Enter")
     page.wait_for_load_state()

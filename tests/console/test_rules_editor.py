@@ -158,3 +158,26 @@ def test_the_yaml_may_not_extend_a_file_nor_repeat_the_form(console: Console) ->
         assert "Line 3: <code>reflection.minutes</code>: is set in the form above" in answer.text
         broken = eva.post(path, data={**send, "text": "lunch: [\n"})
         assert "Line 2: not valid YAML" in broken.text
+
+
+def test_the_check_while_typing_answers_problems_as_data_and_writes_nothing(
+    console: Console,
+) -> None:
+    ids = team(console)
+    path = f"/console/leaders/{ids[ADA]}/rules"
+    with signed_in(console, "eva@example.org") as eva:
+        form_token = token(eva.get(path).text)
+        before = counts(console)
+        answer = eva.post(f"{path}/check", data={**FORM, "form_token": form_token, "text": MISTAKE})
+        assert answer.status_code == 200
+        assert answer.json()["problems"][0]["line"] == 4
+        assert answer.json()["problems"][0]["text"].startswith("Line 4: lunch.minutes: ")
+        fine = eva.post(f"{path}/check", data={**FORM, "form_token": form_token, "text": FIXED})
+        assert fine.json() == {"problems": [], "ok": "No problems found."}
+        assert eva.post(f"{path}/check", data={**FORM, "text": FIXED}).status_code == 403
+        other = f"/console/leaders/{ids[COR]}/rules/check"
+        assert eva.post(other, data={**FORM, "form_token": form_token}).status_code == 404
+        script = eva.get("/console/static/rules.js")
+        assert script.headers["content-type"].startswith("text/javascript")
+        assert "data-check" in script.text
+        assert counts(console) == before

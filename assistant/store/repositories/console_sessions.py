@@ -34,6 +34,7 @@ def open_console_session(
     lifetime: timedelta,
 ) -> ConsoleSession:
     at = _aware(now, "now")
+    session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at <= at))
     row = ConsoleSession(
         token_hash=token_hash,
         user_id=user.id,
@@ -88,8 +89,12 @@ def open_session_count(session: Session, user_id: int, *, now: datetime) -> int:
     )
 
 
-def record_sign_in_failure(session: Session, keys: list[str], *, now: datetime) -> None:
+def record_sign_in_failure(
+    session: Session, keys: list[str], *, now: datetime, keep: timedelta = timedelta(days=1)
+) -> None:
+    """Count a failed sign-in under each key; failures older than `keep` go (bounded size)."""
     at = _aware(now, "now")
+    session.execute(delete(SignInFailure).where(SignInFailure.at < at - keep))
     session.add_all(SignInFailure(key=key[:400], at=at) for key in keys)
 
 

@@ -7,14 +7,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from assistant.app.console import rules as editor
 from assistant.i18n.translations import gettext
+from assistant.render.templates import environment
 from assistant.store import StoreError
 from assistant.web.console import present
 from assistant.web.console.deps import CheckedViewerDep, ConsoleDep, LanguageDep, NowDep, ViewerDep
-from assistant.web.console.views import render
+from assistant.web.console.views import HEADERS, render
 from rules.errors import RuleProblem
 from rules.text import MAX_TEXT_CHARACTERS
 
@@ -132,6 +133,43 @@ async def rules_change(
     notice = gettext(language, "No problems found.")
     return _page(
         draft, language, viewer, form=form, text=text, comparison=comparison, notice=notice
+    )
+
+
+@router.get("/static/rules.js", response_model=None)
+def rules_script() -> Response:
+    script = environment().get_template("console_rules.js.j2").render()
+    headers = {**HEADERS, "Cache-Control": "no-cache"}
+    return Response(script, media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+@router.post("/leaders/{leader_id}/rules/check", response_model=None)
+async def rules_check(
+    leader_id: int,
+    request: Request,
+    console: ConsoleDep,
+    viewer: CheckedViewerDep,
+    language: LanguageDep,
+    text: Annotated[str, Form(max_length=MAX_TEXT_CHARACTERS)] = "",
+) -> Response:
+    """The problems of the typed change as JSON, for the editor's check while typing; a look."""
+    fields = await request.form()
+    form = editor.form_values({k: str(fields.get(k, ""))[:200] for k in editor.FORM_SETTINGS})
+    checked = editor.check(console.engine, viewer, leader_id, text, form)
+    if checked is None:
+        return JSONResponse({"problems": []}, status_code=404)
+    problems = []
+    for problem in (_problem(p, language) for p in checked.problems):
+        line = (
+            gettext(language, "Line %(line)s", line=problem["line"]) + ": "
+            if problem["line"]
+            else ""
+        )
+        key = f"{problem['key']}: " if problem["key"] else ""
+        problems.append({"line": problem["line"], "text": f"{line}{key}{problem['message']}"})
+    return JSONResponse(
+        {"problems": problems, "ok": gettext(language, "No problems found.")},
+        headers={"Cache-Control": "no-store"},
     )
 
 
