@@ -88,14 +88,6 @@ def the_leader(
     return LeaderDetail(summary, review, history, proposals, facts.rules)
 
 
-def visible(engine: Engine, viewer: Viewer, leader_id: int) -> tuple[int, str] | None:
-    """The leader's id and address when the viewer may see them; None otherwise."""
-    with session_scope(engine) as session:
-        user = find_console_user(session, viewer.email)
-        leader = None if user is None else visible_leader(session, user, leader_id)
-        return None if leader is None else (leader.id, leader.email)
-
-
 @dataclass(frozen=True)
 class _Facts:
     leader_id: int

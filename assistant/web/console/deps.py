@@ -15,7 +15,7 @@ import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Cookie, Depends, Form, Header, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -134,14 +134,22 @@ def form_refused(request: Request, error: Exception) -> HTMLResponse:
 
 
 def set_cookie(
-    response: Response, console: ConsoleServices, name: str, value: str, **kw: object
+    response: Response,
+    console: ConsoleServices,
+    name: str,
+    value: str,
+    *,
+    samesite: Literal["lax", "strict"] = "lax",
+    path: str = "/console",
+    max_age: int | None = None,
 ) -> None:
+    """An `HttpOnly` cookie of the console, `Secure` when it is served over https."""
     response.set_cookie(
         name,
         value,
         httponly=True,
         secure=console.secure_cookie,
-        samesite=str(kw.get("samesite", "lax")),  # type: ignore[arg-type]
-        path=str(kw.get("path", "/console")),
-        max_age=kw.get("max_age"),  # type: ignore[arg-type]
+        samesite=samesite,
+        path=path,
+        max_age=max_age,
     )
