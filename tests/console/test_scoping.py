@@ -11,6 +11,8 @@ from contextlib import contextmanager
 import httpx
 from sqlalchemy import func, select
 
+from assistant.app.console.leaders import the_leader, the_leaders
+from assistant.app.console.signin import Viewer
 from assistant.store.database import session_scope
 from assistant.store.models import AuditEntry, WeeklyMetricsRow
 from tests.console.conftest import Console
@@ -119,6 +121,21 @@ def test_the_list_says_what_needs_attention_first_from_the_cache(console: Consol
         assert session.scalar(select(func.count()).select_from(WeeklyMetricsRow)) == 0
 
     recorded = console.record_weeks(ADA, 26)
+    # With the reviewed week stored, the list reads the stored weeks instead of the calendar,
+    # and says the same as the leader's page, which measures the week from the cache.
+    viewer = Viewer(0, "eva@example.org", "assistant", None, "")
+    listed = next(
+        row for row in the_leaders(console.store, viewer, console.clock.now) if row.email == ADA
+    )
+    full = the_leader(console.store, viewer, ids[ADA], console.clock.now)
+    assert full is not None
+    assert recorded[-1] == listed.week == full.summary.week
+    assert listed.buffers == full.summary.buffers
+    assert (listed.signals, listed.enough_history) == (
+        full.summary.signals,
+        full.summary.enough_history,
+    )
+    assert listed.attention == full.summary.attention
     with signed_in(console, "eva@example.org") as eva:
         leader = eva.get(f"/console/leaders/{ids[ADA]}", params={"weeks": 26}).text
         assert leader.count("<rect ") == 4 * len(recorded)

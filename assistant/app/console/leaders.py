@@ -14,7 +14,9 @@ from assistant.accounts.cache import CachedCalendar
 from assistant.app.console.signin import Viewer
 from assistant.app.history import Store, review_with_history
 from assistant.app.review import default_week
+from assistant.core.buffers import buffer_statuses, indicator_results
 from assistant.core.review import IsoWeek, WeeklyReview, WeekMetrics
+from assistant.core.trends import trend_report
 from assistant.store.database import Engine, Session, session_scope
 from assistant.store.models import PROVIDERS, Leader
 from assistant.store.repositories.connections import leader_calendar_connections
@@ -100,6 +102,7 @@ class _Facts:
     review_week: str | None
     review_status: str | None
     paused: bool
+    stored: list[WeekMetrics]  # the weekly runs' weeks up to the reviewed one
 
 
 def _facts(session: Session, leader: Leader, now: datetime) -> _Facts:
@@ -115,17 +118,20 @@ def _facts(session: Session, leader: Leader, now: datetime) -> _Facts:
         ]
         health = min(states, key=lambda s: HEALTH_ORDER.index(s) if s in HEALTH_ORDER else 0)
     review = last_review(session, leader.id)
+    week = default_week(now, rules)
+    reads = rules.trends.recent_weeks + rules.trends.baseline_weeks + 1
     return _Facts(
         leader.id,
         leader.email,
         leader.name,
         rules,
-        default_week(now, rules),
+        week,
         max(syncs) if syncs else None,
         health,
         None if review is None else review.iso_week,
         None if review is None else review.delivery_status,
         reviews_paused(leader, now),
+        weekly_history(session, leader, week, reads),
     )
 
 
@@ -150,28 +156,46 @@ def _summary_and_review(
     review = review_with_history(
         source, facts.rules, facts.week, now, Store(engine, facts.email), record=False
     )
-    statuses = tuple((b.buffer, b.status) for b in review.buffers)
-    summary = LeaderSummary(
+    statuses = tuple((b.buffer.value, b.status.value) for b in review.buffers)
+    fired = len(review.trends.fired)
+    summary = _row(facts, statuses, fired, review.trends.enough_history)
+    return summary, review
+
+
+def _summary(engine: Engine, facts: _Facts, now: datetime) -> LeaderSummary:
+    """The list's row. When the weekly run stored the reviewed week, its statuses and trend come
+    from the stored weeks (no calendar is read: the same numbers, a fraction of the time);
+    otherwise the week is measured from the cached calendar, as the leader's page does."""
+    if not facts.stored or facts.stored[-1].week != facts.week:
+        return _summary_and_review(engine, facts, now)[0]
+    current = facts.stored[-1]
+    rules = facts.rules
+    results = indicator_results(current.values, rules)
+    buffers = buffer_statuses(results, rules, rules.measurement.context_weeks + 1)
+    trends = trend_report(current, facts.stored[:-1], rules)
+    statuses = tuple((b.buffer.value, b.status.value) for b in buffers)
+    return _row(facts, statuses, len(trends.fired), trends.enough_history)
+
+
+def _row(
+    facts: _Facts, statuses: tuple[tuple[str, str], ...], signals: int, enough: bool
+) -> LeaderSummary:
+    return LeaderSummary(
         facts.leader_id,
         facts.email,
         facts.name,
         facts.rules.leader.timezone,
         facts.week,
         statuses,
-        len(review.trends.fired),
-        review.trends.enough_history,
+        signals,
+        enough,
         facts.last_sync,
         facts.review_week,
         facts.review_status,
         facts.paused,
         facts.health,
-        _attention(facts, [s for _, s in statuses], len(review.trends.fired)),
+        _attention(facts, [s for _, s in statuses], signals),
     )
-    return summary, review
-
-
-def _summary(engine: Engine, facts: _Facts, now: datetime) -> LeaderSummary:
-    return _summary_and_review(engine, facts, now)[0]
 
 
 def _attention(facts: _Facts, statuses: list[str], signals: int) -> str:
