@@ -16,8 +16,9 @@ from assistant.app.history import Store, backfill
 from assistant.app.review import open_ics
 from assistant.core.review import IsoWeek
 from assistant.mail.links import LinkSigner
+from assistant.store import migrations
 from assistant.store.crypto import SecretBox
-from assistant.store.database import session_scope
+from assistant.store.database import make_engine, session_scope
 from assistant.store.repositories.connections import upsert_connection
 from assistant.store.repositories.events import upsert_cached_events
 from assistant.store.repositories.leaders import upsert_leader
@@ -27,8 +28,11 @@ from rules import load_rules
 from tests.conftest import SAMPLE, SAMPLE_LEADER
 from tests.console.identity import DirectoryProvider
 from tests.mail.fixtures import NOW, SECRET, Clock, migrated_template, serve, store
+from tests.store.conftest import new_database, postgres_admin_url
 
 PASSWORD = "een lang wachtwoord"
+# The tests that also run on PostgreSQL (the rest run on SQLite, the same queries).
+BOTH = pytest.mark.parametrize("console", ["sqlite", "postgresql"], indirect=True)
 
 
 @dataclass
@@ -73,7 +77,23 @@ class Console:
 
 
 @pytest.fixture
-def console(store: Engine) -> Iterator[Console]:
+def console(request: pytest.FixtureRequest, store: Engine) -> Iterator[Console]:
+    """On SQLite; a test parametrised with `indirect=True` names the backend
+    ("sqlite" or "postgresql", a database of its own migrated to head)."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield from _console(store)
+        return
+    url = request.getfixturevalue("new_database")(backend)
+    migrations.upgrade(url)
+    engine = make_engine(url)
+    try:
+        yield from _console(engine)
+    finally:
+        engine.dispose()
+
+
+def _console(store: Engine) -> Iterator[Console]:
     clock = Clock()
     box = SecretBox([Fernet.generate_key().decode()])
     entra = DirectoryProvider("entra", "http://placeholder/authorize", {})
@@ -85,4 +105,4 @@ def console(store: Engine) -> Iterator[Console]:
         yield Console(url, clock, store, box, entra)
 
 
-__all__ = ["console", "migrated_template", "store"]
+__all__ = ["console", "migrated_template", "new_database", "postgres_admin_url", "store"]

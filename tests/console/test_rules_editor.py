@@ -15,7 +15,7 @@ from assistant.store.database import session_scope
 from assistant.store.models import AuditEntry, RuleSet, WeeklyMetricsRow
 from assistant.store.repositories.leaders import find_leader
 from assistant.store.repositories.rules import leader_rules
-from tests.console.conftest import Console
+from tests.console.conftest import BOTH, Console
 from tests.console.test_scoping import ADA, COR, signed_in, team
 from tests.console.test_signin import token
 
@@ -45,6 +45,7 @@ def counts(console: Console) -> tuple[int, int, int]:
         )
 
 
+@BOTH
 def test_mistake_fix_preview_apply_audit_rollback(console: Console) -> None:
     ids = team(console)
     console.cache_sample(ADA)

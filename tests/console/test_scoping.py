@@ -15,7 +15,7 @@ from assistant.app.console.leaders import the_leader, the_leaders
 from assistant.app.console.signin import Viewer
 from assistant.store.database import session_scope
 from assistant.store.models import AuditEntry, WeeklyMetricsRow
-from tests.console.conftest import Console
+from tests.console.conftest import BOTH, Console
 from tests.console.test_signin import client, sign_in, token
 
 ADA, BOB, COR = "ada@example.org", "bob@example.org", "cor@example.org"
@@ -44,6 +44,7 @@ def signed_in(console: Console, email: str) -> Iterator[httpx.Client]:
         yield browser
 
 
+@BOTH
 def test_each_role_sees_its_own_leaders_and_nothing_else(console: Console) -> None:
     ids = team(console)
     with signed_in(console, "eva@example.org") as eva:
@@ -149,6 +150,7 @@ def test_the_list_says_what_needs_attention_first_from_the_cache(console: Consol
         assert eva.get(f"/console/leaders/{ids[ADA]}", params={"weeks": 53}).status_code == 422
 
 
+@BOTH
 def test_pause_and_resume_are_audited_and_shown_to_the_leader(console: Console) -> None:
     ids = team(console)
     with signed_in(console, "jan@example.org") as jan:

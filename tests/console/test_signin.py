@@ -15,7 +15,7 @@ from assistant.app.console.credentials import totp_code
 from assistant.store.console_models import ConsoleSession
 from assistant.store.database import session_scope
 from assistant.store.repositories.console_users import find_console_user
-from tests.console.conftest import PASSWORD, Console
+from tests.console.conftest import BOTH, PASSWORD, Console
 
 FORM = re.compile(r'name="(signin_token|form_token)" value="([^"]+)"')
 
@@ -111,6 +111,7 @@ def test_totp_is_asked_when_set_up(console: Console) -> None:
         assert browser.get("/console").status_code == 200
 
 
+@BOTH
 def test_rate_limits_per_account_and_per_client_lift_with_time(console: Console) -> None:
     console.add("eva@example.org", "assistant")
     with client(console) as browser:
@@ -131,6 +132,7 @@ def test_rate_limits_per_account_and_per_client_lift_with_time(console: Console)
         assert sign_in(browser, "jan@example.org").status_code == 303
 
 
+@BOTH
 def test_sessions_expire_and_sign_out_everywhere_ends_them_all(console: Console) -> None:
     console.add("eva@example.org", "assistant")
     with client(console) as laptop, client(console) as phone:
@@ -169,6 +171,7 @@ def _organisation(browser: httpx.Client, provider: str = "entra") -> dict[str, s
     return {"state": query["state"][0], "redirect_uri": query["redirect_uri"][0]}
 
 
+@BOTH
 def test_the_organisation_signs_in_only_an_existing_enabled_console_user(console: Console) -> None:
     console.add("eva@example.org", "assistant", password=None)
     console.entra.directory.update({"c-eva": "eva@example.org", "c-kim": "kim@example.org"})
