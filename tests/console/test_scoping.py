@@ -147,7 +147,9 @@ def test_the_list_says_what_needs_attention_first_from_the_cache(console: Consol
         )
         export = eva.get(f"/console/leaders/{ids[ADA]}/export.csv").text.splitlines()
         assert len(export) == 1 + len(recorded)
-        assert eva.get(f"/console/leaders/{ids[ADA]}", params={"weeks": 53}).status_code == 422
+        too_many = eva.get(f"/console/leaders/{ids[ADA]}", params={"weeks": 53})
+        assert too_many.status_code == 422
+        assert "This request is not understood" in too_many.text
 
 
 @BOTH

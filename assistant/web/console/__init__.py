@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine
@@ -23,6 +24,7 @@ from assistant.web.console.deps import (
     FormRefused,
     SignInNeeded,
     form_refused,
+    not_understood,
     sign_in_needed,
 )
 from connectors.identity.base import IdentityProvider
@@ -46,5 +48,6 @@ def install(
     )
     app.exception_handler(SignInNeeded)(sign_in_needed)
     app.exception_handler(FormRefused)(form_refused)
+    app.exception_handler(RequestValidationError)(not_understood)
     for group in (signin, leaders, audit, rules, onboarding, users):
         app.include_router(group.router)

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Cookie, Depends, Form, Header, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from assistant.app.console.signin import Viewer, current_viewer
@@ -153,3 +154,17 @@ def set_cookie(
         path=path,
         max_age=max_age,
     )
+
+
+async def not_understood(request: Request, error: Exception) -> Response:
+    """A console request whose values are out of range (weeks=53, a version that is no
+    number): a calm page, 422; other routes keep FastAPI's answer."""
+    from fastapi.exception_handlers import request_validation_exception_handler
+
+    from assistant.web.console.views import render
+
+    if not request.url.path.startswith("/console") or not isinstance(error, RequestValidationError):
+        assert isinstance(error, RequestValidationError)
+        return await request_validation_exception_handler(request, error)
+    language = browser_language(request.headers.get("accept-language", ""))
+    return render("console_invalid.html.j2", language, status=422)
