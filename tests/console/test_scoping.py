@@ -15,8 +15,10 @@ from assistant.app.console.leaders import the_leader, the_leaders
 from assistant.app.console.signin import Viewer
 from assistant.store.database import session_scope
 from assistant.store.models import AuditEntry, WeeklyMetricsRow
+from assistant.store.repositories.shared_rules import store_shared_rules
 from tests.console.conftest import BOTH, Console
 from tests.console.test_signin import client, sign_in, token
+from tests.mail.fixtures import NOW
 
 ADA, BOB, COR = "ada@example.org", "bob@example.org", "cor@example.org"
 
@@ -180,3 +182,28 @@ def test_pause_and_resume_are_audited_and_shown_to_the_leader(console: Console) 
         assert "jan@example.org" not in eva.get("/console/audit").text
     with signed_in(console, "root@example.org") as root:
         assert "Weekly review resumed" in root.get("/console/audit").text
+
+
+def test_only_an_admin_reads_the_settings_overview_and_the_users(console: Console) -> None:
+    team(console)
+    with session_scope(console.store) as session:
+        store_shared_rules(session, "acme", {"reflection": {"minutes": 60}}, None, "ops", now=NOW)
+    with signed_in(console, "root@example.org") as root:
+        page = root.get("/console/settings")
+        assert page.status_code == 200
+        assert "Organisation sign-in: Microsoft" in page.text
+        assert "acme (organisation, version 1)" in page.text
+        assert "reflection.minutes: 60" in page.text
+        assert "<code>users.assistant</code></th><td>2</td>" in page.text
+        assert root.get("/console/users").status_code == 200
+    with signed_in(console, "eva@example.org") as eva:
+        assert eva.get("/console/settings").status_code == 404
+        assert eva.get("/console/users").status_code == 404
+        page = eva.get("/console").text
+        refused = eva.post(
+            "/console/users",
+            data={"form_token": token(page), "email": "x@example.org", "role": "admin"},
+        )
+        assert refused.status_code == 404
+    with signed_in(console, "root@example.org") as root:
+        assert "x@example.org" not in root.get("/console/users").text

@@ -27,3 +27,22 @@ def recent_proposals(session: Session, leader_id: int, since_week: str) -> list[
             .order_by(ProposalRow.iso_week.desc(), ProposalRow.start)
         )
     )
+
+
+def overview_counts(session: Session) -> dict[str, int]:
+    """How many leaders, console users by role, and calendar connections by state."""
+    from sqlalchemy import func
+
+    from assistant.store.console_models import ConsoleUser
+    from assistant.store.models import Connection, Leader
+
+    counts = {"leaders": session.scalar(select(func.count()).select_from(Leader)) or 0}
+    for role, number in session.execute(
+        select(ConsoleUser.role, func.count()).group_by(ConsoleUser.role)
+    ):
+        counts[f"users.{role}"] = number
+    for status, number in session.execute(
+        select(Connection.status, func.count()).group_by(Connection.status)
+    ):
+        counts[f"connections.{status}"] = number
+    return counts
