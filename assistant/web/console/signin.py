@@ -32,7 +32,6 @@ from assistant.web.console.deps import (
     ConsoleDep,
     ConsoleServices,
     NowDep,
-    language_of,
     set_cookie,
 )
 from assistant.web.console.views import render
@@ -176,6 +175,3 @@ def organisation_callback(
     response = _signed_in(console, signed)
     response.delete_cookie(PENDING_COOKIE, path="/console/signin")
     return response
-
-
-__all__ = ["language_of", "router"]
