@@ -45,6 +45,8 @@ class ConsoleUser(Base):
     # argon2id (argon2-cffi's encoded form); None: signs in only through the organisation.
     password_hash: Mapped[str | None] = mapped_column(Text)
     totp_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The last TOTP time step used to sign in: a code is good once (no replay in its window).
+    totp_last_step: Mapped[int | None]
     # None: the browser's language.
     language: Mapped[str | None] = mapped_column(String(8))
     disabled: Mapped[bool] = mapped_column(default=False, server_default=false())

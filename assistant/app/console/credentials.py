@@ -6,6 +6,7 @@ encrypted with the store's keys (`SecretBox`).
 
 from __future__ import annotations
 
+import hmac
 from datetime import datetime
 
 import pyotp
@@ -57,12 +58,18 @@ def totp_uri(secret: str, email: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
 
 
-def totp_matches(secret: str, code: str, now: datetime) -> bool:
-    """Whether `code` is the secret's code at `now` (one step either side for clock drift)."""
+def totp_step(secret: str, code: str, now: datetime, after: int | None) -> int | None:
+    """The time step whose code `code` is, near `now` (one step either side for clock drift)
+    and later than `after` (a code is good once); None when it is no such code."""
     digits = code.replace(" ", "")
     if not digits.isdigit() or len(digits) != 6:
-        return False
-    return pyotp.TOTP(secret).verify(digits, for_time=now, valid_window=1)
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if (after is None or step > after) and hmac.compare_digest(totp.generate_otp(step), digits):
+            return step
+    return None
 
 
 def totp_code(secret: str, now: datetime) -> str:

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from assistant.app.console.credentials import password_matches, totp_matches
+from assistant.app.console.credentials import password_matches, totp_step
 from assistant.store.console_models import ConsoleUser
 from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine, Session, session_scope
@@ -98,7 +98,10 @@ def sign_in_with_password(
         good = password_matches(None if user is None else user.password_hash, password)
         if user is not None and good and user.totp_ciphertext is not None:
             secret = box.decrypt(user.totp_ciphertext).decode()
-            good = totp_matches(secret, code, now)
+            step = totp_step(secret, code, now, user.totp_last_step)
+            good = step is not None
+            if step is not None:
+                user.totp_last_step = step
         if user is None or not good or user.disabled:
             record_sign_in_failure(session, [account_key, client_key], now=now)
             return Refused(limited=False)

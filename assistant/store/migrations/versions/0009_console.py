@@ -6,7 +6,7 @@ Revises: 0008
 Create Date: 2026-12-06
 
 - `console_users`: admins, assistants and leaders who sign in; an argon2id hash of the password
-  (none for organisation sign-in only) and an encrypted TOTP secret.
+  (none for organisation sign-in only), an encrypted TOTP secret and its last step used.
 - `console_assignments`: which leaders an assistant looks after.
 - `console_sessions`: signed-in browsers, kept as the SHA-256 of the cookie's value.
 - `console_sign_in_failures`: failed sign-ins, which the rate limits count.
@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("password_hash", sa.Text(), nullable=True),
         sa.Column("totp_ciphertext", sa.LargeBinary(), nullable=True),
+        sa.Column("totp_last_step", sa.Integer(), nullable=True),
         sa.Column("language", sa.String(8), nullable=True),
         sa.Column("disabled", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
