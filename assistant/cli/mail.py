@@ -183,6 +183,7 @@ def _web(args: argparse.Namespace) -> int:
         write_back=services.writers.write,
         withdraw=services.writers.withdraw,
         clock=settings.now,  # the workers' clock: AGENDA_REGIE_NOW in tests, else the time
+        secrets=bootstrap.secret_box(settings),  # the console's TOTP secrets
     )
     try:
         # uvicorn ends on SIGTERM and SIGINT after the requests in flight are answered.

@@ -24,6 +24,7 @@ from assistant.cli.parser import Parser
 from assistant.cli.processes import PROCESS_COMMANDS, add_process_commands, process_command
 from assistant.cli.review import REVIEW_COMMANDS, add_review_commands, review_command
 from assistant.cli.rules_commands import add_rules_commands, rules_command
+from assistant.cli.users import USERS_COMMANDS, add_users_commands, users_command
 from assistant.cli.worker import WORKER_COMMANDS, add_worker_commands, worker_command
 from assistant.i18n.operator import operator_language, speak_argparse, tr
 from assistant.settings import debug
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_mail_commands(commands)
     add_worker_commands(commands)
     add_process_commands(commands)
+    add_users_commands(commands)
     return parser
 
 
@@ -93,6 +95,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return worker_command(args)
     if args.command in PROCESS_COMMANDS:
         return process_command(args)
+    if args.command in USERS_COMMANDS:
+        return users_command(args)
     parser.error(tr("unknown command %(command)s", command=args.command))
     return EXIT_OK
 

@@ -1,15 +1,13 @@
 """The tables of the store, as typed SQLAlchemy 2 declarative classes.
 
-What is kept follows DESIGN section 3: times, kinds, statuses and numbers. No table has a column
-for an event's title, description, location or attendee names, and none may get one.
+What is kept follows DESIGN section 3: times, kinds, statuses and numbers; no table has, or may
+get, a column for an event's title, description, location or attendee names.
 
-Timestamps are timezone-aware UTC in Python. `UtcDateTime` refuses naive values, stores
-`timestamptz` on PostgreSQL and a UTC text on SQLite (which has no time zone type), and hands back
-aware UTC datetimes on both.
+Timestamps are aware UTC in Python. `UtcDateTime` refuses naive values, stores `timestamptz` on
+PostgreSQL and a UTC text on SQLite (no time zone type there), and hands back aware UTC on both.
 
-A change here needs a new Alembic revision in `assistant/store/migrations/versions/`; the tests
-compare these models with the migrated database.
-"""
+A change here (or in `console_models`, whose tables join these) needs a new Alembic revision in
+`assistant/store/migrations/versions/`; the tests compare the models with the migrated database."""
 
 from __future__ import annotations
 
@@ -346,7 +344,7 @@ class SelfRating(Base):
 
 
 class AuditEntry(Base):
-    """Who changed what (rules, accepts, key rotation); `detail` never holds event titles."""
+    """Who changed what, for which leader, before and after; never an event's title."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index(None, "at"),)
@@ -357,6 +355,9 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(320))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("leaders.id", ondelete="SET NULL"))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class CachedEvent(Base):
@@ -396,4 +397,4 @@ class CachedEvent(Base):
     counterforce: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
-TABLE_NAMES: frozenset[str] = frozenset(Base.metadata.tables)
+from assistant.store import console_models  # noqa: E402, F401  (its tables join the metadata)

@@ -1,5 +1,6 @@
 """The FastAPI app of the confirm pages: /p/{token}, /all/{token}, /r/{token}, /ics/{token},
-/pause/{token}.
+/pause/{token}; and the assistants' console under /console (`assistant.web.console`), with the
+organisation's sign-in providers given in `identity_providers` (none: local accounts only).
 
 Tokens are checked first: tampered gives 400, expired 410, each with a friendly page that
 changes nothing (the `LinkError` a route's link parsing raises is turned into that page here).
@@ -8,6 +9,7 @@ A POST also passes the double-submit check of `deps.is_same_site`, or gets a fri
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
@@ -15,10 +17,13 @@ from fastapi.responses import HTMLResponse
 
 from assistant.app.writers import CalendarWriters, Withdraw, WriteBack, no_withdraw, no_write_back
 from assistant.mail.links import LinkError, LinkSigner
+from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine
+from assistant.web import console
 from assistant.web.deps import Clock, WebServices, browser_language
 from assistant.web.pages import Pages
 from assistant.web.routers import health, pause, proposals, ratings
+from connectors.identity.base import IdentityProvider
 
 
 def create_app(
@@ -28,6 +33,8 @@ def create_app(
     write_back: WriteBack = no_write_back,
     withdraw: Withdraw = no_withdraw,
     clock: Clock = lambda: datetime.now(UTC),
+    secrets: SecretBox | None = None,
+    identity_providers: Mapping[str, IdentityProvider] | None = None,
 ) -> FastAPI:
     app = FastAPI(title="agenda-regie", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = WebServices(
@@ -40,6 +47,14 @@ def create_app(
     app.exception_handler(LinkError)(show_link_problem)
     for group in (health, proposals, ratings, pause):
         app.include_router(group.router)
+    console.install(
+        app,
+        engine=engine,
+        clock=clock,
+        base_url=signer.base_url,
+        secrets=secrets,
+        identity_providers=identity_providers,
+    )
     return app
 
 

@@ -29,6 +29,8 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "SmtpRefusedError": None,
     "StoreError": None,
     "InputError": None,
+    "ConsoleUserError": None,
+    "PasswordError": None,
     "CalendarFetchError": (2,),
     "CalendarParseError": (2,),
     "FeedError": (2,),

@@ -109,12 +109,21 @@ def pause_reviews(
     session: Session, leader: Leader, until: datetime | None, *, now: datetime, actor: str
 ) -> None:
     """Pause the leader's weekly review until `until` (None: until they resume); audited."""
+    was_paused = reviews_paused(leader, now)
     ends = None if until is None else _aware(until, "until")
     leader.paused_at = _aware(now, "now")
     leader.paused_until = ends
     detail = {"until": None if ends is None else ends.isoformat()}
     add_audit(
-        session, actor=actor, action=REVIEWS_PAUSED, subject=leader.email, detail=detail, now=now
+        session,
+        actor=actor,
+        action=REVIEWS_PAUSED,
+        subject=leader.email,
+        detail=detail,
+        now=now,
+        leader_id=leader.id,
+        before={"paused": was_paused},
+        after={"paused": True, **detail},
     )
 
 
@@ -124,7 +133,16 @@ def resume_reviews(session: Session, leader: Leader, *, now: datetime, actor: st
     leader.paused_at = None
     leader.paused_until = None
     if was_paused:
-        add_audit(session, actor=actor, action=REVIEWS_RESUMED, subject=leader.email, now=now)
+        add_audit(
+            session,
+            actor=actor,
+            action=REVIEWS_RESUMED,
+            subject=leader.email,
+            now=now,
+            leader_id=leader.id,
+            before={"paused": True},
+            after={"paused": False},
+        )
     return was_paused
 
 

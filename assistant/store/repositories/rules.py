@@ -80,7 +80,17 @@ def store_rules(
         detail["extends"] = extends
     if changes is not None:
         detail["changes"] = [[c.setting, c.before, c.after] for c in changes]
-    add_audit(session, actor=actor, action=RULES_STORED, subject=owner.email, detail=detail, now=at)
+    add_audit(
+        session,
+        actor=actor,
+        action=RULES_STORED,
+        subject=owner.email,
+        detail=detail,
+        now=at,
+        leader_id=owner.id,
+        before=None if changes is None else {c.setting: c.before for c in changes},
+        after=None if changes is None else {c.setting: c.after for c in changes},
+    )
     session.flush()
     return version
 

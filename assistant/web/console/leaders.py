@@ -1,0 +1,113 @@
+"""The leaders list (/console), a leader's page, their export and the search, and pause and
+resume. Every leader comes through the store's scoping: out of sight is 404, like unknown."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import RedirectResponse, Response
+
+from assistant.app.console.audit import pause, resume
+from assistant.app.console.leaders import export_weeks, search_leaders, the_leader, the_leaders
+from assistant.core.catalogue import METRIC_IDS
+from assistant.web.console import present
+from assistant.web.console.deps import (
+    CheckedViewerDep,
+    ConsoleDep,
+    LanguageDep,
+    NowDep,
+    ViewerDep,
+)
+from assistant.web.console.views import HEADERS, render
+
+router = APIRouter(prefix="/console")
+
+
+def missing(language: str) -> Response:
+    return render("console_missing.html.j2", language, status=404)
+
+
+@router.get("", response_model=None)
+def leaders_list(
+    console: ConsoleDep, viewer: ViewerDep, language: LanguageDep, now: NowDep
+) -> Response:
+    rows = [
+        present.summary_row(summary, summary.timezone, language)
+        for summary in the_leaders(console.engine, viewer, now)
+    ]
+    return render("console_leaders.html.j2", language, viewer=viewer, rows=rows, query="")
+
+
+@router.get("/search", response_model=None)
+def search(
+    console: ConsoleDep,
+    viewer: ViewerDep,
+    language: LanguageDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    found = search_leaders(console.engine, viewer, q)
+    return render(
+        "console_search.html.j2",
+        language,
+        viewer=viewer,
+        query=q,
+        found=[{"id": i, "email": e, "name": n or e} for i, e, n in found],
+    )
+
+
+@router.get("/leaders/{leader_id}", response_model=None)
+def leader_page(
+    leader_id: int,
+    console: ConsoleDep,
+    viewer: ViewerDep,
+    language: LanguageDep,
+    now: NowDep,
+    weeks: Annotated[int, Query(ge=12, le=52)] = 12,
+    done: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    found = the_leader(console.engine, viewer, leader_id, now, weeks=weeks)
+    if found is None:
+        return missing(language)
+    return render(
+        "console_leader.html.j2",
+        language,
+        viewer=viewer,
+        done=done,
+        chosen_weeks=weeks,
+        **present.detail(found, language),
+    )
+
+
+@router.get("/leaders/{leader_id}/export.csv", response_model=None)
+def export(
+    leader_id: int, console: ConsoleDep, viewer: ViewerDep, language: LanguageDep, now: NowDep
+) -> Response:
+    found = export_weeks(console.engine, viewer, leader_id, now)
+    if found is None:
+        return missing(language)
+    email, weeks = found
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["leader", "iso_week", *METRIC_IDS])
+    for week in weeks:
+        writer.writerow([email, str(week.week), *(week.values.get(m) for m in METRIC_IDS)])
+    headers = {**HEADERS, "Content-Disposition": f'attachment; filename="leader-{leader_id}.csv"'}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.post("/leaders/{leader_id}/pause", response_model=None)
+def pause_leader(
+    leader_id: int,
+    console: ConsoleDep,
+    viewer: CheckedViewerDep,
+    language: LanguageDep,
+    now: NowDep,
+    action: Annotated[str, Form(max_length=10)] = "pause",
+) -> Response:
+    act = resume if action == "resume" else pause
+    if not act(console.engine, viewer, leader_id, now):
+        return missing(language)
+    return RedirectResponse(f"/console/leaders/{leader_id}?done={action}", status_code=303)
