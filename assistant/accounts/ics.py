@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from assistant.accounts.cache import SyncOutcome, apply_sync_result, state_moment
 from assistant.accounts.sync import NEEDS_REAUTHORISATION, sync_window
 from assistant.i18n.operator import tr
+from assistant.settings import feed_allowed_hosts
 from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine, session_scope
 from assistant.store.repositories.base import DEFAULT_TIMEZONE
@@ -152,7 +153,13 @@ def connect_ics(
             known = find_leader(session, address)
             timezone = known.timezone if known is not None else DEFAULT_TIMEZONE
     zone = ZoneInfo(timezone)
-    source = IcsSource(where, zone=zone, me=[address], http_client=http_client)
+    source = IcsSource(
+        where,
+        zone=zone,
+        me=[address],
+        http_client=http_client,
+        allowed_hosts=feed_allowed_hosts(),
+    )
     found = source.fetch(sync_window(now, zone))  # raises the fetch or parse error, storing nothing
     with session_scope(engine) as session:
         leader = upsert_leader(session, address, timezone=timezone, now=now)
@@ -210,7 +217,10 @@ class IcsAccount:
         known = Validators() if moved else state.validators
         checked = replace(state, checks=state.checks + 1)
         try:
-            fetched = fetch_if_changed(Location.of(where), known, self.limits, self.http_client)
+            limits = replace(
+                self.limits, allowed_hosts=self.limits.allowed_hosts | feed_allowed_hosts()
+            )
+            fetched = fetch_if_changed(Location.of(where), known, limits, self.http_client)
             if not fetched.changed:
                 return self._unchanged(engine, connection_id, address, checked, fetched, now)
             source = IcsSource(

@@ -21,6 +21,7 @@ from rules import Rules
 
 def open_ics(location: str | Path, rules: Rules, me: Iterable[str] = ()) -> CalendarSource:
     """An iCalendar file or feed, read in the leader's zone as the leader `me`."""
+    from assistant.settings import feed_allowed_hosts
     from connectors.ics import IcsSource
 
     addresses = {m for m in me if m}
@@ -31,6 +32,7 @@ def open_ics(location: str | Path, rules: Rules, me: Iterable[str] = ()) -> Cale
         zone=ZoneInfo(rules.leader.timezone),
         me=sorted(addresses),
         classify=classify_options(rules),
+        allowed_hosts=feed_allowed_hosts(),
     )
 
 

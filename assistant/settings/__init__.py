@@ -70,6 +70,7 @@ from assistant.settings.names import (
     SMTP_PLAIN_LOGIN,
     Security,
 )
+from assistant.settings.feeds import FeedSettings, feed_allowed_hosts
 from assistant.settings.worker import WorkerSettings
 
 __all__ = [
@@ -97,6 +98,7 @@ __all__ = [
     "SMTP_PLAIN_LOGIN",
     "CalDavSettings",
     "DatabaseSettings",
+    "FeedSettings",
     "GoogleSettings",
     "Group",
     "LinkSettings",
@@ -114,6 +116,7 @@ __all__ = [
     "debug",
     "default_data_dir",
     "default_database_url",
+    "feed_allowed_hosts",
     "normalise_authority_host",
     "normalise_database_url",
     "normalise_graph_url",

@@ -49,11 +49,12 @@ class IcsSource:
         max_bytes: int = 50 * MEGABYTE,
         max_occurrences: int = 20_000,
         text: str | None = None,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
         """`text`: the calendar already read (a conditional fetch); `location` then only names
-        it."""
+        it. `allowed_hosts`: hosts whose feeds may be on a private network (fetch.Limits)."""
         self._location = Location.of(location)
-        self._limits = Limits(max_bytes=max_bytes, timeout_seconds=timeout_seconds)
+        self._limits = Limits(max_bytes, timeout_seconds, frozenset(allowed_hosts))
         self._http_client = http_client
         self._zone = zone
         self._reader = Reader(
