@@ -29,6 +29,7 @@ from assistant.settings.checks import (
     normalise_database_url,
     normalise_graph_url,
 )
+from assistant.settings.feeds import FeedSettings, feed_allowed_hosts
 from assistant.settings.groups import (
     CalDavSettings,
     DatabaseSettings,
@@ -70,7 +71,6 @@ from assistant.settings.names import (
     SMTP_PLAIN_LOGIN,
     Security,
 )
-from assistant.settings.feeds import FeedSettings, feed_allowed_hosts
 from assistant.settings.worker import WorkerSettings
 
 __all__ = [

@@ -80,3 +80,20 @@ def session_scope(sessions: Engine | sessionmaker[Session]) -> Iterator[Session]
 
 # The handles the use cases pass around (the store owns SQLAlchemy; others name these types).
 __all__ = ["Engine", "Session", "make_engine", "session_scope"]
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database cannot be reached (down, refused, file unreadable),
+    rather than that a statement was wrong: the shells answer "try again" for these."""
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, TimeoutError
+
+    return isinstance(
+        error,
+        (
+            DatabaseUnavailableError,
+            OperationalError,
+            InterfaceError,
+            DisconnectionError,
+            TimeoutError,
+        ),
+    )

@@ -1,9 +1,10 @@
 """The FastAPI app of the confirm pages: /p/{token}, /all/{token}, /r/{token}, /ics/{token},
 /pause/{token}.
 
-Tokens are checked first: tampered gives 400, expired 410, each with a friendly page that
-changes nothing (the `LinkError` a route's link parsing raises is turned into that page here).
-A POST also passes the double-submit check of `deps.is_same_site`, or gets a friendly 403.
+Every answer passes the guard of `security.harden` (docs/security.md). Tokens are checked
+first: tampered gives 400, expired 410, each with a friendly page that changes nothing (the
+`LinkError` a route's link parsing raises is turned into that page here). A POST also passes
+the double-submit check of `deps.is_same_site`, or gets a friendly 403.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from assistant.store.database import Engine
 from assistant.web.deps import Clock, WebServices, browser_language
 from assistant.web.pages import Pages
 from assistant.web.routers import health, pause, proposals, ratings
+from assistant.web.security import harden
 
 
 def create_app(
@@ -38,6 +40,7 @@ def create_app(
         pages=Pages(secure_cookie=signer.base_url.startswith("https://")),
     )
     app.exception_handler(LinkError)(show_link_problem)
+    harden(app)  # headers, error pages, host check, no tokens in logs (security.py)
     for group in (health, proposals, ratings, pause):
         app.include_router(group.router)
     return app
