@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 PROVIDER = "ics"
 NAME = "iCalendar feed"
-LIMITS = Limits(max_bytes=50 * MEGABYTE, timeout_seconds=20.0)
+LIMITS = Limits(max_bytes=50 * MEGABYTE, timeout_seconds=15.0)
 
 # What the command line and `status` say (one place, to be worded with the other messages).
 FAILING_SINCE = "has failed since {since:%Y-%m-%d %H:%M} UTC ({problem})"

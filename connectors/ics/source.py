@@ -50,7 +50,7 @@ class IcsSource:
         me: Iterable[str] = (),
         classify: ClassifyOptions = ClassifyOptions(),  # noqa: B008 - frozen, never mutated
         http_client: httpx.Client | None = None,
-        timeout_seconds: float = 20.0,
+        timeout_seconds: float = 15.0,
         max_bytes: int = 50 * MEGABYTE,
         max_occurrences: int = 20_000,
         text: str | None = None,

@@ -233,7 +233,7 @@ def test_a_closed_port_reads_like_a_server_that_does_not_answer() -> None:
         source.fetch(MARCH)
 
     assert caught.value.problem == (
-        "could not be fetched (no connection, or no complete answer within 20 seconds)"
+        "could not be fetched (no connection, or no complete answer within 15 seconds)"
     )
 
 
