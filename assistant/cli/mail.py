@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli import args as types
+from assistant.cli.args import email
 from assistant.cli.worker import delivery_word
 from assistant.i18n.operator import tr
 
@@ -26,7 +27,9 @@ def add_mail_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         description="Reviews the week, stores its proposals, signs the links and sends the "
         "email over SMTP (AGENDA_REGIE_SMTP_*). See docs/email.md.",
     )
-    send.add_argument("--leader", required=True, metavar="EMAIL", help="the leader's address")
+    send.add_argument(
+        "--leader", required=True, type=email, metavar="EMAIL", help="the leader's address"
+    )
     send.add_argument(
         "--week", metavar="YYYY-Www", help="the week (default: the last complete one)"
     )

@@ -43,8 +43,8 @@ class Budget:
     rule walks through, not only those kept) and seconds of expansion, per read."""
 
     max_events: int = 100_000
-    max_steps: int = 2_000_000
-    max_seconds: float = 20.0
+    max_steps: int = 1_000_000
+    max_seconds: float = 15.0
 
 
 @dataclass
