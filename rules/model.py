@@ -290,10 +290,17 @@ class Delivery(_Section):
     @field_validator("assistant_cc")
     @classmethod
     def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for address in value:
-            if "@" not in address:
-                raise RuleValueError("%(value)r is not an email address", value=address)
-        return value
+        addresses = []
+        for given in value:
+            address = plain_address(given)
+            if address is None:
+                raise RuleValueError(
+                    "%(value)r is not one plain email address (no names, lists or control "
+                    "characters)",
+                    value=given,
+                )
+            addresses.append(address)
+        return tuple(addresses)
 
     @field_validator("to")
     @classmethod

@@ -137,7 +137,9 @@ def _send_review(args: argparse.Namespace) -> int:
         if args.dry_run:
             message = message_for(prepared, sender="agenda-regie@localhost", to=to, cc=cc, now=now)
             if args.output:
-                args.output.write_bytes(message.as_bytes())
+                from assistant.store.files import write_private
+
+                write_private(args.output, message.as_bytes())  # its links act for the leader
             else:
                 sys.stdout.write(message.as_string())
             return 0

@@ -293,9 +293,7 @@ class SmtpSettings(Group):
         if not host:
             problems.append("AGENDA_REGIE_SMTP_HOST is not set (the SMTP server's name)")
         if plain_address(sender) is None:
-            problems.append(
-                "AGENDA_REGIE_SMTP_FROM must be the sender's address (one plain address)"
-            )
+            problems.append("AGENDA_REGIE_SMTP_FROM must be the sender's address")
         if security not in ("starttls", "ssl", "none"):
             problems.append("AGENDA_REGIE_SMTP_SECURITY must be starttls, ssl or none")
         default_port = {"ssl": 465, "starttls": 587}.get(security, 25)

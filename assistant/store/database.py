@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.settings import Settings, normalise_database_url
 from assistant.store import DatabaseUnavailableError
+from assistant.store.files import private_file, private_folder
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -40,7 +41,8 @@ def make_engine(database: Settings | str) -> Engine:
         if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
             folder = Path(url.database).expanduser().parent
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                private_folder(folder)  # the data folder 0700, the database 0600 when new
+                private_file(Path(url.database).expanduser())
             except OSError as error:
                 problem = f"the folder cannot be made ({error.strerror})"
                 raise DatabaseUnavailableError(str(folder), problem) from None
