@@ -44,7 +44,7 @@ class Budget:
 
     max_events: int = 100_000
     max_steps: int = 1_000_000
-    max_seconds: float = 15.0
+    max_seconds: float = 10.0
 
 
 @dataclass
