@@ -31,33 +31,33 @@ CLI = str(Path(sys.executable).with_name("agenda-regie"))
 REVIEW = ["review", "--format", "json", "--today", "2026-03-20", "--tz", "UTC", "--no-store"]
 
 
-def measured(args: list[str], timeout: float, memory: int, env: dict[str, str]) -> dict[str, object]:
-    """Runs through a tiny wrapper that reports the child's own peak RSS."""
-    wrapper = (
-        "import os,resource,subprocess,sys,threading,time\n"
-        f"resource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory}))\n"
-        "t=time.monotonic()\n"
-        f"p=subprocess.Popen({[CLI, *args]!r}, stdout=subprocess.DEVNULL,"
-        " stderr=subprocess.PIPE)\n"
-        f"k=threading.Timer({timeout}, p.kill); k.start()\n"
-        "err=p.stderr.read(); _,st,ru=os.wait4(p.pid,0); k.cancel()\n"
-        "code=os.waitstatus_to_exitcode(st)\n"
-        "print(time.monotonic()-t, ru.ru_maxrss, code)\n"
-        "sys.stdout.write(err.decode(errors='replace'))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", wrapper], capture_output=True, env=env, timeout=timeout + 30
-    )
-    first, _, rest = result.stdout.decode().partition("\n")
-    seconds, rss_kb, code = first.split()
-    stderr = rest.strip()
-    at_limit = (
-        float(seconds) >= timeout or "MemoryError" in stderr or int(code) < 0
-    )
+def measured(
+    args: list[str], timeout: float, memory: int, env: dict[str, str]
+) -> dict[str, object]:
+    """One run of the command line: wall time, the child's own peak RSS (wait4), its exit code
+    and its stderr; killed at `timeout`, its address space limited to `memory`."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    with tempfile.TemporaryFile("w+") as err:
+        started = time.monotonic()
+        child = subprocess.Popen(
+            [CLI, *args], stdout=subprocess.DEVNULL, stderr=err, env=env, preexec_fn=limit
+        )
+        killer = threading.Timer(timeout, child.kill)
+        killer.start()
+        _, status, usage = os.wait4(child.pid, 0)
+        killer.cancel()
+        child.returncode = code = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - started
+        err.seek(0)
+        stderr = err.read().strip()
+    at_limit = seconds >= timeout or "MemoryError" in stderr or code < 0 or "a fault" in stderr
     return {
-        "seconds": float(seconds),
-        "peak_mib": int(rss_kb) / 1024,
-        "code": int(code),
+        "seconds": seconds,
+        "peak_mib": usage.ru_maxrss / 1024,
+        "code": code,
         "at_limit": at_limit,
         "lines": len(stderr.splitlines()),
         "last_line": (stderr.splitlines() or [""])[-1][:160],

@@ -44,9 +44,22 @@ def main() -> None:
             read = f"error: {error}"
         today = window_around_first_event(REAL_WORLD / name).start + timedelta(weeks=8)
         review = subprocess.run(
-            [CLI, "review", str(REAL_WORLD / name), "--format", "json", "--no-store",
-             "--tz", "Europe/Amsterdam", "--today", today.date().isoformat()],
-            capture_output=True, text=True, env=env, timeout=120,
+            [
+                CLI,
+                "review",
+                str(REAL_WORLD / name),
+                "--format",
+                "json",
+                "--no-store",
+                "--tz",
+                "Europe/Amsterdam",
+                "--today",
+                today.date().isoformat(),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
         )
         snapshot[name] = {
             "read": read,
