@@ -1,10 +1,9 @@
 """The FastAPI app of the confirm pages: /p/{token}, /all/{token}, /r/{token}, /ics/{token},
 /pause/{token}.
 
-Every answer passes the guard of `security.harden` (docs/security.md). Tokens are checked
-first: tampered gives 400, expired 410, each with a friendly page that changes nothing (the
-`LinkError` a route's link parsing raises is turned into that page here). A POST also passes
-the double-submit check of `deps.is_same_site`, or gets a friendly 403.
+Tokens are checked first: tampered gives 400, expired 410, each with a friendly page that
+changes nothing (the `LinkError` a route's link parsing raises is turned into that page here).
+A POST also passes the double-submit check of `deps.is_same_site`, or gets a friendly 403.
 """
 
 from __future__ import annotations
