@@ -32,10 +32,15 @@ class Run:
     stderr_lines: list[str]
 
 
-def run_cli(args: list[str], allowed_hosts: str = "127.0.0.1") -> Run:
+def run_cli(args: list[str], allowed_hosts: str = "127.0.0.1", **settings: str) -> Run:
     """`agenda-regie ARGS` as a process, with the operator allowing only `allowed_hosts`; its own
     peak memory from wait4 (killed past twice the time allowed, so a failure still ends)."""
-    env = {**os.environ, "AGENDA_REGIE_FEED_ALLOWED_HOSTS": allowed_hosts, "LANGUAGE": "en"}
+    env = {
+        **os.environ,
+        "AGENDA_REGIE_FEED_ALLOWED_HOSTS": allowed_hosts,
+        "LANGUAGE": "en",
+        **settings,
+    }
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.monotonic()
         child = subprocess.Popen([CLI, *args], stdout=out, stderr=err, env=env)
