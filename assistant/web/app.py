@@ -23,6 +23,7 @@ from assistant.web import console
 from assistant.web.deps import Clock, WebServices, browser_language
 from assistant.web.pages import Pages
 from assistant.web.routers import health, pause, proposals, ratings
+from assistant.web.security import harden
 from connectors.identity.base import IdentityProvider
 
 
@@ -45,6 +46,7 @@ def create_app(
         pages=Pages(secure_cookie=signer.base_url.startswith("https://")),
     )
     app.exception_handler(LinkError)(show_link_problem)
+    harden(app)  # headers, error pages, host check, no tokens in logs (security.py)
     for group in (health, proposals, ratings, pause):
         app.include_router(group.router)
     console.install(
