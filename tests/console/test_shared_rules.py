@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
+from assistant.app.console import shared_rules
 from assistant.app.rules import SharedFile, apply
 from assistant.store.database import session_scope
 from assistant.store.models import AuditEntry, SharedRuleSet, WeeklyMetricsRow
@@ -182,3 +184,16 @@ def test_assistants_get_404_and_change_nothing(console: Console) -> None:
         assert state(console) == before
     with signed_in(console, "root@example.org") as root:
         assert root.get("/console/shared-rules/nothing").status_code == 404
+
+
+def test_a_preview_of_many_leaders_computes_a_bounded_number_and_names_the_rest(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = shared_team(console)
+    monkeypatch.setattr(shared_rules, "PREVIEW_LEADERS", 1)
+    with signed_in(console, "root@example.org") as root:
+        send = {"form_token": token(root.get(PATH).text)}
+        preview = root.post(PATH, data={**send, "text": CHANGE, "action": "preview"}).text
+        assert f'<div class="scroll" data-leader="{ids[ADA]}">' in preview  # Ada's week computed
+        assert f'<li data-leader="{ids[BOB]}">Bob Jansen</li>' in preview  # Bob named only
+        assert "These leaders are reached too" in preview

@@ -36,6 +36,8 @@ from rules.errors import RuleProblem
 from rules.text import load_text
 
 WHERE = "shared rules"
+# A preview computes two weeks per leader; beyond this many, the rest are named only (bounded time).
+PREVIEW_LEADERS = 40
 
 
 class NoSuchVersionError(StoreError):
@@ -66,7 +68,7 @@ class LeaderEffect:
     leader_id: int
     email: str
     name: str | None
-    before: WeeklyReview
+    before: WeeklyReview | None  # None: beyond PREVIEW_LEADERS, named only
     after: WeeklyReview | None  # None: the leader's own settings no longer fit with the change
 
 
@@ -117,7 +119,7 @@ def preview_shared(
     with session_scope(engine) as session:
         reached = leaders_under_shared_change(session, name, data)
     effects = []
-    for leader in reached:
+    for leader in reached[:PREVIEW_LEADERS]:
         source = CachedCalendar.of_leader(engine, leader.leader_id)
         week = default_week(now, leader.before)
         store = Store(engine, leader.email)
@@ -128,7 +130,11 @@ def preview_shared(
             else review_with_history(source, leader.after, week, now, store, record=False)
         )
         effects.append(LeaderEffect(leader.leader_id, leader.email, leader.name, before, after))
-    return effects
+    named = [
+        LeaderEffect(leader.leader_id, leader.email, leader.name, None, None)
+        for leader in reached[PREVIEW_LEADERS:]
+    ]
+    return effects + named
 
 
 def apply_shared(

@@ -27,8 +27,11 @@ NAME_PATH = Path(max_length=100)
 
 
 def _effects(effects: list[editor.LeaderEffect], lang: str) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for effect in effects:
+        if effect.before is None:  # beyond the preview's bound: named only
+            rows.append({"id": effect.leader_id, "name": effect.name or effect.email})
+            continue
         before = present.buffers(effect.before, lang)
         after = None if effect.after is None else present.buffers(effect.after, lang)
         pairs = []
