@@ -9,7 +9,7 @@ budgets) is handed in. Heavy libraries are imported when a service is built, not
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from assistant.settings import (
     Group,
     LinkSettings,
     Settings,
+    SignInSettings,
     SmtpSettings,
     StoredSecretsSettings,
     WorkerSettings,
@@ -32,11 +33,17 @@ if TYPE_CHECKING:
     from assistant.store.crypto import SecretBox
     from assistant.store.database import Engine
     from connectors.backoff import RetryPolicy
+    from connectors.identity.base import IdentityProvider
 
 
 # What each long-running process needs, checked before it starts (`load_settings(*NEEDS)`), so
 # every problem of all of them is named in one message.
-WEB_NEEDS: tuple[type[Group], ...] = (StoredSecretsSettings, LinkSettings, GoogleSettings)
+WEB_NEEDS: tuple[type[Group], ...] = (
+    StoredSecretsSettings,
+    LinkSettings,
+    GoogleSettings,
+    SignInSettings,
+)
 WORKER_NEEDS: tuple[type[Group], ...] = (
     StoredSecretsSettings,
     SmtpSettings,
@@ -66,6 +73,15 @@ def secret_box(settings: Settings) -> SecretBox:
     from assistant.store.crypto import SecretBox
 
     return SecretBox.from_settings(settings)
+
+
+def identity_providers(settings: Settings) -> Mapping[str, IdentityProvider]:
+    """The console's organisation sign-in providers (Entra ID, Google) the settings configure,
+    built once for the web process (each keeps its provider's keys); `SettingsError` names every
+    problem of a half-set provider. Nothing is fetched until someone signs in."""
+    from assistant.accounts.signin import sign_in_providers
+
+    return sign_in_providers(settings)
 
 
 def link_signer(settings: Settings) -> LinkSigner:

@@ -181,6 +181,7 @@ def _web(args: argparse.Namespace) -> int:
     from assistant.web.app import create_app
 
     settings = bootstrap.load_settings(*bootstrap.WEB_NEEDS)
+    providers = bootstrap.identity_providers(settings)  # built once: they keep the keys
     services = bootstrap.web_services(settings)
     app = create_app(
         services.engine,
@@ -189,6 +190,7 @@ def _web(args: argparse.Namespace) -> int:
         withdraw=services.writers.withdraw,
         clock=settings.now,  # the workers' clock: AGENDA_REGIE_NOW in tests, else the time
         secrets=bootstrap.secret_box(settings),  # the console's TOTP secrets
+        identity_providers=providers,
     )
     try:
         # uvicorn ends on SIGTERM and SIGINT after the requests in flight are answered.

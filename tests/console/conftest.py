@@ -23,6 +23,7 @@ from assistant.store.repositories.connections import upsert_connection
 from assistant.store.repositories.events import upsert_cached_events
 from assistant.store.repositories.leaders import upsert_leader
 from assistant.web.app import create_app
+from connectors.identity.base import IdentityProvider
 from connectors.model import TimeWindow
 from rules import load_rules
 from tests.conftest import SAMPLE, SAMPLE_LEADER
@@ -42,6 +43,8 @@ class Console:
     store: Engine
     box: SecretBox
     entra: DirectoryProvider
+    # The running app's sign-in providers by name: a test may add one.
+    providers: dict[str, IdentityProvider]
 
     def add(
         self, email: str, role: str, *, totp: bool = False, password: str | None = PASSWORD
@@ -102,7 +105,7 @@ def _console(store: Engine) -> Iterator[Console]:
     for url in serve(app):
         signer.base_url = url
         app.state.console = replace(app.state.console, base_url=url)
-        yield Console(url, clock, store, box, entra)
+        yield Console(url, clock, store, box, entra, app.state.console.providers)
 
 
 __all__ = ["console", "migrated_template", "new_database", "postgres_admin_url", "store"]

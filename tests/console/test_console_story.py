@@ -4,7 +4,9 @@ Connect page), sees only her two leaders, makes a mistake in a rule (shown at it
 it, previews before and after, applies; the leader's next review follows it; the audit trail
 shows it; rollback works. The second assistant gets 404 on the first one's leader's page, export
 and search. Every page passes axe-core without serious or critical violations, works at 360 px,
-and the list, a leader's page and the rules editor are photographed in both languages."""
+and the list, a leader's page and the rules editor are photographed in both languages. The admin
+also signs in through the real Google provider (a local OpenID Connect server) and previews a
+change of the organisation's rules."""
 
 from __future__ import annotations
 
@@ -18,12 +20,16 @@ from fastapi import FastAPI, Query
 from fastapi.responses import HTMLResponse
 
 from assistant.app.console.credentials import totp_code
+from assistant.app.rules import SharedFile, apply
 from assistant.store.database import session_scope
 from assistant.store.repositories.leaders import find_leader
 from assistant.store.repositories.rules import leader_rules
+from connectors.identity.google import GoogleSignIn
+from rules.text import load_text
 from tests.conftest import REPO
 from tests.console.conftest import PASSWORD, Console
-from tests.mail.fixtures import serve
+from tests.fakes.oidc_server import CLIENT_ID, CLIENT_SECRET, FakeOidcProvider
+from tests.mail.fixtures import NOW, serve
 
 SHOTS = REPO / "docs" / "screenshots"
 ADA, BOB, COR = "ada@example.org", "bob@example.org", "cor@example.org"
@@ -78,7 +84,23 @@ def shoot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / name), full_page=True)
 
 
-def test_the_console_story(console: Console, identity_page: str, browser: Any) -> None:
+@pytest.fixture
+def google(console: Console) -> Iterator[FakeOidcProvider]:
+    """The real Google provider in the console, against a local OpenID Connect server."""
+    server = FakeOidcProvider("google").start()
+    console.providers["google"] = GoogleSignIn(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        domains=["example.org"],
+        discovery_url=server.discovery_url,
+    )
+    yield server
+    server.stop()
+
+
+def test_the_console_story(
+    console: Console, identity_page: str, google: FakeOidcProvider, browser: Any
+) -> None:
     for email, name in ((ADA, "Ada de Vries"), (BOB, "Bob Jansen"), (COR, "Cor Smit")):
         console.leader(email, name)
     console.cache_sample(ADA)
@@ -235,6 +257,26 @@ def test_the_console_story(console: Console, identity_page: str, browser: Any) -
     accessible(page)
     shoot(page, "console-rules.nl.png")
     dutch.close()
+
+    # The admin signs in with Google and previews a change of the organisation's rules.
+    organisation = SharedFile("acme", {"reflection": {"minutes": 60}}, None)
+    rules, own = load_text("leader:\n  name: Bob Jansen\n", "story", shared=[("acme", {})])
+    apply(console.store, BOB, rules, "story", NOW, shared=[organisation], layer=own)
+    google.person |= {"email": "root@example.org", "sub": "root-at-google"}
+    organiser = browser.new_context(viewport={"width": 360, "height": 740}, locale="nl-NL")
+    page = organiser.new_page()
+    page.goto(f"{console.url}/console/signin")
+    page.click("text=Aanmelden met Google")
+    page.wait_for_url(f"{console.url}/console")
+    assert page.locator("h1").inner_text() == "Leiders"
+    page.goto(f"{console.url}/console/settings")
+    page.click('a[href="/console/shared-rules/acme"]')
+    page.fill("#f-text", "reflection:\n  minutes: 45\n")
+    page.click('button[value="preview"]')
+    page.wait_for_load_state()
+    assert "Bob Jansen" in page.locator('[data-section="preview"]').inner_text()
+    accessible(page)
+    organiser.close()
     for shot in ("leaders", "leader", "rules"):
         for language in ("en", "nl"):
             assert (SHOTS / f"console-{shot}.{language}.png").stat().st_size > 10_000

@@ -192,7 +192,9 @@ def test_only_an_admin_reads_the_settings_overview_and_the_users(console: Consol
         page = root.get("/console/settings")
         assert page.status_code == 200
         assert "Organisation sign-in: Microsoft" in page.text
-        assert "acme (organisation, version 1)" in page.text
+        assert (
+            '<a href="/console/shared-rules/acme">acme</a> (organisation, version 1)' in page.text
+        )
         assert "reflection.minutes: 60" in page.text
         assert "<code>users.assistant</code></th><td>2</td>" in page.text
         assert root.get("/console/users").status_code == 200

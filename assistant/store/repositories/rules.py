@@ -328,6 +328,54 @@ def leaders_with_rules(session: Session, *, paused: bool, now: datetime) -> list
     return out
 
 
+class LeaderUnderChange(NamedTuple):
+    leader_id: int
+    email: str
+    name: str | None
+    before: Rules
+    after: Rules | None  # None: the leader's layers are not valid together with the change
+
+
+def leaders_under_shared_change(
+    session: Session, name: str, data: dict[str, Any]
+) -> list[LeaderUnderChange]:
+    """The leaders whose rules extend the shared set `name` (directly or through a team), each
+    with their effective rules now and with `data` as that set's settings; reads only."""
+    shared = latest_shared(session)
+    if name not in shared:
+        return []
+    changed = dict(shared)
+    changed[name] = SharedLayer(
+        name, shared[name].version + 1, data, shared[name].extends, shared[name].created_at
+    )
+    latest = (
+        select(RuleSet.leader_id, func.max(RuleSet.version).label("version"))
+        .group_by(RuleSet.leader_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Leader, RuleSet)
+        .join(latest, latest.c.leader_id == Leader.id)
+        .join(RuleSet, and_(RuleSet.leader_id == Leader.id, RuleSet.version == latest.c.version))
+        .where(RuleSet.extends.is_not(None))
+        .order_by(Leader.email)
+    ).all()
+    out = []
+    for leader, stored in rows:
+        try:
+            names = [layer.name for layer in shared_chain(shared, str(stored.extends))]
+        except SharedRulesError:
+            continue
+        if name in names:
+            before = leader_rules(session, leader)
+            out.append(
+                LeaderUnderChange(
+                    leader.id, leader.email, leader.name, before, _resolve(stored, changed, leader)
+                )
+            )
+    return out
+
+
 def _identity(rules: Rules) -> dict[str, Any]:
     section = rules.leader
     return {"name": section.name, "language": section.language, "timezone": section.timezone}

@@ -53,9 +53,11 @@ def store_shared_rules(
     actor: str,
     *,
     now: datetime,
+    rolled_back_to: int | None = None,
 ) -> tuple[int, bool]:
     """Store `data` as the shared set `name` (extending `extends`); (version, stored). The same
-    settings again store nothing."""
+    settings again store nothing. The audit line keeps the settings before and after (and, for
+    a rollback, the version whose settings came back)."""
     text = _canonical(data)
     latest = session.scalars(
         select(SharedRuleSet)
@@ -78,16 +80,60 @@ def store_shared_rules(
             created_by=actor,
         )
     )
+    detail: dict[str, Any] = {"version": version, "extends": extends}
+    if rolled_back_to is not None:
+        detail["rolled_back_to"] = rolled_back_to
     add_audit(
         session,
         actor=actor,
         action=SHARED_RULES_STORED,
         subject=name,
-        detail={"version": version, "extends": extends},
+        detail=detail,
         now=at,
+        before=None if latest is None else flat(json.loads(latest.layer_json)),
+        after=flat(data),
     )
     session.flush()
     return version, True
+
+
+@dataclass(frozen=True)
+class SharedVersion:
+    """One stored version of a shared set: its settings, what it extends, who stored it when."""
+
+    version: int
+    data: dict[str, Any]
+    extends: str | None
+    created_at: datetime
+    created_by: str
+
+
+def shared_versions(session: Session, name: str) -> list[SharedVersion]:
+    """Every version of the shared set `name`, oldest first (empty: no such set)."""
+    rows = session.scalars(
+        select(SharedRuleSet).where(SharedRuleSet.name == name).order_by(SharedRuleSet.version)
+    )
+    return [
+        SharedVersion(
+            row.version,
+            json.loads(row.layer_json),
+            row.extends,
+            _aware(row.created_at, "at"),
+            row.created_by,
+        )
+        for row in rows
+    ]
+
+
+def flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Rule-file data as dotted settings ("reflection.minutes": 90)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.update(flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def latest_shared(session: Session) -> dict[str, SharedLayer]:

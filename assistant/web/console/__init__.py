@@ -17,7 +17,15 @@ from fastapi.exceptions import RequestValidationError
 
 from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine
-from assistant.web.console import audit, leaders, onboarding, rules, signin, users
+from assistant.web.console import (
+    audit,
+    leaders,
+    onboarding,
+    rules,
+    shared_rules,
+    signin,
+    users,
+)
 from assistant.web.console.deps import (
     Clock,
     ConsoleServices,
@@ -49,5 +57,5 @@ def install(
     app.exception_handler(SignInNeeded)(sign_in_needed)
     app.exception_handler(FormRefused)(form_refused)
     app.exception_handler(RequestValidationError)(not_understood)
-    for group in (signin, leaders, audit, rules, onboarding, users):
+    for group in (signin, leaders, audit, rules, shared_rules, onboarding, users):
         app.include_router(group.router)
