@@ -1,0 +1,286 @@
+"""A leader connects Google or Microsoft 365 through the link an assistant sends from the
+console: the email arrives (aiosmtpd) in the leader's language, the leader (no console account)
+opens the link, chooses a provider, passes the provider's authorisation-code flow (the fakes in
+tests/fakes, through google-auth-oauthlib and msal), and the token is stored encrypted as
+`agenda-regie connect` stores it; a sync through the fake calendar then works. An expired,
+tampered or used link, a forged state and a refusal on the provider's page each give a calm page
+and store nothing; every step is in the audit trail."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage, Message
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import Engine, select
+
+from assistant.accounts.google import sync_google_connection
+from assistant.accounts.google import service_factory as google_services
+from assistant.accounts.graph_access import GraphAccess
+from assistant.accounts.microsoft import sync_microsoft_connection
+from assistant.accounts.web_connect import GoogleWebConnector, MicrosoftWebConnector
+from assistant.app.console.connect_links import Mailer
+from assistant.mail.links import LinkSigner
+from assistant.mail.send import SmtpSettings, smtp_send_once
+from assistant.store.crypto import SecretBox
+from assistant.store.database import session_scope
+from assistant.store.models import AuditEntry, Connection, Leader
+from assistant.store.repositories import load_connection_token
+from assistant.web.app import create_app
+from connectors.microsoft.auth import AppRegistration
+from tests.connectors.google.events import meeting
+from tests.connectors.microsoft.events import meeting as graph_meeting
+from tests.connectors.microsoft.test_auth import Rewriting
+from tests.console.conftest import Console
+from tests.console.identity import DirectoryProvider
+from tests.console.test_scoping import ADA, COR, signed_in, team
+from tests.console.test_signin import token
+from tests.fakes.google_calendar import FakeGoogleCalendar
+from tests.fakes.microsoft_graph import FakeGraph
+from tests.mail.fixtures import NOW, SECRET, Clock, SmtpServer, serve, smtp_server
+
+REGISTRATION = AppRegistration("client-1", "tenant1", "secret")
+LINK = re.compile(r"https?://\S+/connect/[A-Za-z0-9._-]+")
+
+
+@dataclass
+class Setup:
+    console: Console
+    google: FakeGoogleCalendar
+    graph: FakeGraph
+    login: Rewriting
+    smtp: SmtpServer
+
+
+@pytest.fixture
+def setup(
+    store: Engine, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Setup]:
+    # The fake Google is served over http on 127.0.0.1 (oauthlib wants https otherwise).
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    google = FakeGoogleCalendar(ADA).start()
+    graph = FakeGraph(ADA).start()
+    try:
+        with Rewriting(graph.url) as login:
+            yield from _served(store, smtp_server, google, graph, login)
+    finally:
+        google.stop()
+        graph.stop()
+
+
+def _served(
+    store: Engine, smtp: SmtpServer, google: FakeGoogleCalendar, graph: FakeGraph, login: Rewriting
+) -> Iterator[Setup]:
+    clock = Clock()
+    box = SecretBox([Fernet.generate_key().decode()])
+    signer = LinkSigner(SECRET, "http://placeholder")
+    settings = SmtpSettings(
+        host=smtp.host, port=smtp.port, security="none", sender="agenda@example.org"
+    )
+    connectors = {
+        "google": GoogleWebConnector({"web": google.client_config()["installed"]}),
+        "microsoft": MicrosoftWebConnector(REGISTRATION, http_client=login),
+    }
+    app = create_app(
+        store, signer, clock=clock, secrets=box,
+        identity_providers={"entra": DirectoryProvider("entra", "http://placeholder/a", {})},
+        calendar_connectors=connectors,
+        mailer=Mailer(settings.sender, lambda message: smtp_send_once(message, settings)),
+    )  # fmt: skip
+    for url in serve(app):
+        signer.base_url = url
+        app.state.console = replace(app.state.console, base_url=url)
+        console = Console(url, clock, store, box, DirectoryProvider("entra", url, {}))
+        yield Setup(console, google, graph, login, smtp)
+
+
+def leader_speaks(store: Engine, email: str, language: str) -> None:
+    with session_scope(store) as session:
+        leader = session.scalars(select(Leader).where(Leader.email == email)).one()
+        leader.language = language
+
+
+def send_link(setup: Setup, leader_id: int) -> str:
+    """The assistant sends the link from the onboarding page; the link shown to copy."""
+    with signed_in(setup.console, "eva@example.org") as eva:
+        page = eva.get(f"/console/leaders/{leader_id}/connect")
+        sent = eva.post(
+            f"/console/leaders/{leader_id}/connect/link", data={"form_token": token(page.text)}
+        )
+        assert sent.status_code == 200
+        assert "The link was emailed to ada@example.org." in sent.text
+        shown = LINK.search(html.unescape(sent.text))
+        assert shown is not None
+        return shown.group(0)
+
+
+def choose(leader: httpx.Client, link: str, provider: str) -> httpx.Response:
+    page = leader.get(link)
+    assert page.status_code == 200
+    return leader.post(link, data={"form_token": token(page.text), "action": provider})
+
+
+def connections(store: Engine) -> list[Connection]:
+    with session_scope(store) as session:
+        return list(session.scalars(select(Connection).order_by(Connection.id)))
+
+
+def audit_actions(store: Engine) -> list[str]:
+    with session_scope(store) as session:
+        return [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def mail_text(message: Message) -> str:
+    part = message.get_payload(decode=True) if not message.is_multipart() else None
+    assert isinstance(part, bytes)
+    return part.decode()
+
+
+def test_the_leader_connects_google_through_the_emailed_link(setup: Setup) -> None:
+    ids = team(setup.console)
+    leader_speaks(setup.console.store, ADA, "nl")
+    setup.google.put(meeting(1, datetime(2026, 11, 24, 9, tzinfo=UTC)))
+    shown = send_link(setup, ids[ADA])
+    [email] = setup.smtp.inbox.messages
+    assert email["To"] == ADA
+    assert email["Subject"] == "Koppel je agenda aan agenda-regie"
+    body = mail_text(email)
+    assert shown in body
+    with httpx.Client(headers={"Accept-Language": "en"}) as leader:
+        page = leader.get(shown)
+        assert "Kies waar je agenda staat" in page.text
+        assert connections(setup.console.store) == []  # a look writes nothing
+        to_google = choose(leader, shown, "google")
+        assert to_google.status_code == 303
+        consent = urlsplit(to_google.headers["location"])
+        assert consent.netloc == urlsplit(setup.google.url).netloc
+        assert "code_challenge=" in consent.query
+        assert "login_hint=ada%40example.org" in consent.query
+        back = leader.get(to_google.headers["location"], follow_redirects=True)
+        assert back.status_code == 200
+        assert "Je agenda is gekoppeld" in back.text
+        again = leader.get(shown)
+        assert again.status_code == 410  # used once
+        assert "This link has expired" in again.text
+        assert "works once, for seven days" in again.text
+    [connection] = connections(setup.console.store)
+    assert (connection.provider, connection.account, connection.status) == ("google", ADA, "ok")
+    stored = load_connection_token(connection, setup.console.box)
+    assert stored is not None and b"refresh-from-consent" in stored
+    assert connection.token_ciphertext is not None
+    assert b"refresh-from-consent" not in connection.token_ciphertext
+    outcome = sync_google_connection(
+        setup.console.store, connection.id, service_factory=google_services(setup.google.url),
+        cipher=setup.console.box, now=NOW,
+    )  # fmt: skip
+    assert (outcome.status, outcome.kept) == ("synced", 1)
+    with signed_in(setup.console, "eva@example.org") as eva:
+        page = eva.get(f"/console/leaders/{ids[ADA]}/connect").text
+        assert 'data-provider="google"' in page
+    actions = audit_actions(setup.console.store)
+    for action in ("console.connect_link_sent", "connect.started", "connect.connected"):
+        assert action in actions
+
+
+def test_the_leader_connects_microsoft_365_with_a_form_post_answer(setup: Setup) -> None:
+    ids = team(setup.console)
+    setup.graph.put(graph_meeting(1, datetime(2026, 11, 24, 14, tzinfo=UTC)))
+    shown = send_link(setup, ids[ADA])
+    with httpx.Client() as leader:
+        to_entra = choose(leader, shown, "microsoft")
+        assert to_entra.status_code == 303
+        auth_uri = urlsplit(to_entra.headers["location"])
+        assert auth_uri.hostname == "login.microsoftonline.com"
+        # The browser at Entra ID: the sign-in page answers with a self-submitting form.
+        page = leader.get(f"{setup.graph.url}{auth_uri.path}?{auth_uri.query}")
+        fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page.text))
+        action = html.unescape(re.findall(r'action="([^"]+)"', page.text)[0])
+        assert action == f"{setup.console.url}/connect/microsoft/callback"
+        back = leader.post(action, data={k: html.unescape(v) for k, v in fields.items()})
+        assert back.status_code == 200
+        assert "Your calendar is connected" in back.text
+    [connection] = connections(setup.console.store)
+    assert (connection.provider, connection.account) == ("microsoft", ADA)
+    with httpx.Client(timeout=30.0) as http:
+        access = GraphAccess(REGISTRATION, http, graph_url=setup.graph.graph_url,
+                             login_http_client=setup.login)  # fmt: skip
+        outcome = sync_microsoft_connection(
+            setup.console.store, connection.id, access=access, cipher=setup.console.box, now=NOW
+        )
+    assert (outcome.status, outcome.kept) == ("synced", 1)
+    assert "connect.connected" in audit_actions(setup.console.store)
+
+
+def test_a_refusal_on_the_providers_page_stores_nothing_and_the_link_still_works(
+    setup: Setup,
+) -> None:
+    ids = team(setup.console)
+    shown = send_link(setup, ids[ADA])
+    setup.google.deny_consent = True
+    with httpx.Client() as leader:
+        to_google = choose(leader, shown, "google")
+        back = leader.get(to_google.headers["location"], follow_redirects=True)
+        assert back.status_code == 403
+        assert "Nothing was connected" in back.text
+        assert "Traceback" not in back.text
+        assert leader.get(shown).status_code == 200
+    assert connections(setup.console.store) == []
+    assert "connect.refused" in audit_actions(setup.console.store)
+    setup.graph.consent_denied = True
+    with httpx.Client() as leader:
+        auth_uri = urlsplit(choose(leader, shown, "microsoft").headers["location"])
+        page = leader.get(f"{setup.graph.url}{auth_uri.path}?{auth_uri.query}")
+        fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page.text))
+        back = leader.post(f"{setup.console.url}/connect/microsoft/callback",
+                           data={k: html.unescape(v) for k, v in fields.items()})  # fmt: skip
+        assert back.status_code == 403
+    assert connections(setup.console.store) == []
+
+
+def test_expired_tampered_used_and_forged_answers_give_calm_pages(setup: Setup) -> None:
+    ids = team(setup.console)
+    shown = send_link(setup, ids[ADA])
+    with httpx.Client(headers={"Accept-Language": "nl"}) as leader:
+        tampered = leader.get(shown[:-3] + "abc")
+        assert tampered.status_code == 400
+        assert "Deze link is niet geldig" in tampered.text
+        to_google = choose(leader, shown, "google")
+        location = to_google.headers["location"]
+        forged = leader.get(
+            f"{setup.console.url}/connect/google/callback", params={"code": "x", "state": "forged"}
+        )
+        assert forged.status_code == 410
+        assert connections(setup.console.store) == []
+        assert leader.get(location, follow_redirects=True).status_code == 200
+        # the same answer again (a replayed callback): the flow was taken once
+        replay = leader.get(location, follow_redirects=True)
+        assert replay.status_code == 410
+        assert leader.get(shown).status_code == 410
+        assert leader.post(shown, data={"action": "google"}).status_code == 410
+    assert len(connections(setup.console.store)) == 1
+    fresh = send_link(setup, ids[ADA])
+    setup.console.clock.now = NOW + timedelta(days=8)
+    with httpx.Client(headers={"Accept-Language": "en"}) as leader:
+        late = leader.get(fresh)
+        assert late.status_code == 410
+        assert "works once, for seven days" in late.text
+
+
+def test_another_assistants_leader_gets_no_link(setup: Setup) -> None:
+    ids = team(setup.console)
+    with signed_in(setup.console, "eva@example.org") as eva:
+        page = eva.get(f"/console/leaders/{ids[ADA]}/connect")
+        other = eva.post(
+            f"/console/leaders/{ids[COR]}/connect/link", data={"form_token": token(page.text)}
+        )
+        assert other.status_code == 404
+    assert setup.smtp.inbox.messages == []
+    _ = EmailMessage, Any, smtp_server
