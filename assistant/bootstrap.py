@@ -26,6 +26,8 @@ from assistant.settings import (
 if TYPE_CHECKING:
     from assistant.accounts.graph_access import GraphAccess, MailboxSlots
     from assistant.accounts.registry import ServerSlots
+    from assistant.accounts.web_connect import WebConnector
+    from assistant.app.console.connect_links import Mailer
     from assistant.app.pipeline import Services
     from assistant.app.writers import CalendarWriters
     from assistant.mail.links import LinkSigner
@@ -223,3 +225,23 @@ def web_services(settings: Settings) -> WebServices:
         retry_policy=WEB_RETRY_POLICY,
     )
     return WebServices(engine, signer, writers, access)
+
+
+def calendar_connectors(settings: Settings) -> dict[str, WebConnector]:
+    """The providers a leader's link to connect a calendar offers (none: the page says so)."""
+    from assistant.accounts.web_connect import web_connectors
+
+    return web_connectors(settings)
+
+
+def connect_mailer(settings: Settings) -> Mailer | None:
+    """How the console emails a leader's link: the weekly email's SMTP settings, when they are
+    set (AGENDA_REGIE_SMTP_HOST); None otherwise (the console shows the link to copy)."""
+    from assistant.app.console.connect_links import Mailer
+    from assistant.mail.send import smtp_send_once
+
+    if not settings.environ.get("AGENDA_REGIE_SMTP_HOST"):
+        return None
+    settings.require(SmtpSettings)
+    smtp = settings.smtp()
+    return Mailer(smtp.sender, lambda message: smtp_send_once(message, smtp))

@@ -16,11 +16,14 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.accounts.google import connect_google
+from assistant.accounts.graph_access import registration_from_settings
 from assistant.accounts.microsoft import connect_microsoft
 from assistant.errors import UserError
+from assistant.settings import GOOGLE_CLIENT_FILE_VARIABLE, Settings
 from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine
 from connectors.google import auth as google_auth
@@ -44,7 +47,8 @@ class Begun:
 
 
 class WebConnector(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def begin(self, redirect_uri: str, login_hint: str) -> Begun: ...
 
@@ -66,7 +70,9 @@ class WebConnector(Protocol):
 def _refused(answer: Mapping[str, str]) -> None:
     error = answer.get("error")
     if error in {"access_denied", "consent_required"}:
-        raise ConnectRefused("access was not allowed on the provider's page (%(error)s)", error=error)
+        raise ConnectRefused(
+            "access was not allowed on the provider's page (%(error)s)", error=error
+        )
     if error:
         raise ConnectFailed("the provider answered %(error)s", error=error[:100])
 
@@ -149,7 +155,9 @@ class MicrosoftWebConnector:
                 app, self.scopes, redirect_uri=redirect_uri, login_hint=login_hint
             )
         except MicrosoftAuthError as error:
-            raise ConnectFailed("%(reason)s", reason=error) from None
+            raise ConnectFailed(
+                "the sign-in with Microsoft failed: %(reason)s", reason=error
+            ) from None
         return Begun(str(flow["auth_uri"]), str(flow["state"]), dict(flow))
 
     def finish(
@@ -171,7 +179,9 @@ class MicrosoftWebConnector:
         try:
             username = microsoft_auth.finish_sign_in(app, pending, answer)
         except MicrosoftAuthError as error:
-            raise ConnectFailed("%(reason)s", reason=error) from None
+            raise ConnectFailed(
+                "the sign-in with Microsoft failed: %(reason)s", reason=error
+            ) from None
         if username != leader:
             raise ConnectFailed(
                 "signed in as %(username)s, not as %(leader)s", username=username, leader=leader
@@ -181,3 +191,27 @@ class MicrosoftWebConnector:
         )
         connect_microsoft(engine, leader, stored, cipher, now=now)
         return username
+
+
+def web_connectors(settings: Settings) -> dict[str, WebConnector]:
+    """The providers a leader's link offers, as the settings allow: Google when
+    AGENDA_REGIE_GOOGLE_CLIENT_FILE names a web application's OAuth client, Microsoft 365 when
+    the Entra ID app has a client secret (a web callback needs a confidential client)."""
+    found: dict[str, WebConnector] = {}
+    path = settings.google().client_file
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise google_auth.GoogleAuthError(
+                GOOGLE_CLIENT_FILE_VARIABLE,
+                "cannot read %(path)s: %(reason)s",
+                values={"path": path, "reason": error.strerror or error},
+            ) from None
+        found["google"] = GoogleWebConnector(google_auth.client_config_from_json(text, path))
+    if settings.microsoft_client_id and settings.microsoft_client_secret:
+        found["microsoft"] = MicrosoftWebConnector(
+            registration_from_settings(settings),
+            resource=microsoft_auth.graph_resource(settings.microsoft_graph_url),
+        )
+    return found

@@ -22,8 +22,8 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select
 
-from assistant.accounts.google import sync_google_connection
 from assistant.accounts.google import service_factory as google_services
+from assistant.accounts.google import sync_google_connection
 from assistant.accounts.graph_access import GraphAccess
 from assistant.accounts.microsoft import sync_microsoft_connection
 from assistant.accounts.web_connect import GoogleWebConnector, MicrosoftWebConnector
@@ -174,7 +174,8 @@ def test_the_leader_connects_google_through_the_emailed_link(setup: Setup) -> No
     [connection] = connections(setup.console.store)
     assert (connection.provider, connection.account, connection.status) == ("google", ADA, "ok")
     stored = load_connection_token(connection, setup.console.box)
-    assert stored is not None and b"refresh-from-consent" in stored
+    assert stored is not None
+    assert b"refresh-from-consent" in stored
     assert connection.token_ciphertext is not None
     assert b"refresh-from-consent" not in connection.token_ciphertext
     outcome = sync_google_connection(
