@@ -10,7 +10,7 @@ budgets) is handed in. Heavy libraries are imported when a service is built, not
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assistant.settings import (
@@ -198,6 +198,9 @@ class WebServices:
     signer: LinkSigner
     writers: CalendarWriters
     microsoft: GraphAccess | None
+    # The providers a leader's link to connect a calendar offers, and how the console emails it.
+    connectors: dict[str, WebConnector] = field(default_factory=dict)
+    mailer: Mailer | None = None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -212,6 +215,8 @@ def web_services(settings: Settings) -> WebServices:
 
     settings.require(LinkSettings, GoogleSettings)
     signer = link_signer(settings)
+    connectors = calendar_connectors(settings)
+    mailer = connect_mailer(settings)
     engine = open_engine(settings)
     try:
         access = graph_access(settings)
@@ -224,7 +229,7 @@ def web_services(settings: Settings) -> WebServices:
         microsoft=access,
         retry_policy=WEB_RETRY_POLICY,
     )
-    return WebServices(engine, signer, writers, access)
+    return WebServices(engine, signer, writers, access, connectors, mailer)
 
 
 def calendar_connectors(settings: Settings) -> dict[str, WebConnector]:

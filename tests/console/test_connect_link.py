@@ -9,11 +9,13 @@ and store nothing; every step is in the audit trail."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage, Message
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +24,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select
 
+from assistant import bootstrap
 from assistant.accounts.google import service_factory as google_services
 from assistant.accounts.google import sync_google_connection
 from assistant.accounts.graph_access import GraphAccess
@@ -30,11 +33,13 @@ from assistant.accounts.web_connect import GoogleWebConnector, MicrosoftWebConne
 from assistant.app.console.connect_links import Mailer
 from assistant.mail.links import LinkSigner
 from assistant.mail.send import SmtpSettings, smtp_send_once
+from assistant.settings import Settings
 from assistant.store.crypto import SecretBox
 from assistant.store.database import session_scope
 from assistant.store.models import AuditEntry, Connection, Leader
 from assistant.store.repositories import load_connection_token
 from assistant.web.app import create_app
+from connectors.google.errors import GoogleAuthError
 from connectors.microsoft.auth import AppRegistration
 from tests.connectors.google.events import meeting
 from tests.connectors.microsoft.events import meeting as graph_meeting
@@ -154,6 +159,8 @@ def test_the_leader_connects_google_through_the_emailed_link(setup: Setup) -> No
     assert email["Subject"] == "Koppel je agenda aan agenda-regie"
     body = mail_text(email)
     assert shown in body
+    assert "Je assistent vraagt je om je agenda één keer te koppelen." in body
+    assert "De link werkt één keer, zeven dagen lang." in body
     with httpx.Client(headers={"Accept-Language": "en"}) as leader:
         page = leader.get(shown)
         assert "Kies waar je agenda staat" in page.text
@@ -178,6 +185,9 @@ def test_the_leader_connects_google_through_the_emailed_link(setup: Setup) -> No
     assert b"refresh-from-consent" in stored
     assert connection.token_ciphertext is not None
     assert b"refresh-from-consent" not in connection.token_ciphertext
+    with signed_in(setup.console, "eva@example.org") as eva:
+        page = eva.get(f"/console/leaders/{ids[ADA]}/connect").text
+        assert "not synced yet" in page.split('data-provider="google"')[1].split("</tr>")[0]
     outcome = sync_google_connection(
         setup.console.store, connection.id, service_factory=google_services(setup.google.url),
         cipher=setup.console.box, now=NOW,
@@ -185,7 +195,8 @@ def test_the_leader_connects_google_through_the_emailed_link(setup: Setup) -> No
     assert (outcome.status, outcome.kept) == ("synced", 1)
     with signed_in(setup.console, "eva@example.org") as eva:
         page = eva.get(f"/console/leaders/{ids[ADA]}/connect").text
-        assert 'data-provider="google"' in page
+        row = page.split('data-provider="google"')[1].split("</tr>")[0]
+        assert "ada@example.org" in row
     actions = audit_actions(setup.console.store)
     for action in ("console.connect_link_sent", "connect.started", "connect.connected"):
         assert action in actions
@@ -285,3 +296,32 @@ def test_another_assistants_leader_gets_no_link(setup: Setup) -> None:
         assert other.status_code == 404
     assert setup.smtp.inbox.messages == []
     _ = EmailMessage, Any, smtp_server
+
+
+def test_the_settings_decide_which_providers_the_link_offers(tmp_path: Path) -> None:
+    client = tmp_path / "web-client.json"
+    web = {
+        "client_id": "web-client",
+        "client_secret": "secret",
+        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+        "token_uri": "https://oauth2.googleapis.com/token",
+        "redirect_uris": ["https://agenda.example.org/connect/google/callback"],
+    }
+    client.write_text(json.dumps({"web": web}))
+    only_google = Settings.from_environ(
+        {"AGENDA_REGIE_GOOGLE_CLIENT_FILE": str(client), "AGENDA_REGIE_MICROSOFT_CLIENT_ID": "c"}
+    )
+    assert list(bootstrap.calendar_connectors(only_google)) == ["google"]  # no secret: no web
+    both = Settings.from_environ(
+        {
+            "AGENDA_REGIE_GOOGLE_CLIENT_FILE": str(client),
+            "AGENDA_REGIE_MICROSOFT_CLIENT_ID": "c",
+            "AGENDA_REGIE_MICROSOFT_CLIENT_SECRET": "s",
+        }
+    )
+    assert sorted(bootstrap.calendar_connectors(both)) == ["google", "microsoft"]
+    assert bootstrap.connect_mailer(both) is None  # no SMTP: the link is shown to copy
+    missing = Settings.from_environ({"AGENDA_REGIE_GOOGLE_CLIENT_FILE": str(tmp_path / "no.json")})
+    with pytest.raises(GoogleAuthError) as raised:
+        bootstrap.calendar_connectors(missing)
+    assert str(raised.value).startswith("AGENDA_REGIE_GOOGLE_CLIENT_FILE: cannot read")
