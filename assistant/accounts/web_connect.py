@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from assistant.accounts.google import connect_google
 from assistant.accounts.graph_access import registration_from_settings
@@ -50,6 +51,11 @@ class WebConnector(Protocol):
     @property
     def name(self) -> str: ...
 
+    @property
+    def origin(self) -> str:
+        """Where the leader's browser goes to consent (for the page's form-action policy)."""
+        ...
+
     def begin(self, redirect_uri: str, login_hint: str) -> Begun: ...
 
     def finish(
@@ -65,6 +71,11 @@ class WebConnector(Protocol):
     ) -> str:
         """Store the connection; the account connected."""
         ...
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _refused(answer: Mapping[str, str]) -> None:
@@ -84,6 +95,11 @@ class GoogleWebConnector:
     client_config: Mapping[str, Any] = field(repr=False)
     write_back: bool = False
     name: str = "google"
+
+    @property
+    def origin(self) -> str:
+        client: Mapping[str, Any] = next(iter(self.client_config.values()), {})
+        return _origin(str(client.get("auth_uri", "https://accounts.google.com")))
 
     def _flow(self, redirect_uri: str, verifier: str, state: str | None = None) -> Any:
         from google_auth_oauthlib.flow import Flow
@@ -141,6 +157,10 @@ class MicrosoftWebConnector:
     write_back: bool = False
     http_client: Any = None
     name: str = "microsoft"
+
+    @property
+    def origin(self) -> str:
+        return _origin(self.registration.authority_host)
 
     @property
     def scopes(self) -> list[str]:

@@ -44,13 +44,14 @@ from connectors.microsoft.auth import AppRegistration
 from tests.connectors.google.events import meeting
 from tests.connectors.microsoft.events import meeting as graph_meeting
 from tests.connectors.microsoft.test_auth import Rewriting
-from tests.console.conftest import Console
+from tests.console.conftest import PASSWORD, Console
 from tests.console.identity import DirectoryProvider
+from tests.console.test_console_story import accessible, tab_to
 from tests.console.test_scoping import ADA, COR, signed_in, team
 from tests.console.test_signin import token
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.fakes.microsoft_graph import FakeGraph
-from tests.mail.fixtures import NOW, SECRET, Clock, SmtpServer, serve, smtp_server
+from tests.mail.fixtures import NOW, SECRET, Clock, SmtpServer, browser, serve, smtp_server
 
 REGISTRATION = AppRegistration("client-1", "tenant1", "secret")
 LINK = re.compile(r"https?://\S+/connect/[A-Za-z0-9._-]+")
@@ -295,7 +296,7 @@ def test_another_assistants_leader_gets_no_link(setup: Setup) -> None:
         )
         assert other.status_code == 404
     assert setup.smtp.inbox.messages == []
-    _ = EmailMessage, Any, smtp_server
+    _ = EmailMessage, Any, smtp_server, browser
 
 
 def test_the_settings_decide_which_providers_the_link_offers(tmp_path: Path) -> None:
@@ -325,3 +326,44 @@ def test_the_settings_decide_which_providers_the_link_offers(tmp_path: Path) -> 
     with pytest.raises(GoogleAuthError) as raised:
         bootstrap.calendar_connectors(missing)
     assert str(raised.value).startswith("AGENDA_REGIE_GOOGLE_CLIENT_FILE: cannot read")
+
+
+def test_in_chromium_by_keyboard_the_link_is_sent_and_the_leader_connects_google(
+    setup: Setup, browser: Any
+) -> None:
+    """The onboarding page and the leader's pages pass axe-core at 360 px; the choice's
+    form-action allows the provider's page and nothing else."""
+    ids = team(setup.console)
+    leader_speaks(setup.console.store, ADA, "nl")
+    eva = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB")
+    page = eva.new_page()
+    page.goto(f"{setup.console.url}/console/signin")
+    page.fill("#email", "eva@example.org")
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{setup.console.url}/console")
+    page.goto(f"{setup.console.url}/console/leaders/{ids[ADA]}/connect")
+    accessible(page)
+    tab_to(page, 'form[action$="/connect/link"] button')
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#link-sent")
+    accessible(page)
+    link = page.input_value("#connect-link")
+    eva.close()
+    ada = browser.new_context(viewport={"width": 360, "height": 740}, locale="nl-NL")
+    page = ada.new_page()
+    response = page.goto(link)
+    assert response is not None
+    policy = response.headers["content-security-policy"]
+    google = setup.google.url.rstrip("/")
+    assert policy.endswith(f"form-action 'self' {google} https://login.microsoftonline.com")
+    assert page.locator("h1").inner_text() == ADA
+    accessible(page)
+    tab_to(page, 'button[value="google"]')
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{setup.console.url}/connect/google/callback*")
+    assert page.locator("h1").inner_text() == "Je agenda is gekoppeld"
+    accessible(page)
+    ada.close()
+    [connection] = connections(setup.console.store)
+    assert connection.provider == "google"

@@ -45,8 +45,8 @@ from assistant.web.pages import Pages
 
 router = APIRouter()
 NAMES = {"google": "Google", "microsoft": "Microsoft 365"}
-# The choice's form leads on to the provider's page (a redirect the form-action must allow).
-CHOICE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' https:"
+# The choice's form leads on to the provider's page: a redirect its form-action must allow.
+CHOICE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' {origins}"
 MAX_FIELDS = 20
 MAX_VALUE = 4096
 
@@ -103,7 +103,8 @@ def show_choice(
         lang, link.leader, [text], buttons=buttons, form=form, kind="connect",
         heading=_title(lang),
     )  # fmt: skip
-    response.headers["Content-Security-Policy"] = CHOICE_POLICY
+    origins = " ".join(sorted({c.origin for c in connect.connectors.values()}))
+    response.headers["Content-Security-Policy"] = CHOICE_POLICY.format(origins=origins)
     return response
 
 
