@@ -198,8 +198,12 @@ def test_the_leader_connects_google_through_the_emailed_link(setup: Setup) -> No
         page = eva.get(f"/console/leaders/{ids[ADA]}/connect").text
         row = page.split('data-provider="google"')[1].split("</tr>")[0]
         assert "ada@example.org" in row
+    with signed_in(setup.console, "eva@example.org") as eva:
+        trail = eva.get(f"/console/leaders/{ids[ADA]}/audit").text
+        assert "Connection link sent" in trail
+        assert "Calendar connected by the leader" in trail
     actions = audit_actions(setup.console.store)
-    for action in ("console.connect_link_sent", "connect.started", "connect.connected"):
+    for action in ("console.invitation_sent", "connect.started", "connect.connected"):
         assert action in actions
 
 

@@ -42,7 +42,7 @@ from assistant.store.repositories.leaders import find_leader
 
 LINK = "connect-link"
 FLOW_LIFETIME = timedelta(minutes=15)
-LINK_SENT = "console.connect_link_sent"
+LINK_SENT = "console.invitation_sent"
 STARTED = "connect.started"
 CONNECTED = "connect.connected"
 REFUSED = "connect.refused"
