@@ -283,6 +283,12 @@ def test_expired_tampered_used_and_forged_answers_give_calm_pages(setup: Setup) 
         assert leader.get(shown).status_code == 410
         assert leader.post(shown, data={"action": "google"}).status_code == 410
     assert len(connections(setup.console.store)) == 1
+    with httpx.Client() as stranger:
+        huge = stranger.post(
+            f"{setup.console.url}/connect/microsoft/callback", content=b"state=" + b"x" * 100_000,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )  # fmt: skip
+        assert huge.status_code == 410
     fresh = send_link(setup, ids[ADA])
     setup.console.clock.now = NOW + timedelta(days=8)
     with httpx.Client(headers={"Accept-Language": "en"}) as leader:

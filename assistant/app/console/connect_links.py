@@ -207,7 +207,10 @@ def finish_connect(
         taken = take_pending_sign_in(session, token_hash(state), now=now) if state else None
     if taken is None or taken[0] != f"connect-{connector.name}":
         return Finished("expired")
-    kept: dict[str, Any] = json.loads(box.decrypt(str(taken[1]["sealed"]).encode()))
+    try:
+        kept: dict[str, Any] = json.loads(box.decrypt(str(taken[1]["sealed"]).encode()))
+    except (AgendaRegieError, ValueError, KeyError):  # sealed with a key no longer configured
+        return Finished("expired")
     leader, nonce = str(kept["leader"]), str(kept["nonce"])
     with session_scope(engine) as session:
         found = find_leader(session, leader)

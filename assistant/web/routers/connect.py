@@ -49,6 +49,7 @@ NAMES = {"google": "Google", "microsoft": "Microsoft 365"}
 CHOICE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' {origins}"
 MAX_FIELDS = 20
 MAX_VALUE = 4096
+MAX_BODY = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,9 @@ async def callback(
     if connector is None:
         return pages.unknown_leader(languages.browser)
     answer = dict(list(request.query_params.items())[:MAX_FIELDS])
+    length = request.headers.get("content-length", "0")
+    if not length.isdigit() or int(length) > MAX_BODY:  # an answer is a few fields
+        return _outcome(pages, Finished("expired", languages.browser), provider)
     if request.method == "POST":
         form = await request.form(max_files=0, max_fields=MAX_FIELDS)
         answer.update({k: v for k, v in form.items() if isinstance(v, str)})
