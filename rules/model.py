@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from rules.address import plain_address
 from rules.errors import RuleValueError
 from rules.values import (
     WEEKDAYS,
@@ -49,9 +50,15 @@ class Leader(_Section):
     @field_validator("email")
     @classmethod
     def _address(cls, value: str | None) -> str | None:
-        if value is not None and "@" not in value:
-            raise RuleValueError("%(value)r is not an email address", value=value)
-        return value
+        if value is None:
+            return None
+        address = plain_address(value)
+        if address is None:
+            raise RuleValueError(
+                "%(value)r is not one plain email address (no names, lists or control characters)",
+                value=value,
+            )
+        return address
 
     @field_validator("timezone")
     @classmethod
@@ -300,17 +307,30 @@ class Delivery(_Section):
     @field_validator("assistant_cc")
     @classmethod
     def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for address in value:
-            if "@" not in address:
-                raise RuleValueError("%(value)r is not an email address", value=address)
-        return value
+        addresses = []
+        for given in value:
+            address = plain_address(given)
+            if address is None:
+                raise RuleValueError(
+                    "%(value)r is not one plain email address (no names, lists or control "
+                    "characters)",
+                    value=given,
+                )
+            addresses.append(address)
+        return tuple(addresses)
 
     @field_validator("to")
     @classmethod
     def _address(cls, value: str | None) -> str | None:
-        if value is not None and "@" not in value:
-            raise RuleValueError("%(value)r is not an email address", value=value)
-        return value
+        if value is None:
+            return None
+        address = plain_address(value)
+        if address is None:
+            raise RuleValueError(
+                "%(value)r is not one plain email address (no names, lists or control characters)",
+                value=value,
+            )
+        return address
 
 
 class Proposals(_Section):

@@ -324,7 +324,7 @@ def test_an_address_that_is_not_one_is_refused_before_the_store_is_touched(
         main(args)
     out, err = capsys.readouterr()
     assert stopped.value.code == 2
-    assert "is not an email address" in err
+    assert "is not one plain email address" in err
     assert "Traceback" not in err
     assert out == ""
     assert not sqlite_path(database_url()).exists()

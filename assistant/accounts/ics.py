@@ -25,6 +25,7 @@ from assistant.accounts.cache import SyncOutcome, apply_sync_result, state_momen
 from assistant.accounts.classification import classify_options, fingerprint
 from assistant.accounts.sync import NEEDS_REAUTHORISATION, sync_window
 from assistant.i18n.operator import tr
+from assistant.settings import feed_allowed_hosts
 from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine, session_scope
 from assistant.store.repositories.base import DEFAULT_TIMEZONE
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 
 PROVIDER = "ics"
 NAME = "iCalendar feed"
-LIMITS = Limits(max_bytes=50 * MEGABYTE, timeout_seconds=20.0)
+LIMITS = Limits(max_bytes=50 * MEGABYTE, timeout_seconds=15.0)
 
 # What the command line and `status` say (one place, to be worded with the other messages).
 FAILING_SINCE = "has failed since {since:%Y-%m-%d %H:%M} UTC ({problem})"
@@ -154,7 +155,13 @@ def connect_ics(
             known = find_leader(session, address)
             timezone = known.timezone if known is not None else DEFAULT_TIMEZONE
     zone = ZoneInfo(timezone)
-    source = IcsSource(where, zone=zone, me=[address], http_client=http_client)
+    source = IcsSource(
+        where,
+        zone=zone,
+        me=[address],
+        http_client=http_client,
+        allowed_hosts=feed_allowed_hosts(),
+    )
     found = source.fetch(sync_window(now, zone))  # raises the fetch or parse error, storing nothing
     with session_scope(engine) as session:
         leader = upsert_leader(session, address, timezone=timezone, now=now)
@@ -217,7 +224,10 @@ class IcsAccount:
         known = Validators() if moved or reclassify else state.validators
         checked = replace(state, checks=state.checks + 1)
         try:
-            fetched = fetch_if_changed(Location.of(where), known, self.limits, self.http_client)
+            limits = replace(
+                self.limits, allowed_hosts=self.limits.allowed_hosts | feed_allowed_hosts()
+            )
+            fetched = fetch_if_changed(Location.of(where), known, limits, self.http_client)
             if not fetched.changed:
                 return self._unchanged(engine, connection_id, address, checked, fetched, now)
             source = IcsSource(

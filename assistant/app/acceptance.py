@@ -82,6 +82,8 @@ def decide(
         row, leader = _proposal(session, link)
         if row is None or leader is None:
             return "gone"
+        if action == "accept" and row.status == "proposed" and row.start <= now:
+            return "past"  # its time has passed: nothing is written to the calendar
         decision: Literal["accepted", "declined"] = "accepted" if action == "accept" else "declined"
         changed = decide_proposal(session, row.key, row.generation, decision, now=now)
         if changed:
@@ -139,14 +141,16 @@ def withdraw(
 
 
 def accept_all(engine: Engine, link: AllLink, writers: CalendarWriters, now: datetime) -> list[str]:
-    """Accept every open proposal of the week; the keys accepted now (only those are written
-    here: other entries due in the outbox are the worker's)."""
+    """Accept every open proposal of the week whose start has not passed; the keys accepted now
+    (only those are written here: other entries due in the outbox are the worker's)."""
     accepted = []
     with session_scope(engine) as session:
         leader = find_leader(session, link.leader)
         if leader is None:
             return []
         for row in proposals_of_week(session, leader, IsoWeek.parse(link.week)):
+            if row.start <= now:
+                continue
             if decide_proposal(session, row.key, row.generation, "accepted", now=now):
                 accepted.append(row.key)
     for key in accepted:
@@ -154,7 +158,8 @@ def accept_all(engine: Engine, link: AllLink, writers: CalendarWriters, now: dat
     return accepted
 
 
-def open_proposals(engine: Engine, link: AllLink) -> list[ProposalView]:
+def open_proposals(engine: Engine, link: AllLink, now: datetime) -> list[ProposalView]:
+    """The week's proposals still open and still ahead of `now`."""
     with session_scope(engine) as session:
         leader = find_leader(session, link.leader)
         if leader is None:
@@ -162,7 +167,7 @@ def open_proposals(engine: Engine, link: AllLink) -> list[ProposalView]:
         return [
             ProposalView(r.key, r.kind, r.start, r.end, r.status, leader.language, leader.timezone)
             for r in proposals_of_week(session, leader, IsoWeek.parse(link.week))
-            if r.status == "proposed"
+            if r.status == "proposed" and r.start > now
         ]
 
 

@@ -63,6 +63,7 @@ Outcome = Literal[
     "withdrawn_ics",
     "already_removed",
     "not_in_calendar",
+    "past",
 ]
 
 

@@ -26,6 +26,7 @@ _LOOK_PEOPLE_KEY = secrets.token_bytes(32)
 
 def open_ics(location: str | Path, rules: Rules, me: Iterable[str] = ()) -> CalendarSource:
     """An iCalendar file or feed, read in the leader's zone as the leader `me`."""
+    from assistant.settings import feed_allowed_hosts
     from connectors.ics import IcsSource
 
     addresses = {m for m in me if m}
@@ -36,6 +37,7 @@ def open_ics(location: str | Path, rules: Rules, me: Iterable[str] = ()) -> Cale
         zone=ZoneInfo(rules.leader.timezone),
         me=sorted(addresses),
         classify=classify_options(rules, _LOOK_PEOPLE_KEY),
+        allowed_hosts=feed_allowed_hosts(),
     )
 
 

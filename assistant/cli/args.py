@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant.core.review import IsoWeek
 from assistant.i18n.operator import tr
+from rules.address import plain_address
 
 
 def week(text: str) -> IsoWeek:
@@ -30,10 +31,16 @@ def day(text: str) -> date:
 
 def email(text: str) -> str:
     # The store keeps history per address; a name here would fail only once the store is read.
-    local, at, domain = text.strip().partition("@")
-    if not (at and local and domain):
-        raise argparse.ArgumentTypeError(tr("%(text)r is not an email address", text=text))
-    return text.strip()
+    # One plain address: a list would send to all, a CR or LF would end a mail header early.
+    address = plain_address(text)
+    if address is None:
+        raise argparse.ArgumentTypeError(
+            tr(
+                "%(value)r is not one plain email address (no names, lists or control characters)",
+                value=text,
+            )
+        )
+    return address
 
 
 def zone(text: str) -> str:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.cli.args import email
 from assistant.cli.errors import EXIT_OK, InputError
 from assistant.i18n.operator import operator_language
 from assistant.i18n.texts import text
@@ -121,7 +122,9 @@ def add_caldav_provider(providers: argparse._SubParsersAction[argparse.ArgumentP
     )
     caldav.set_defaults(connect=connect_caldav_command)
     caldav.add_argument("url", metavar="URL", help="the server's or the calendar's address")
-    caldav.add_argument("--leader", required=True, metavar="EMAIL", help="the leader's address")
+    caldav.add_argument(
+        "--leader", required=True, type=email, metavar="EMAIL", help="the leader's address"
+    )
     caldav.add_argument("--username", required=True, metavar="USER", help="the account's user")
     caldav.add_argument(
         "--password-file",

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.cli.args import email
 from assistant.i18n.operator import tr
 
 if TYPE_CHECKING:  # imported where used, so the command line starts fast
@@ -27,7 +28,9 @@ def add_google_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         "is at hand), or checks that a service account may act as the leader, and stores the "
         "credentials (or the key) encrypted. See docs/google.md.",
     )
-    google.add_argument("--leader", required=True, metavar="EMAIL", help="the leader's address")
+    google.add_argument(
+        "--leader", required=True, type=email, metavar="EMAIL", help="the leader's address"
+    )
     google.add_argument(
         "--client-file",
         type=Path,

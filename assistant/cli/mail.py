@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli import args as types
+from assistant.cli.args import email
 from assistant.cli.worker import delivery_word
 from assistant.i18n.operator import tr
 
@@ -26,7 +27,9 @@ def add_mail_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         description="Reviews the week, stores its proposals, signs the links and sends the "
         "email over SMTP (AGENDA_REGIE_SMTP_*). See docs/email.md.",
     )
-    send.add_argument("--leader", required=True, metavar="EMAIL", help="the leader's address")
+    send.add_argument(
+        "--leader", required=True, type=email, metavar="EMAIL", help="the leader's address"
+    )
     send.add_argument(
         "--week", metavar="YYYY-Www", help="the week (default: the last complete one)"
     )
@@ -134,7 +137,9 @@ def _send_review(args: argparse.Namespace) -> int:
         if args.dry_run:
             message = message_for(prepared, sender="agenda-regie@localhost", to=to, cc=cc, now=now)
             if args.output:
-                args.output.write_bytes(message.as_bytes())
+                from assistant.store.files import write_private
+
+                write_private(args.output, message.as_bytes())  # its links act for the leader
             else:
                 sys.stdout.write(message.as_string())
             return 0

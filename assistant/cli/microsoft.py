@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from assistant.cli.args import email
 from assistant.i18n.operator import tr
 
 if TYPE_CHECKING:  # imported when the command runs, so `agenda-regie --help` stays quick
@@ -41,7 +42,9 @@ def add_microsoft_provider(providers: argparse._SubParsersAction[argparse.Argume
         "is at hand) and stores msal's token cache encrypted. See docs/microsoft.md.",
     )
     microsoft.set_defaults(connect=connect_microsoft_command)
-    microsoft.add_argument("--leader", required=True, metavar="EMAIL", help="the leader's address")
+    microsoft.add_argument(
+        "--leader", required=True, type=email, metavar="EMAIL", help="the leader's address"
+    )
     microsoft.add_argument(
         "--assistant",
         action="store_true",

@@ -27,6 +27,7 @@ from assistant import bootstrap
 from assistant.cli.errors import EXIT_OK, EXIT_OURS, say
 from assistant.i18n.operator import tr
 from assistant.settings import WorkerSettings, default_data_dir
+from assistant.store.files import private_folder
 
 QUEUES = ("sync", "review", "write")
 PROCESS_COMMANDS = ("worker", "beat", "serve", "ping")
@@ -111,7 +112,7 @@ def worker_arguments(args: argparse.Namespace) -> list[str]:
 
 def beat_arguments(args: argparse.Namespace) -> list[str]:
     schedule: Path = args.schedule or default_data_dir() / "beat-schedule"
-    schedule.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(schedule.parent)
     return ["beat", "--loglevel", args.loglevel, "--schedule", str(schedule)]
 
 

@@ -331,7 +331,9 @@ def _write(review: WeeklyReview, fmt: str, output: Path | None) -> None:
         sys.stdout.write(content)
         return None
     try:
-        output.write_text(content, encoding="utf-8")
+        from assistant.store.files import write_private
+
+        write_private(output, content.encode("utf-8"))
     except OSError as error:
         raise InputError(
             tr(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli import args as types
+from assistant.cli.args import email
 from assistant.cli.errors import EXIT_INPUT, EXIT_OK, InputError
 from assistant.cli.rules import word
 from assistant.i18n.operator import operator_language, tr
@@ -24,7 +25,9 @@ def add_rules_commands(commands: Any) -> None:
     )
     actions = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
     init = actions.add_parser("init", help="print a commented starter rule file for a leader")
-    init.add_argument("--leader", required=True, metavar="EMAIL", help="the leader's address")
+    init.add_argument(
+        "--leader", required=True, type=email, metavar="EMAIL", help="the leader's address"
+    )
     init.add_argument("--lang", choices=("nl", "en"), default="en")
     init.add_argument("--output", type=Path, metavar="FILE", help="write here (a new file)")
     check = actions.add_parser("check", help="check rule files; exit 0 when all are valid")
@@ -43,7 +46,7 @@ def add_rules_commands(commands: Any) -> None:
         "--calendar", required=True, metavar="SOURCE", help="an .ics file or http(s) feed URL"
     )
     preview.add_argument("--week", type=types.week, help="the week to review (default: last week)")
-    preview.add_argument("--me", action="append", default=[], metavar="EMAIL")
+    preview.add_argument("--me", action="append", default=[], type=email, metavar="EMAIL")
     preview.add_argument("--today", type=types.day, metavar="YYYY-MM-DD")
     apply = actions.add_parser(
         "apply", help="make a rule file a leader's rules: a new version, with who and what changed"

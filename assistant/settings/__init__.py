@@ -29,6 +29,7 @@ from assistant.settings.checks import (
     normalise_database_url,
     normalise_graph_url,
 )
+from assistant.settings.feeds import FeedSettings, feed_allowed_hosts
 from assistant.settings.groups import (
     CalDavSettings,
     DatabaseSettings,
@@ -100,6 +101,7 @@ __all__ = [
     "SMTP_PLAIN_LOGIN",
     "CalDavSettings",
     "DatabaseSettings",
+    "FeedSettings",
     "GoogleSettings",
     "Group",
     "LinkSettings",
@@ -118,6 +120,7 @@ __all__ = [
     "debug",
     "default_data_dir",
     "default_database_url",
+    "feed_allowed_hosts",
     "normalise_authority_host",
     "normalise_database_url",
     "normalise_graph_url",

@@ -9,12 +9,18 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import math
+import re
+from collections import Counter
 from urllib.parse import SplitResult, urlsplit
 
 from assistant.settings.names import (
     DATABASE_URL_VARIABLE,
+    LINK_SECRET_MIN_BYTES,
+    LINK_SECRET_WEAK,
     MICROSOFT_TENANT_VARIABLE,
     SECRET_KEYS_VARIABLE,
+    SECRET_MIN_BITS_PER_BYTE,
 )
 
 # Checks ------------------------------------------------------------------------------------------
@@ -123,13 +129,52 @@ def key_problems(keys: tuple[str, ...]) -> list[str]:
             decoded = base64.urlsafe_b64decode(key.encode("ascii"))
         except (binascii.Error, UnicodeEncodeError, ValueError):
             decoded = b""
-        if len(decoded) != 32:
+        if len(decoded) != 32 or bits_per_byte(decoded) < SECRET_MIN_BITS_PER_BYTE:
             problems.append(
                 f"{SECRET_KEYS_VARIABLE}: key {position} of {len(keys)} is not a Fernet key "
-                "(44 characters of url-safe base64); generate one with "
+                "(44 characters of url-safe base64 holding 32 random bytes); generate one with "
                 '`python -c "from cryptography.fernet import Fernet; '
                 'print(Fernet.generate_key().decode())"`'
             )
     if len(set(keys)) != len(keys):
         problems.append(f"{SECRET_KEYS_VARIABLE} lists the same key more than once")
     return problems
+
+
+def bits_per_byte(data: bytes) -> float:
+    """The Shannon entropy of the bytes' distribution: about 5 for 32 random bytes, 0 for
+    "aaaa..."; a floor against made-up secrets, not a measure of how they were made."""
+    if not data:
+        return 0.0
+    counts = Counter(data).values()
+    return -sum(n / len(data) * math.log2(n / len(data)) for n in counts)
+
+
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
+_BASE64 = re.compile(r"[A-Za-z0-9_+/-]+=*")
+
+
+def random_bytes(secret: str) -> int:
+    """How many random bytes a secret is judged to carry.
+
+    Hex or base64 (what generators print) counts its decoded bytes, when their variety is at
+    least SECRET_MIN_BITS_PER_BYTE; other text counts its characters times their variety in
+    bits, over 8 (about 64 random letters and digits make 32 bytes)."""
+    decoded: bytes | None = None
+    if _HEX.fullmatch(secret):
+        decoded = bytes.fromhex(secret)
+    elif _BASE64.fullmatch(secret) and len(secret.rstrip("=")) % 4 != 1:
+        text = secret.rstrip("=").replace("+", "-").replace("/", "_")
+        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if decoded is not None:
+        return len(decoded) if bits_per_byte(decoded) >= SECRET_MIN_BITS_PER_BYTE else 0
+    text_bytes = secret.encode("utf-8")
+    return int(len(text_bytes) * bits_per_byte(text_bytes) / 8)
+
+
+def link_secret_problem(secret: str) -> str | None:
+    """Why the link secret is too weak, or None (the secret is never echoed)."""
+    carried = random_bytes(secret)
+    if carried >= LINK_SECRET_MIN_BYTES:
+        return None
+    return LINK_SECRET_WEAK.format(length=len(secret), found=f"about {carried} random bytes")

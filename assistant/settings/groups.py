@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDic
 from assistant.errors import UserError
 from assistant.settings.checks import (
     key_problems,
+    link_secret_problem,
     normalise_authority_host,
     normalise_database_url,
     normalise_graph_url,
@@ -34,10 +35,8 @@ from assistant.settings.names import (
     DEFAULT_BASE_URL,
     GOOGLE_API_ENDPOINT_VARIABLE,
     GOOGLE_CLIENT_FILE_VARIABLE,
-    LINK_SECRET_MIN_CHARACTERS,
     LINK_SECRET_MISSING,
     LINK_SECRET_VARIABLE,
-    LINK_SECRET_WEAK,
     MICROSOFT_AUTHORITY_HOST,
     MICROSOFT_AUTHORITY_HOST_VARIABLE,
     MICROSOFT_CLIENT_ID_VARIABLE,
@@ -50,6 +49,7 @@ from assistant.settings.names import (
     SMTP_PLAIN_LOGIN,
     Security,
 )
+from rules.address import plain_address
 
 if TYPE_CHECKING:
     from pydantic_settings import PydanticBaseSettingsSource
@@ -293,7 +293,7 @@ class SmtpSettings(Group):
         security = (raw.get("security") or "starttls").lower()
         if not host:
             problems.append("AGENDA_REGIE_SMTP_HOST is not set (the SMTP server's name)")
-        if "@" not in sender:
+        if plain_address(sender) is None:
             problems.append("AGENDA_REGIE_SMTP_FROM must be the sender's address")
         if security not in ("starttls", "ssl", "none"):
             problems.append("AGENDA_REGIE_SMTP_SECURITY must be starttls, ssl or none")
@@ -340,8 +340,8 @@ class LinkSettings(Group):
         secret = values.get("secret", "")
         if not secret:
             problems.append(LINK_SECRET_MISSING)
-        elif len(secret) < LINK_SECRET_MIN_CHARACTERS:
-            problems.append(LINK_SECRET_WEAK.format(length=len(secret)))
+        elif (weak := link_secret_problem(secret)) is not None:
+            problems.append(weak)
         return values
 
 

@@ -38,10 +38,13 @@ SMTP_PLAIN_LOGIN = (
 LINK_SECRET_MISSING = (
     f"set {LINK_SECRET_VARIABLE} to a long random string (the key that signs email links)"
 )
-LINK_SECRET_MIN_CHARACTERS = 32
+# At least this many bytes of randomness: the secret as decoded (hex, base64) or as written,
+# and no fewer than this many bits per byte (a floor that refuses "aaaa...", not a proof).
+LINK_SECRET_MIN_BYTES = 32
+SECRET_MIN_BITS_PER_BYTE = 3.5
 LINK_SECRET_WEAK = (
-    f"{LINK_SECRET_VARIABLE} is too weak ({{length}} characters): anyone who guesses it can "
-    f"accept blocks for a leader; use at least {LINK_SECRET_MIN_CHARACTERS} random characters, "
+    f"{LINK_SECRET_VARIABLE} is too weak ({{length}} characters, {{found}}): anyone who guesses "
+    f"it can accept blocks for a leader; use at least {LINK_SECRET_MIN_BYTES} random bytes, "
     'e.g. `python -c "import secrets; print(secrets.token_urlsafe(32))"`'
 )
 SECRET_KEYS_MISSING = (

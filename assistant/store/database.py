@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.settings import Settings, normalise_database_url
 from assistant.store import DatabaseUnavailableError
+from assistant.store.files import private_file, private_folder
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -40,7 +41,8 @@ def make_engine(database: Settings | str) -> Engine:
         if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
             folder = Path(url.database).expanduser().parent
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                private_folder(folder)  # the data folder 0700, the database 0600 when new
+                private_file(Path(url.database).expanduser())
             except OSError as error:
                 problem = f"the folder cannot be made ({error.strerror})"
                 raise DatabaseUnavailableError(str(folder), problem) from None
@@ -80,3 +82,20 @@ def session_scope(sessions: Engine | sessionmaker[Session]) -> Iterator[Session]
 
 # The handles the use cases pass around (the store owns SQLAlchemy; others name these types).
 __all__ = ["Engine", "Session", "make_engine", "session_scope"]
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database cannot be reached (down, refused, file unreadable),
+    rather than that a statement was wrong: the shells answer "try again" for these."""
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, TimeoutError
+
+    return isinstance(
+        error,
+        (
+            DatabaseUnavailableError,
+            OperationalError,
+            InterfaceError,
+            DisconnectionError,
+            TimeoutError,
+        ),
+    )

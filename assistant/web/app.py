@@ -28,6 +28,7 @@ from assistant.web import console
 from assistant.web.deps import Clock, WebServices, browser_language
 from assistant.web.pages import Pages
 from assistant.web.routers import connect, health, pause, proposals, ratings
+from assistant.web.security import harden
 from connectors.identity.base import IdentityProvider
 
 
@@ -52,6 +53,7 @@ def create_app(
         pages=Pages(secure_cookie=signer.base_url.startswith("https://")),
     )
     app.exception_handler(LinkError)(show_link_problem)
+    harden(app)  # headers, error pages, host check, no tokens in logs (security.py)
     app.state.connect = connect.ConnectServices(
         secrets or SecretBox([]), dict(calendar_connectors or {}), mailer
     )

@@ -25,7 +25,9 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",  # the token is in the URL
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    ),
 }
 Button = tuple[str, str, bool]  # (value, label, primary)
 

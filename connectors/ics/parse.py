@@ -18,6 +18,7 @@ from icalendar import Calendar
 from icalendar.error import GloballyUniqueTZIDGuessed
 
 from connectors.errors import CalendarParseError
+from connectors.ics.budget import Budget, check_events
 from connectors.ics.time import iana_zone
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -96,8 +97,17 @@ def _needed_lines(lines: Sequence[str]) -> list[tuple[int, str]]:
     return kept
 
 
-def parse(text: str, where: str) -> tuple[list[Calendar], list[int]]:
-    """The calendars in the text, and the line number of each BEGIN:VEVENT."""
+_VEVENT = re.compile(r"^[ \t]*BEGIN:VEVENT[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
+
+
+def parse(
+    text: str,
+    where: str,
+    budget: Budget = Budget(),  # noqa: B008 - frozen, never mutated
+) -> tuple[list[Calendar], list[int]]:
+    """The calendars in the text, and the line number of each BEGIN:VEVENT; BudgetExceeded
+    before any parsing when the text holds more events than `budget` allows."""
+    check_events(sum(1 for _ in _VEVENT.finditer(text)), where, budget)
     kept = _needed_lines(_LINE_BREAK.split(text))
     if not any(_upper(line) == "BEGIN:VCALENDAR" for _, line in kept):
         raise CalendarParseError(where, "not an iCalendar file (no BEGIN:VCALENDAR)")

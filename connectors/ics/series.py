@@ -53,6 +53,7 @@ class IcsSeries:
 class Loaded:
     series: tuple[IcsSeries, ...]
     skipped: tuple[SkippedEvent, ...]
+    where: str = ""  # in errors: the file or feed
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def prepare(calendars: list[Calendar], vevent_lines: list[int], reading: Reading
             for name in ("RRULE", "RDATE", "RECURRENCE-ID")
         )
         series.append(IcsSeries(built, uid, where, recurring))
-    return Loaded(series=tuple(series), skipped=tuple(skipped))
+    return Loaded(series=tuple(series), skipped=tuple(skipped), where=reading.where)
 
 
 def expansion_problem(error: Exception) -> str:

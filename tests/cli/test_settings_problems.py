@@ -18,7 +18,7 @@ AGENDA_REGIE = str(Path(sys.executable).parent / "agenda-regie")
 KEY = Fernet.generate_key().decode()
 GOOD = {
     "AGENDA_REGIE_SECRET_KEYS": KEY,
-    "AGENDA_REGIE_LINK_SECRET": "a-long-random-link-secret-0123456789",
+    "AGENDA_REGIE_LINK_SECRET": "JVzPPbDrGhRjMA6Eju52Oyjy4AvMcJTnetfob5PEgTc",
     "AGENDA_REGIE_SMTP_HOST": "127.0.0.1",
     "AGENDA_REGIE_SMTP_FROM": "review@example.org",
     "AGENDA_REGIE_BROKER_URL": "redis://127.0.0.1:6379/13",
@@ -26,7 +26,7 @@ GOOD = {
 
 MISSING_KEYS = "set AGENDA_REGIE_SECRET_KEYS: the workers and the web app need it"
 BAD_DATABASE = "DATABASE_URL uses 'mysql', which agenda-regie does not support"
-WEAK_LINK = "AGENDA_REGIE_LINK_SECRET is too weak (6 characters)"
+WEAK_LINK = "AGENDA_REGIE_LINK_SECRET is too weak (6 characters, about 0 random bytes)"
 NO_SMTP_HOST = "AGENDA_REGIE_SMTP_HOST is not set (the SMTP server's name)"
 SHORT_VISIBILITY = "AGENDA_REGIE_VISIBILITY_TIMEOUT must be above the longest retry delay"
 BAD_BROKER = "AGENDA_REGIE_BROKER_URL must be a redis:// or rediss:// URL"

@@ -33,7 +33,7 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=AMSTERDAM)  # the sample's Monday
 WEEK = IsoWeek(2026, 48)
 MARKER = "Vertrouwelijk-Titel-9q4z"  # every event title carries it; no email may show it
 LEADER = SAMPLE_LEADER
-SECRET = "test-link-secret-0123456789abcdef"
+SECRET = "JVzPPbDrGhRjMA6Eju52Oyjy4AvMcJTnetfob5PEgTc"  # 32 random bytes, as the settings require
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -22,7 +22,7 @@ from assistant.mail.links import LinkSigner
 from assistant.store.database import session_scope
 from assistant.store.repositories import find_leader, pause_reviews
 from tests.conftest import REPO, SAMPLE
-from tests.mail.fixtures import LEADER, SECRET, SmtpServer, free_port
+from tests.mail.fixtures import LEADER, NOW, SECRET, SmtpServer, free_port
 
 COMMAND = str(REPO / ".venv" / "bin" / "agenda-regie")
 SENDER = "review@regie.example.org"
@@ -145,15 +145,19 @@ def test_web_serves_the_confirm_page_and_stops_cleanly(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     signer = LinkSigner(SECRET, base)
-    prepared = prepare_email(
-        store, reviews["en"], leader_email=LEADER, signer=signer, now=datetime.now(UTC)
-    )
+    prepared = prepare_email(store, reviews["en"], leader_email=LEADER, signer=signer, now=NOW)
     accept = prepared.email.html.split('href="')[1].split('"')[0].replace("&amp;", "&")
     assert accept.startswith(base + "/p/")
     from cryptography.fernet import Fernet
 
     key = Fernet.generate_key().decode()
-    env = environment(store, AGENDA_REGIE_BASE_URL=base, AGENDA_REGIE_SECRET_KEYS=key)
+    # The web app's clock in the review's week: a block whose time has passed is not offered.
+    env = environment(
+        store,
+        AGENDA_REGIE_BASE_URL=base,
+        AGENDA_REGIE_SECRET_KEYS=key,
+        AGENDA_REGIE_NOW=NOW.isoformat(),
+    )
     log = (tmp_path / "web.log").open("w+")
     server = subprocess.Popen(
         [COMMAND, "web", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT

@@ -55,7 +55,7 @@ def database(
     url = new_database(request.param)
     migrations.upgrade(url)
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("AGENDA_REGIE_LINK_SECRET", "s" * 40)
+    monkeypatch.setenv("AGENDA_REGIE_LINK_SECRET", "JVzPPbDrGhRjMA6Eju52Oyjy4AvMcJTnetfob5PEgTc")
     monkeypatch.setenv("AGENDA_REGIE_BASE_URL", "https://regie.example.org")
     engine = make_engine(url)
     yield engine

@@ -103,7 +103,10 @@ def test_accept_all_accepts_the_leaders_open_proposals_of_that_week_and_writes_t
 
     writers = CalendarWriters(write, no_withdraw)
     assert decide(engine, ProposalLink(week[1], 0, LEADER), "decline", writers, NOW) == "declined"
-    assert [p.key for p in open_proposals(engine, AllLink(LEADER, str(WEEK)))] == [week[0], week[2]]
+    assert [p.key for p in open_proposals(engine, AllLink(LEADER, str(WEEK)), NOW)] == [
+        week[0],
+        week[2],
+    ]
 
     assert accept_all(engine, AllLink(LEADER, str(WEEK)), writers, NOW) == [week[0], week[2]]
     assert written == [week[0], week[2]]
@@ -123,7 +126,7 @@ def test_accept_all_accepts_the_leaders_open_proposals_of_that_week_and_writes_t
         assert theirs is not None
         assert theirs.status == "proposed"  # another leader's week is not touched
     assert statuses == {week[0]: "written", week[1]: "declined", week[2]: "written"}
-    assert open_proposals(engine, AllLink(LEADER, str(WEEK))) == []
+    assert open_proposals(engine, AllLink(LEADER, str(WEEK)), NOW) == []
     assert accept_all(engine, AllLink(LEADER, str(WEEK)), writers, NOW) == []  # nothing again
     assert written == [week[0], week[2]]
 
@@ -156,7 +159,7 @@ def test_accept_all_writes_only_what_it_accepted_now(engine: Engine, week: list[
 
 def test_the_week_links_of_an_unknown_leader_do_nothing(engine: Engine, week: list[str]) -> None:
     nobody = "nobody@example.org"
-    assert open_proposals(engine, AllLink(nobody, str(WEEK))) == []
+    assert open_proposals(engine, AllLink(nobody, str(WEEK)), NOW) == []
     assert accept_all(engine, AllLink(nobody, str(WEEK)), ICS_ONLY, NOW) == []
     assert rate(engine, RatingLink(nobody, str(WEEK), 4), NOW) is False
     assert leader_language(engine, nobody) is None
@@ -228,7 +231,7 @@ def test_each_decision_is_audited_with_its_generation_and_moment(
 
 
 def test_the_open_proposals_are_shown_as_stored(engine: Engine, week: list[str]) -> None:
-    shown = open_proposals(engine, AllLink(LEADER, str(WEEK)))
+    shown = open_proposals(engine, AllLink(LEADER, str(WEEK)), NOW)
     first = shown[0]
     assert (first.key, first.kind, first.status, first.language, first.timezone) == (
         week[0],

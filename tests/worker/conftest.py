@@ -170,7 +170,7 @@ def worker_environment(
         "AGENDA_REGIE_SMTP_PORT": str(smtp_port),
         "AGENDA_REGIE_SMTP_SECURITY": "none",
         "AGENDA_REGIE_SMTP_FROM": "agenda-regie@example.org",
-        "AGENDA_REGIE_LINK_SECRET": "worker-test-link-secret-0123456789",
+        "AGENDA_REGIE_LINK_SECRET": "JVzPPbDrGhRjMA6Eju52Oyjy4AvMcJTnetfob5PEgTc",
         "AGENDA_REGIE_BASE_URL": "http://127.0.0.1:8000",
         "AGENDA_REGIE_RETRY_BASE_SECONDS": "0.2",
         "AGENDA_REGIE_RETRY_MAX_SECONDS": "1",

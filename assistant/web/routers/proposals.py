@@ -43,6 +43,7 @@ OUTCOME_TITLES = {
     "from your calendar yourself.",
     "already_removed": "This block was already removed.",
     "not_in_calendar": "This block is not in your calendar; nothing was changed.",
+    "past": "The time of this block has passed, so it can no longer be added. Nothing was changed.",
 }
 
 
@@ -64,6 +65,8 @@ def show_proposal(
         return pages.gone(lang)
     if proposal.status != "proposed":
         return _decided_page(pages, lang, proposal, form)
+    if proposal.start <= now:
+        return pages.page(lang, gettext(lang, OUTCOME_TITLES["past"]), [], kind="past")
     decline = do == "decline"
     title = "Decline this block?" if decline else "Add this block to your calendar?"
     return pages.page(
@@ -145,7 +148,7 @@ def show_all(
 ) -> HTMLResponse:
     link = signer.accept_all(token, now)
     lang = languages.of(link.leader)
-    listing = acceptance.open_proposals(engine, link)
+    listing = acceptance.open_proposals(engine, link, now)
     if not listing:
         return pages.page(lang, gettext(lang, "Nothing was left to accept."), [], kind="none_open")
     return pages.page(
