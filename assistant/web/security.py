@@ -58,7 +58,7 @@ class RedactTokens(logging.Filter):
 def harden(app: FastAPI) -> None:
     app.router.redirect_slashes = False  # a slash redirect would echo a forged Host back
     app.exception_handler(HTTPException)(_http_error)
-    app.exception_handler(RequestValidationError)(_invalid_request)
+    app.exception_handler(RequestValidationError)(invalid_request)
     app.add_middleware(Guard)
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactTokens) for f in access.filters):
@@ -77,7 +77,7 @@ def _language(headers: Any) -> str:
 def _http_error(request: Request, error: Exception) -> HTMLResponse:
     status = error.status_code if isinstance(error, HTTPException) else 500
     if status == 400 or status == 422:
-        return _invalid_request(request, error)
+        return invalid_request(request, error)
     lang = _language(request.headers)
     return _services(request).pages.page(
         lang,
@@ -88,7 +88,7 @@ def _http_error(request: Request, error: Exception) -> HTMLResponse:
     )
 
 
-def _invalid_request(request: Request, error: Exception) -> HTMLResponse:
+def invalid_request(request: Request, error: Exception) -> HTMLResponse:
     lang = _language(request.headers)
     status = error.status_code if isinstance(error, HTTPException) else 422
     return _services(request).pages.page(
@@ -143,7 +143,7 @@ class Guard:
 
         lang = _language(request.headers)
         if _host_of(request.headers.get("host", "")) not in allowed_hosts(services.signer.base_url):
-            page = _invalid_request(request, HTTPException(400))
+            page = invalid_request(request, HTTPException(400))
             await page(scope, receive, send_hardened)
             return
         try:

@@ -158,13 +158,11 @@ def set_cookie(
 
 async def not_understood(request: Request, error: Exception) -> Response:
     """A console request whose values are out of range (weeks=53, a version that is no
-    number): a calm page, 422; other routes keep FastAPI's answer."""
-    from fastapi.exception_handlers import request_validation_exception_handler
-
+    number): a calm page, 422; other routes keep the web app's friendly page (security.py)."""
     from assistant.web.console.views import render
+    from assistant.web.security import invalid_request
 
     if not request.url.path.startswith("/console") or not isinstance(error, RequestValidationError):
-        assert isinstance(error, RequestValidationError)
-        return await request_validation_exception_handler(request, error)
+        return invalid_request(request, error)
     language = browser_language(request.headers.get("accept-language", ""))
     return render("console_invalid.html.j2", language, status=422)
