@@ -282,6 +282,9 @@ def test_expired_tampered_used_and_forged_answers_give_calm_pages(setup: Setup) 
         assert replay.status_code == 410
         assert leader.get(shown).status_code == 410
         assert leader.post(shown, data={"action": "google"}).status_code == 410
+        unreadable = leader.post(shown, data={"action": "x" * 100})
+        assert unreadable.status_code == 422
+        assert unreadable.text.startswith("<!DOCTYPE html>")  # a page, never JSON
     assert len(connections(setup.console.store)) == 1
     with httpx.Client() as stranger:
         huge = stranger.post(
