@@ -10,7 +10,7 @@ budgets) is handed in. Heavy libraries are imported when a service is built, not
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assistant.settings import (
@@ -27,6 +27,8 @@ from assistant.settings import (
 if TYPE_CHECKING:
     from assistant.accounts.graph_access import GraphAccess, MailboxSlots
     from assistant.accounts.registry import ServerSlots
+    from assistant.accounts.web_connect import WebConnector
+    from assistant.app.console.connect_links import Mailer
     from assistant.app.pipeline import Services
     from assistant.app.writers import CalendarWriters
     from assistant.mail.links import LinkSigner
@@ -212,6 +214,9 @@ class WebServices:
     signer: LinkSigner
     writers: CalendarWriters
     microsoft: GraphAccess | None
+    # The providers a leader's link to connect a calendar offers, and how the console emails it.
+    connectors: dict[str, WebConnector] = field(default_factory=dict)
+    mailer: Mailer | None = None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -226,6 +231,8 @@ def web_services(settings: Settings) -> WebServices:
 
     settings.require(LinkSettings, GoogleSettings)
     signer = link_signer(settings)
+    connectors = calendar_connectors(settings)
+    mailer = connect_mailer(settings)
     engine = open_engine(settings)
     try:
         access = graph_access(settings)
@@ -238,4 +245,24 @@ def web_services(settings: Settings) -> WebServices:
         microsoft=access,
         retry_policy=WEB_RETRY_POLICY,
     )
-    return WebServices(engine, signer, writers, access)
+    return WebServices(engine, signer, writers, access, connectors, mailer)
+
+
+def calendar_connectors(settings: Settings) -> dict[str, WebConnector]:
+    """The providers a leader's link to connect a calendar offers (none: the page says so)."""
+    from assistant.accounts.web_connect import web_connectors
+
+    return web_connectors(settings)
+
+
+def connect_mailer(settings: Settings) -> Mailer | None:
+    """How the console emails a leader's link: the weekly email's SMTP settings, when they are
+    set (AGENDA_REGIE_SMTP_HOST); None otherwise (the console shows the link to copy)."""
+    from assistant.app.console.connect_links import Mailer
+    from assistant.mail.send import smtp_send_once
+
+    if not settings.environ.get("AGENDA_REGIE_SMTP_HOST"):
+        return None
+    settings.require(SmtpSettings)
+    smtp = settings.smtp()
+    return Mailer(smtp.sender, lambda message: smtp_send_once(message, smtp))

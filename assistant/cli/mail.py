@@ -191,6 +191,8 @@ def _web(args: argparse.Namespace) -> int:
         clock=settings.now,  # the workers' clock: AGENDA_REGIE_NOW in tests, else the time
         secrets=bootstrap.secret_box(settings),  # the console's TOTP secrets
         identity_providers=providers,
+        calendar_connectors=services.connectors,  # the leader's link to connect a calendar
+        mailer=services.mailer,
     )
     try:
         # uvicorn ends on SIGTERM and SIGINT after the requests in flight are answered.

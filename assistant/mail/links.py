@@ -1,5 +1,5 @@
 """Signed links in the weekly email (DESIGN 8): accept or decline one block, accept all, rate,
-pause the email.
+pause the email; and the link the console sends a leader to connect a calendar.
 
 A token is the JSON of what it may do, signed with `AGENDA_REGIE_LINK_SECRET` (itsdangerous,
 HMAC-SHA1 over a salt per purpose). It carries its own expiry (default 10 days), checked against
@@ -21,7 +21,9 @@ from assistant.settings import LINK_SECRET_MISSING, LinkSettings, SettingsError
 
 DEFAULT_LIFETIME = timedelta(days=10)
 PAUSE_LIFETIME = timedelta(days=365)
-Purpose = Literal["proposal", "all", "rating", "pause"]
+# A link to connect a calendar: sent from the console, good for a week and used once (the store).
+CONNECT_LIFETIME = timedelta(days=7)
+Purpose = Literal["proposal", "all", "rating", "pause", "connect"]
 
 
 class LinkError(UserError):
@@ -63,7 +65,15 @@ class PauseLink:
     leader: str
 
 
-Link = ProposalLink | AllLink | RatingLink | PauseLink
+@dataclass(frozen=True)
+class ConnectLink:
+    """A leader's link to connect a calendar; `nonce` finds the store's record of it."""
+
+    leader: str
+    nonce: str
+
+
+Link = ProposalLink | AllLink | RatingLink | PauseLink | ConnectLink
 
 
 class LinkSigner:
@@ -83,6 +93,8 @@ class LinkSigner:
 
     def token(self, link: Link, now: datetime) -> str:
         lifetime = max(self.lifetime, PAUSE_LIFETIME) if isinstance(link, PauseLink) else None
+        if isinstance(link, ConnectLink):
+            lifetime = CONNECT_LIFETIME
         expires = int((now + (lifetime or self.lifetime)).timestamp())
         payload: dict[str, Any]
         if isinstance(link, ProposalLink):
@@ -92,15 +104,21 @@ class LinkSigner:
             purpose, payload = "all", {"l": link.leader, "w": link.week}
         elif isinstance(link, PauseLink):
             purpose, payload = "pause", {"l": link.leader}
+        elif isinstance(link, ConnectLink):
+            purpose, payload = "connect", {"l": link.leader, "n": link.nonce}
         else:
             purpose = "rating"
             payload = {"l": link.leader, "w": link.week, "s": link.score}
         return str(self._serializer(purpose).dumps({**payload, "x": expires}))
 
     def url(self, link: Link, now: datetime, action: str | None = None) -> str:
-        prefix = {ProposalLink: "p", AllLink: "all", RatingLink: "r", PauseLink: "pause"}[
-            type(link)
-        ]
+        prefix = {
+            ProposalLink: "p",
+            AllLink: "all",
+            RatingLink: "r",
+            PauseLink: "pause",
+            ConnectLink: "connect",
+        }[type(link)]
         query = f"?do={action}" if action else ""
         return f"{self.base_url}/{prefix}/{self.token(link, now)}{query}"
 
@@ -133,3 +151,7 @@ class LinkSigner:
     def pause(self, token: str, now: datetime) -> PauseLink:
         data = self._load("pause", token, now)
         return PauseLink(str(data["l"]))
+
+    def connect(self, token: str, now: datetime) -> ConnectLink:
+        data = self._load("connect", token, now)
+        return ConnectLink(str(data["l"]), str(data["n"]))

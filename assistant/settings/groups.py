@@ -34,6 +34,7 @@ from assistant.settings.names import (
     DATABASE_URL_VARIABLE,
     DEFAULT_BASE_URL,
     GOOGLE_API_ENDPOINT_VARIABLE,
+    GOOGLE_CLIENT_FILE_VARIABLE,
     LINK_SECRET_MISSING,
     LINK_SECRET_VARIABLE,
     MICROSOFT_AUTHORITY_HOST,
@@ -345,9 +346,11 @@ class LinkSettings(Group):
 
 
 class GoogleSettings(Group):
-    """Where Google Calendar v3 is reached: Google's own endpoint unless another is given."""
+    """Where Google Calendar v3 is reached: Google's own endpoint unless another is given; and
+    the OAuth client file (a web application) of the links that let a leader connect Google."""
 
     api_endpoint: str | None = Field(None, validation_alias=GOOGLE_API_ENDPOINT_VARIABLE)
+    client_file: str | None = Field(None, validation_alias=GOOGLE_CLIENT_FILE_VARIABLE)
 
     @classmethod
     def check(cls, raw: dict[str, str], problems: list[str]) -> dict[str, Any]:
@@ -355,7 +358,7 @@ class GoogleSettings(Group):
         if endpoint and not endpoint.startswith(("http://", "https://")):
             problems.append(f"{GOOGLE_API_ENDPOINT_VARIABLE} must be an http:// or https:// URL")
             return {}
-        return {"api_endpoint": endpoint or None}
+        return {"api_endpoint": endpoint or None, "client_file": raw.get("client_file") or None}
 
 
 class CalDavSettings(Group):

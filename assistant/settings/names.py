@@ -25,6 +25,8 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 BROKER_URL_VARIABLE = "AGENDA_REGIE_BROKER_URL"
 RESULT_BACKEND_VARIABLE = "AGENDA_REGIE_RESULT_BACKEND"
 GOOGLE_API_ENDPOINT_VARIABLE = "AGENDA_REGIE_GOOGLE_API_ENDPOINT"
+# The OAuth client (web application) a leader's link to connect Google uses (`agenda-regie web`).
+GOOGLE_CLIENT_FILE_VARIABLE = "AGENDA_REGIE_GOOGLE_CLIENT_FILE"
 # The password (an app-specific one) of a one-off `review caldav+https://USER@HOST/PATH`.
 CALDAV_PASSWORD_VARIABLE = "AGENDA_REGIE_CALDAV_PASSWORD"
 CLOCK_VARIABLE = "AGENDA_REGIE_NOW"  # an ISO datetime with offset: the workers' clock, for tests

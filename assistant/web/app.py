@@ -1,6 +1,9 @@
 """The FastAPI app of the confirm pages: /p/{token}, /all/{token}, /r/{token}, /ics/{token},
-/pause/{token}; and the assistants' console under /console (`assistant.web.console`), with the
-organisation's sign-in providers given in `identity_providers` (none: local accounts only).
+/pause/{token}; /connect/{token} and /connect/{provider}/callback, where a leader connects a
+calendar through the link the console sent (`calendar_connectors`: the providers offered,
+`mailer`: how the console emails that link); and the assistants' console under /console
+(`assistant.web.console`), with the organisation's sign-in providers given in
+`identity_providers` (none: local accounts only).
 
 Tokens are checked first: tampered gives 400, expired 410, each with a friendly page that
 changes nothing (the `LinkError` a route's link parsing raises is turned into that page here).
@@ -15,6 +18,8 @@ from datetime import UTC, datetime
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
+from assistant.accounts.web_connect import WebConnector
+from assistant.app.console.connect_links import Mailer
 from assistant.app.writers import CalendarWriters, Withdraw, WriteBack, no_withdraw, no_write_back
 from assistant.mail.links import LinkError, LinkSigner
 from assistant.store.crypto import SecretBox
@@ -22,7 +27,7 @@ from assistant.store.database import Engine
 from assistant.web import console
 from assistant.web.deps import Clock, WebServices, browser_language
 from assistant.web.pages import Pages
-from assistant.web.routers import health, pause, proposals, ratings
+from assistant.web.routers import connect, health, pause, proposals, ratings
 from assistant.web.security import harden
 from connectors.identity.base import IdentityProvider
 
@@ -36,6 +41,8 @@ def create_app(
     clock: Clock = lambda: datetime.now(UTC),
     secrets: SecretBox | None = None,
     identity_providers: Mapping[str, IdentityProvider] | None = None,
+    calendar_connectors: Mapping[str, WebConnector] | None = None,
+    mailer: Mailer | None = None,
 ) -> FastAPI:
     app = FastAPI(title="agenda-regie", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = WebServices(
@@ -47,7 +54,10 @@ def create_app(
     )
     app.exception_handler(LinkError)(show_link_problem)
     harden(app)  # headers, error pages, host check, no tokens in logs (security.py)
-    for group in (health, proposals, ratings, pause):
+    app.state.connect = connect.ConnectServices(
+        secrets or SecretBox([]), dict(calendar_connectors or {}), mailer
+    )
+    for group in (health, proposals, ratings, pause, connect):
         app.include_router(group.router)
     console.install(
         app,

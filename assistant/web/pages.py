@@ -53,6 +53,7 @@ class Pages:
         download: str | None = None,
         kind: str = "info",
         form: str | None = None,  # the double-submit value, for a page with buttons
+        heading: str | None = None,  # the eyebrow above the title; "Weekly review" by default
     ) -> HTMLResponse:
         lang = language_of(language)
 
@@ -65,7 +66,7 @@ class Pages:
             .render(
                 lang=lang,
                 kind=kind,
-                heading=_("Weekly review"),
+                heading=heading or _("Weekly review"),
                 title=title,
                 paragraphs=paragraphs,
                 details=_describe(details, lang) if details else None,

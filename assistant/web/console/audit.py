@@ -27,6 +27,10 @@ ACTIONS = {
     "console.signed_out_everywhere": "Signed out everywhere",
     "console.invitation_sent": "Connection link sent",
     "console.feed_connected": "Calendar feed connected",
+    "connect.started": "Calendar connection begun by the leader",
+    "connect.connected": "Calendar connected by the leader",
+    "connect.refused": "Calendar connection refused on the provider's page",
+    "connect.failed": "Calendar connection failed",
 }
 
 

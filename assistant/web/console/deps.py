@@ -158,7 +158,7 @@ def set_cookie(
 
 async def not_understood(request: Request, error: Exception) -> Response:
     """A console request whose values are out of range (weeks=53, a version that is no
-    number): a calm page, 422; other routes keep the confirm pages' answer (security.py)."""
+    number): a calm page, 422; other routes keep the web app's friendly page (security.py)."""
     from assistant.web.console.views import render
     from assistant.web.security import invalid_request
 

@@ -1,13 +1,16 @@
 """A leader's calendar connection (/console/leaders/{id}/connect): the state of each connection,
-and a feed address entered by the assistant (kept encrypted, read by the workers' next sync)."""
+a feed address entered by the assistant (kept encrypted, read by the workers' next sync), and a
+link for the leader to connect Google or Microsoft 365 themselves (/connect/{token}), emailed in
+the leader's language and shown to copy."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from assistant.app.console.connect_links import SentLink, send_connect_link
 from assistant.app.console.onboarding import FeedAddressError, connect_feed, connections
 from assistant.app.console.signin import Viewer
 from assistant.i18n.translations import gettext
@@ -20,7 +23,7 @@ router = APIRouter(prefix="/console")
 
 def _page(
     console: ConsoleDep, viewer: Viewer, language: str, leader_id: int, *, problem: str = "",
-    done: bool = False, address: str = "",
+    done: bool = False, address: str = "", sent: SentLink | None = None,
 ) -> Response:  # fmt: skip
     found = connections(console.engine, viewer, leader_id)
     if found is None:
@@ -51,6 +54,7 @@ def _page(
         problem=problem,
         done=done,
         address=address,
+        sent=sent,
     )
 
 
@@ -84,3 +88,20 @@ def connect(
     if not kept:
         return render("console_missing.html.j2", language, status=404)
     return RedirectResponse(f"/console/leaders/{leader_id}/connect?done=true", status_code=303)
+
+
+@router.post("/leaders/{leader_id}/connect/link", response_model=None)
+def send_link(
+    leader_id: int,
+    request: Request,
+    console: ConsoleDep,
+    viewer: CheckedViewerDep,
+    language: LanguageDep,
+    now: NowDep,
+) -> Response:
+    signer = request.app.state.services.signer
+    mailer = request.app.state.connect.mailer
+    sent = send_connect_link(console.engine, signer, viewer, leader_id, now, mailer)
+    if sent is None:
+        return render("console_missing.html.j2", language, status=404)
+    return _page(console, viewer, language, leader_id, sent=sent)
