@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from babel.messages.catalog import Message
+from babel.messages.pofile import read_po
 
 from assistant.core.analysis import QUESTION_COUNT, question_for_week
 from assistant.core.catalogue import INDICATORS
@@ -18,6 +19,7 @@ from assistant.core.trends import ENERGY_TRENDS, SIGNALS, counterforce_step
 from assistant.i18n import texts, wording
 from assistant.i18n.translations import LANGUAGES, catalogue, entries
 from assistant.i18n.wording import word
+from tests.conftest import REPO
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
@@ -296,3 +298,11 @@ def test_a_falling_felt_room_under_steady_load_gets_its_sentence(language: str) 
         )
     assert [p.week for p in chart.plotted] == [*weeks[:6], *weeks[-3:]]
     assert isinstance(chart.points[0], ContinuaPoint)
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_each_catalogue_is_a_well_formed_po_file(language: str) -> None:
+    """A merge that drops a msgstr would make Babel warn at every start and lose a sentence."""
+    path = REPO / "assistant" / "i18n" / "locale" / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        read_po(handle, locale=language, abort_invalid=True)
