@@ -213,6 +213,24 @@ def memory_snapshot(workers: list[subprocess.Popen[bytes]]) -> dict[str, float]:
     return snapshot
 
 
+def queue_bytes(client: redis.Redis, prefix: str) -> tuple[int, int]:
+    """Messages waiting in the three queues and the bytes Redis holds for them."""
+    waiting = used = 0
+    for name in ("sync", "review", "write"):
+        key = f"{prefix}{name}"
+        waiting += int(client.llen(key))
+        used += int(client.memory_usage(key) or 0)
+    return waiting, used
+
+
+def result_bytes(client: redis.Redis, prefix: str) -> tuple[int, int]:
+    """Task results kept in the result database and the bytes they hold (a sample of 200)."""
+    keys = list(client.scan_iter(match=f"{prefix}celery-task-meta-*", count=1000))
+    sample = keys[:200]
+    each = [int(client.memory_usage(key) or 0) for key in sample]
+    return len(keys), int(len(keys) * (sum(each) / len(each))) if each else 0
+
+
 def queues_empty(client: redis.Redis, prefix: str) -> bool:
     keys = [f"{prefix}{name}" for name in ("sync", "review", "write")]
     waiting = sum(int(client.llen(key)) for key in keys)
@@ -302,17 +320,23 @@ def main() -> int:
         started = time.perf_counter()
         client.send_task("agenda_regie.dispatch_due", args=[DUE.isoformat()])
         deadline = time.monotonic() + args.timeout
+        peak_queue = (0, 0)
+        next_look = 0.0
         while inbox.count() < args.leaders and time.monotonic() < deadline:
             if "after 1000" not in memory and inbox.count() >= min(1000, args.leaders):
                 memory["after 1000"] = memory_snapshot(workers)
+            if time.monotonic() >= next_look:
+                peak_queue = max(peak_queue, queue_bytes(broker, prefix), key=lambda q: q[1])
+                next_look = time.monotonic() + 1.0
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
         memory[f"after {args.leaders}"] = memory_snapshot(workers)
-        memory.setdefault("after 1000", memory[f"after {args.leaders}"])
         # Every queued task done (a second copy of a review would show up now), bounded.
         settle = time.monotonic() + 60
         while not queues_empty(broker, prefix) and time.monotonic() < settle:
             time.sleep(0.2)
+        results = result_bytes(redis.Redis(host="127.0.0.1", port=6379, db=RESULT_DB), prefix)
+        redis_use = {"queue": peak_queue, "results": results}
         client.close()
     finally:
         for process in workers:
@@ -333,7 +357,7 @@ def main() -> int:
         with psycopg.connect(ADMIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    return report(args, inbox, elapsed, setup_seconds, folder, memory)
+    return report(args, inbox, elapsed, setup_seconds, folder, memory, redis_use)
 
 
 def report(
@@ -343,6 +367,7 @@ def report(
     setup_seconds: float,
     folder: Path,
     memory: dict[str, dict[str, float]],
+    redis_use: dict[str, tuple[int, int]],
 ) -> int:
     timings: dict[str, list[float]] = defaultdict(list)
     for path in folder.glob("worker*.log"):
@@ -377,6 +402,10 @@ def report(
     print(f"{'leaders with none / more than one':<40}{f'{missing} / {twice}':>14}")
     print(f"{'messages to anyone else':<40}{strangers:>14}")
     print(f"{'wall time, dispatch to last email':<40}{elapsed:>12.1f} s")
+    waiting, queued = redis_use["queue"]
+    kept, held = redis_use["results"]
+    print(f"{'Redis, queues at their peak':<40}{f'{waiting} msgs, {queued / 1e6:.1f} MB':>20}")
+    print(f"{'Redis, task results kept (1 day)':<40}{f'{kept} keys, {held / 1e6:.1f} MB':>20}")
     print()
     print(f"{'stage':<16}{'runs':>7}{'median ms':>11}{'p95 ms':>9}{'total s':>9}")
     for stage in STAGES:
@@ -393,7 +422,7 @@ def report(
     print(" question stored, links signed, email composed; send: under the leader's lock, SMTP")
     print(" hand-over and the record)")
     print()
-    labels = list(memory)
+    labels = sorted(memory, key=lambda label: int(label.split()[-1]))
     print(f"{'peak memory (VmHWM), MiB':<44}" + "".join(f"{label:>13}" for label in labels))
     names = sorted({name for snapshot in memory.values() for name in snapshot})
     for process in names:

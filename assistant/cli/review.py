@@ -137,9 +137,11 @@ def _review(args: argparse.Namespace) -> int:
 
 def _stored_or_defaults(store: Store | None, overrides: dict[str, Any]) -> Rules:
     """The leader's stored rules (the defaults when none), with this run's overrides."""
-    from assistant.app.rules import stored_rules
+    stored = None
+    if store is not None:
+        from assistant.app.rules import stored_rules
 
-    stored = stored_rules(store.engine, store.leader_email) if store is not None else None
+        stored = stored_rules(store.engine, store.leader_email)
     if stored is None:
         return load_rules(None, overrides)
     data = stored.model_dump(mode="json")
