@@ -180,9 +180,9 @@ def stored_rules_for(
 
 def _database_exists() -> bool:
     """A database is configured (DATABASE_URL) or the local one has been made already."""
-    from assistant.settings import DATABASE_FILE_NAME, database_configured, default_data_dir
+    from assistant.datadir import database_exists
 
-    return database_configured() or (default_data_dir() / DATABASE_FILE_NAME).exists()
+    return database_exists()
 
 
 def _first(values: list[str]) -> str | None:
