@@ -130,6 +130,7 @@ def build_services(
     limits."""
     from assistant.accounts.graph_access import GraphRetryPolicy
     from assistant.app.pipeline import Services
+    from assistant.mail.send import SmtpConnections
     from connectors.backoff import RetryPolicy
 
     settings.require(SmtpSettings, LinkSettings, GoogleSettings)
@@ -159,9 +160,13 @@ def build_services(
     except BaseException:
         engine.dispose()
         raise
+    # One review after another to the same server: the connection is kept (mail.send).
+    connections = SmtpConnections()
     return Services(
         engine=engine,
         smtp=settings.smtp(),
+        send=connections.send,
+        smtp_connections=connections,
         signer=signer,
         cipher=secret_box(settings),
         google_api_endpoint=settings.google().api_endpoint,
@@ -171,8 +176,11 @@ def build_services(
 
 
 def close_services(services: Services) -> None:
-    """Give back what the services hold open: the store's pool and Graph's client."""
+    """Give back what the services hold open: the store's pool, the kept SMTP connections and
+    Graph's client."""
     services.engine.dispose()
+    if services.smtp_connections is not None:
+        services.smtp_connections.close()
     if services.microsoft is not None:
         services.microsoft.http.close()
 
@@ -266,3 +274,32 @@ def connect_mailer(settings: Settings) -> Mailer | None:
     settings.require(SmtpSettings)
     smtp = settings.smtp()
     return Mailer(smtp.sender, lambda message: smtp_send_once(message, smtp))
+
+
+# The modules a weekly pipeline uses, loaded before a worker forks its pool processes, so each
+# process starts with them (shared pages, no import on its first leader).
+PIPELINE_MODULES = (
+    "assistant.accounts.google",
+    "assistant.accounts.microsoft",
+    "assistant.accounts.ics",
+    "assistant.accounts.caldav",
+    "assistant.app.pipeline",
+    "assistant.app.delivery",
+    "assistant.app.outbox",
+    "assistant.render.email",
+    "assistant.store.migrations",
+    "sqlalchemy.dialects.postgresql.psycopg",
+)
+
+
+def preload_pipeline() -> None:
+    """Import what the weekly pipeline uses and compile the email's templates (no connection
+    is opened: safe before a fork)."""
+    import importlib
+
+    from assistant.render.templates import environment
+
+    for name in PIPELINE_MODULES:
+        importlib.import_module(name)
+    for template in ("email.html.j2", "email.txt.j2"):
+        environment().get_template(template)

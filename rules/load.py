@@ -202,10 +202,22 @@ def _read(path: Path, extended_from: tuple[Layer, KeyPath] | None) -> Layer:
     return _parse(text, where)
 
 
+# libyaml's parser when PyYAML has it (several times faster); a file it refuses is read again by
+# the pure-Python parser, whose words and positions the messages give.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _read_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    try:
+        return yaml.compose(text, Loader=_FAST_LOADER), yaml.load(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        return node, yaml.load(text, Loader=yaml.SafeLoader)
+
+
 def _parse(text: str, where: str) -> Layer:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = _read_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -317,7 +329,7 @@ def _cross_problems_despite(error: ValidationError, layered: Layered) -> list[Ru
     broken = [tuple(str(p) for p in item["loc"] if not str(p).isdigit()) for item in error.errors()]
     if not all(broken):
         return []
-    defaults = yaml.safe_load(default_rules_text())
+    defaults = yaml.load(default_rules_text(), Loader=_FAST_LOADER)
     data = copy.deepcopy(layered.data)
     for key in broken:
         if key[:1] == ("working_hours",):

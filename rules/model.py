@@ -39,6 +39,21 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _holiday_countries() -> frozenset[str]:
+    """The countries (and aliases) the holidays package knows, from its registry: without
+    loading each country's module, which takes a quarter of a second."""
+    from holidays.registry import EntityLoader
+
+    return frozenset(EntityLoader.get_country_codes())
+
+
+def _subdivisions(country: str) -> list[str]:
+    """The subdivisions of one country the holidays package knows (only its module loaded)."""
+    import holidays
+
+    return list(getattr(holidays, country).subdivisions)
+
+
 class Leader(_Section):
     name: str | None
     email: str | None
@@ -76,9 +91,7 @@ class Leader(_Section):
     def _known_country(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        import holidays
-
-        if value.upper() not in holidays.list_supported_countries():
+        if value.upper() not in _holiday_countries():
             raise RuleValueError(
                 "%(value)r is not a country the holidays package knows (e.g. NL)", value=value
             )
@@ -90,9 +103,7 @@ class Leader(_Section):
         country = info.data.get("holiday_country")
         if value is None or country is None:
             return value
-        import holidays
-
-        known = holidays.list_supported_countries()[country]
+        known = _subdivisions(country)
         for name in known:
             if name.lower() == value.lower():
                 return name

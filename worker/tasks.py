@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from celery import Task, chain
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_process_shutdown
+from celery.signals import worker_init, worker_process_shutdown
 
 from assistant import bootstrap
 from assistant.app import pipeline, schedule
@@ -99,6 +99,12 @@ def calendar_writers() -> CalendarWriters:
     their Google connection (the worker's API endpoint) or their Microsoft 365 connection (the
     worker's Graph access); writes accepted blocks and deletes withdrawn ones."""
     return bootstrap.services_writers(services())
+
+
+@worker_init.connect
+def _preload(**_: Any) -> None:
+    """Before the pool processes are forked: what every pipeline imports, loaded once."""
+    bootstrap.preload_pipeline()
 
 
 @worker_process_shutdown.connect

@@ -21,6 +21,7 @@ from assistant.store.repositories.connections import (
 )
 from assistant.store.repositories.events import (
     cached_events,
+    cached_events_of,
     count_cached_events,
     reconcile_cached_events,
     remove_cached_events,
@@ -139,10 +140,14 @@ def synced_connections(engine: Engine, leader_id: int) -> list[tuple[int, str]]:
 
 @dataclass(frozen=True)
 class CachedCalendar:
-    """The event caches of a leader's connections as one `CalendarSource` (none: an empty week)."""
+    """The event caches of a leader's connections as one `CalendarSource` (none: an empty week).
+
+    With the leader's `zone` every cache is read in one query; without it each connection's
+    leader is looked up."""
 
     engine: Engine
     connections: list[tuple[int, str]]  # (connection id, provider)
+    zone: ZoneInfo | None = None
 
     @classmethod
     def of_leader(cls, engine: Engine, leader_id: int) -> CachedCalendar:
@@ -153,6 +158,12 @@ class CachedCalendar:
         return "+".join(sorted({provider for _, provider in self.connections})) or "none"
 
     def fetch(self, window: TimeWindow) -> FetchResult:
+        if self.zone is not None:
+            with session_scope(self.engine) as session:
+                found = cached_events_of(
+                    session, self.connections, zone=self.zone, start=window.start, end=window.end
+                )
+            return FetchResult(events=tuple(e for e in found if overlaps(e, window)))
         events: list[CalendarEvent] = []
         for connection_id, _ in self.connections:
             events.extend(cached_fetch(self.engine, connection_id, window).events)

@@ -49,7 +49,7 @@ from assistant.store.database import Engine, Session, session_scope
 from assistant.store.models import Leader
 from assistant.store.repositories.connections import enabled_connections_of
 from assistant.store.repositories.feedback import questions_asked, record_question, self_ratings
-from assistant.store.repositories.leaders import find_leader, reviews_paused, upsert_leader
+from assistant.store.repositories.leaders import find_leader, leader_for, reviews_paused
 from assistant.store.repositories.proposals import ensure_proposals, proposal_by_key
 from assistant.store.repositories.reviews import record_review_sent, review_delivery
 from assistant.store.repositories.rules import latest_rules
@@ -115,7 +115,7 @@ def prepare_email(
             address = known.email if known is not None else leader_email.strip().lower()
             generations = {p.key: _stored_generation(session, p.key) for p in review.proposals}
         else:
-            leader = upsert_leader(session, leader_email, now=now)
+            leader = leader_for(session, leader_email, now=now)
             known, address = leader, leader.email
             rows = ensure_proposals(
                 session, leader, review.proposals_week, review.proposals, now=now
@@ -260,7 +260,7 @@ def send_once(
     committed, so `status` shows it) for the caller to retry or raise."""
     identifier = str(message["Message-ID"])
     with session_scope(engine) as session:
-        upserted = upsert_leader(session, leader_email, now=now)
+        upserted = leader_for(session, leader_email, now=now)
         leader = session.get(Leader, upserted.id, with_for_update=True, populate_existing=True)
         assert leader is not None
         earlier = review_delivery(session, leader, week)

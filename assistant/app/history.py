@@ -23,6 +23,7 @@ from rules import Rules
 if TYPE_CHECKING:
     from assistant.settings import Settings
     from assistant.store.database import Engine
+    from assistant.store.models import Leader
 
 
 def history_weeks_needed(rules: Rules) -> int:
@@ -57,12 +58,20 @@ def covered(events: Sequence[CalendarEvent], weeks: Iterable[IsoWeek]) -> list[I
     return [w for w in weeks if w >= first_week]
 
 
+LOOK_UP: Literal["look up"] = "look up"
+
+
 @dataclass(frozen=True)
 class Store:
-    """The database, opened and checked, and the leader whose history it keeps."""
+    """The database, opened and checked, and the leader whose history it keeps.
+
+    The weekly run, which has just read the leader and their stored rules, names the leader's
+    id and the rules version its weeks are recorded under; otherwise both are looked up."""
 
     engine: Engine
     leader_email: str
+    leader_id: int | None = None
+    rules_version: int | Literal["look up"] | None = LOOK_UP
 
 
 def open_store(settings: Settings, *, migrate_sqlite: bool = True) -> Engine:
@@ -183,6 +192,8 @@ def _stored_history(store: Store, week: IsoWeek, count: int) -> list[WeekMetrics
     if count <= 0:
         return []
     with session_scope(store.engine) as session:
+        if store.leader_id is not None:
+            return weekly_history(session, store.leader_id, until=week.shifted(-1), weeks=count)
         leader = find_leader(session, store.leader_email)
         if leader is None:
             return []
@@ -214,7 +225,11 @@ def _record(store: Store, rules: Rules, weeks: Sequence[WeekMetrics], now: datet
     from assistant.store.repositories.rules import version_holding
 
     with session_scope(store.engine) as session:
-        leader = upsert_leader(session, store.leader_email, now=now)
-        version = version_holding(session, leader, rules)
+        if store.leader_id is not None and store.rules_version != LOOK_UP:
+            leader: int | Leader = store.leader_id
+            version = store.rules_version
+        else:
+            found = upsert_leader(session, store.leader_email, now=now)
+            leader, version = found, version_holding(session, found, rules)
         for metrics in weeks:
             record_week(session, leader, metrics, rules_version=version, computed_at=now)

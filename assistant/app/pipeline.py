@@ -11,6 +11,7 @@ pipeline for one leader in one process, without Redis. Must not import Celery or
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,7 +34,13 @@ from assistant.app.status import FAILED, NO_DATA
 from assistant.core.reasons import Reason
 from assistant.core.review import IsoWeek, WeeklyReview
 from assistant.mail.links import LinkSigner
-from assistant.mail.send import Delivery, SendFailedError, SmtpSettings, smtp_send_once
+from assistant.mail.send import (
+    Delivery,
+    SendFailedError,
+    SmtpConnections,
+    SmtpSettings,
+    smtp_send_once,
+)
 from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine, session_scope
 from assistant.store.models import Leader
@@ -50,8 +57,9 @@ from assistant.store.repositories.connections import (
 )
 from assistant.store.repositories.leaders import find_leader, reviews_paused
 from assistant.store.repositories.reviews import review_delivery
-from assistant.store.repositories.rules import leader_rules
+from assistant.store.repositories.rules import latest_rules, leader_rules
 from connectors.backoff import RetryPolicy
+from rules import Rules
 
 if TYPE_CHECKING:
     from assistant.accounts.graph_access import GraphAccess
@@ -98,6 +106,9 @@ class Services:
     # One SMTP conversation, held under the leader's row lock; a failure is recorded and the
     # task retried by Celery outside the lock (`run-once`: the operator runs it again).
     send: Send = smtp_send_once
+    # The process's kept SMTP connections behind `send`, when it reuses them (closed with the
+    # services).
+    smtp_connections: SmtpConnections | None = None
 
     @property
     def access(self) -> ProviderAccess:
@@ -143,10 +154,18 @@ def sync_connection(services: Services, connection_id: int, now: datetime) -> st
     except AccountNotSetUpError as error:
         mark_connection_failed(services.engine, connection_id, str(error), now)
         return "failed"
+    started = time.perf_counter()
     outcome = account.sync(services.engine, connection_id, cipher=services.cipher, now=now)
     if outcome.status == "synced":
         with session_scope(services.engine) as session:
             mark_connection_working(session, connection_id)
+    log.info(
+        "connection %d (%s) %s in %.1f ms",
+        connection_id,
+        provider,
+        outcome.status,
+        (time.perf_counter() - started) * 1000,
+    )
     return outcome.status
 
 
@@ -179,13 +198,43 @@ def record_failure(engine: Engine, leader_id: int, stage: str, problem: str, now
         )
 
 
+@dataclass(frozen=True)
+class _Week:
+    """What computing a leader's week needs from the store, read in one session."""
+
+    leader_id: int
+    email: str
+    zone: ZoneInfo
+    rules: Rules
+    rules_version: int | None  # the stored version `rules` are (None: the defaults)
+    connections: list[tuple[int, str]]  # (id, provider) of the synced connections
+
+
+def _week_of(session: Session, leader: Leader) -> _Week:
+    stored = latest_rules(session, leader)
+    connections = connections_of_leaders(session, [leader.id], SYNCED_PROVIDERS)
+    return _Week(
+        leader.id,
+        leader.email,
+        ZoneInfo(leader.timezone),
+        leader_rules(session, leader),
+        stored.version if stored is not None else None,
+        connections.get(leader.id, []),
+    )
+
+
 def compute_week(services: Services, leader_id: int, week: IsoWeek, now: datetime) -> WeeklyReview:
     """The leader's review of `week` from their calendar cache, recorded in their history."""
     with session_scope(services.engine) as session:
-        leader = _leader(session, leader_id)
-        rules, email = leader_rules(session, leader), leader.email
-    source = CachedCalendar.of_leader(services.engine, leader_id)
-    return review_with_history(source, rules, week, now, Store(services.engine, email), record=True)
+        known = _week_of(session, _leader(session, leader_id))
+    return _compute(services, known, week, now)
+
+
+def _compute(services: Services, known: _Week, week: IsoWeek, now: datetime) -> WeeklyReview:
+    # Every connection's cache in one query, in the leader's zone; the stored weeks by id.
+    source = CachedCalendar(services.engine, known.connections, known.zone)
+    store = Store(services.engine, known.email, known.leader_id, known.rules_version)
+    return review_with_history(source, known.rules, week, now, store, record=True)
 
 
 def send_review(services: Services, leader_id: int, week: IsoWeek, now: datetime) -> Delivery:
@@ -212,8 +261,11 @@ def send_review(services: Services, leader_id: int, week: IsoWeek, now: datetime
         if problem is not None:
             log.info("review of %s for %s not sent: %s", leader.email, week, problem)
             return Delivery("no_calendar", "", reason=problem)
-        rules, email = leader_rules(session, leader), leader.email
-    review = compute_week(services, leader_id, week, now)
+        known = _week_of(session, leader)
+    rules, email = known.rules, known.email
+    started = time.perf_counter()
+    review = _compute(services, known, week, now)
+    computed = time.perf_counter()
     if review.no_data is not None:
         record_no_data(engine, email, week, review.no_data, now)
         log.info("review of %s for %s not sent: the week has no data", email, week)
@@ -228,7 +280,16 @@ def send_review(services: Services, leader_id: int, week: IsoWeek, now: datetime
     )
     to, cc = rules.delivery.to or email, list(rules.delivery.assistant_cc)
     message = message_for(prepared, sender=services.smtp.sender, to=to, cc=cc, now=now)
+    rendered = time.perf_counter()
     outcome = send_once(engine, email, week, message, services.smtp, services.send, now=now)
+    log.info(
+        "review of leader %d for %s: compute %.1f ms, render %.1f ms, send %.1f ms",
+        leader_id,
+        week,
+        (computed - started) * 1000,
+        (rendered - computed) * 1000,
+        (time.perf_counter() - rendered) * 1000,
+    )
     if isinstance(outcome, Exception):
         # Raised after the commit: the failed attempt stays in the store for `status`.
         problem = f"{type(outcome).__name__}: {outcome}"

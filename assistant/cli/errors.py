@@ -12,7 +12,6 @@ import sys
 
 from assistant.errors import AgendaRegieError, UserError
 from assistant.i18n.operator import tr
-from assistant.settings import SettingsError
 from connectors import ConnectorError
 from rules import RulesError
 from rules.errors import RuleProblem
@@ -31,7 +30,9 @@ def problem(error: Exception) -> tuple[str, int] | None:
         return "\n".join(rule_line(p) for p in error.problems), EXIT_INPUT
     if isinstance(error, ConnectorError):
         return _connector_line(error), EXIT_INPUT
-    if isinstance(error, SettingsError):  # each problem said on its own (settings have no i18n)
+    settings = sys.modules.get("assistant.settings.groups")  # not loaded: no settings error
+    if settings is not None and isinstance(error, settings.SettingsError):
+        # each problem said on its own (settings have no i18n)
         return "; ".join(tr(p) for p in error.problems), error.exit_code
     if isinstance(error, AgendaRegieError):
         return tr(error.template, **error.values), error.exit_code

@@ -27,7 +27,6 @@ from assistant.cli.rules_commands import add_rules_commands, rules_command
 from assistant.cli.users import USERS_COMMANDS, add_users_commands, users_command
 from assistant.cli.worker import WORKER_COMMANDS, add_worker_commands, worker_command
 from assistant.i18n.operator import operator_language, speak_argparse, tr
-from assistant.settings import debug
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             message, code = known
             say(message)
             return code
+        from assistant.settings import debug
+
         if debug():
             raise
         return internal_error(error)  # the last line of defence: no traceback for the user

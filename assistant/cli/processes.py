@@ -23,10 +23,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from assistant import bootstrap
 from assistant.cli.errors import EXIT_OK, EXIT_OURS, say
 from assistant.i18n.operator import tr
-from assistant.settings import WorkerSettings, default_data_dir
 from assistant.store.files import private_folder
 
 QUEUES = ("sync", "review", "write")
@@ -89,6 +87,9 @@ def _beat_options(parser: argparse.ArgumentParser) -> None:
 
 
 def process_command(args: argparse.Namespace) -> int:
+    # Loaded only for these commands: `review` and the other quick ones do without them.
+    from assistant import bootstrap
+
     if args.command == "worker":
         bootstrap.load_settings(*bootstrap.WORKER_NEEDS)
         return _celery(worker_arguments(args))
@@ -111,6 +112,8 @@ def worker_arguments(args: argparse.Namespace) -> list[str]:
 
 
 def beat_arguments(args: argparse.Namespace) -> list[str]:
+    from assistant.settings import default_data_dir
+
     schedule: Path = args.schedule or default_data_dir() / "beat-schedule"
     private_folder(schedule.parent)
     return ["beat", "--loglevel", args.loglevel, "--schedule", str(schedule)]
@@ -232,6 +235,9 @@ def _die_with(parent: int) -> Any:
 
 
 def _ping(args: argparse.Namespace) -> int:
+    from assistant import bootstrap
+    from assistant.settings import WorkerSettings
+
     settings = bootstrap.load_settings(WorkerSettings)
     broker = settings.worker().broker_url
     if args.broker:

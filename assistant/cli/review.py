@@ -137,9 +137,11 @@ def _review(args: argparse.Namespace) -> int:
 
 def _stored_or_defaults(store: Store | None, overrides: dict[str, Any]) -> Rules:
     """The leader's stored rules (the defaults when none), with this run's overrides."""
-    from assistant.app.rules import stored_rules
+    stored = None
+    if store is not None:
+        from assistant.app.rules import stored_rules
 
-    stored = stored_rules(store.engine, store.leader_email) if store is not None else None
+        stored = stored_rules(store.engine, store.leader_email)
     if stored is None:
         return load_rules(None, overrides)
     data = stored.model_dump(mode="json")
@@ -178,9 +180,9 @@ def stored_rules_for(
 
 def _database_exists() -> bool:
     """A database is configured (DATABASE_URL) or the local one has been made already."""
-    from assistant.settings import DATABASE_FILE_NAME, database_configured, default_data_dir
+    from assistant.datadir import database_exists
 
-    return database_configured() or (default_data_dir() / DATABASE_FILE_NAME).exists()
+    return database_exists()
 
 
 def _first(values: list[str]) -> str | None:

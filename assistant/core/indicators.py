@@ -10,9 +10,8 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import date, timedelta
 from statistics import median
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import pandas as pd
 
 from assistant.core.intervals import Interval, intersect, merge, subtract, total
 from assistant.core.review import DayRow
@@ -24,6 +23,9 @@ from assistant.core.timeline import (
     to_local,
 )
 from rules import Rules
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MINUTE = 60
 HOUR = 3600
@@ -109,7 +111,10 @@ def _minutes(seconds: int | float) -> int:
 
 
 def day_table(rows: Sequence[DayRow]) -> pd.DataFrame:
-    """The day rows as a pandas table, one row per local date."""
+    """The day rows as a pandas table, one row per local date (for analysis; the weekly
+    indicators read the rows themselves)."""
+    import pandas as pd
+
     frame = pd.DataFrame(
         {
             "date": [r.date for r in rows],
@@ -136,7 +141,6 @@ def week_indicators(
     """Every catalogue indicator for one week (Monday..Sunday in `week_days`)."""
     zone = timeline.zone
     measurement = rules.measurement
-    table = day_table(rows)
     days = [timeline.days[d] for d in week_days]
     week_start, week_end = days[0].start, days[-1].end
     working = [iv for day in days for iv in day.working]
@@ -147,7 +151,7 @@ def week_indicators(
     fragment_max = measurement.fragment_max_minutes * MINUTE
 
     chains = timeline.chains_starting(week_start, week_end)
-    working_rows = table[table["working"]]
+    spans = [row.span_hours for row in rows if row.span_hours is not None]
     reflection_minutes = _minutes(sum(total(day.protected) for day in days))
     target = rules.reflection_target_minutes
 
@@ -158,19 +162,19 @@ def week_indicators(
             if working_seconds
             else None
         ),
-        "focus_hours": round(float(table["focus_minutes"].sum()) / 60, 2),
+        "focus_hours": round(float(sum(row.focus_minutes for row in rows)) / 60, 2),
         "fragmented_hours": round(sum(e - s for s, e in free if e - s < fragment_max) / HOUR, 2),
         "meeting_free_half_days": _meeting_free_half_days(days, rules, zone),
         "short_notice_share": _short_notice_share(timeline, week_start, week_end, rules),
         "longest_back_to_back_minutes": max((c.minutes for c in chains), default=0),
         "back_to_back_chains": sum(1 for c in chains if c.minutes >= rules.recovery.chain_minutes),
-        "days_without_midday_break": int((working_rows["midday_break"] == False).sum()),  # noqa: E712
-        "longest_workday_span_hours": float(table["span_hours"].max(skipna=True))
-        if table["span_hours"].notna().any()
-        else 0.0,
+        "days_without_midday_break": sum(
+            1 for row in rows if row.working and row.midday_break is False
+        ),
+        "longest_workday_span_hours": float(max(spans)) if spans else 0.0,
         "short_rest_nights": _short_rest_nights(timeline, week_days, rules),
         "after_hours_meeting_hours": round(
-            float(table["after_hours_meeting_minutes"].sum()) / 60, 2
+            float(sum(row.after_hours_meeting_minutes for row in rows)) / 60, 2
         ),
         "reflection_minutes": reflection_minutes,
         "reflection_target_minutes": target,

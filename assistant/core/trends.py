@@ -29,10 +29,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
-
-import numpy as np
-import pandas as pd
+from statistics import median
+from typing import Literal
 
 from assistant.core.catalogue import BY_ID
 from assistant.core.reasons import Change, Quantity, Reason, reason
@@ -107,9 +105,9 @@ def trend_report(current: WeekMetrics, history: Sequence[WeekMetrics], rules: Ru
     """The reviewed week (`current`) against the weeks before it (`history`, any order, gaps
     allowed; weeks from `current.week` on are ignored)."""
     settings = rules.trends
-    weeks, frame = weekly_frame(current, history)
+    weeks, frame = weekly_series(current, history)
     read = settings.recent_weeks + settings.baseline_weeks
-    available = int(frame[_WORKING_TIME].notna().iloc[-read:].sum())
+    available = sum(1 for value in frame[_WORKING_TIME][-read:] if not math.isnan(value))
     needed = settings.min_history_weeks
     sparklines = _sparklines(weeks, frame, settings)
     if available < needed:
@@ -135,24 +133,29 @@ def trend_report(current: WeekMetrics, history: Sequence[WeekMetrics], rules: Ru
     )
 
 
-def weekly_frame(
+Series = dict[str, list[float]]
+
+
+def weekly_series(
     current: WeekMetrics, history: Sequence[WeekMetrics]
-) -> tuple[list[IsoWeek], pd.DataFrame]:
-    """Every calendar week from the oldest one given to `current`, one row each (oldest first),
-    a column per metric; NaN for a missing week, a week without working time, or a None."""
+) -> tuple[list[IsoWeek], Series]:
+    """Every calendar week from the oldest one given to `current` (oldest first), and per metric
+    its value in each of those weeks; NaN for a missing week, a week without working time, or a
+    None. Plain lists: a dozen weeks are read faster without a table library."""
     by_week = {m.week: m for m in history if m.week < current.week}
     by_week[current.week] = current
     first = min(by_week)
     count = (current.week.monday - first.monday).days // 7 + 1
     weeks = [first.shifted(offset) for offset in range(count)]
     metrics = sorted({_WORKING_TIME, *SPARKLINE_INDICATORS, *_inputs()})
-    rows = []
+    series: Series = {metric: [] for metric in metrics}
     for week in weeks:
         found = by_week.get(week)
         values = found.values if found is not None else {}
         comparable = values.get(_WORKING_TIME) is not None
-        rows.append({m: _number(values.get(m)) if comparable else math.nan for m in metrics})
-    return weeks, pd.DataFrame(rows, columns=metrics, dtype="float64")
+        for metric in metrics:
+            series[metric].append(_number(values.get(metric)) if comparable else math.nan)
+    return weeks, series
 
 
 def _inputs() -> list[str]:
@@ -163,33 +166,37 @@ def _number(value: float | int | None) -> float:
     return math.nan if value is None else float(value)
 
 
-def evaluate(series: pd.Series, direction: Direction, floor: float, settings: Trends) -> InputTrend:
-    """One trend input over the weekly series (last row: the reviewed week)."""
-    recent_weeks = settings.recent_weeks
-    least = settings.min_history_weeks - recent_weeks
-    values = series.to_numpy(dtype="float64")
-    recent = series.rolling(recent_weeks, min_periods=1).mean().to_numpy(dtype="float64")
-    before = series.shift(recent_weeks)
-    baseline = (
-        before.rolling(settings.baseline_weeks, min_periods=least)
-        .median()
-        .to_numpy(dtype="float64")
-    )
-    with np.errstate(invalid="ignore"):  # NaN stays NaN and compares False: missing, not zero
-        change = (recent - baseline) / np.maximum(np.abs(baseline), floor)
-        adverse = change if direction == "up" else -change
-        worse = values > baseline if direction == "up" else values < baseline
-        holds = (np.round(adverse, 9) >= settings.shift) & worse
+def evaluate(
+    metric: str, values: Sequence[float], direction: Direction, floor: float, settings: Trends
+) -> InputTrend:
+    """One trend input over its weekly values (last: the reviewed week)."""
+    recent_weeks, baseline_weeks = settings.recent_weeks, settings.baseline_weeks
+    least = max(1, settings.min_history_weeks - recent_weeks)
+    recent = [
+        _known_mean(values[max(0, at - recent_weeks + 1) : at + 1]) for at in range(len(values))
+    ]
+    before = [
+        values[at - recent_weeks] if at >= recent_weeks else math.nan for at in range(len(values))
+    ]
+    baseline = [
+        _known_median(before[max(0, at - baseline_weeks + 1) : at + 1], least)
+        for at in range(len(values))
+    ]
+    change = [_shift(r, b, floor) for r, b in zip(recent, baseline, strict=True)]
     held = 0
     for position in reversed(range(len(values))):
-        if np.isnan(values[position]):
+        value, base, shift = values[position], baseline[position], change[position]
+        if math.isnan(value):
             continue  # a missing week neither counts nor breaks the run
-        if not holds[position]:
+        adverse = shift if direction == "up" else -shift
+        worse = value > base if direction == "up" else value < base
+        # NaN compares False: a week without a baseline does not hold.
+        if not (_rounded(adverse, 9) >= settings.shift and worse):
             break
         held += 1
     last_baseline = _value(baseline[-1])
     return InputTrend(
-        metric=str(series.name),
+        metric=metric,
         direction=direction,
         recent=_value(recent[-1]),
         baseline=last_baseline,
@@ -199,18 +206,48 @@ def evaluate(series: pd.Series, direction: Direction, floor: float, settings: Tr
     )
 
 
-def _value(number: float | np.floating[Any]) -> float | None:
+def _known_mean(window: Sequence[float]) -> float:
+    known = [value for value in window if not math.isnan(value)]
+    return math.fsum(known) / len(known) if known else math.nan
+
+
+def _known_median(window: Sequence[float], least: int) -> float:
+    known = [value for value in window if not math.isnan(value)]
+    return float(median(known)) if len(known) >= least else math.nan
+
+
+def _shift(recent: float, baseline: float, floor: float) -> float:
+    """(recent - baseline) / max(|baseline|, floor); NaN when either is missing."""
+    if math.isnan(recent) or math.isnan(baseline):
+        return math.nan
+    scale = max(abs(baseline), floor)
+    difference = recent - baseline
+    if scale == 0:
+        return math.nan if difference == 0 else math.copysign(math.inf, difference)
+    return difference / scale
+
+
+def _rounded(number: float, decimals: int) -> float:
+    """Rounded as numpy rounds (scaled, half to even, scaled back), so a shift that is exactly
+    the threshold in decimal holds whatever the float noise."""
+    if math.isnan(number) or math.isinf(number):
+        return number
+    scale = 10.0**decimals
+    return round(number * scale) / scale
+
+
+def _value(number: float) -> float | None:
     return None if math.isnan(number) else round(float(number), 4)
 
 
 def _signal(
     signal_id: str,
     inputs: tuple[tuple[str, Direction], ...],
-    frame: pd.DataFrame,
+    frame: Series,
     settings: Trends,
 ) -> SignalResult:
     trends = [
-        evaluate(frame[metric], direction, getattr(settings.floors, metric), settings)
+        evaluate(metric, frame[metric], direction, getattr(settings.floors, metric), settings)
         for metric, direction in inputs
     ]
     fired = [trend for trend in trends if trend.weeks_held >= settings.hold_weeks]
@@ -293,16 +330,14 @@ def _summary(signals: Sequence[SignalResult], available: int, settings: Trends) 
     return reason("trend.some_fired", count=count, total=len(signals), hold=hold)
 
 
-def _sparklines(
-    weeks: Sequence[IsoWeek], frame: pd.DataFrame, settings: Trends
-) -> tuple[Sparkline, ...]:
+def _sparklines(weeks: Sequence[IsoWeek], frame: Series, settings: Trends) -> tuple[Sparkline, ...]:
     shown = settings.sparkline_weeks
     last = weeks[-1]
     shown_weeks = tuple(last.shifted(offset) for offset in range(1 - shown, 1))
     padding = max(0, shown - len(weeks))
     lines = []
     for indicator in SPARKLINE_INDICATORS:
-        known = [_plain(v, BY_ID[indicator].unit) for v in frame[indicator].iloc[-shown:]]
+        known = [_plain(v, BY_ID[indicator].unit) for v in frame[indicator][-shown:]]
         lines.append(
             Sparkline(
                 indicator=indicator,

@@ -19,6 +19,10 @@ import hashlib
 import logging
 import smtplib
 import ssl
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -82,8 +86,108 @@ def smtp_send_once(
 ) -> None:
     """One SMTP conversation, bounded by the settings' timeout; a refused login or certificate
     is a `SmtpRefusedError`, a connection-level failure one of `TRANSIENT`."""
+    with _refusals(settings), _open(settings, context) as client:
+        client.send_message(message)
+
+
+class SmtpConnections:
+    """The SMTP connections of one process, kept open between messages (the workers send one
+    review after another to the same server).
+
+    A connection is taken for one message at a time (so threads never share one) and given back
+    after the server accepted it. Before a kept connection carries a message it must answer a
+    NOOP: one the server closed while it was idle (its idle timeout, a restart) is dropped
+    before any message goes over it and a new one is opened, so nothing is sent twice or lost
+    there. A connection on which anything failed is closed, never reused, and the failure is
+    raised as `smtp_send_once` raises it: the caller records the attempt as failed and retries
+    it (a failure after the message went out is the one window of docs/workers.md, the same as
+    with a new connection per message). After `max_messages` a connection is closed and a new
+    one opened, as many servers limit messages per connection."""
+
+    def __init__(self, *, max_messages: int = 100, idle_seconds: float = 60.0) -> None:
+        self.max_messages = max_messages
+        self.idle_seconds = idle_seconds
+        self.opened = 0  # connections opened (the benchmark and the tests read it)
+        self._idle: dict[tuple[object, ...], list[tuple[smtplib.SMTP, int, float]]] = {}
+        self._lock = threading.Lock()
+
+    def send(self, message: EmailMessage, settings: SmtpSettings) -> None:
+        key = _key(settings)
+        client, used = self._take(key)
+        with _refusals(settings):
+            try:
+                if client is None:
+                    client, used = _connect(settings, None), 0
+                    with self._lock:
+                        self.opened += 1
+                client.send_message(message)
+            except BaseException:
+                if client is not None:
+                    _drop(client)
+                raise
+        used += 1
+        if used >= self.max_messages:
+            _quit(client)
+            return
+        with self._lock:
+            self._idle.setdefault(key, []).append((client, used, time.monotonic()))
+
+    def close(self) -> None:
+        """Say goodbye on every kept connection (a worker process that ends)."""
+        with self._lock:
+            kept = [entry[0] for entries in self._idle.values() for entry in entries]
+            self._idle.clear()
+        for client in kept:
+            _quit(client)
+
+    def _take(self, key: tuple[object, ...]) -> tuple[smtplib.SMTP | None, int]:
+        while True:
+            with self._lock:
+                entries = self._idle.get(key)
+                if not entries:
+                    return None, 0
+                client, used, since = entries.pop()
+            if time.monotonic() - since > self.idle_seconds:
+                _quit(client)  # servers close idle connections after a while anyway
+                continue
+            try:
+                alive = client.noop()[0] == 250
+            except (smtplib.SMTPException, OSError):
+                alive = False
+            if alive:
+                return client, used
+            _drop(client)
+
+
+def _key(settings: SmtpSettings) -> tuple[object, ...]:
+    return (
+        settings.host,
+        settings.port,
+        settings.security,
+        settings.user,
+        settings.password,
+        settings.ca_file,
+        settings.timeout_seconds,
+    )
+
+
+def _quit(client: smtplib.SMTP) -> None:
     try:
-        _send_once(message, settings, context)
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        _drop(client)
+
+
+def _drop(client: smtplib.SMTP) -> None:
+    with suppress(OSError):
+        client.close()
+
+
+@contextmanager
+def _refusals(settings: SmtpSettings) -> Iterator[None]:
+    """A refused login or certificate as a `SmtpRefusedError` naming the setting to check."""
+    try:
+        yield
     except smtplib.SMTPAuthenticationError as error:
         raise SmtpRefusedError(
             "the SMTP server %(host)s:%(port)s refused the SMTP login of %(user)r (%(code)s); "
@@ -120,9 +224,16 @@ def smtp_send_once(
         ) from error
 
 
-def _send_once(
-    message: EmailMessage, settings: SmtpSettings, context: ssl.SSLContext | None
-) -> None:
+@contextmanager
+def _open(settings: SmtpSettings, context: ssl.SSLContext | None) -> Iterator[smtplib.SMTP]:
+    """A connection for one conversation, closed (QUIT) when it ends."""
+    client = _connect(settings, context)
+    with client:
+        yield client
+
+
+def _connect(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMTP:
+    """A connection, greeted, secured and logged in as the settings say."""
     if settings.user and settings.security == "none":
         # Settings made in code skip the environment's checks; the password still never goes
         # out in clear.
@@ -135,14 +246,17 @@ def _send_once(
         )
     else:
         client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
-    with client:
+    try:
         client.ehlo()
         if settings.security == "starttls":
             client.starttls(context=context)
             client.ehlo()
         if settings.user and settings.password:
             client.login(settings.user, settings.password)
-        client.send_message(message)
+    except BaseException:
+        _drop(client)
+        raise
+    return client
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
+from assistant import datadir
 from assistant.settings.checks import (
     normalise_authority_host,
     normalise_database_url,
@@ -289,12 +290,7 @@ def variables() -> frozenset[str]:
     return frozenset(found)
 
 
-def database_configured(environ: Mapping[str, str] | None = None) -> bool:
-    """DATABASE_URL is set (even empty): the database is the operator's, not a local file.
-
-    Asked before the settings are read, so a look at a calendar file that needs no database
-    is not refused for a setting it does not use."""
-    return DATABASE_URL_VARIABLE in (os.environ if environ is None else environ)
+database_configured = datadir.database_configured
 
 
 def debug(environ: Mapping[str, str] | None = None) -> bool:

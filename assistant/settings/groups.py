@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-import platformdirs
 from pydantic import Field
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
+from assistant import datadir
 from assistant.errors import UserError
 from assistant.settings.checks import (
     key_problems,
@@ -27,7 +27,6 @@ from assistant.settings.checks import (
     normalise_graph_url,
 )
 from assistant.settings.names import (
-    APP_NAME,
     BASE_URL_VARIABLE,
     CALDAV_PASSWORD_VARIABLE,
     DATABASE_FILE_NAME,
@@ -143,9 +142,7 @@ def variable_of(info: FieldInfo) -> str:
 # The database and the secret keys -----------------------------------------------------------------
 
 
-def default_data_dir() -> Path:
-    """The user's data directory for agenda-regie (not created here)."""
-    return Path(platformdirs.user_data_dir(APP_NAME))
+default_data_dir = datadir.default_data_dir
 
 
 def default_database_url(data_dir: Path | None = None) -> str:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-APP_NAME = "agenda-regie"
-DATABASE_FILE_NAME = "agenda-regie.db"
-DATABASE_URL_VARIABLE = "DATABASE_URL"
+from assistant.datadir import APP_NAME as APP_NAME
+from assistant.datadir import DATABASE_FILE_NAME as DATABASE_FILE_NAME
+from assistant.datadir import DATABASE_URL_VARIABLE as DATABASE_URL_VARIABLE
+
 SECRET_KEYS_VARIABLE = "AGENDA_REGIE_SECRET_KEYS"
 MICROSOFT_CLIENT_ID_VARIABLE = "AGENDA_REGIE_MICROSOFT_CLIENT_ID"
 MICROSOFT_TENANT_VARIABLE = "AGENDA_REGIE_MICROSOFT_TENANT"

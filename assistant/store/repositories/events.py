@@ -30,17 +30,13 @@ def upsert_cached_events(
     """Insert or update these occurrences of the connection (by provider id); returns the count."""
     connection_id = _connection_id(connection)
     rows = [_cache_row(connection_id, event) for event in events]
+    if not rows:
+        return 0
     replaced = [key for key in _CACHE_FIELDS if key not in {"connection_id", "provider_event_id"}]
-    for first in range(0, len(rows), _CACHE_CHUNK):
-        session.execute(
-            _upsert_many(
-                session,
-                CachedEvent,
-                rows[first : first + _CACHE_CHUNK],
-                ["connection_id", "provider_event_id"],
-                replaced,
-            )
-        )
+    statement = _upsert_many(session, CachedEvent, ["connection_id", "provider_event_id"], replaced)
+    # One statement for every row (executemany: compiled once per process, and psycopg sends
+    # the rows in one pipeline), not a statement with a placeholder per value.
+    session.connection().execute(statement, rows)
     return len(rows)
 
 
@@ -96,6 +92,31 @@ def cached_events(
     if start is not None:
         statement = statement.where(CachedEvent.end >= _aware(start, "start"))
     events = [_cached_event(row, zone, source) for row in session.scalars(statement)]
+    events.sort(key=lambda e: (e.start, e.end, e.id))
+    return events
+
+
+def cached_events_of(
+    session: Session,
+    connections: Iterable[tuple[int, str]],
+    *,
+    zone: ZoneInfo,
+    start: datetime,
+    end: datetime,
+) -> list[CalendarEvent]:
+    """The cached occurrences of these connections ((id, provider) each) overlapping
+    [start, end), times in `zone`, in one query; sorted."""
+    providers = dict(connections)
+    if not providers:
+        return []
+    statement = select(CachedEvent).where(
+        CachedEvent.connection_id.in_(list(providers)),
+        CachedEvent.start <= _aware(end, "end"),
+        CachedEvent.end >= _aware(start, "start"),
+    )
+    events = [
+        _cached_event(row, zone, providers[row.connection_id]) for row in session.scalars(statement)
+    ]
     events.sort(key=lambda e: (e.start, e.end, e.id))
     return events
 
@@ -173,11 +194,11 @@ def _cached_event(row: CachedEvent, zone: ZoneInfo, source: str) -> CalendarEven
 def _upsert_many(
     session: Session,
     target: type[Base],
-    rows: list[dict[str, Any]],
     conflict_columns: list[str],
     replaced: list[str],
 ) -> Executable:
-    """One multi-row INSERT ... ON CONFLICT DO UPDATE SET each replaced column = excluded."""
+    """INSERT ... ON CONFLICT DO UPDATE SET each replaced column = excluded, to execute with a
+    list of rows."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         insert: Any = postgresql.insert(target)
@@ -187,7 +208,7 @@ def _upsert_many(
         raise StoreError(
             "the store supports SQLite and PostgreSQL, not %(dialect)s", dialect=dialect
         )
-    statement = insert.values(rows)  # keys are column names (start_at, end_at ...)
+    statement = insert  # the rows' keys are column names (start_at, end_at ...)
     statement = statement.on_conflict_do_update(
         index_elements=conflict_columns,
         set_={column: statement.excluded[column] for column in replaced},

@@ -63,6 +63,12 @@ def upsert_leader(
     ).one()
 
 
+def leader_for(session: Session, email: str, *, now: datetime | None = None) -> Leader:
+    """The leader with this address, created (with the defaults) only when there is none: one
+    read when they exist, as the weekly run's leaders do."""
+    return find_leader(session, email) or upsert_leader(session, email, now=now)
+
+
 def find_leader(session: Session, email: str) -> Leader | None:
     return session.scalars(select(Leader).where(Leader.email == _address(email))).one_or_none()
 
