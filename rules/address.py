@@ -2,12 +2,14 @@
 
 `boss@example.org, spy@evil.example` is two addresses, `Boss <boss@example.org>` carries a
 name, and a CR or LF would end a mail header early: none of them is one plain address. Imports
-nothing of agenda-regie (the settings and the command line use it too).
+only the rules' own error (the settings and the command line use it too).
 """
 
 from __future__ import annotations
 
 import re
+
+from rules.errors import RuleValueError
 
 # No white space, quotes, brackets, commas or semicolons: nothing that lists or names.
 _LOCAL = r"[^\s@,;:<>()\[\]\"\\]+"
@@ -23,3 +25,13 @@ def plain_address(text: str) -> str | None:
         return None
     stripped = text.strip()
     return stripped if _PLAIN.fullmatch(stripped) else None
+
+
+def one_address(value: str | None) -> str | None:
+    """Exactly one plain address (no display name, list or control character), or None."""
+    if value is None:
+        return None
+    address = plain_address(value)
+    if address is None:
+        raise RuleValueError(NOT_PLAIN, value=value)
+    return address

@@ -20,7 +20,8 @@ from pydantic import (
     model_validator,
 )
 
-from rules.address import plain_address
+from rules.address import one_address, plain_address
+from rules.countries import holiday_countries, subdivisions
 from rules.errors import RuleValueError
 from rules.values import (
     WEEKDAYS,
@@ -39,21 +40,6 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _holiday_countries() -> frozenset[str]:
-    """The countries (and aliases) the holidays package knows, from its registry: without
-    loading each country's module, which takes a quarter of a second."""
-    from holidays.registry import EntityLoader
-
-    return frozenset(EntityLoader.get_country_codes())
-
-
-def _subdivisions(country: str) -> list[str]:
-    """The subdivisions of one country the holidays package knows (only its module loaded)."""
-    import holidays
-
-    return list(getattr(holidays, country).subdivisions)
-
-
 class Leader(_Section):
     name: str | None
     email: str | None
@@ -65,15 +51,7 @@ class Leader(_Section):
     @field_validator("email")
     @classmethod
     def _address(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        address = plain_address(value)
-        if address is None:
-            raise RuleValueError(
-                "%(value)r is not one plain email address (no names, lists or control characters)",
-                value=value,
-            )
-        return address
+        return one_address(value)
 
     @field_validator("timezone")
     @classmethod
@@ -91,7 +69,7 @@ class Leader(_Section):
     def _known_country(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        if value.upper() not in _holiday_countries():
+        if value.upper() not in holiday_countries():
             raise RuleValueError(
                 "%(value)r is not a country the holidays package knows (e.g. NL)", value=value
             )
@@ -103,7 +81,7 @@ class Leader(_Section):
         country = info.data.get("holiday_country")
         if value is None or country is None:
             return value
-        known = _subdivisions(country)
+        known = subdivisions(country)
         for name in known:
             if name.lower() == value.lower():
                 return name
@@ -333,15 +311,7 @@ class Delivery(_Section):
     @field_validator("to")
     @classmethod
     def _address(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        address = plain_address(value)
-        if address is None:
-            raise RuleValueError(
-                "%(value)r is not one plain email address (no names, lists or control characters)",
-                value=value,
-            )
-        return address
+        return one_address(value)
 
 
 class Proposals(_Section):

@@ -4,6 +4,7 @@ version, the versions and rollback."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -33,6 +34,23 @@ def _problem(problem: RuleProblem, lang: str) -> dict[str, Any]:
         "message": message,
         "field": problem.key if problem.key in editor.FORM_SETTINGS else None,
     }
+
+
+def problems_as_json(problems: Sequence[RuleProblem], language: str) -> JSONResponse:
+    """The answer to the editor's check while typing: each problem as one line of text."""
+    said = []
+    for problem in (_problem(p, language) for p in problems):
+        line = (
+            gettext(language, "Line %(line)s", line=problem["line"]) + ": "
+            if problem["line"]
+            else ""
+        )
+        key = f"{problem['key']}: " if problem["key"] else ""
+        said.append({"line": problem["line"], "text": f"{line}{key}{problem['message']}"})
+    return JSONResponse(
+        {"problems": said, "ok": gettext(language, "No problems found.")},
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _page(
@@ -158,19 +176,7 @@ async def rules_check(
     checked = editor.check(console.engine, viewer, leader_id, text, form)
     if checked is None:
         return JSONResponse({"problems": []}, status_code=404)
-    problems = []
-    for problem in (_problem(p, language) for p in checked.problems):
-        line = (
-            gettext(language, "Line %(line)s", line=problem["line"]) + ": "
-            if problem["line"]
-            else ""
-        )
-        key = f"{problem['key']}: " if problem["key"] else ""
-        problems.append({"line": problem["line"], "text": f"{line}{key}{problem['message']}"})
-    return JSONResponse(
-        {"problems": problems, "ok": gettext(language, "No problems found.")},
-        headers={"Cache-Control": "no-store"},
-    )
+    return problems_as_json(checked.problems, language)
 
 
 @router.post("/leaders/{leader_id}/rules/rollback", response_model=None)

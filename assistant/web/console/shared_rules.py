@@ -17,7 +17,7 @@ from assistant.store import StoreError
 from assistant.store.repositories.shared_rules import flat
 from assistant.web.console import present
 from assistant.web.console.deps import CheckedViewerDep, ConsoleDep, LanguageDep, NowDep, ViewerDep
-from assistant.web.console.rules import _problem
+from assistant.web.console.rules import _problem, problems_as_json
 from assistant.web.console.views import render
 from rules.errors import RuleProblem
 from rules.text import MAX_TEXT_CHARACTERS
@@ -150,19 +150,7 @@ def shared_check(
     checked = editor.check_shared(console.engine, viewer, name, text)
     if checked is None:
         return JSONResponse({"problems": []}, status_code=404)
-    problems = []
-    for problem in (_problem(p, language) for p in checked.problems):
-        line = (
-            gettext(language, "Line %(line)s", line=problem["line"]) + ": "
-            if problem["line"]
-            else ""
-        )
-        key = f"{problem['key']}: " if problem["key"] else ""
-        problems.append({"line": problem["line"], "text": f"{line}{key}{problem['message']}"})
-    return JSONResponse(
-        {"problems": problems, "ok": gettext(language, "No problems found.")},
-        headers={"Cache-Control": "no-store"},
-    )
+    return problems_as_json(checked.problems, language)
 
 
 @router.post("/shared-rules/{name}/rollback", response_model=None)
