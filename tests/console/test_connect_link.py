@@ -51,7 +51,7 @@ from tests.console.test_scoping import ADA, COR, signed_in, team
 from tests.console.test_signin import token
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.fakes.microsoft_graph import FakeGraph
-from tests.mail.fixtures import NOW, SECRET, Clock, SmtpServer, browser, serve, smtp_server
+from tests.mail.fixtures import NOW, SECRET, Clock, SmtpServer, serve, smtp_server
 
 REGISTRATION = AppRegistration("client-1", "tenant1", "secret")
 LINK = re.compile(r"https?://\S+/connect/[A-Za-z0-9._-]+")
@@ -104,7 +104,8 @@ def _served(
     for url in serve(app):
         signer.base_url = url
         app.state.console = replace(app.state.console, base_url=url)
-        console = Console(url, clock, store, box, DirectoryProvider("entra", url, {}))
+        entra = DirectoryProvider("entra", url, {})
+        console = Console(url, clock, store, box, entra, app.state.console.providers)
         yield Setup(console, google, graph, login, smtp)
 
 
@@ -309,7 +310,7 @@ def test_another_assistants_leader_gets_no_link(setup: Setup) -> None:
         )
         assert other.status_code == 404
     assert setup.smtp.inbox.messages == []
-    _ = EmailMessage, Any, smtp_server, browser
+    _ = EmailMessage, Any, smtp_server
 
 
 def test_the_settings_decide_which_providers_the_link_offers(tmp_path: Path) -> None:

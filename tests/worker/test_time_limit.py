@@ -29,6 +29,7 @@ NOW = datetime(2026, 10, 21, 12, 0, tzinfo=UTC)
 def google() -> Any:
     fake = FakeGoogleCalendar(owner="ams@example.org").start()
     fake.put(meeting(1, datetime(2026, 10, 20, 9, 0, tzinfo=UTC)))
+    fake.put(meeting(2, datetime(2026, 10, 13, 9, 0, tzinfo=UTC)))  # the reviewed week has data
     yield fake
     fake.stop()
 
