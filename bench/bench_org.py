@@ -183,11 +183,11 @@ def process_tree(pid: int) -> list[int]:
                 continue
             if fields[0] != "Z":
                 parents[int(fields[1])].append(int(entry.name))
-    found, todo = [pid], [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
+    found, unvisited = [pid], [pid]
+    while unvisited:
+        for child in parents.get(unvisited.pop(), []):
             found.append(child)
-            todo.append(child)
+            unvisited.append(child)
     return found
 
 
