@@ -1,5 +1,6 @@
 """Signed links in the weekly email (DESIGN 8): accept or decline one block, accept all, rate,
-pause the email; and the link the console sends a leader to connect a calendar.
+pause the email, open the leader's own place; and the link the console sends a leader to
+connect a calendar.
 
 A token is the JSON of what it may do, signed with `AGENDA_REGIE_LINK_SECRET` (itsdangerous,
 HMAC-SHA1 over a salt per purpose). It carries its own expiry (default 10 days), checked against
@@ -23,7 +24,9 @@ DEFAULT_LIFETIME = timedelta(days=10)
 PAUSE_LIFETIME = timedelta(days=365)
 # A link to connect a calendar: sent from the console, good for a week and used once (the store).
 CONNECT_LIFETIME = timedelta(days=7)
-Purpose = Literal["proposal", "all", "rating", "pause", "connect"]
+# A link from the weekly email to the leader's own place: it opens a short session (console).
+PLACE_LIFETIME = timedelta(days=14)
+Purpose = Literal["proposal", "all", "rating", "pause", "connect", "place"]
 
 
 class LinkError(UserError):
@@ -73,7 +76,14 @@ class ConnectLink:
     nonce: str
 
 
-Link = ProposalLink | AllLink | RatingLink | PauseLink | ConnectLink
+@dataclass(frozen=True)
+class PlaceLink:
+    """A leader's link from the weekly email to their own place."""
+
+    leader: str
+
+
+Link = ProposalLink | AllLink | RatingLink | PauseLink | ConnectLink | PlaceLink
 
 
 class LinkSigner:
@@ -95,6 +105,8 @@ class LinkSigner:
         lifetime = max(self.lifetime, PAUSE_LIFETIME) if isinstance(link, PauseLink) else None
         if isinstance(link, ConnectLink):
             lifetime = CONNECT_LIFETIME
+        if isinstance(link, PlaceLink):
+            lifetime = PLACE_LIFETIME
         expires = int((now + (lifetime or self.lifetime)).timestamp())
         payload: dict[str, Any]
         if isinstance(link, ProposalLink):
@@ -106,6 +118,8 @@ class LinkSigner:
             purpose, payload = "pause", {"l": link.leader}
         elif isinstance(link, ConnectLink):
             purpose, payload = "connect", {"l": link.leader, "n": link.nonce}
+        elif isinstance(link, PlaceLink):
+            purpose, payload = "place", {"l": link.leader}
         else:
             purpose = "rating"
             payload = {"l": link.leader, "w": link.week, "s": link.score}
@@ -118,6 +132,7 @@ class LinkSigner:
             RatingLink: "r",
             PauseLink: "pause",
             ConnectLink: "connect",
+            PlaceLink: "console/me/open",
         }[type(link)]
         query = f"?do={action}" if action else ""
         return f"{self.base_url}/{prefix}/{self.token(link, now)}{query}"
@@ -155,3 +170,7 @@ class LinkSigner:
     def connect(self, token: str, now: datetime) -> ConnectLink:
         data = self._load("connect", token, now)
         return ConnectLink(str(data["l"]), str(data["n"]))
+
+    def place(self, token: str, now: datetime) -> PlaceLink:
+        data = self._load("place", token, now)
+        return PlaceLink(str(data["l"]))

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from assistant.store.models import LANGUAGES, Base, _one_of
 
-CONSOLE_ROLES = ("admin", "assistant", "leader")
+# A coach sees only what leaders share with them (assistant.store.place_models.CoachGrant).
+CONSOLE_ROLES = ("admin", "assistant", "leader", "coach")
 
 
 class ConsoleUser(Base):
@@ -100,3 +101,6 @@ class PendingSignIn(Base):
     provider: Mapped[str] = mapped_column(String(32))
     pending: Mapped[dict[str, Any]] = mapped_column(JSON)
     expires_at: Mapped[datetime]
+
+
+from assistant.store import place_models  # noqa: E402, F401  (its tables join the metadata)

@@ -40,6 +40,10 @@ EXPECTED_TABLES = {
     "console_sessions",
     "console_sign_in_failures",
     "console_pending_sign_ins",
+    "leader_sharing",
+    "coach_grants",
+    "coach_views",
+    "coach_notes",
 }
 
 
@@ -58,7 +62,7 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
     assert tables_in(url) == set()
 
     migrations.upgrade(url)
-    assert migrations.current(url) == migrations.head_revision() == "0010"
+    assert migrations.current(url) == migrations.head_revision() == "0011"
     assert tables_in(url) == EXPECTED_TABLES == set(Base.metadata.tables)
 
     migrations.downgrade(url)
@@ -72,7 +76,7 @@ def test_empty_to_head_down_to_base_and_up_again(empty_database_url: str) -> Non
 def test_upgrading_twice_changes_nothing(empty_database_url: str) -> None:
     migrations.upgrade(empty_database_url)
     migrations.upgrade(empty_database_url)
-    assert migrations.current(empty_database_url) == "0010"
+    assert migrations.current(empty_database_url) == "0011"
 
 
 def test_caldav_connections_are_stored_from_0008_and_go_when_it_is_undone(

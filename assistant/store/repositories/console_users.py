@@ -2,7 +2,8 @@
 signed-in user may see (`visible_leaders`, `visible_leader`).
 
 An admin sees every leader; an assistant only the leaders assigned to them; a leader only
-themselves (the leader whose address is theirs). A leader out of sight is the same as a leader
+themselves (the leader whose address is theirs); a coach none here (a coach sees only what a
+leader shares with them, through their grant). A leader out of sight is the same as a leader
 that does not exist: `visible_leader` returns None for both, so no page, export or search can tell
 them apart.
 """
@@ -125,6 +126,8 @@ def visible_leaders(session: Session, user: ConsoleUser) -> list[Leader]:
         statement = statement.join(
             console_assignments, console_assignments.c.leader_id == Leader.id
         ).where(console_assignments.c.user_id == user.id)
+    elif user.role == "coach":
+        return []  # a coach sees only what leaders share (repositories.coaching.live_grant)
     elif user.role != "admin":
         statement = statement.where(Leader.email == user.email)
     return list(session.scalars(statement))
@@ -137,6 +140,8 @@ def visible_leader(session: Session, user: ConsoleUser, leader_id: int) -> Leade
         statement = statement.join(
             console_assignments, console_assignments.c.leader_id == Leader.id
         ).where(console_assignments.c.user_id == user.id)
+    elif user.role == "coach":
+        return None
     elif user.role != "admin":
         statement = statement.where(Leader.email == user.email)
     return session.scalars(statement).one_or_none()
