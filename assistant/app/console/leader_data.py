@@ -19,6 +19,7 @@ from typing import Any
 from assistant.store.crypto import SecretBox, SecretKeyError
 from assistant.store.database import Engine, session_scope
 from assistant.store.repositories.leader_data import leader_tables, sealed_notes
+from assistant.store.repositories.leaders import find_leader
 
 SCHEMA_VERSION = 1
 Row = dict[str, Any]
@@ -31,6 +32,13 @@ class LeaderExport:
     leader_id: int
     exported_at: datetime
     tables: Mapping[str, list[Row]]
+
+
+def leader_id_of(engine: Engine, address: str) -> int | None:
+    """The id of the leader with this address (any case); None when there is none."""
+    with session_scope(engine) as session:
+        leader = find_leader(session, address)
+        return None if leader is None else leader.id
 
 
 def export_leader(
