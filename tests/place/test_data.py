@@ -16,12 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import func, select
 
 from assistant.app.console.leader_removal import delete_leader
 from assistant.store.database import session_scope
 from assistant.store.models import AuditEntry, Leader, RuleSet, SelfRating, WeeklyMetricsRow
 from connectors.google.revoke import revocation_uri
+from tests.conftest import REPO
 from tests.console.conftest import (
     PASSWORD,
     Console,
@@ -49,6 +51,8 @@ from tests.place.data_fixtures import (
 __all__ = ["console", "migrated_template", "new_database", "postgres_admin_url", "store"]
 FORM = re.compile(r'name="(signin_token|form_token)" value="([^"]+)"')
 ON_POSTGRES = pytest.mark.parametrize("console", ["postgresql"], indirect=True)
+SHOTS = REPO / "docs" / "screenshots"
+AXE = Axe()
 
 
 @pytest.fixture
@@ -239,19 +243,55 @@ def test_no_one_but_the_leader_reaches_the_leaders_data_pages(
         assert nobody.get("/console/me/export.json").status_code == 303  # to the sign-in
 
 
+def accessible(page: Any) -> None:
+    """axe-core finds no serious or critical violation, and nothing is wider than the screen."""
+    results = AXE.run(page)
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], page.url
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"
+
+
+def _sign_in(page: Any, url: str, email: str) -> None:
+    page.goto(f"{url}/console/signin")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/console")
+
+
 def test_a_leader_downloads_their_data_and_deletes_it_in_chromium(
     console: Console, google: FakeGoogleCalendar, browser: Any
 ) -> None:
     populate(console, google)
-    context = browser.new_context(accept_downloads=True, locale="nl-NL")
+    # Sam looks at the page in English (and keeps his data): the English screenshot.
+    english = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-GB")
+    try:
+        page = english.new_page()
+        _sign_in(page, console.url, SAM)
+        page.goto(f"{console.url}/console/me/delete")
+        assert page.locator("h1").inner_text() == "Delete all your data"
+        page.screenshot(path=str(SHOTS / "place-delete.en.png"), full_page=True)
+    finally:
+        english.close()
+
+    context = browser.new_context(
+        accept_downloads=True, locale="nl-NL", viewport={"width": 360, "height": 740}
+    )
     page = context.new_page()
     try:
-        page.goto(f"{console.url}/console/signin")
-        page.fill("#email", LOTTE)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        _sign_in(page, console.url, LOTTE)
         page.goto(f"{console.url}/console/me/delete")
         assert page.locator("h1").inner_text() == "Al je gegevens verwijderen"
+        assert page.locator("tr[data-table=weekly_metrics] td").nth(1).inner_text() == str(WEEKS)
+        accessible(page)
+        page.set_viewport_size({"width": 1100, "height": 900})
+        page.screenshot(path=str(SHOTS / "place-delete.nl.png"), full_page=True)
+        page.set_viewport_size({"width": 360, "height": 740})
         with page.expect_download() as download:
             page.click("a[href='/console/me/export.json']")
         data = json.loads(download.value.path().read_text(encoding="utf-8"))
@@ -263,6 +303,7 @@ def test_a_leader_downloads_their_data_and_deletes_it_in_chromium(
         problem = page.locator("#address-problem")
         assert problem.inner_text() == "Dat is niet je adres. Er is niets verwijderd."
         assert page.locator("#confirm-address").get_attribute("aria-invalid") == "true"
+        accessible(page)
 
         page.fill("#confirm-address", LOTTE)
         page.click("button.primary")
@@ -270,6 +311,7 @@ def test_a_leader_downloads_their_data_and_deletes_it_in_chromium(
         assert page.locator("[data-outcome=revoked]").count() == 1
         assert "myapps.microsoft.com" in page.locator("[data-outcome=by_hand]").inner_text()
         assert google.revocations == [GOOGLE_REFRESH]
+        accessible(page)
 
         page.goto(f"{console.url}/console/me/export.json")
         assert page.url.endswith("/console/signin")  # signed out: the session ended
