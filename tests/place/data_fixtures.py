@@ -45,6 +45,8 @@ LOTTE, LOTTE_NAME = "lotte.verhoef@example.org", "Lotte Verhoef"
 SAM, SAM_NAME = "sam.de.boer@example.org", "Sam de Boer"
 EVA = "eva@example.org"  # Lotte's and Sam's assistant
 COACH = "coach.mila@example.net"
+# Someone else whose address holds Lotte's: what she did is not Lotte's to delete.
+CHARLOTTE = "charlotte.verhoef@example.org"
 NOTE = "Ik merk dat ik de woensdagmiddag steeds weggeef aan overleg."
 GOOGLE_REFRESH = "refresh-lotte-1f6a9c"
 GOOGLE_ACCESS = "access-lotte-77b2"
@@ -153,6 +155,14 @@ def populate(console: Console, google: FakeGoogleCalendar) -> Populated:
             subject="a file",
             now=NOW,
             detail={"leader_name": LOTTE_NAME, "version": 1},
+        )
+        add_audit(
+            session,
+            actor=CHARLOTTE,
+            action="leader.paused",
+            subject=SAM,
+            now=NOW,
+            detail={"asked_by": CHARLOTTE},
         )
         session.add(SignInFailure(key=f"account:{LOTTE}", at=NOW))
         keep_pending_sign_in(

@@ -81,24 +81,25 @@ def _rows(session: Session, statement: Any, columns: Sequence[str]) -> list[Row]
 
 
 def about_leader(leader: Leader) -> ColumnElement[bool]:
-    """The audit entries that concern this leader: by id, or naming their address (or their
-    name, as a JSON string) anywhere in the entry."""
+    """The audit entries that concern this leader: by id, or naming them as the actor or the
+    subject (their address, or a proposal key made from it), or as a whole JSON string (their
+    address or name) in the detail, before or after. Whole values only: another address that
+    merely contains theirs (jan@ holds an@) is someone else's."""
     address = leader.email.lower()
     texts = [
         func.lower(cast(column, Text))
         for column in (AuditEntry.detail, AuditEntry.before, AuditEntry.after)
     ]
-    found: list[ColumnElement[bool]] = [
-        AuditEntry.leader_id == leader.id,
-        func.lower(AuditEntry.actor).contains(address, autoescape=True),
-        func.lower(AuditEntry.subject).contains(address, autoescape=True),
-        *(text.contains(address, autoescape=True) for text in texts),
-    ]
+    found: list[ColumnElement[bool]] = [AuditEntry.leader_id == leader.id]
+    for column in (AuditEntry.actor, AuditEntry.subject):
+        named = func.lower(column)
+        found += [named == address, named.startswith(f"{address}:", autoescape=True)]
+    wholes = {json.dumps(address), f'"{address}:'}
     if leader.name:
         name = leader.name.lower()
         found.append(func.lower(AuditEntry.subject) == name)
-        for quoted in {json.dumps(name), json.dumps(name, ensure_ascii=False)}:
-            found.extend(text.contains(quoted, autoescape=True) for text in texts)
+        wholes |= {json.dumps(name), json.dumps(name, ensure_ascii=False)}
+    found += [text.contains(whole, autoescape=True) for text in texts for whole in wholes]
     return or_(*found)
 
 
