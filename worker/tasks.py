@@ -221,14 +221,14 @@ def dispatch_due(now: str | None = None) -> list[dict[str, str]]:
     # A leader without a calendar connection is not started: nothing could cover their week
     # (`agenda-regie status` says so); one with a connection is, and `send_review` checks after
     # the syncs that a healthy one covers the week.
-    claimed = [
-        due
-        for due in due_now
-        if connections.get(due.leader_id)
-        and schedule.claim_review(
-            current.engine, due.leader_id, due.week, moment, retry_after=retry_after
-        )
-    ]
+    startable = [due for due in due_now if connections.get(due.leader_id)]
+    won = schedule.claim_reviews(
+        current.engine,
+        [(due.leader_id, due.week) for due in startable],
+        moment,
+        retry_after=retry_after,
+    )
+    claimed = [due for due in startable if (due.leader_id, due.week) in won]
     started = []
     for due in claimed:
         task_id = start_pipeline(due.leader_id, due.week, moment, connections.get(due.leader_id))

@@ -7,6 +7,7 @@ leader is not due. The claim is a row in `review_claims` whose unique key the da
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,7 +15,12 @@ from zoneinfo import ZoneInfo
 from assistant.app.review import last_complete_week
 from assistant.core.review import IsoWeek
 from assistant.store.database import Engine, session_scope
-from assistant.store.repositories.reviews import claim_week, claimed_since, sent_weeks
+from assistant.store.repositories.reviews import (
+    claim_week,
+    claim_weeks,
+    claimed_since,
+    sent_weeks,
+)
 from assistant.store.repositories.rules import leaders_with_rules
 from rules import Rules
 
@@ -94,3 +100,20 @@ def claim_review(
     `retry_after` ago (`claim_week`: one statement the database decides)."""
     with session_scope(engine) as session:
         return claim_week(session, leader_id, str(week), now=now, retry_after=retry_after)
+
+
+def claim_reviews(
+    engine: Engine,
+    due: Sequence[tuple[int, IsoWeek]],
+    now: datetime,
+    *,
+    retry_after: timedelta,
+) -> set[tuple[int, IsoWeek]]:
+    """`claim_review` for every (leader, week) at once, in one transaction (`claim_weeks`):
+    the pairs this dispatcher claimed."""
+    with session_scope(engine) as session:
+        claimed = claim_weeks(
+            session, [(leader_id, str(week)) for leader_id, week in due], now=now,
+            retry_after=retry_after,
+        )  # fmt: skip
+    return {(leader_id, IsoWeek.parse(week)) for leader_id, week in claimed}

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
@@ -28,6 +29,12 @@ __all__ = ["redis_db"]
 
 AGENDA_REGIE = os.path.join(os.path.dirname(sys.executable), "agenda-regie")
 JOINED = datetime.now(UTC) - timedelta(days=30)
+# Thursday noon of the last complete week in Amsterdam: the week `run-once` reviews today,
+# whatever today's weekday (a fixed distance from today fell outside it on some weekdays).
+_TODAY = datetime.now(ZoneInfo("Europe/Amsterdam"))
+LAST_WEEK = (_TODAY - timedelta(days=_TODAY.weekday() + 4)).replace(
+    hour=12, minute=0, second=0, microsecond=0
+)
 NOT_SET_UP = "Microsoft 365 is not set up: set AGENDA_REGIE_MICROSOFT_CLIENT_ID (docs/microsoft.md)"
 
 
@@ -62,7 +69,7 @@ def test_run_once_sends_once_and_status_shows_what_happened(
 ) -> None:
     fake = FakeGoogleCalendar(owner="ams@example.org").start()
     try:
-        fake.put(meeting(1, JOINED + timedelta(days=20)))
+        fake.put(meeting(1, LAST_WEEK))
         cipher = SecretBox([SECRET_KEY])
         add_leader(
             store, "ams@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED, calendar=None

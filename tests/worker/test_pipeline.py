@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 
 from assistant.app.pipeline import Services, run_once, send_review
-from assistant.app.schedule import claim_review, due_reviews
+from assistant.app.schedule import claim_review, claim_reviews, due_reviews
 from assistant.app.status import pipeline_status
 from assistant.core.review import IsoWeek
 from assistant.mail.links import LinkSigner
@@ -55,6 +55,67 @@ def test_a_sent_week_is_never_claimed_again(store: Engine) -> None:
         record_review_sent(session, leader, week, sent_at=now, message_id="<m@example.org>")
     assert not claim_review(store, leader, week, now + timedelta(hours=3), retry_after=hour)
     assert [d.leader for d in due_reviews(store, now + timedelta(hours=3))] == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_many_weeks_are_claimed_at_once_like_one_by_one(store: Engine) -> None:
+    """The dispatcher's bulk claim (a statement per 500 leaders) keeps every rule of the single
+    claim: a sent week never again, a recent claim not again, an old one once more."""
+    leaders = [
+        add_leader(store, f"l{n}@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+        for n in range(1203)  # three chunks, the last one short
+    ]
+    week, hour = IsoWeek(2026, 43), timedelta(hours=1)
+    now = datetime(2026, 10, 26, 8, tzinfo=UTC)
+    sent, recent = leaders[:3], leaders[3:5]
+    assert claim_review(store, recent[0], week, now, retry_after=hour)
+    assert claim_review(store, recent[1], week, now, retry_after=hour)
+    with session_scope(store) as session:
+        for leader in sent:
+            record_review_sent(session, leader, week, sent_at=now, message_id=f"<{leader}@x>")
+    later = now + timedelta(minutes=30)
+    won = claim_reviews(store, [(leader, week) for leader in leaders], later, retry_after=hour)
+    assert won == {(leader, week) for leader in leaders[5:]}
+    # Asked again at once: nothing; an hour after the first claims: those two once more.
+    assert (
+        claim_reviews(store, [(leader, week) for leader in leaders], later, retry_after=hour)
+        == set()
+    )
+    again = claim_reviews(
+        store, [(leader, week) for leader in leaders], now + timedelta(minutes=61), retry_after=hour
+    )
+    assert again == {(leader, week) for leader in recent}
+    with session_scope(store) as session:
+        attempts = dict(session.execute(select(ReviewClaim.leader_id, ReviewClaim.attempts)).all())
+    assert attempts[recent[0]] == 2
+    assert attempts[leaders[5]] == 1
+    assert sent[0] not in attempts
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_bulk_dispatchers_at_once_claim_each_week_once(store: Engine) -> None:
+    leaders = [
+        add_leader(store, f"l{n}@example.org", "Europe/Amsterdam", "monday", "08:00", JOINED)
+        for n in range(600)
+    ]
+    week, hour = IsoWeek(2026, 43), timedelta(hours=1)
+    now = datetime(2026, 10, 26, 8, tzinfo=UTC)
+    won: list[set[tuple[int, IsoWeek]]] = [set(), set()]
+    barrier = threading.Barrier(2)
+
+    def dispatcher(number: int) -> None:
+        barrier.wait(timeout=10)
+        # The second one asks in the opposite order: the claim orders the pairs itself.
+        asked = [(leader, week) for leader in (leaders if number == 0 else leaders[::-1])]
+        won[number] = claim_reviews(store, asked, now, retry_after=hour)
+
+    threads = [threading.Thread(target=dispatcher, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert won[0].isdisjoint(won[1])
+    assert won[0] | won[1] == {(leader, week) for leader in leaders}
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

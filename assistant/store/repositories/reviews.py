@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from assistant.core.review import IsoWeek
@@ -139,6 +140,71 @@ def claim_week(
         .returning(ReviewClaim.id)
     )
     return reclaimed is not None
+
+
+CLAIM_CHUNK = 500  # (leader, week) pairs a statement claims at most
+
+
+def claim_weeks(
+    session: Session,
+    pairs: Sequence[tuple[int, str]],
+    *,
+    now: datetime,
+    retry_after: timedelta,
+) -> set[tuple[int, str]]:
+    """`claim_week` for many (leader, week) pairs at once: the pairs this call claimed.
+
+    Per chunk three statements instead of three per leader: one read of the sent reviews, one
+    multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING (the unique key refuses every pair
+    someone claimed before), and one conditional UPDATE ... RETURNING of the refused pairs
+    claimed long enough ago and not sent. Each row is still decided by the database, so two
+    dispatchers given the same pairs claim disjoint sets."""
+    at = _aware(now, "now")
+    claimed: set[tuple[int, str]] = set()
+    dialect = session.get_bind().dialect.name
+    insert_of: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # One order for every dispatcher, so two never wait on each other's rows crosswise.
+    ordered = sorted(set(pairs))
+    for start in range(0, len(ordered), CLAIM_CHUNK):
+        chunk = ordered[start : start + CLAIM_CHUNK]
+        sent = {
+            (leader_id, iso_week)
+            for leader_id, iso_week in session.execute(
+                select(ReviewDelivery.leader_id, ReviewDelivery.iso_week).where(
+                    ReviewDelivery.delivery_status == "sent",
+                    tuple_(ReviewDelivery.leader_id, ReviewDelivery.iso_week).in_(chunk),
+                )
+            )
+        }
+        wanted = [pair for pair in chunk if pair not in sent]
+        if not wanted:
+            continue
+        rows = [
+            {"leader_id": leader_id, "iso_week": iso_week, "claimed_at": at, "attempts": 1}
+            for leader_id, iso_week in wanted
+        ]
+        inserted = session.execute(
+            insert_of(ReviewClaim)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["leader_id", "iso_week"])
+            .returning(ReviewClaim.leader_id, ReviewClaim.iso_week)
+        )
+        fresh = {(leader_id, iso_week) for leader_id, iso_week in inserted}
+        refused = [pair for pair in wanted if pair not in fresh]
+        if refused:
+            reclaimed = session.execute(
+                update(ReviewClaim)
+                .where(
+                    tuple_(ReviewClaim.leader_id, ReviewClaim.iso_week).in_(refused),
+                    ReviewClaim.claimed_at <= at - retry_after,
+                    ~_sent(ReviewClaim.leader_id, ReviewClaim.iso_week),
+                )
+                .values(claimed_at=at, attempts=ReviewClaim.attempts + 1)
+                .returning(ReviewClaim.leader_id, ReviewClaim.iso_week)
+            )
+            fresh |= {(leader_id, iso_week) for leader_id, iso_week in reclaimed}
+        claimed |= fresh
+    return claimed
 
 
 def failed_reviews(session: Session, limit: int) -> list[tuple[str, str, datetime]]:
