@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 import secrets
 import threading
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pypdfium2  # type: ignore[import-untyped]
 import pytest
+from sqlalchemy import func, select
 
 from assistant.core.review import IsoWeek
 from assistant.i18n.labels import indicator_name
@@ -26,16 +28,27 @@ from assistant.i18n.texts import text
 from assistant.render.pdf import print_pdf
 from assistant.settings import PrintSettings
 from assistant.store.database import session_scope
+from assistant.store.models import WeeklyMetricsRow
 from assistant.store.repositories.coaching import add_grant, revoke_grant, views_of
 from assistant.store.repositories.feedback import record_self_rating
 from assistant.store.repositories.leaders import find_leader
 from tests.conftest import REPO
-from tests.console.conftest import PASSWORD, Console, console, migrated_template, store
+from tests.console.conftest import (
+    BOTH,
+    PASSWORD,
+    Console,
+    console,
+    migrated_template,
+    new_database,
+    postgres_admin_url,
+    store,
+)
 from tests.console.test_signin import client, sign_in
 from tests.mail.fixtures import NOW
 from tests.test_deploy import instructions
 
-__all__ = ["console", "migrated_template", "store"]  # the console's fixtures, served here too
+# The console's fixtures (tests/console/conftest.py), served here too.
+__all__ = ["console", "migrated_template", "new_database", "postgres_admin_url", "store"]
 
 SHOTS = REPO / "docs" / "screenshots"
 LEADER, COACH, OTHER = "sanne@example.org", "coach@example.org", "bas@example.org"
@@ -173,6 +186,7 @@ def test_the_pdf_is_one_a4_page_with_the_questions_in_its_language(
     (SHOTS / f"summary.{language}.png").write_bytes(out.getvalue())
 
 
+@BOTH
 def test_a_coach_sees_the_summary_through_a_live_grant_and_never_otherwise(
     console: Console,
 ) -> None:
@@ -299,3 +313,34 @@ def test_the_image_installs_chromium_for_the_pdf() -> None:
         rest for keyword, rest in steps[last_stage:] if keyword == "RUN" and "apt-get" in rest
     ]
     assert any("install" in rest and "chromium" in rest.split() for rest in installs)
+
+
+def test_a_week_not_stored_yet_is_measured_from_the_cache_and_nothing_is_written(
+    console: Console,
+) -> None:
+    console.cache_sample(LEADER)  # synced, but no weekly run has stored a week
+    console.leader(LEADER, "Sanne de Vries")
+    console.add(LEADER, "leader")
+    with signed_in(console, LEADER) as leader:
+        page = leader.get("/console/me/summary").text
+    columns = re.findall(r'<tr class="buffer".*?</tr>', page, re.DOTALL)
+    assert len(columns) == 3
+    for row in columns:
+        statuses = re.findall(r"status-(\w+)", row)
+        assert len(statuses) == 8
+        assert statuses[:7] == ["no_data"] * 7  # not stored: no data
+        assert statuses[7] != "no_data"  # the reviewed week, measured from the cache
+    with session_scope(console.store) as session:
+        assert session.scalar(select(func.count()).select_from(WeeklyMetricsRow)) == 0
+
+
+def test_a_leader_without_any_data_gets_a_calm_summary(console: Console) -> None:
+    console.leader(OTHER, "Bas Smit")
+    console.add(OTHER, "leader")
+    with signed_in(console, OTHER, "nl") as leader:
+        answer = leader.get("/console/me/summary")
+    assert answer.status_code == 200
+    assert answer.text.count('class="status status-no_data"') == 3 * 8
+    assert "Er is nog niet genoeg geschiedenis om je met je eigen basislijn" in answer.text
+    assert "data-signal=" not in answer.text
+    assert text("question.0", "nl") in answer.text
