@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pypdfium2  # type: ignore[import-untyped]
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import func, select
 
 from assistant.core.review import IsoWeek
@@ -51,6 +52,7 @@ from tests.test_deploy import instructions
 __all__ = ["console", "migrated_template", "new_database", "postgres_admin_url", "store"]
 
 SHOTS = REPO / "docs" / "screenshots"
+AXE = Axe()
 LEADER, COACH, OTHER = "sanne@example.org", "coach@example.org", "bas@example.org"
 SHOWN = [IsoWeek(2026, 48).shifted(-offset) for offset in range(7, -1, -1)]  # W41..W48
 RATINGS = {IsoWeek(2026, 46): 2, IsoWeek(2026, 47): 4, IsoWeek(2026, 48): 3}
@@ -136,6 +138,13 @@ def test_the_leader_reads_their_summary_in_chromium(
         download = "Download as PDF" if language == "en" else "Downloaden als pdf"
         link = page.get_by_role("link", name=download)
         assert link.get_attribute("href") == "/console/me/summary.pdf"
+        # On a phone the page fits its width; only the table scrolls sideways.
+        page.set_viewport_size({"width": 360, "height": 740})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        checked = AXE.run(page).response
+        assert checked["passes"]  # axe-core ran on the page
+        serious = [v["id"] for v in checked["violations"] if v["impact"] in ("serious", "critical")]
+        assert serious == []
     finally:
         context.close()
 
