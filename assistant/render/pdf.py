@@ -58,8 +58,9 @@ def chromium_arguments(program: str, page: Path, pdf: Path, profile: Path) -> li
     return arguments
 
 
-def print_pdf(html: str, settings: PrintSettings) -> bytes:
-    """The page as PDF bytes; `PdfUnavailable` when Chromium is missing or does not print."""
+def print_pdf(html: str, settings: PrintSettings, *, seconds: float = PRINT_SECONDS) -> bytes:
+    """The page as PDF bytes; `PdfUnavailable` when Chromium is missing, fails, or has not
+    printed within `seconds` (then it is ended, with every process it started)."""
     program = settings.chromium_program()
     if program is None:
         raise PdfUnavailable(
@@ -88,14 +89,15 @@ def print_pdf(html: str, settings: PrintSettings) -> bytes:
             start_new_session=True,  # its helpers end with it
         )
         try:
-            _, errors = process.communicate(timeout=PRINT_SECONDS)
+            _, errors = process.communicate(timeout=seconds)
         except subprocess.TimeoutExpired:
             _end(process)
+            process.communicate(timeout=5)  # what it wrote, and its pipe closed
             raise PdfUnavailable(
                 "Chromium (%(program)s, %(setting)s) did not print within %(seconds)s s",
                 program=program,
                 setting=CHROMIUM_VARIABLE,
-                seconds=PRINT_SECONDS,
+                seconds=seconds,
             ) from None
         finally:
             _end(process)

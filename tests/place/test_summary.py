@@ -11,11 +11,14 @@ import io
 import logging
 import re
 import secrets
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 import pypdfium2  # type: ignore[import-untyped]
@@ -26,7 +29,7 @@ from sqlalchemy import func, select
 from assistant.core.review import IsoWeek
 from assistant.i18n.labels import indicator_name
 from assistant.i18n.texts import text
-from assistant.render.pdf import print_pdf
+from assistant.render.pdf import PdfUnavailable, print_pdf
 from assistant.settings import PrintSettings
 from assistant.store.database import session_scope
 from assistant.store.models import WeeklyMetricsRow
@@ -353,3 +356,23 @@ def test_a_leader_without_any_data_gets_a_calm_summary(console: Console) -> None
     assert "Er is nog niet genoeg geschiedenis om je met je eigen basislijn" in answer.text
     assert "data-signal=" not in answer.text
     assert text("question.0", "nl") in answer.text
+
+
+def test_a_chromium_that_hangs_or_fails_gives_no_pdf_and_says_why(tmp_path: Path) -> None:
+    hangs = tmp_path / "hanging-chromium"
+    hangs.write_text("#!/bin/sh\nsleep 60 &\nsleep 60\n", encoding="utf-8")
+    fails = tmp_path / "failing-chromium"
+    fails.write_text("#!/bin/sh\necho 'cannot open display' >&2\nexit 3\n", encoding="utf-8")
+    for program in (hangs, fails):
+        program.chmod(0o755)
+    started = time.monotonic()
+    with pytest.raises(PdfUnavailable, match="did not print within 1 s") as hung:
+        print_pdf("<p>Room</p>", PrintSettings(chromium=str(hangs)), seconds=1)
+    assert time.monotonic() - started < 10
+    assert "AGENDA_REGIE_CHROMIUM" in str(hung.value)
+    left = subprocess.run(
+        ["pgrep", "-f", str(hangs)], capture_output=True, text=True, check=False
+    ).stdout
+    assert left == ""  # the script and the sleep it started in the background were ended
+    with pytest.raises(PdfUnavailable, match=r"exit 3\): cannot open display"):
+        print_pdf("<p>Room</p>", PrintSettings(chromium=str(fails)))
