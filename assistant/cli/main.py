@@ -19,6 +19,11 @@ from assistant import __version__
 from assistant.cli.database import DATABASE_COMMANDS, add_database_commands, database_command
 from assistant.cli.errors import EXIT_OK, internal_error, problem, say
 from assistant.cli.google import add_google_commands
+from assistant.cli.leader_data import (
+    LEADER_DATA_COMMANDS,
+    add_leader_data_commands,
+    leader_data_command,
+)
 from assistant.cli.mail import MAIL_COMMANDS, add_mail_commands, mail_command
 from assistant.cli.parser import Parser
 from assistant.cli.processes import PROCESS_COMMANDS, add_process_commands, process_command
@@ -46,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_worker_commands(commands)
     add_process_commands(commands)
     add_users_commands(commands)
+    add_leader_data_commands(commands)
     return parser
 
 
@@ -98,6 +104,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return process_command(args)
     if args.command in USERS_COMMANDS:
         return users_command(args)
+    if args.command in LEADER_DATA_COMMANDS:
+        return leader_data_command(args)
     parser.error(tr("unknown command %(command)s", command=args.command))
     return EXIT_OK
 

@@ -25,7 +25,7 @@ from assistant.mail.links import LinkError, LinkSigner
 from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine
 from assistant.web import console
-from assistant.web.console import summary
+from assistant.web.console import my_data, summary
 from assistant.web.deps import Clock, WebServices, browser_language
 from assistant.web.pages import Pages
 from assistant.web.routers import connect, health, pause, proposals, ratings
@@ -69,6 +69,7 @@ def create_app(
         secrets=secrets,
         identity_providers=identity_providers,
     )
+    app.include_router(my_data.router)  # the leader's own data: export and deletion
     return app
 
 

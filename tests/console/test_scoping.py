@@ -93,7 +93,9 @@ def test_each_role_sees_its_own_leaders_and_nothing_else(console: Console) -> No
         page = root.get("/console").text
         assert all(name in page for name in ("Ada de Vries", "Bob Jansen", "Cor Smit"))
     with signed_in(console, COR) as cor:
-        assert "Cor Smit" in cor.get("/console").text
+        # A leader's console is their own place.
+        assert cor.get("/console").headers["location"] == "/console/me"
+        assert "Cor Smit" in cor.get("/console/me").text
         assert cor.get(f"/console/leaders/{ids[COR]}").status_code == 200
         assert cor.get(f"/console/leaders/{ids[ADA]}").status_code == 404
 

@@ -12,7 +12,8 @@ It is also Google's OAuth server, enough for the real google-auth and google-aut
   (`invalid_grant` once revoked), and a service account's signed JWT for domain-wide delegation
   (signature checked with the key's public half, then `sub` and `scope` against the grants an
   administrator made; `unauthorized_client` otherwise, as Google answers). `token_answers`
-  queues answers for the next token requests (a 503, an HTML error page, `invalid_client` ...).
+  queues answers for the next token requests (a 503, an HTML error page, `invalid_client` ...);
+- `/revoke`: a token posted to be revoked, kept in `revocations`; the grant ends.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class FakeGoogleCalendar(FakeGoogleOAuth, FakeHttpServer):
         self.delegated_scopes: dict[str, set[str]] = {}
         self.assertions: list[dict[str, Any]] = []
         self.token_subjects: dict[str, str] = {}
+        self.revocations: list[str] = []  # tokens posted to /revoke, in order
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -133,6 +135,8 @@ class FakeGoogleCalendar(FakeGoogleOAuth, FakeHttpServer):
                 return self.send(handler, *answer, headers)
             if path == "/token":
                 return self.send(handler, *self._token(body, authorization))
+            if path == "/revoke" and method == "POST":
+                return self.send(handler, *self._revoke(body))
             if path == "/auth":
                 status, location = self._consent(query)
                 return self.send(

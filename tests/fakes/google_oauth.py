@@ -39,6 +39,7 @@ class FakeGoogleOAuth(ABC):
     delegated_scopes: dict[str, set[str]]
     assertions: list[dict[str, Any]]
     token_subjects: dict[str, str]
+    revocations: list[str]
 
     @property
     @abstractmethod
@@ -137,6 +138,17 @@ class FakeGoogleOAuth(ABC):
             "scope": asked["scope"],
             "token_type": "Bearer",
         }
+
+    def _revoke(self, body: bytes) -> tuple[int, Any]:
+        """Google's revocation endpoint (POST token=...): records the token and ends the grant,
+        so a later refresh gets `invalid_grant`; an empty token is `invalid_request`."""
+        form = {name: values[0] for name, values in parse_qs(body.decode()).items()}
+        token = form.get("token", "")
+        if not token:
+            return 400, {"error": "invalid_request", "error_description": "Missing token."}
+        self.revocations.append(token)
+        self.revoked = True
+        return 200, {}
 
     def _delegate(self, assertion: str) -> tuple[int, Any]:
         """A service account's JWT: signed by its key, for a subject and scopes it was granted."""

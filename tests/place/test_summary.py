@@ -37,22 +37,10 @@ from assistant.store.repositories.coaching import add_grant, revoke_grant, views
 from assistant.store.repositories.feedback import record_self_rating
 from assistant.store.repositories.leaders import find_leader
 from tests.conftest import REPO
-from tests.console.conftest import (
-    BOTH,
-    PASSWORD,
-    Console,
-    console,
-    migrated_template,
-    new_database,
-    postgres_admin_url,
-    store,
-)
+from tests.console.conftest import BOTH, PASSWORD, Console
 from tests.console.test_signin import client, sign_in
 from tests.mail.fixtures import NOW
 from tests.test_deploy import instructions
-
-# The console's fixtures (tests/console/conftest.py), served here too.
-__all__ = ["console", "migrated_template", "new_database", "postgres_admin_url", "store"]
 
 SHOTS = REPO / "docs" / "screenshots"
 AXE = Axe()

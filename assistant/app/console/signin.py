@@ -119,7 +119,9 @@ def sign_in_verified(engine: Engine, identity: VerifiedIdentity, now: datetime) 
         return _open(session, user, now)
 
 
-def _open(session: Session, user: ConsoleUser, now: datetime) -> SignedIn:
+def _open(
+    session: Session, user: ConsoleUser, now: datetime, lifetime: timedelta = SESSION_LIFETIME
+) -> SignedIn:
     cookie = secrets.token_urlsafe(32)
     form = secrets.token_urlsafe(32)
     open_console_session(
@@ -128,9 +130,17 @@ def _open(session: Session, user: ConsoleUser, now: datetime) -> SignedIn:
         token_hash=token_hash(cookie),
         form_token=form,
         now=now,
-        lifetime=SESSION_LIFETIME,
+        lifetime=lifetime,
     )
     return SignedIn(cookie, _viewer(user, form))
+
+
+def open_session(
+    session: Session, user: ConsoleUser, now: datetime, lifetime: timedelta = SESSION_LIFETIME
+) -> SignedIn:
+    """A session for a user whose address a signed link or an invitation proved; the caller
+    checked that the user is enabled."""
+    return _open(session, user, now, lifetime)
 
 
 def _viewer(user: ConsoleUser, form: str) -> Viewer:

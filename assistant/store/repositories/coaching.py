@@ -172,3 +172,17 @@ def remove_note(session: Session, leader_id: int, note_id: int) -> bool:
         delete(CoachNote).where(CoachNote.id == note_id, CoachNote.leader_id == leader_id)
     )
     return _rowcount(result) > 0
+
+
+def invitation(
+    session: Session, invite_hash: str, *, now: datetime
+) -> tuple[CoachGrant, Leader] | None:
+    """The live grant of an invitation not yet taken up, with its leader; writes nothing."""
+    statement = (
+        select(CoachGrant, Leader)
+        .join(Leader, Leader.id == CoachGrant.leader_id)
+        .where(CoachGrant.invite_hash == invite_hash)
+        .where(*_live(now))  # type: ignore[arg-type]
+    )
+    found = session.execute(statement).one_or_none()
+    return None if found is None else (found[0], found[1])

@@ -1,5 +1,6 @@
 """The assistants' console (/console): sign-in, the leaders list, a leader's page, the rules
-editor, onboarding, pause and the audit trail.
+editor, onboarding, pause and the audit trail; the leader's own place (/console/me) and the coach's
+view (/console/coach).
 
 `install(app, ...)` keeps the console's services on `app.state.console`, registers its routers
 and the two answers every console route may give without rendering a page itself: a sign-in
@@ -19,8 +20,10 @@ from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine
 from assistant.web.console import (
     audit,
+    coach,
     leaders,
     onboarding,
+    place,
     rules,
     shared_rules,
     signin,
@@ -57,5 +60,5 @@ def install(
     app.exception_handler(SignInNeeded)(sign_in_needed)
     app.exception_handler(FormRefused)(form_refused)
     app.exception_handler(RequestValidationError)(not_understood)
-    for group in (signin, leaders, audit, rules, shared_rules, onboarding, users):
+    for group in (signin, leaders, audit, rules, shared_rules, onboarding, users, place, coach):
         app.include_router(group.router)

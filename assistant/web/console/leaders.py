@@ -12,8 +12,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from assistant.app.console.audit import pause, resume
 from assistant.app.console.leaders import export_weeks, search_leaders, the_leader, the_leaders
+from assistant.app.console.place import personal_for_assistants
 from assistant.core.catalogue import METRIC_IDS
-from assistant.web.console import present
+from assistant.web.console import present, present_place
 from assistant.web.console.deps import (
     CheckedViewerDep,
     ConsoleDep,
@@ -34,6 +35,9 @@ def missing(language: str) -> Response:
 def leaders_list(
     console: ConsoleDep, viewer: ViewerDep, language: LanguageDep, now: NowDep
 ) -> Response:
+    if viewer.role in ("leader", "coach"):  # their own place; what leaders share with a coach
+        target = "/console/me" if viewer.role == "leader" else "/console/coach"
+        return RedirectResponse(target, status_code=303)
     rows = [
         present.summary_row(summary, summary.timezone, language)
         for summary in the_leaders(console.engine, viewer, now)
@@ -71,12 +75,22 @@ def leader_page(
     found = the_leader(console.engine, viewer, leader_id, now, weeks=weeks)
     if found is None:
         return missing(language)
+    # The leader's felt room and notes to their coach: only when they let their assistants see.
+    personal = personal_for_assistants(
+        console.engine, console.box, leader_id, [m.week for m in found.history]
+    )
     return render(
         "console_leader.html.j2",
         language,
         viewer=viewer,
         done=done,
         chosen_weeks=weeks,
+        felt=None
+        if personal is None
+        else present_place.felt_room(found.history, personal[0], language),
+        notes=[]
+        if personal is None
+        else present_place.notes(personal[1], found.review.timezone, language),
         **present.detail(found, language),
     )
 
