@@ -23,7 +23,14 @@ from assistant.core.review import IsoWeek, WeeklyReview
 from assistant.i18n.labels import language_of
 from assistant.i18n.wording import word
 from assistant.mail.ics import proposals_ics
-from assistant.mail.links import AllLink, LinkSigner, PauseLink, ProposalLink, RatingLink
+from assistant.mail.links import (
+    AllLink,
+    LinkSigner,
+    PauseLink,
+    PlaceLink,
+    ProposalLink,
+    RatingLink,
+)
 from assistant.mail.send import (
     SEND_ATTEMPTS,
     TRANSIENT,
@@ -154,6 +161,7 @@ def prepare_email(
             for score in RATING_SCORES
         },
         pause=signer.url(PauseLink(address), now),
+        place=signer.url(PlaceLink(address), now),
     )
     extras = EmailExtras(
         ratings=[(week, stored.get(week)) for week in weeks],

@@ -47,6 +47,7 @@ class EmailLinks:
     accept_all: str | None
     ratings: Mapping[int, str]  # score 1-5 -> link
     pause: str | None = None  # the page to pause (or resume) the weekly email
+    place: str | None = None  # the leader's own place: history, coach, their data
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,7 @@ def email_context(review: WeeklyReview, links: EmailLinks, extras: EmailExtras) 
         "rules_source": _rules_source(extras.rules_source, review.timezone, language),
         "pause_contact": extras.pause_contact or who,
         "pause": links.pause,
+        "place": links.place,
         "text_picture": text_picture,
         "text_legend": [(TEXT_CELLS[item["kind"]], item["label"]) for item in page["legend"]],
         "text_ruler": _text_ruler(page["picture"]["ruler"]),

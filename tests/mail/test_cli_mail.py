@@ -11,6 +11,7 @@ import subprocess
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -88,10 +89,14 @@ def test_send_review_sends_once_says_already_sent_and_resends_when_forced(
         leader = find_leader(session, LEADER)
         assert leader is not None
         until = datetime.now(UTC) + timedelta(weeks=4)
+        zone = ZoneInfo(leader.timezone)  # the date is said in the leader's time zone
         pause_reviews(session, leader, until, now=datetime.now(UTC), actor=LEADER)
     paused = send_review(env, "--week", "2026-W49")
     assert paused.returncode == 0, paused.stderr
-    assert f"the weekly review of {LEADER} is paused until {until:%Y-%m-%d}" in paused.stdout
+    assert (
+        f"the weekly review of {LEADER} is paused until {until.astimezone(zone):%Y-%m-%d}"
+        in paused.stdout
+    )
     assert "--force" in paused.stdout
     assert len(smtp_server.inbox.messages) == 2
     assert send_review(env, "--week", "2026-W49", "--force").returncode == 0

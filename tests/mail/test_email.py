@@ -86,12 +86,13 @@ def test_the_smtp_server_receives_the_whole_review_without_any_title(
     assert len(accept_links) == len(review.proposals)
     for href in hrefs:
         assert href.startswith(BASE + "/")
-        kind, token = urlsplit(href).path.strip("/").split("/")
+        kind, token = urlsplit(href).path.strip("/").rsplit("/", 1)
         loader = {
             "p": signer.proposal,
             "all": signer.accept_all,
             "r": signer.rating,
             "pause": signer.pause,
+            "console/me/open": signer.place,
         }[kind]
         loader(token, NOW)
         assert href.split("?")[0] in text
@@ -99,6 +100,9 @@ def test_the_smtp_server_receives_the_whole_review_without_any_title(
     # The footer says how to pause, with a link to the pause page.
     [pause] = [h for h in hrefs if "/pause/" in h]
     assert signer.pause(pause.rsplit("/", 1)[1], NOW).leader == LEADER
+    # And a link to the leader's own place, which opens a short session there.
+    [place] = [h for h in hrefs if "/console/me/open/" in h]
+    assert signer.place(place.rsplit("/", 1)[1], NOW).leader == LEADER
     footer = "Pauzeer deze mail vier weken" if language == "nl" else "Pause this email for four"
     assert footer in html
     assert footer in text

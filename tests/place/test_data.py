@@ -265,7 +265,7 @@ def _sign_in(page: Any, url: str, email: str) -> None:
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/console")
+    page.wait_for_url(f"{url}/console/me")  # a leader's console is their own place
 
 
 def test_a_leader_downloads_their_data_and_deletes_it_in_chromium(

@@ -320,3 +320,26 @@ def test_someone_who_is_not_a_leader_has_no_place(console: Console) -> None:
         assert sign_in(eva, "eva@example.org").status_code == 303
         assert eva.get("/console/me").status_code == 404
         assert eva.post("/console/me/coaches/1/revoke", data={"form_token": "x"}).status_code == 403
+
+
+def test_a_coach_s_access_ends_by_itself_when_its_period_is_over(console: Console) -> None:
+    ada_with_history(console)
+    with client(console) as http:
+        assert sign_in(http, ADA).status_code == 303
+        page = http.get("/console/me").text
+        answer = http.post(
+            "/console/me/coaches", data={"form_token": token(page), "coach": COACH, "months": 1}
+        )
+        link = answer.text.split('id="invite-link" readonly value="')[1].split('"')[0]
+    with client(console) as coach:
+        taken = coach.post(link, data={"password": PASSWORD})
+        shared = taken.headers["location"]
+        assert coach.get(shared).status_code == 200
+        console.clock.now = NOW + timedelta(days=31)  # a month and a day later
+        assert sign_in(coach, COACH).status_code == 303  # a new day, a new session
+        assert coach.get(shared).status_code == 404
+        assert "Ada" not in coach.get("/console/coach").text
+    with client(console) as http:
+        assert sign_in(http, ADA).status_code == 303
+        assert 'data-state="expired"' in http.get("/console/me").text
+    console.clock.now = NOW

@@ -96,12 +96,12 @@ def grant_state(state: str, lang: str) -> str:
 
 
 def page_name(page: str, lang: str) -> str:
-    return gettext(
-        lang,
-        {"trend": "your trend", "summary": "the summary", "summary_pdf": "the summary (PDF)"}.get(
-            page, page
-        ),
-    )
+    names = {
+        "trend": "your trend",
+        "summary": "the summary",
+        "summary_pdf": "the summary (PDF)",
+    }
+    return gettext(lang, names[page]) if page in names else page
 
 
 def place(found: Place, lang: str) -> dict[str, Any]:
