@@ -18,6 +18,11 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/agenda-regie/bin:$PATH
+# Chromium prints the summary before a coaching conversation as a PDF (docs/leader-place.md);
+# without it the summary is still there as a page that prints from the browser.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN python -m venv /opt/agenda-regie
 COPY --from=build /wheels /wheels
 RUN /opt/agenda-regie/bin/pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels

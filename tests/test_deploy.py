@@ -170,7 +170,8 @@ def image_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 else:
                     destination.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(path, destination / path.name)
-        elif keyword == "RUN" and "useradd" not in rest:
+        elif keyword == "RUN" and "useradd" not in rest and "apt-get" not in rest:
+            # The system packages (Chromium) are the base image's matter, not this machine's.
             command = rest
             for path in ("/opt/agenda-regie", "/wheels"):
                 local = places.setdefault(path, root / path.strip("/").replace("/", "-"))

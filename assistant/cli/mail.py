@@ -178,6 +178,7 @@ def _web(args: argparse.Namespace) -> int:
     import uvicorn
 
     from assistant import bootstrap
+    from assistant.settings import PrintSettings
     from assistant.web.app import create_app
 
     settings = bootstrap.load_settings(*bootstrap.WEB_NEEDS)
@@ -194,6 +195,7 @@ def _web(args: argparse.Namespace) -> int:
         calendar_connectors=services.connectors,  # the leader's link to connect a calendar
         mailer=services.mailer,
     )
+    app.state.print_settings = settings.group(PrintSettings)  # Chromium, for the summary's PDF
     try:
         # uvicorn ends on SIGTERM and SIGINT after the requests in flight are answered.
         uvicorn.run(app, host=args.host, port=args.port, log_level="info")

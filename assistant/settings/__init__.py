@@ -73,6 +73,7 @@ from assistant.settings.names import (
     SMTP_PLAIN_LOGIN,
     Security,
 )
+from assistant.settings.printing import CHROMIUM_VARIABLE, PrintSettings
 from assistant.settings.signin import SignInSettings
 from assistant.settings.worker import WorkerSettings
 
@@ -81,6 +82,7 @@ __all__ = [
     "BASE_URL_VARIABLE",
     "BROKER_URL_VARIABLE",
     "CALDAV_PASSWORD_VARIABLE",
+    "CHROMIUM_VARIABLE",
     "CLOCK_VARIABLE",
     "DATABASE_FILE_NAME",
     "DATABASE_URL_VARIABLE",
@@ -107,6 +109,7 @@ __all__ = [
     "Group",
     "LinkSettings",
     "MicrosoftSettings",
+    "PrintSettings",
     "SecretSettings",
     "Security",
     "Settings",

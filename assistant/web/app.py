@@ -25,7 +25,7 @@ from assistant.mail.links import LinkError, LinkSigner
 from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine
 from assistant.web import console
-from assistant.web.console import my_data
+from assistant.web.console import my_data, summary
 from assistant.web.deps import Clock, WebServices, browser_language
 from assistant.web.pages import Pages
 from assistant.web.routers import connect, health, pause, proposals, ratings
@@ -60,6 +60,7 @@ def create_app(
     )
     for group in (health, proposals, ratings, pause, connect):
         app.include_router(group.router)
+    app.include_router(summary.router)  # the summary before a coaching conversation
     console.install(
         app,
         engine=engine,
