@@ -3,8 +3,10 @@
 The HTML is written to a private temporary folder and Chromium opens that file, with a profile
 of its own in the same folder, no network (every host name resolves to nothing and every
 connection goes to a closed proxy), a bounded time and a bounded output. Chromium never fetches
-a page of the server. Its sandbox is switched off only when this process runs as root, where
-Chromium refuses to start with it.
+a page of the server. Its sandbox is switched off when this process runs as root, where
+Chromium refuses to start with it, or when `AGENDA_REGIE_CHROMIUM_SANDBOX=false` (a container
+whose seccomp profile refuses the user namespaces the sandbox needs): the page it prints is
+agenda-regie's own, without scripts, and Chromium has no network.
 
 `PdfUnavailable` says why there is no PDF, naming the setting; the caller shows a calm page.
 """
@@ -29,7 +31,9 @@ class PdfUnavailable(Fault):
     """No PDF could be made; the message names the setting for the operator."""
 
 
-def chromium_arguments(program: str, page: Path, pdf: Path, profile: Path) -> list[str]:
+def chromium_arguments(
+    program: str, page: Path, pdf: Path, profile: Path, *, sandbox: bool = True
+) -> list[str]:
     arguments = [
         program,
         "--headless",
@@ -52,7 +56,7 @@ def chromium_arguments(program: str, page: Path, pdf: Path, profile: Path) -> li
         "--print-to-pdf-no-header",
         f"--print-to-pdf={pdf}",
     ]
-    if os.geteuid() == 0:
+    if os.geteuid() == 0 or not sandbox:
         arguments.insert(2, "--no-sandbox")
     arguments.append(page.as_uri())
     return arguments
@@ -80,7 +84,7 @@ def print_pdf(html: str, settings: PrintSettings, *, seconds: float = PRINT_SECO
             "XDG_CACHE_HOME": str(root / "cache"),
         }
         process = subprocess.Popen(
-            chromium_arguments(program, page, pdf, profile),
+            chromium_arguments(program, page, pdf, profile, sandbox=settings.sandbox),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

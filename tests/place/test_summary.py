@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from assistant.core.review import IsoWeek
 from assistant.i18n.labels import indicator_name
 from assistant.i18n.texts import text
-from assistant.render.pdf import PdfUnavailable, print_pdf
+from assistant.render.pdf import PdfUnavailable, chromium_arguments, print_pdf
 from assistant.settings import PrintSettings
 from assistant.store.database import session_scope
 from assistant.store.models import WeeklyMetricsRow
@@ -364,3 +364,16 @@ def test_a_chromium_that_hangs_or_fails_gives_no_pdf_and_says_why(tmp_path: Path
     assert left == ""  # the script and the sleep it started in the background were ended
     with pytest.raises(PdfUnavailable, match=r"exit 3\): cannot open display"):
         print_pdf("<p>Room</p>", PrintSettings(chromium=str(fails)))
+
+
+def test_the_sandbox_is_switched_off_only_when_asked_or_as_root(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page, pdf, profile = Path("/x/summary.html"), Path("/x/summary.pdf"), Path("/x/profile")
+    monkeypatch.setenv("AGENDA_REGIE_CHROMIUM_SANDBOX", "false")
+    assert PrintSettings.from_environ().sandbox is False
+    assert "--no-sandbox" in chromium_arguments("chromium", page, pdf, profile, sandbox=False)
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    assert "--no-sandbox" not in chromium_arguments("chromium", page, pdf, profile)
+    monkeypatch.setattr("os.geteuid", lambda: 0)
+    assert "--no-sandbox" in chromium_arguments("chromium", page, pdf, profile)
