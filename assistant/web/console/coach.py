@@ -30,13 +30,9 @@ from assistant.web.console.deps import (
     language_of,
     set_cookie,
 )
-from assistant.web.console.views import render
+from assistant.web.console.views import missing, render
 
 router = APIRouter(prefix="/console/coach")
-
-
-def missing(language: str) -> Response:
-    return render("console_missing.html.j2", language, status=404)
 
 
 @router.get("", response_model=None)

@@ -22,13 +22,9 @@ from assistant.web.console.deps import (
     NowDep,
     ViewerDep,
 )
-from assistant.web.console.views import HEADERS, render
+from assistant.web.console.views import HEADERS, missing, render
 
 router = APIRouter(prefix="/console")
-
-
-def missing(language: str) -> Response:
-    return render("console_missing.html.j2", language, status=404)
 
 
 @router.get("", response_model=None)

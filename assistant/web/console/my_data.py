@@ -28,15 +28,11 @@ from assistant.web.console.deps import (
     NowDep,
     ViewerDep,
 )
-from assistant.web.console.views import HEADERS, render
+from assistant.web.console.views import HEADERS, missing, render
 
 router = APIRouter(prefix="/console/me")
 # Who asked, as the audit line of a deletion names them (not their address: it is deleted).
 BY_THE_LEADER = "the leader"
-
-
-def _missing(language: str) -> Response:
-    return render("console_missing.html.j2", language, status=404)
 
 
 def _download(body: bytes, media_type: str, filename: str) -> Response:
@@ -57,7 +53,7 @@ def export_json(
 ) -> Response:
     found = _export(console, viewer, now)
     if found is None:
-        return _missing(language)
+        return missing(language)
     return _download(as_json(found), "application/json", "agenda-regie-data.json")
 
 
@@ -67,7 +63,7 @@ def export_zip(
 ) -> Response:
     found = _export(console, viewer, now)
     if found is None:
-        return _missing(language)
+        return missing(language)
     return _download(as_zip(found), "application/zip", "agenda-regie-data.zip")
 
 
@@ -83,7 +79,7 @@ def _confirm_page(
 ) -> Response:
     found = export_leader(console.engine, console.box, owner.leader_id, now)
     if found is None:
-        return _missing(language)
+        return missing(language)
     counts = {table: len(rows) for table, rows in found.tables.items() if rows}
     counts.pop("sharing", None)
     return render(
@@ -106,7 +102,7 @@ def delete_page(
 ) -> Response:
     owner = own_leader(console.engine, viewer)
     if owner is None:
-        return _missing(language)
+        return missing(language)
     return _confirm_page(console, viewer, owner, language, now)
 
 
@@ -120,7 +116,7 @@ def delete(
 ) -> Response:
     owner = own_leader(console.engine, viewer)
     if owner is None:
-        return _missing(language)
+        return missing(language)
     if address.strip().lower() != owner.email.lower():
         problem = "empty" if not address.strip() else "wrong"
         return _confirm_page(
@@ -128,7 +124,7 @@ def delete(
         )
     removal = delete_leader(console.engine, console.box, owner.leader_id, now, actor=BY_THE_LEADER)
     if removal is None:
-        return _missing(language)
+        return missing(language)
     response = render(
         "place_deleted.html.j2",
         language,

@@ -41,13 +41,9 @@ from assistant.web.console.deps import (
     ViewerDep,
     set_cookie,
 )
-from assistant.web.console.views import render
+from assistant.web.console.views import missing, render
 
 router = APIRouter(prefix="/console/me")
-
-
-def missing(language: str) -> Response:
-    return render("console_missing.html.j2", language, status=404)
 
 
 def _owner(console: ConsoleServices, viewer: Viewer) -> PlaceOwner | None:

@@ -21,9 +21,8 @@ from assistant.app.console.summary import coaching_summary
 from assistant.render.pdf import PdfUnavailable, print_pdf
 from assistant.settings.printing import PrintSettings
 from assistant.web.console.deps import ConsoleDep, ConsoleServices, LanguageDep, NowDep, ViewerDep
-from assistant.web.console.leaders import missing
 from assistant.web.console.summary_words import summary_html
-from assistant.web.console.views import HEADERS, render
+from assistant.web.console.views import HEADERS, missing, render
 
 router = APIRouter(prefix="/console")
 log = logging.getLogger("assistant.web")

@@ -47,3 +47,8 @@ def render(
         )
     )
     return HTMLResponse(html, status_code=status, headers=HEADERS)
+
+
+def missing(language: str) -> HTMLResponse:
+    """The console's 404: nothing here, or not the viewer's to see (the two look the same)."""
+    return render("console_missing.html.j2", language, status=404)
