@@ -25,10 +25,18 @@ _LOOK_PEOPLE_KEY = secrets.token_bytes(32)
 
 
 def open_ics(location: str | Path, rules: Rules, me: Iterable[str] = ()) -> CalendarSource:
-    """An iCalendar file or feed, read in the leader's zone as the leader `me`."""
-    from assistant.settings import feed_allowed_hosts
-    from connectors.ics import IcsSource
+    """An iCalendar file or feed, read in the leader's zone as the leader `me`.
 
+    The hosts allowed on a private network are read from the settings for a feed only: a file
+    needs none, and a look at one loads no settings."""
+    from connectors.ics import IcsSource
+    from connectors.ics.fetch import feed_url
+
+    allowed_hosts: frozenset[str] = frozenset()
+    if feed_url(location) is not None:
+        from assistant.settings import feed_allowed_hosts
+
+        allowed_hosts = feed_allowed_hosts()
     addresses = {m for m in me if m}
     if rules.leader.email:
         addresses.add(rules.leader.email)
@@ -37,7 +45,7 @@ def open_ics(location: str | Path, rules: Rules, me: Iterable[str] = ()) -> Cale
         zone=ZoneInfo(rules.leader.timezone),
         me=sorted(addresses),
         classify=classify_options(rules, _LOOK_PEOPLE_KEY),
-        allowed_hosts=feed_allowed_hosts(),
+        allowed_hosts=allowed_hosts,
     )
 
 

@@ -13,12 +13,9 @@ and the secret keys are checked before anyone is sent to sign in, so a sign-in i
 from __future__ import annotations
 
 import argparse
-import threading
 import time
-import webbrowser
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -219,6 +216,10 @@ def _sign_in(app: Any, scopes: list[str], leader: str, port: int, open_browser: 
     query is taken too. Anything else that reaches the port (a browser asking for a favicon) gets
     a 404 and the listener keeps waiting, until the answer comes or the time is up.
     """
+    import threading
+    import webbrowser
+    from http.server import BaseHTTPRequestHandler, HTTPServer  # only here: a review loads none
+
     from connectors.microsoft import auth
 
     answer: dict[str, str] = {}

@@ -34,6 +34,9 @@ def expand(series: Any, start: datetime, end: datetime, cap: int, spending: Spen
     second or minute is counted by arithmetic, never stepped through; every other rule is first
     walked lazily, counting each step against the calendar's budget, up to the query's end; the
     real query only runs when that stayed under the cap, and then reuses dateutil's cache.
+
+    The caller runs it under the calendar's time budget (`Spending.within_time`, once for all
+    the series of a read: a thread per series cost more than the expansion of most).
     """
     recurrence = series.recurrence
     rules = getattr(recurrence, "rrules", ())
@@ -42,23 +45,20 @@ def expand(series: Any, start: datetime, end: datetime, cap: int, spending: Spen
         if isinstance(rule, rrule):
             _check_fine(rule, limit, cap)
 
-    def walk_and_query() -> list[Any]:
-        for rule in rules:
-            for counted, instance in enumerate(rule, start=1):
-                if instance > limit:
-                    break
-                spending.step()
-                if counted > cap:
-                    raise TooManyOccurrences
-        occurrences: list[Any] = []
-        for occurrence in series.between(start, end):
+    for rule in rules:
+        for counted, instance in enumerate(rule, start=1):
+            if instance > limit:
+                break
             spending.step()
-            occurrences.append(occurrence)
-            if len(occurrences) > cap:
+            if counted > cap:
                 raise TooManyOccurrences
-        return occurrences
-
-    return spending.within_time(walk_and_query)
+    occurrences: list[Any] = []
+    for occurrence in series.between(start, end):
+        spending.step()
+        occurrences.append(occurrence)
+        if len(occurrences) > cap:
+            raise TooManyOccurrences
+    return occurrences
 
 
 def _check_fine(rule: Any, limit: datetime, cap: int) -> None:

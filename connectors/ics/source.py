@@ -122,8 +122,23 @@ def occurrences(
 ) -> tuple[list[CalendarEvent], list[SkippedEvent]]:
     """The classified occurrences of the loaded series around `window` (a day more on each side;
     the caller cuts exactly), one per id, and the series that had to be skipped. Raises
-    BudgetExceeded when the whole calendar takes more steps or time than `budget` allows."""
+    BudgetExceeded when the whole calendar takes more steps or time than `budget` allows.
+
+    All the series are expanded under the calendar's time budget at once (one thread, abandoned
+    when the time is up: `Spending.within_time`)."""
     spending = Spending(budget, loaded.where or reader.source)
+    return spending.within_time(
+        lambda: _expand_all(loaded, window, reader, max_occurrences, spending)
+    )
+
+
+def _expand_all(
+    loaded: Loaded,
+    window: TimeWindow,
+    reader: Reader,
+    max_occurrences: int,
+    spending: Spending,
+) -> tuple[list[CalendarEvent], list[SkippedEvent]]:
     query_start = window.start.astimezone(reader.zone) - _QUERY_MARGIN
     query_end = window.end.astimezone(reader.zone) + _QUERY_MARGIN
     skipped: list[SkippedEvent] = []
