@@ -39,9 +39,13 @@ def load_country(code: str) -> None:
     loads (a module imports its siblings by their full names, never through the package), and
     taken away after: a later `import holidays.countries` runs the real one, which finds the
     modules already loaded. Under the package's own import lock, as its lazy loader imports."""
-    from holidays.registry import COUNTRIES, IMPORT_LOCK
+    try:
+        from holidays.registry import COUNTRIES, IMPORT_LOCK
 
-    module = next((m for m, names in COUNTRIES.items() if code in names[1:]), None)
+        module = next((m for m, names in COUNTRIES.items() if code in names[1:]), None)
+    except (ImportError, AttributeError, TypeError, IndexError):
+        # Another release of the package keeps its registry otherwise: let it load as it does.
+        return
     if module is None:
         return
     name = f"{_PACKAGE}.{module}"
