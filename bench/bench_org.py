@@ -288,7 +288,7 @@ def main() -> int:
             "AGENDA_REGIE_SMTP_PORT": str(smtp_port),
             "AGENDA_REGIE_SMTP_SECURITY": "none",
             "AGENDA_REGIE_SMTP_FROM": "agenda-regie@example.org",
-            "AGENDA_REGIE_LINK_SECRET": "bench-link-secret-0123456789abcdef",
+            "AGENDA_REGIE_LINK_SECRET": secrets.token_urlsafe(32),
             "AGENDA_REGIE_GOOGLE_API_ENDPOINT": google.url,
             "AGENDA_REGIE_GOOGLE_REQUESTS_PER_SECOND": "1000",
             "AGENDA_REGIE_MICROSOFT_CLIENT_ID": "client-1",
@@ -315,8 +315,10 @@ def main() -> int:
         client = create_app(WorkerSettings.from_environ())
         deadline = time.monotonic() + 60
         while len(client.control.ping(timeout=0.5)) < args.workers:
-            if time.monotonic() > deadline:
-                raise SystemExit("the workers did not answer a ping within 60 s")
+            if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+                last = (folder / "worker0.log").read_text(errors="replace").strip()
+                said = last.splitlines()[-1] if last else "(nothing in worker0.log)"
+                raise SystemExit(f"the workers did not answer a ping within 60 s: {said}")
         started = time.perf_counter()
         client.send_task("agenda_regie.dispatch_due", args=[DUE.isoformat()])
         deadline = time.monotonic() + args.timeout

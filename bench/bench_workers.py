@@ -110,7 +110,7 @@ def main() -> int:
             "AGENDA_REGIE_SMTP_PORT": str(smtp_port),
             "AGENDA_REGIE_SMTP_SECURITY": "none",
             "AGENDA_REGIE_SMTP_FROM": "agenda-regie@example.org",
-            "AGENDA_REGIE_LINK_SECRET": "bench-link-secret-0123456789abcdef",
+            "AGENDA_REGIE_LINK_SECRET": secrets.token_urlsafe(32),
             "AGENDA_REGIE_GOOGLE_API_ENDPOINT": fake.url,
             "AGENDA_REGIE_GOOGLE_REQUESTS_PER_SECOND": "1000",
         }
