@@ -298,6 +298,8 @@ def main() -> int:
             "AGENDA_REGIE_MICROSOFT_GRAPH_URL": graph.graph_url,
             "REQUESTS_CA_BUNDLE": str(ca.ca_file),
             "SSL_CERT_FILE": str(ca.ca_file),
+            # The fake feed server listens on loopback, which feeds may otherwise not use.
+            "AGENDA_REGIE_FEED_ALLOWED_HOSTS": "127.0.0.1",
         }
         for number in range(args.workers):
             log = (folder / f"worker{number}.log").open("wb")
