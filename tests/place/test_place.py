@@ -66,6 +66,11 @@ def test_a_coach_sees_what_the_leader_shares_and_nothing_else(
     assert ada.locator('[data-chart="felt_room"] rect.bar').count() == 12
     assert "2 of 5" in (ada.locator('[data-chart="felt_room"]').text_content() or "")
     assert "eva@example.org" in ada.locator("[data-visibility]").inner_text()
+    # The three buffers over the twelve weeks, each week's status in words for screen readers.
+    assert ada.locator("[data-buffer-row]").count() == 3
+    assert ada.locator("[data-buffer-row] td").count() == 36
+    assert ada.locator("[data-buffer-row] td.status-alert").count() > 0
+    assert "2026-W48: alert" in (ada.locator("[data-buffer-row]").first.text_content() or "")
     accessible(ada)
     ada.fill("#note", NOTE)
     ada.click('form[action="/console/me/notes"] button')
@@ -95,6 +100,7 @@ def test_a_coach_sees_what_the_leader_shares_and_nothing_else(
     assert coach.locator("[data-signal]").count() == 5
     assert coach.locator('[data-chart="meeting_share"] rect.bar').count() == 12
     assert coach.locator('[data-chart="felt_room"]').count() == 1
+    assert coach.locator("[data-buffer-row] td").count() == 36
     assert NOTE in coach.locator("[data-note]").inner_text()
     accessible(coach)
     shoot(coach, "coach-view.en.png")

@@ -18,8 +18,10 @@ from assistant.accounts.cache import CachedCalendar
 from assistant.app.console.access import CoachAccess, PlaceOwner
 from assistant.app.console.leaders import LeaderDetail, the_leader
 from assistant.app.console.signin import Viewer
+from assistant.core.buffers import buffer_statuses, indicator_results
+from assistant.core.catalogue import INDICATORS
 from assistant.core.held import Held, held
-from assistant.core.review import IsoWeek, WeekMetrics
+from assistant.core.review import Buffer, IsoWeek, Status, WeekMetrics
 from assistant.store.crypto import SecretBox
 from assistant.store.database import Engine, Session, session_scope
 from assistant.store.place_models import CoachGrant
@@ -36,6 +38,7 @@ from assistant.store.repositories.console_users import (
 )
 from assistant.store.repositories.feedback import self_ratings
 from connectors.model import TimeWindow
+from rules import Rules
 
 ACCEPTED = ("accepted", "written")
 
@@ -194,3 +197,19 @@ def _blocks(
     return [
         Block(w, kind, start, end, held(start, end, events, now)) for w, kind, start, end in rows
     ]
+
+
+def buffers_by_week(
+    history: list[WeekMetrics], rules: Rules
+) -> list[tuple[IsoWeek, tuple[tuple[Buffer, Status], ...]]]:
+    """Each stored week's three buffer statuses under the leader's rules now (a week stored
+    before every indicator existed reads as no data)."""
+    context = rules.measurement.context_weeks + 1
+    shown = []
+    for metrics in history:
+        if not all(d.id in metrics.values for d in INDICATORS):
+            shown.append((metrics.week, tuple((b, Status.NO_DATA) for b in Buffer)))
+            continue
+        statuses = buffer_statuses(indicator_results(metrics.values, rules), rules, context)
+        shown.append((metrics.week, tuple((s.buffer, s.status) for s in statuses)))
+    return shown

@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from assistant.app.console.place import CoachPage, Note, Place
-from assistant.core.review import IsoWeek, WeeklyReview, WeekMetrics
+from assistant.app.console.leaders import LeaderDetail
+from assistant.app.console.place import CoachPage, Note, Place, buffers_by_week
+from assistant.core.review import Buffer, IsoWeek, WeeklyReview, WeekMetrics
 from assistant.core.trends import SIGNAL_IDS
 from assistant.i18n import texts
-from assistant.i18n.labels import kind_label
+from assistant.i18n.labels import buffer_name, kind_label, status_name
 from assistant.i18n.texts import to_local
 from assistant.i18n.translations import gettext
 from assistant.i18n.wording import words
@@ -65,6 +66,26 @@ def felt_room(history: list[WeekMetrics], felt: dict[IsoWeek, int], lang: str) -
     }
 
 
+def buffer_rows(found: LeaderDetail, lang: str) -> list[dict[str, Any]]:
+    """One row per buffer, one cell per week shown: the buffers over the weeks."""
+    weeks = buffers_by_week(found.history, found.rules)
+    return [
+        {
+            "id": buffer.value,
+            "name": buffer_name(buffer, lang),
+            "cells": [
+                {
+                    "week": str(week),
+                    "status": dict(statuses)[buffer].value,
+                    "word": status_name(dict(statuses)[buffer], lang),
+                }
+                for week, statuses in weeks
+            ],
+        }
+        for buffer in Buffer
+    ]
+
+
 def notes(found: list[Note], timezone: str, lang: str) -> list[dict[str, Any]]:
     return [
         {"id": n.note_id, "when": present.moment(n.written_at, timezone, lang), "text": n.text}
@@ -114,6 +135,7 @@ def place(found: Place, lang: str) -> dict[str, Any]:
             None if detail.review.trends.step is None else words([detail.review.trends.step], lang)
         ),
         "felt": felt_room(detail.history, found.felt_room, lang),
+        "buffer_rows": buffer_rows(detail, lang),
         "blocks": [
             {
                 "week": b.week,
@@ -162,6 +184,7 @@ def coach(page: CoachPage, lang: str) -> dict[str, Any]:
         "until": date(access.expires_at, zone),
         "week": str(page.detail.summary.week),
         "charts": present.charts(page.history, lang),
+        "buffer_rows": buffer_rows(page.detail, lang),
         "weeks": len(page.history),
         "signals": signals(page.detail.review, lang),
         "felt": felt_room(page.history, page.felt_room, lang),
