@@ -33,6 +33,7 @@ from tests.console.conftest import (
     postgres_admin_url,
     store,
 )
+from tests.console.test_console_story import accessible
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.place.data_fixtures import (
     CHARLOTTE,
@@ -245,19 +246,6 @@ def test_no_one_but_the_leader_reaches_the_leaders_data_pages(
             assert refused.status_code == 404
     with httpx.Client(base_url=console.url, follow_redirects=False) as nobody:
         assert nobody.get("/console/me/export.json").status_code == 303  # to the sign-in
-
-
-def accessible(page: Any) -> None:
-    """axe-core finds no serious or critical violation, and nothing is wider than the screen."""
-    results = AXE.run(page)
-    bad = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert bad == [], page.url
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"
 
 
 def _sign_in(page: Any, url: str, email: str) -> None:

@@ -33,7 +33,7 @@ from assistant.store.repositories.coaching import (
 )
 from assistant.store.repositories.console_reads import recent_proposals
 from assistant.store.repositories.console_users import (
-    assigned_leader_ids,
+    assigned_user_ids,
     console_users,
 )
 from assistant.store.repositories.feedback import self_ratings
@@ -110,12 +110,9 @@ def leader_place(
     blocks = _blocks(engine, owner.leader_id, detail.summary.week, weeks, now)
     with session_scope(engine) as session:
         users = console_users(session)
+        assigned = assigned_user_ids(session, owner.leader_id)
         assistants = [
-            u.email
-            for u in users
-            if u.role == "assistant"
-            and not u.disabled
-            and owner.leader_id in assigned_leader_ids(session, u)
+            u.email for u in users if u.role == "assistant" and not u.disabled and u.id in assigned
         ]
         admins = sum(1 for u in users if u.role == "admin" and not u.disabled)
         grants = [

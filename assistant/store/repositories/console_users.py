@@ -119,6 +119,14 @@ def assigned_leader_ids(session: Session, user: ConsoleUser) -> set[int]:
     return set(rows)
 
 
+def assigned_user_ids(session: Session, leader_id: int) -> set[int]:
+    """The console users (assistants) who look after this leader."""
+    rows = session.scalars(
+        select(console_assignments.c.user_id).where(console_assignments.c.leader_id == leader_id)
+    )
+    return set(rows)
+
+
 def visible_leaders(session: Session, user: ConsoleUser) -> list[Leader]:
     """The leaders this user may see, by address."""
     statement = select(Leader).order_by(Leader.email)

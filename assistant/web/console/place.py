@@ -51,7 +51,7 @@ def _owner(console: ConsoleServices, viewer: Viewer) -> PlaceOwner | None:
 
 
 def _page(
-    request: Request, console: ConsoleServices, viewer: Viewer, language: str, now: datetime,
+    console: ConsoleServices, viewer: Viewer, language: str, now: datetime,
     owner: PlaceOwner, *, weeks: int = 12, done: str = "", problem: str = "",
     invitation: Invitation | None = None, status: int = 200,
 ) -> Response:  # fmt: skip
@@ -85,7 +85,7 @@ def my_place(
     owner = _owner(console, viewer)
     if owner is None:
         return missing(language)
-    return _page(request, console, viewer, language, now, owner, weeks=weeks, done=done)
+    return _page(console, viewer, language, now, owner, weeks=weeks, done=done)
 
 
 @router.get("/open/{token}", response_model=None)
@@ -181,8 +181,8 @@ def invite(
         )  # fmt: skip
     except PlaceRefused as error:
         problem = gettext(language, error.template, **error.values)
-        return _page(request, console, viewer, language, now, owner, problem=problem, status=422)
-    return _page(request, console, viewer, language, now, owner, invitation=sent, done="invited")
+        return _page(console, viewer, language, now, owner, problem=problem, status=422)
+    return _page(console, viewer, language, now, owner, invitation=sent, done="invited")
 
 
 @router.post("/coaches/{grant_id}/revoke", response_model=None)
@@ -211,7 +211,7 @@ def note(
         write_note(console.engine, console.box, owner, text, now)
     except PlaceRefused as error:
         problem = gettext(language, error.template, **error.values)
-        return _page(request, console, viewer, language, now, owner, problem=problem, status=422)
+        return _page(console, viewer, language, now, owner, problem=problem, status=422)
     return _done("note")
 
 

@@ -74,12 +74,8 @@ def buffer_rows(found: LeaderDetail, lang: str) -> list[dict[str, Any]]:
             "id": buffer.value,
             "name": buffer_name(buffer, lang),
             "cells": [
-                {
-                    "week": str(week),
-                    "status": dict(statuses)[buffer].value,
-                    "word": status_name(dict(statuses)[buffer], lang),
-                }
-                for week, statuses in weeks
+                {"week": str(week), "status": status.value, "word": status_name(status, lang)}
+                for week, status in ((w, dict(statuses)[buffer]) for w, statuses in weeks)
             ],
         }
         for buffer in Buffer
