@@ -11,13 +11,16 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+from functools import cache
 
 _PACKAGE = "holidays.countries"
 
 
+@cache
 def holiday_countries() -> frozenset[str]:
     """The countries (and aliases) the holidays package knows, from its registry: without
-    loading each country's module, which takes a quarter of a second."""
+    loading each country's module, which takes a quarter of a second. Asked once per process
+    (each leader's rules check their country against it)."""
     from holidays.registry import EntityLoader
 
     return frozenset(EntityLoader.get_country_codes())

@@ -9,9 +9,12 @@ disagree. Imports nothing of agenda-regie.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
-from rules.model import Rules
+from pydantic import ValidationError
+
+from rules.model import Leader, Rules
 
 # The settings of `Rules.leader` that the leader's own record holds, not the stored rules.
 LEADER_IDENTITY = frozenset({"email", "name", "language", "timezone"})
@@ -28,8 +31,28 @@ def rules_from_json(
     """Rules stored by `rules_json`, for the leader with this address, zone, language and name.
 
     The stored form was validated (cross-checks included) when it was made, and the identity is
-    checked again here; times come back as stored ("09:00:00" is 09:00)."""
-    data: dict[str, Any] = json.loads(text)
+    checked again here; times come back as stored ("09:00:00" is 09:00). The sections are
+    validated once per distinct stored text in a process (a stored version never changes) and
+    shared by every leader who has it; only the leader's section is validated per call."""
     identity = {"email": email, "timezone": timezone, "language": language, "name": name}
-    data["leader"] = {**data["leader"], **identity}
-    return Rules.model_validate(data)
+    shared, leader_data = _validated(text)
+    try:
+        leader = Leader.model_validate({**leader_data, **identity})
+    except ValidationError:
+        # The same error, located the same way, as validating the whole rules gives.
+        data: dict[str, Any] = json.loads(text)
+        data["leader"] = {**data["leader"], **identity}
+        return Rules.model_validate(data)
+    return shared.model_copy(update={"leader": leader})
+
+
+# Stands in for a leader's identity while the shared sections are validated.
+_NOBODY = {"email": None, "timezone": "UTC", "language": "en", "name": None}
+
+
+@lru_cache(maxsize=128)
+def _validated(text: str) -> tuple[Rules, dict[str, Any]]:
+    data: dict[str, Any] = json.loads(text)
+    leader_data = dict(data["leader"])
+    data["leader"] = {**leader_data, **_NOBODY}
+    return Rules.model_validate(data), leader_data

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import time
 from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -216,7 +217,9 @@ def dispatch_due(now: str | None = None) -> list[dict[str, str]]:
     moment = instant(now)
     current, config = services(), worker_settings()
     retry_after = timedelta(seconds=config.redispatch_after_seconds)
+    started = time.perf_counter()
     due_now = schedule.due_reviews(current.engine, moment, retry_after=retry_after)
+    read = time.perf_counter()
     connections = pipeline.connections_of(current.engine, [due.leader_id for due in due_now])
     # A leader without a calendar connection is not started: nothing could cover their week
     # (`agenda-regie status` says so); one with a connection is, and `send_review` checks after
@@ -229,11 +232,21 @@ def dispatch_due(now: str | None = None) -> list[dict[str, str]]:
         retry_after=retry_after,
     )
     claimed = [due for due in startable if (due.leader_id, due.week) in won]
-    started = []
+    won_at = time.perf_counter()
+    pipelines = []
     for due in claimed:
         task_id = start_pipeline(due.leader_id, due.week, moment, connections.get(due.leader_id))
-        started.append({"leader": due.leader, "week": str(due.week), "task": task_id})
-    return started
+        pipelines.append({"leader": due.leader, "week": str(due.week), "task": task_id})
+    log.info(
+        "dispatch: %d due read in %.1f s, %d claimed in %.1f s, %d pipelines queued in %.1f s",
+        len(due_now),
+        read - started,
+        len(claimed),
+        won_at - read,
+        len(pipelines),
+        time.perf_counter() - won_at,
+    )
+    return pipelines
 
 
 def start_pipeline(

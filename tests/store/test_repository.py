@@ -280,6 +280,46 @@ def test_the_schedule_query_gives_each_leader_their_effective_rules(
     assert found["jan@example.org"].leader.timezone == "Asia/Tokyo"
 
 
+def test_leaders_with_the_same_rules_share_one_copy_each_with_their_own_identity(
+    session: Session, leader: Leader
+) -> None:
+    """A worker serving thousands of leaders keeps each distinct rule set once (its memory does
+    not grow with the leaders it served), and every leader still gets their own identity."""
+    from pydantic import ValidationError
+
+    from rules import rules_from_json
+
+    other = repo.upsert_leader(session, "jan@example.org")
+    delivery = {"weekday": "monday", "time": "07:00"}
+    monday = load_rules(None, {"delivery": delivery})
+    jans = load_rules(
+        None, {"delivery": delivery, "leader": {"timezone": "Asia/Tokyo", "name": "Jan"}}
+    )
+    repo.store_rules(session, leader, monday, "ea@example.org")
+    repo.store_rules(session, other, jans, "ea@example.org")
+    session.commit()
+    stored = [repo.latest_rules(session, who) for who in (leader, other)]
+    assert stored[0] is not None
+    assert stored[1] is not None
+    assert stored[0].rules_json == stored[1].rules_json  # the identity is not in the text
+
+    sanne, jan = repo.leader_rules(session, leader), repo.leader_rules(session, other)
+
+    assert (sanne.leader.email, sanne.leader.timezone) == (SANNE, leader.timezone)
+    assert (jan.leader.email, jan.leader.timezone, jan.leader.name) == (
+        "jan@example.org", "Asia/Tokyo", "Jan",
+    )  # fmt: skip
+    assert sanne.delivery == jan.delivery == monday.delivery
+    assert jan.working_hours is sanne.working_hours
+    assert jan.trends is sanne.trends
+
+    # A wrong identity is refused as validating the whole rules refuses it, located the same.
+    with pytest.raises(ValidationError) as refused:
+        rules_from_json(rules_json(monday), email=SANNE, timezone="Mars/Olympus")
+    assert [error["loc"] for error in refused.value.errors()] == [("leader", "timezone")]
+    assert "Mars/Olympus" in str(refused.value)
+
+
 def test_rules_for_an_unknown_leader_are_refused(session: Session) -> None:
     with pytest.raises(repo.UnknownLeaderError, match="no leader 999"):
         repo.store_rules(session, 999, DEFAULT_RULES, "ea@example.org")

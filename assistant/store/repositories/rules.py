@@ -249,13 +249,19 @@ def _resolve(
         return None
 
 
-@lru_cache(maxsize=1024)
 def _resolved(
     chain: str, own: str, email: str, timezone: str, language: str, name: str | None
 ) -> Rules:
+    return _effective(_layered(chain, own), email, timezone, language, name)
+
+
+@lru_cache(maxsize=256)
+def _layered(chain: str, own: str) -> str:
+    """The stored form of the shared layers with the leader's own on top, made once per process
+    for each distinct chain and own layer (the leader's identity is put in by `_effective`)."""
     layers = [(f"{n} v{v}", data) for n, v, data in json.loads(chain)]
     rules, _ = load_layers([*layers, ("leader", json.loads(own))])
-    return _effective(rules_json(rules), email, timezone, language, name)
+    return rules_json(rules)
 
 
 def effective_rules(
@@ -270,12 +276,12 @@ def effective_rules(
     return _effective(stored, email, timezone, language, name)
 
 
-@lru_cache(maxsize=1024)
 def _effective(
     stored: str | None, email: str, timezone: str, language: str, name: str | None
 ) -> Rules:
-    """Loading the defaults takes tens of milliseconds and a stored version never changes (a
-    change is a new version), so each distinct version and identity is loaded once per process."""
+    """Loading the defaults takes tens of milliseconds; `rules_from_json` validates each distinct
+    stored text once per process and only the identity per leader, so a process that serves
+    thousands of leaders keeps one copy of each rule set, not one per leader."""
     return rules_from_json(
         stored or _defaults(), email=email, timezone=timezone, language=language, name=name
     )
