@@ -11,7 +11,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.core.intervals import Interval, clip, intersect, merge, subtract, total
+from assistant.core.intervals import Interval, clip, intersect, merge, subtract, total, window
 
 
 def test_overlapping_and_touching_intervals_merge_into_one() -> None:
@@ -93,3 +93,20 @@ def test_subtract_covers_exactly_the_difference(a: list[Interval], b: list[Inter
 @given(intervals, st.integers(0, 160), st.integers(0, 60))
 def test_clip_keeps_only_the_window(a: list[Interval], start: int, length: int) -> None:
     assert covered(clip(a, start, start + length)) == covered(a) & set(range(start, start + length))
+
+
+def test_a_window_ends_where_the_next_interval_starts() -> None:
+    # Meetings 00:00-00:10 and 00:20-00:30; the window 00:05-00:20 holds only 00:05-00:10: the
+    # meeting that starts as the window ends is not in it, not even as an empty piece.
+    merged = [(0, 600), (1200, 1800)]
+    assert window(merged, [600, 1800], 300, 1200) == [(300, 600)]
+
+
+@settings(deadline=None, max_examples=200)
+@given(intervals, st.integers(0, 160), st.integers(1, 60))
+def test_a_window_of_merged_intervals_is_their_clip(
+    a: list[Interval], start: int, length: int
+) -> None:
+    merged = merge(a)
+    ends = [end for _, end in merged]
+    assert window(merged, ends, start, start + length) == clip(merged, start, start + length)

@@ -50,6 +50,19 @@ def test_each_measured_week_is_what_its_own_review_says() -> None:
     assert w18_values["days_since_mini_retreat"] == 62  # Monday 2 March to Sunday 3 May
 
 
+def test_a_holiday_on_the_first_or_the_last_day_read_is_a_holiday() -> None:
+    """King's Day (Monday 27 April 2026) opens week 18; Christmas (Friday 25 December) closes the
+    days read up to it: neither is working time."""
+    dutch = rules(leader={"holiday_country": "NL"})
+    assert holiday_dates(dutch, date(2026, 4, 27), date(2026, 5, 3)) == {date(2026, 4, 27)}
+    assert holiday_dates(dutch, date(2026, 12, 21), date(2026, 12, 25)) == {date(2026, 12, 25)}
+    # Ascension and Whitsun in between (Liberation Day is a holiday only every fifth year).
+    between = {date(2026, 5, 14), date(2026, 5, 24), date(2026, 5, 25)}
+    assert holiday_dates(dutch, date(2026, 4, 28), date(2026, 12, 24)) == between
+    nowhere = rules(leader={"holiday_country": None})
+    assert holiday_dates(nowhere, date(2026, 4, 27), date(2026, 4, 27)) == frozenset()
+
+
 def test_nothing_to_measure_is_an_empty_list() -> None:
     assert measure_weeks([], rules=rules(), weeks=[]) == []
 
