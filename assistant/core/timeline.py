@@ -72,7 +72,6 @@ class Chain:
 
     start: int
     end: int
-    meetings: int
 
     @property
     def minutes(self) -> int:
@@ -90,9 +89,9 @@ def back_to_back_chains(spans: Sequence[Interval], gap_minutes: int) -> list[Cha
     for start, end in sorted(spans):
         if chains and start - chains[-1].end < gap:
             last = chains[-1]
-            chains[-1] = Chain(last.start, max(last.end, end), last.meetings + 1)
+            chains[-1] = Chain(last.start, max(last.end, end))
         else:
-            chains.append(Chain(start, end, 1))
+            chains.append(Chain(start, end))
     return chains
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.buffers import indicator_results
+from assistant.core.buffers import indicator_results, rule_values
 from assistant.core.catalogue import INDICATORS
 from assistant.core.reasons import Quantity, Threshold, reason
 from assistant.core.review import Buffer, IsoWeek, Status, WeeklyReview
-from assistant.i18n.wording import word
+from assistant.i18n.wording import quantity, word
 from connectors import CalendarEvent
 from rules import load_rules
 from tests.core.builders import at, meeting, protected, review, rules
@@ -380,3 +380,54 @@ def test_a_week_with_one_event_is_measured() -> None:
     week = review([meeting(MON, "09:00", "10:00")], WEEK)
     assert Status.NO_DATA not in {b.status for b in week.buffers}
     assert Status.NO_DATA not in {r.status for r in week.indicators}
+
+
+def test_the_reflection_reason_says_what_was_protected_and_the_target() -> None:
+    week = review([protected(TUE, "09:00", "10:30")], WEEK)
+    assert buffer(week, Buffer.MINI_RETRAITES)[1][0] == (
+        "You protected 90 min for reflection against a target of 3 h."
+    )
+
+
+def test_target_in_another_indicators_threshold_is_the_reflection_target() -> None:
+    # A rule file may write "target" for any threshold: here 3 h (2 blocks of 90 min).
+    own = rules(
+        thresholds={"longest_back_to_back_minutes": {"attention": ">= target", "alert": None}}
+    )
+    week = review([meeting(TUE, "09:00", "12:00")], WEEK, rules=own)
+    assert buffer(week, Buffer.ENERGIE) == (
+        Status.ATTENTION,
+        (
+            "Your longest run of meetings without a pause of 10 min lasted 3 h "
+            "(attention from 3 h).",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", {"focus": "75 min", "notice": "36 h", "rest": "10 h"}),
+        ("nl", {"focus": "75 min", "notice": "36 u", "rest": "10 u"}),
+    ],
+)
+def test_the_rule_values_a_reason_names_carry_their_units(
+    language: str, expected: dict[str, str]
+) -> None:
+    own = rules(measurement={"focus_block_minutes": 75, "short_notice_hours": 36, "rest_hours": 10})
+    named = {
+        name: quantity(value, language)
+        for indicator in ("focus_hours", "short_notice_share", "short_rest_nights")
+        for name, value in rule_values(own, indicator).items()
+        if isinstance(value, Quantity)
+    }
+    assert named == expected
+
+
+def test_without_a_reflection_target_nothing_is_missing_and_the_rest_is_judged() -> None:
+    no_blocks = rules(reflection={"blocks_per_week": 0})
+    week = review([meeting(TUE, "09:00", "12:00")], WEEK, rules=no_blocks)
+    statuses = {result.id: result.status for result in week.indicators}
+    assert statuses["missing_reflection_minutes"] is None
+    assert statuses["longest_back_to_back_minutes"] is Status.ALERT
+    assert statuses["meeting_share"] is Status.OK

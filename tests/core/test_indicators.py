@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from assistant.app.review import open_ics, review_week
 from assistant.core.review import IsoWeek, WeeklyReview
@@ -442,6 +443,13 @@ def test_days_since_mini_retreat_takes_the_last_merged_stretch_of_three_hours() 
     assert week.values["days_since_mini_retreat"] == 12
 
 
+def test_a_mini_retreat_at_the_weekend_counts_from_its_own_day() -> None:
+    week = review([protected(SAT, "09:00", "12:00")], WEEK)
+    assert week.values["days_since_mini_retreat"] == 1
+    week = review([protected(SUN, "09:00", "12:00")], WEEK)
+    assert week.values["days_since_mini_retreat"] == 0
+
+
 def test_days_since_mini_retreat_reads_twelve_weeks_of_context() -> None:
     # The context starts 12 weeks before Monday 2 March: Monday 8 December 2025.
     # (One meeting in the reviewed week makes it a week with data.)
@@ -744,3 +752,28 @@ def test_an_event_that_spans_days_counts_per_day_inside_working_time() -> None:
     # A late meeting past midnight stays what it is: it is not a day-spanning event.
     late = review([meeting(TUE, "21:00", "01:00", end_day=WED)], WEEK)
     assert late.values["longest_back_to_back_minutes"] == 240
+
+
+def test_an_event_of_exactly_twelve_hours_past_midnight_is_one_run_of_meetings() -> None:
+    # Tuesday 20:00 to Wednesday 08:00: twelve hours, the longest a late meeting may last and
+    # still count as it is (a minute longer and only its parts in working time would count).
+    night = review([meeting(TUE, "20:00", "08:00", end_day=WED)], WEEK)
+    assert night.values["longest_back_to_back_minutes"] == 720
+    longer = review([meeting(TUE, "20:00", "08:01", end_day=WED)], WEEK)
+    assert longer.values["longest_back_to_back_minutes"] == 0
+
+
+def test_an_event_over_days_keeps_its_last_day_in_a_zone_far_from_utc() -> None:
+    # Auckland is UTC+13 in March: Wednesday 12:00 there is Tuesday 23:00 in UTC, and the
+    # off-site's Wednesday morning is still Wednesday's working time.
+    auckland = ZoneInfo("Pacific/Auckland")
+    offsite = meeting(MON, "09:00", "12:00", end_day=WED, zone=auckland)
+    week = review([offsite], WEEK, rules=rules(leader={"timezone": "Pacific/Auckland"}))
+    rows = {row.date: row for row in week.days}
+    assert [rows[day].meeting_minutes for day in (MON, TUE, WED)] == [510, 540, 210]
+
+
+def test_a_run_of_meetings_belongs_to_the_day_it_starts_at_midnight() -> None:
+    week = review([meeting(TUE, "00:00", "02:00")], WEEK)
+    rows = {row.date: row for row in week.days}
+    assert [rows[day].longest_back_to_back_minutes for day in (MON, TUE)] == [0, 120]
