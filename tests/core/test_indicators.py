@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from assistant.app.review import open_ics, review_week
+from assistant.core.analysis import measure_weeks
 from assistant.core.review import IsoWeek, WeeklyReview
 from rules import Rules
 from tests.core.builders import (
@@ -756,10 +757,10 @@ def test_an_event_that_spans_days_counts_per_day_inside_working_time() -> None:
 
 def test_an_event_of_exactly_twelve_hours_past_midnight_is_one_run_of_meetings() -> None:
     # Tuesday 20:00 to Wednesday 08:00: twelve hours, the longest a late meeting may last and
-    # still count as it is (a minute longer and only its parts in working time would count).
+    # still count as it is (a second longer and only its parts in working time would count).
     night = review([meeting(TUE, "20:00", "08:00", end_day=WED)], WEEK)
     assert night.values["longest_back_to_back_minutes"] == 720
-    longer = review([meeting(TUE, "20:00", "08:01", end_day=WED)], WEEK)
+    longer = review([meeting(TUE, "20:00", "08:00:01", end_day=WED)], WEEK)
     assert longer.values["longest_back_to_back_minutes"] == 0
 
 
@@ -768,9 +769,14 @@ def test_an_event_over_days_keeps_its_last_day_in_a_zone_far_from_utc() -> None:
     # off-site's Wednesday morning is still Wednesday's working time.
     auckland = ZoneInfo("Pacific/Auckland")
     offsite = meeting(MON, "09:00", "12:00", end_day=WED, zone=auckland)
-    week = review([offsite], WEEK, rules=rules(leader={"timezone": "Pacific/Auckland"}))
+    # A protected block on Wednesday morning that the off-site takes anyway.
+    thinking = protected(WED, "09:00", "11:00", zone=auckland)
+    there = rules(leader={"timezone": "Pacific/Auckland"})
+    week = review([offsite, thinking], WEEK, rules=there)
     rows = {row.date: row for row in week.days}
     assert [rows[day].meeting_minutes for day in (MON, TUE, WED)] == [510, 540, 210]
+    [measured] = measure_weeks([offsite, thinking], rules=there, weeks=[IsoWeek.parse(WEEK)])
+    assert measured.values["protected_overrun_minutes"] == 120
 
 
 def test_a_run_of_meetings_belongs_to_the_day_it_starts_at_midnight() -> None:
