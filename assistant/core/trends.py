@@ -253,10 +253,10 @@ def _signal(
     fired = [trend for trend in trends if trend.weeks_held >= settings.hold_weeks]
     if fired:
         chosen = fired[0]
-        reasons = tuple(_sentence(trend, "fired", settings) for trend in fired)
+        reasons = tuple(_sentence(trend, settings, fired=True) for trend in fired)
     else:
         chosen = next((trend for trend in trends if trend.has_numbers), trends[0])
-        reasons = (_sentence(chosen, "steady", settings),)
+        reasons = (_sentence(chosen, settings, fired=False),)
     return SignalResult(
         id=signal_id,
         fired=bool(fired),
@@ -271,7 +271,7 @@ def _signal(
     )
 
 
-def _sentence(trend: InputTrend, kind: str, settings: Trends) -> Reason:
+def _sentence(trend: InputTrend, settings: Trends, *, fired: bool) -> Reason:
     subject = reason(f"trend.subject.{trend.metric}")
     if trend.recent is None or trend.baseline is None or trend.shift is None:
         return reason("trend.no_data", subject=subject)
@@ -280,7 +280,7 @@ def _sentence(trend: InputTrend, kind: str, settings: Trends) -> Reason:
         change = Change(trend.recent - trend.baseline, unit)
     else:
         change = Change(trend.shift)
-    key = f"trend.fired.{trend.metric}" if kind == "fired" else "trend.steady"
+    key = f"trend.fired.{trend.metric}" if fired else "trend.steady"
     return reason(
         key,
         subject=subject,
