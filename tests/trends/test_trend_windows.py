@@ -116,3 +116,10 @@ def test_a_hand_counted_history() -> None:
     # 30 < 60) and week 5 (recent 55 against 50 (10, 50, 60): 10% up) -> two weeks held.
     assert found.weeks_held == 2
     assert not found.against_floor
+
+
+def test_a_shift_of_exactly_the_threshold_holds() -> None:
+    # One recent week against two before it: 75 against 100 is a drop of exactly 25%.
+    rules = trend_settings(1, 2, 2, 0.25)
+    found = evaluate("reflection_minutes", [100.0, 100.0, 75.0], "down", 1.0, rules)
+    assert (found.shift, found.weeks_held) == (-0.25, 1)

@@ -620,3 +620,20 @@ def test_windows_that_cannot_work_are_refused() -> None:
         rules(min_history_weeks=4)  # not more than recent_weeks: no baseline week left
     with pytest.raises(RulesError, match="min_history_weeks"):
         rules(recent_weeks=2, baseline_weeks=3)  # 6 weeks needed, only 5 ever read
+
+
+def test_days_a_week_are_said_to_one_decimal_rounded_half_up() -> None:
+    # Days without a midday break: 1 a week, then 2, 2, 3, 2 (a mean of 2.25 over 4 weeks).
+    weeks = history("days_without_midday_break", [1] * 12 + [2, 2, 3, 2])
+    density = signal(judge(weeks, 15), "rising_density")
+    assert density.recent == 2.25
+    assert "2.3 days a week without one on average over the last 4 weeks" in said(density)
+
+
+def test_sparklines_hold_whole_counts_as_whole_numbers() -> None:
+    report = judge(history("reflection_minutes", [180] * 12 + [150] * 4), 15)
+    values = {s.indicator: s.values for s in report.sparklines}
+    assert all(type(v) is int for v in values["days_without_midday_break"])  # 1, not 1.0
+    assert all(type(v) is int for v in values["longest_back_to_back_minutes"])
+    assert all(type(v) is float for v in values["meeting_share"])
+    assert all(type(v) is float for v in values["focus_hours"])  # hours: 10.0 stays a float
