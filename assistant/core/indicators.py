@@ -10,7 +10,6 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import date, timedelta
 from statistics import median
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from assistant.core.intervals import Interval, intersect, merge, subtract, total
@@ -23,9 +22,6 @@ from assistant.core.timeline import (
     to_local,
 )
 from rules import Rules
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 MINUTE = 60
 HOUR = 3600
@@ -108,27 +104,6 @@ def _wall_minute(day: Day, seconds: int, zone: ZoneInfo) -> int:
 
 def _minutes(seconds: int | float) -> int:
     return round(seconds / MINUTE)
-
-
-def day_table(rows: Sequence[DayRow]) -> pd.DataFrame:
-    """The day rows as a pandas table, one row per local date (for analysis; the weekly
-    indicators read the rows themselves)."""
-    import pandas as pd
-
-    frame = pd.DataFrame(
-        {
-            "date": [r.date for r in rows],
-            "working": [r.working for r in rows],
-            "meeting_minutes": [r.meeting_minutes for r in rows],
-            "longest_back_to_back_minutes": [r.longest_back_to_back_minutes for r in rows],
-            "span_hours": [r.span_hours for r in rows],
-            "midday_break": [r.midday_break for r in rows],
-            "focus_minutes": [r.focus_minutes for r in rows],
-            "protected_minutes": [r.protected_minutes for r in rows],
-            "after_hours_meeting_minutes": [r.after_hours_meeting_minutes for r in rows],
-        }
-    )
-    return frame.set_index("date")
 
 
 def week_indicators(
