@@ -783,3 +783,11 @@ def test_a_run_of_meetings_belongs_to_the_day_it_starts_at_midnight() -> None:
     week = review([meeting(TUE, "00:00", "02:00")], WEEK)
     rows = {row.date: row for row in week.days}
     assert [rows[day].longest_back_to_back_minutes for day in (MON, TUE)] == [0, 120]
+
+
+def test_a_days_span_and_the_hours_after_work_keep_two_decimals() -> None:
+    # Monday 08:00 to 18:20: 10 h 20 min = 10.33 h; after hours (work is 08:30-17:30) 08:00-08:30
+    # and 17:30-18:20, 80 min = 1.33 h.
+    week = review([meeting(MON, "08:00", "09:00"), meeting(MON, "17:00", "18:20")], WEEK)
+    assert week.days[0].span_hours == 10.33
+    assert week.values["after_hours_meeting_hours"] == 1.33

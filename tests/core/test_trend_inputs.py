@@ -7,6 +7,7 @@ The week is 2026-W10 (Monday 2 March to Sunday 8 March 2026), the leader in Euro
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from assistant.core.analysis import build_review, measure_weeks
@@ -88,3 +89,28 @@ def test_meetings_that_took_protected_time_count_as_overrun_minutes() -> None:
         (THU, 20.0),
     ]
     assert [w.code for w in review.warnings] == ["protected_block_overrun"] * 2
+
+
+def test_a_sunday_meeting_counts_in_its_weeks_median_and_share() -> None:
+    # Monday 30 min, Sunday 90 min organised: the median of two is 60, the share 90 / 120.
+    events = [meeting(MON, "09:00", "09:30"), meeting(SUN, "10:00", "11:30", organised=True)]
+    values = measured(events)
+    assert values["median_meeting_minutes"] == 60.0
+    assert values["organised_meeting_share"] == 0.75
+
+
+def test_the_median_meeting_length_keeps_one_decimal() -> None:
+    # 45 min and 45 min 30 s: the median is 45.25 min, kept as 45.2 (one decimal).
+    events = [meeting(MON, "09:00", "09:45"), meeting(TUE, "09:00", "09:45:30")]
+    assert measured(events)["median_meeting_minutes"] == 45.2
+
+
+def test_people_are_counted_only_where_the_calendar_names_them() -> None:
+    [unnamed] = measure_weeks([meeting(MON, "09:00", "10:00")], rules=rules(), weeks=[WEEK])
+    assert unnamed.values["distinct_people"] is None  # others were there, nobody named
+    alone = replace(meeting(MON, "09:00", "10:00"), other_attendees=0)
+    [solo] = measure_weeks([alone], rules=rules(), weeks=[WEEK])
+    assert solo.values["distinct_people"] == 0  # no one else: none to count
+    named = replace(meeting(MON, "09:00", "10:00"), people=("a1", "b2"))
+    [known] = measure_weeks([named, named], rules=rules(), weeks=[WEEK])
+    assert known.values["distinct_people"] == 2
