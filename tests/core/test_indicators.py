@@ -791,3 +791,11 @@ def test_a_days_span_and_the_hours_after_work_keep_two_decimals() -> None:
     week = review([meeting(MON, "08:00", "09:00"), meeting(MON, "17:00", "18:20")], WEEK)
     assert week.days[0].span_hours == 10.33
     assert week.values["after_hours_meeting_hours"] == 1.33
+
+
+def test_a_half_day_split_at_half_past_twelve_puts_a_quarter_to_twelve_in_the_morning() -> None:
+    # Monday's meetings at 08:30 and 11:45-12:15 both fall before a 12:30 split: the morning is
+    # taken, the afternoon free; Tuesday to Friday have both halves free: 1 + 8 = 9.
+    split = rules(measurement={"half_day_split": "12:30"})
+    events = [meeting(MON, "08:30", "09:00"), meeting(MON, "11:45", "12:15")]
+    assert review(events, WEEK, rules=split).values["meeting_free_half_days"] == 9
