@@ -236,9 +236,8 @@ def _resolve(
             "language": leader.language,
             "name": leader.name,
         }
-        return _resolved(
-            layers_key(chain),
-            stored.layer_json or "{}",
+        return effective_rules(
+            _layered(layers_key(chain), stored.layer_json or "{}"),
             leader.email,
             who["timezone"],
             who["language"],
@@ -249,16 +248,10 @@ def _resolve(
         return None
 
 
-def _resolved(
-    chain: str, own: str, email: str, timezone: str, language: str, name: str | None
-) -> Rules:
-    return _effective(_layered(chain, own), email, timezone, language, name)
-
-
 @lru_cache(maxsize=256)
 def _layered(chain: str, own: str) -> str:
     """The stored form of the shared layers with the leader's own on top, made once per process
-    for each distinct chain and own layer (the leader's identity is put in by `_effective`)."""
+    for each distinct chain and own layer (the leader's identity is put in by `effective_rules`)."""
     layers = [(f"{n} v{v}", data) for n, v, data in json.loads(chain)]
     rules, _ = load_layers([*layers, ("leader", json.loads(own))])
     return rules_json(rules)
@@ -272,16 +265,10 @@ def effective_rules(
     name: str | None = None,
 ) -> Rules:
     """The rules stored as `stored` (None: the defaults) for the leader `email` with this zone,
-    language and name. The one place a leader's effective rules are built."""
-    return _effective(stored, email, timezone, language, name)
-
-
-def _effective(
-    stored: str | None, email: str, timezone: str, language: str, name: str | None
-) -> Rules:
-    """Loading the defaults takes tens of milliseconds; `rules_from_json` validates each distinct
-    stored text once per process and only the identity per leader, so a process that serves
-    thousands of leaders keeps one copy of each rule set, not one per leader."""
+    language and name. The one place a leader's effective rules are built. Loading the defaults
+    takes tens of milliseconds; `rules_from_json` validates each distinct stored text once per
+    process and only the identity per leader, so a process that serves thousands of leaders
+    keeps one copy of each rule set, not one per leader."""
     return rules_from_json(
         stored or _defaults(), email=email, timezone=timezone, language=language, name=name
     )
