@@ -250,12 +250,13 @@ def _reflection(planner: _Planner) -> None:
     rules = planner.rules
     settings = rules.reflection
     length = settings.minutes * MINUTE
-    existing_seconds = total([iv for d in planner.days for iv in d.protected])
-    missing = rules.reflection_target_minutes * MINUTE - existing_seconds
-    if missing <= 0 or length <= 0:
+    # In whole minutes, as the review counts reflection time: a target met to the minute is met.
+    existing_minutes = round(total([iv for d in planner.days for iv in d.protected]) / MINUTE)
+    missing = rules.reflection_target_minutes - existing_minutes
+    if missing <= 0:
         return
-    wanted = min(math.ceil(missing / length), settings.blocks_per_week)
-    existing = Quantity(existing_seconds / MINUTE, "minutes")
+    wanted = min(math.ceil(missing / settings.minutes), settings.blocks_per_week)
+    existing = Quantity(existing_minutes, "minutes")
     target = Quantity(rules.reflection_target_minutes, "minutes")
     chosen_days: list[date] = []
     for _ in range(wanted):
@@ -290,7 +291,7 @@ def _reflection(planner: _Planner) -> None:
         _, day, start, in_window = best
         slot = (start, start + length)
         why = reason(
-            "proposal.reflection" if existing_seconds else "proposal.reflection.none",
+            "proposal.reflection" if existing_minutes else "proposal.reflection.none",
             existing=existing,
             target=target,
             day=day.date,
