@@ -361,6 +361,9 @@ def test_reasons_name_the_leaders_own_rule_values() -> None:
         ),
         # Reviewed on Saturday 28 February, before the week has begun.
         ([meeting(MON, "09:00", "10:00")], at(date(2026, 2, 28), "12:00"), "no_data.future"),
+        # The only event begins the moment the week has ended, or ends the moment it begins.
+        ([meeting(date(2026, 3, 9), "00:00", "01:00")], None, "no_data.before_first"),
+        ([meeting(date(2026, 3, 1), "23:00", "24:00")], None, "no_data.after_last"),
     ],
 )
 def test_a_week_without_data_is_never_ok(
@@ -376,10 +379,23 @@ def test_a_week_without_data_is_never_ok(
     assert "niets" in word(week.buffers[0].reasons[0], "nl")
 
 
-def test_a_week_with_one_event_is_measured() -> None:
-    week = review([meeting(MON, "09:00", "10:00")], WEEK)
+@pytest.mark.parametrize(
+    ("event", "now"),
+    [
+        (meeting(MON, "09:00", "10:00"), None),
+        (meeting(SUN, "10:00", "11:00"), None),  # the week's last day counts
+        (meeting(MON, "09:00", "10:00"), at(MON, "00:00")),  # reviewed as the week begins
+    ],
+)
+def test_a_week_with_one_event_is_measured(event: CalendarEvent, now: datetime | None) -> None:
+    week = review([event], WEEK, now=now)
     assert Status.NO_DATA not in {b.status for b in week.buffers}
     assert Status.NO_DATA not in {r.status for r in week.indicators}
+
+
+def test_a_week_not_yet_begun_is_named_by_its_number() -> None:
+    week = review([meeting(MON, "09:00", "10:00")], WEEK, now=at(date(2026, 3, 1), "23:59"))
+    assert week.buffers[0].reasons == (reason("no_data.future", week=10),)
 
 
 def test_the_reflection_reason_says_what_was_protected_and_the_target() -> None:

@@ -64,6 +64,11 @@ def test_the_latest_week_is_placed_against_the_usual_load_and_little_room(
 ) -> None:
     shown = rated([0.6, 0.6, latest_load], [4, 4, latest_room])
     assert shown.usual_load == 0.6
+    assert shown.points == (
+        ContinuaPoint(WEEKS[0], 0.6, 4),
+        ContinuaPoint(WEEKS[1], 0.6, 4),
+        ContinuaPoint(WEEKS[2], latest_load, latest_room),
+    )
     assert shown.message == reason(
         key,
         week=3,
@@ -137,4 +142,39 @@ def test_only_plotted_weeks_count_for_recent_and_before() -> None:
         before=Quantity(5, "count"),
         after=Quantity(3, "count"),
         load=Quantity(0.5, "share"),
+    )
+
+
+def test_a_rise_of_exactly_ten_percent_is_still_steady() -> None:
+    # 0.625 to 0.6875 is exactly 10% (both exact in binary).
+    shown = rated([0.625, 0.625, 0.6875, 0.6875, 0.6875], [5, 5, 3, 3, 3])
+    assert shown.message.id == "continua.falling_room"
+
+
+def test_the_means_are_said_to_one_decimal_and_the_load_to_four() -> None:
+    # Before: 5, 5, 4 (mean 4.666...); recent: 3, 3, 3 at a mean load of 0.500033...
+    shown = rated([0.5, 0.5, 0.5, 0.5001, 0.5, 0.5], [5, 5, 4, 3, 3, 3])
+    assert shown.message == reason(
+        "continua.falling_room",
+        before=Quantity(4.7, "count"),
+        after=Quantity(3, "count"),
+        load=Quantity(0.5, "share"),
+    )
+
+
+def test_weeks_without_meetings_are_no_load_not_missing() -> None:
+    falling = rated([0.0, 0.0, 0.0, 0.0, 0.0], [5, 5, 3, 3, 3])
+    assert falling.message == reason(
+        "continua.falling_room",
+        before=Quantity(5, "count"),
+        after=Quantity(3, "count"),
+        load=Quantity(0.0, "share"),
+    )
+    light = rated([0.2, 0.2, 0.0], [4, 4, 2])
+    assert light.message == reason(
+        "continua.light_little",
+        week=3,
+        load=Quantity(0.0, "share"),
+        usual=Quantity(0.2, "share"),
+        score=2,
     )
