@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from assistant.app.review import review_week
 from assistant.core.reasons import Quantity, reason
 from assistant.core.review import IsoWeek
@@ -152,14 +154,24 @@ def test_without_preferred_windows_reflection_takes_the_first_free_time() -> Non
     ]
 
 
-def test_reflection_time_is_counted_in_whole_minutes_as_the_review_counts_it() -> None:
-    # 179 minutes and 31 seconds of focus time is the 180-minute target met, in the review's
-    # indicator and for the proposals alike: no block proposed for 29 seconds.
-    events = [protected(day, "09:00", "11:59:31") for day in (TUE, N_TUE)]
+@pytest.mark.parametrize(
+    ("until", "counted", "expected"),
+    [
+        # 179 minutes and 31 seconds of focus time is the 180-minute target met, in the review's
+        # indicator and for the proposals alike: no block proposed for 29 seconds.
+        ("11:59:31", 180, []),
+        # A whole minute short is short: one block, on a day without one.
+        ("11:59", 179, [("reflection", "Mon 09 08:30", "10:00")]),
+    ],
+)
+def test_reflection_time_is_counted_in_whole_minutes_as_the_review_counts_it(
+    until: str, counted: int, expected: list[tuple[str, str, str]]
+) -> None:
+    events = [protected(day, "09:00", until) for day in (TUE, N_TUE)]
     week = review(events, WEEK, rules=only("reflection"))
-    assert week.values["reflection_minutes"] == 180
-    assert week.values["missing_reflection_minutes"] == 0
-    assert week.proposals == ()
+    assert week.values["reflection_minutes"] == counted
+    assert week.values["missing_reflection_minutes"] == 180 - counted
+    assert slots(week) == expected
 
 
 # working hours that reach midnight -------------------------------------------------------------
