@@ -92,7 +92,9 @@ class CalendarEvent:
             raise ValueError(f"event {self.id}: start and end must be aware")
         if self.created is not None and self.created.tzinfo is None:
             raise ValueError(f"event {self.id}: created must be aware")
-        if self.end < self.start:
+        # As instants: in one zone, Python compares wall clocks and ignores `fold`, so an event
+        # in the hour repeated when summer time ends (02:50 CEST to 02:10 CET) would "end first".
+        if self.end.timestamp() < self.start.timestamp():
             raise ValueError(f"event {self.id}: ends before it starts")
 
 

@@ -176,7 +176,7 @@ def trend_inputs(timeline: Timeline, days: Sequence[Day]) -> dict[str, float | i
     first = bisect_left(timeline.meeting_starts, week_start)
     last = bisect_left(timeline.meeting_starts, week_end)
     meetings = timeline.meetings[first:last]
-    lengths = [(e.end - e.start).total_seconds() for e in meetings]
+    lengths = [e.end.timestamp() - e.start.timestamp() for e in meetings]  # as instants (DST)
     organised = sum(
         length for length, e in zip(lengths, meetings, strict=True) if e.organized_by_me
     )

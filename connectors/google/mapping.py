@@ -83,7 +83,7 @@ def to_calendar_event(
     provider_id = event_id(item)
     start, start_all_day = _moment(item.get("start"), zone, provider_id, "start")
     end, _ = _moment(item.get("end"), zone, provider_id, "end")
-    if end < start:
+    if end.timestamp() < start.timestamp():  # as instants: see CalendarEvent
         raise UnreadableEvent(f"event {provider_id} ends before it starts")
     status = _STATUSES.get(str(item.get("status", "confirmed")), EventStatus.CONFIRMED)
     organizer = item.get("organizer") or {}

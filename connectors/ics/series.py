@@ -166,7 +166,7 @@ def _problem(component: Component, zone: ZoneInfo) -> str | None:
     if end is not None:
         if not isinstance(end, vDDDTypes) or not isinstance(end.dt, date):
             return _UNREADABLE["DTEND"]
-        if to_aware(end.dt, zone) < begins:
+        if to_aware(end.dt, zone).timestamp() < begins.timestamp():  # as instants
             return "ends before it starts (DTEND is before DTSTART)"
     elif duration is not None:
         if not isinstance(duration, vDDDTypes) or not isinstance(duration.dt, timedelta):

@@ -98,7 +98,7 @@ def to_calendar_event(
     all_day = bool(item.get("isAllDay"))
     start = _moment(item.get("start"), zone, provider_id, "start", all_day)
     end = _moment(item.get("end"), zone, provider_id, "end", all_day)
-    if end < start:
+    if end.timestamp() < start.timestamp():  # as instants: see CalendarEvent
         raise UnreadableEvent(f"event {provider_id} ends before it starts")
     organized_by_me = bool(item.get("isOrganizer"))
     answer = (item.get("responseStatus") or {}).get("response")

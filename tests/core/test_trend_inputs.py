@@ -8,12 +8,12 @@ The week is 2026-W10 (Monday 2 March to Sunday 8 March 2026), the leader in Euro
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from assistant.core.analysis import build_review, measure_weeks
 from assistant.core.review import IsoWeek
 from connectors import CalendarEvent
-from tests.core.builders import NOW, meeting, protected, rules
+from tests.core.builders import AMSTERDAM, NOW, meeting, protected, rules
 
 WEEK = IsoWeek.parse("2026-W10")
 MON, TUE, WED, THU, FRI, SAT, SUN = WEEK.days()
@@ -114,3 +114,14 @@ def test_people_are_counted_only_where_the_calendar_names_them() -> None:
     named = replace(meeting(MON, "09:00", "10:00"), people=("a1", "b2"))
     [known] = measure_weeks([named, named], rules=rules(), weeks=[WEEK])
     assert known.values["distinct_people"] == 2
+
+
+def test_a_meeting_in_the_hour_repeated_when_summer_time_ends_lasts_its_real_length() -> None:
+    # Sunday 25 October 2026, 02:50 CEST to 02:10 CET: twenty minutes, though the end's wall
+    # clock reads earlier than the start's.
+    sunday = date(2026, 10, 25)
+    start = datetime(2026, 10, 25, 0, 50, tzinfo=UTC).astimezone(AMSTERDAM)
+    end = datetime(2026, 10, 25, 1, 10, tzinfo=UTC).astimezone(AMSTERDAM)
+    call = replace(meeting(sunday, "09:00", "10:00"), start=start, end=end)
+    [week] = measure_weeks([call], rules=rules(), weeks=[IsoWeek.containing(sunday)])
+    assert week.values["median_meeting_minutes"] == 20.0
