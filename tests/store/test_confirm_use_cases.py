@@ -257,3 +257,104 @@ def test_a_rating_remembers_when_it_was_given(engine: Engine, week: list[str]) -
     with session_scope(engine) as session:
         stored = session.scalars(select(SelfRating)).one()
         assert (stored.score, stored.iso_week, stored.recorded_at) == (3, str(WEEK), NOW)
+
+
+def _statuses(engine: Engine) -> dict[str, tuple[str, datetime]]:
+    with session_scope(engine) as session:
+        leader = repo.find_leader(session, LEADER)
+        assert leader is not None
+        rows = repo.proposals_of_week(session, leader, WEEK)
+        return {row.key: (row.status, row.updated_at) for row in rows}
+
+
+def test_a_block_whose_start_has_come_cannot_be_accepted_but_can_be_declined(
+    engine: Engine, week: list[str]
+) -> None:
+    written: list[str] = []
+
+    def write(_engine: Engine, _leader: int, block: Block) -> str | None:
+        written.append(block.key)
+        return "event"
+
+    writers = CalendarWriters(write, no_withdraw)
+    begins = MONDAY + timedelta(days=1)  # week[0]'s start
+    link = ProposalLink(week[0], 0, LEADER)
+    assert decide(engine, link, "accept", writers, begins) == "past"
+    assert written == []
+    assert _statuses(engine)[week[0]][0] == "proposed"
+    assert decide(engine, link, "decline", writers, begins) == "declined"
+    # A second before its start a block is still ahead: accepted and written; a second accept
+    # of a written block says it is there already.
+    mini = ProposalLink(week[1], 0, LEADER)
+    just_before = MONDAY + timedelta(days=2) - timedelta(seconds=1)
+    assert decide(engine, mini, "accept", writers, just_before) == "written"
+    assert decide(engine, mini, "accept", writers, just_before) == "already"
+    assert written == [week[1]]
+
+
+def test_accept_all_and_the_open_list_leave_out_a_block_whose_start_has_come(
+    engine: Engine, week: list[str]
+) -> None:
+    begins = MONDAY + timedelta(days=1)  # week[0]'s start
+    link = AllLink(LEADER, str(WEEK))
+    assert [p.key for p in open_proposals(engine, link, begins)] == [week[1], week[2]]
+    assert accept_all(engine, link, ICS_ONLY, begins) == [week[1], week[2]]
+    assert _statuses(engine)[week[0]][0] == "proposed"
+
+
+def test_each_decision_stores_its_own_moment(engine: Engine, week: list[str]) -> None:
+    def fails(_engine: Engine, _leader: int, block: Block) -> str | None:
+        raise TimeoutError("the calendar did not answer")
+
+    waiting = CalendarWriters(fails, no_withdraw)
+    accepted, withdrawn, all_at = (NOW + timedelta(minutes=m) for m in (1, 2, 3))
+    assert decide(engine, ProposalLink(week[0], 0, LEADER), "accept", waiting, accepted) == (
+        "queued"
+    )
+    assert _statuses(engine)[week[0]] == ("accepted", accepted)
+    # Without a calendar to delete from (an iCalendar leader), the page says to remove it.
+    assert withdraw(engine, ProposalLink(week[0], 0, LEADER), waiting, withdrawn) == (
+        "withdrawn_ics"
+    )
+    assert _statuses(engine)[week[0]] == ("declined", withdrawn)
+    with session_scope(engine) as session:
+        create = session.scalars(
+            select(OutboxEntry).where(OutboxEntry.action == "create").order_by(OutboxEntry.id)
+        ).first()
+        assert create is not None  # the create that waited is closed at the withdrawal
+        assert (create.done_at, create.last_error) == (withdrawn, "withdrawn before it was written")
+    assert accept_all(engine, AllLink(LEADER, str(WEEK)), waiting, all_at) == [week[1], week[2]]
+    assert _statuses(engine)[week[1]] == ("accepted", all_at)
+
+
+def test_a_proposals_page_writes_and_deletes_only_its_own_proposal(
+    engine: Engine, week: list[str]
+) -> None:
+    written: list[str] = []
+    deleted: list[str] = []
+
+    def fails(_engine: Engine, _leader: int, block: Block) -> str | None:
+        raise TimeoutError("the calendar did not answer")
+
+    def write(_engine: Engine, _leader: int, block: Block) -> str | None:
+        written.append(block.key)
+        return "event"
+
+    def delete(_engine: Engine, _leader: int, key: str, generation: int) -> bool | None:
+        deleted.append(key)
+        return True
+
+    # The first accept's write failed: by an hour later it is due again, but it is the
+    # worker's, not the next page's.
+    failing = CalendarWriters(fails, no_withdraw)
+    assert decide(engine, ProposalLink(week[0], 0, LEADER), "accept", failing, NOW) == "queued"
+    later = NOW + timedelta(hours=1)
+    writers = CalendarWriters(write, delete)
+    assert decide(engine, ProposalLink(week[1], 0, LEADER), "accept", writers, later) == "written"
+    assert withdraw(engine, ProposalLink(week[1], 0, LEADER), writers, later) == "withdrawn"
+    assert (written, deleted) == ([week[1]], [week[1]])
+    with session_scope(engine) as session:
+        open_entries = session.scalars(
+            select(OutboxEntry.proposal_key).where(OutboxEntry.done_at.is_(None))
+        )
+        assert list(open_entries) == [week[0]]
