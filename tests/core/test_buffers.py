@@ -374,6 +374,11 @@ def test_a_week_without_data_is_never_ok(
         (Status.NO_DATA, [why])
     ] * len(Buffer)
     assert {r.status for r in week.indicators if r.status is not None} == {Status.NO_DATA}
+    # An indicator without thresholds has no status to replace, with or without data.
+    unjudged = {r.id for r in week.indicators if r.status is None}
+    measured = review([meeting(MON, "09:00", "10:00")], WEEK)
+    assert unjudged == {r.id for r in measured.indicators if r.status is None}
+    assert "meeting_hours" in unjudged
     english = word(week.buffers[0].reasons[0], "en")
     assert "nothing" in english
     assert "niets" in word(week.buffers[0].reasons[0], "nl")

@@ -3,11 +3,16 @@ sentence that reads the felt room beside the load (the render tests show it in t
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
+from assistant.core.analysis import build_review
 from assistant.core.continua import Continua, ContinuaPoint, continua
 from assistant.core.reasons import Quantity, reason
-from assistant.core.review import IsoWeek, Sparkline
+from assistant.core.review import IsoWeek, Sparkline, WeeklyReview, WeekMetrics
+from tests.core.builders import meeting, rules
 
 WEEKS = tuple(IsoWeek(2026, number) for number in range(1, 13))
 
@@ -178,3 +183,45 @@ def test_weeks_without_meetings_are_no_load_not_missing() -> None:
         usual=Quantity(0.2, "share"),
         score=2,
     )
+
+
+# in the review ---------------------------------------------------------------------------------
+
+
+REVIEWED = IsoWeek(2026, 10)
+MONDAY_AFTER = datetime(2026, 3, 9, tzinfo=ZoneInfo("Europe/Amsterdam"))
+
+
+def reviewed_with(felt_room: dict[IsoWeek, int] | None) -> WeeklyReview:
+    """Week 10 (two hours of meetings) after five stored weeks of a known meeting share."""
+    history = [
+        WeekMetrics(REVIEWED.shifted(-back), {"meeting_share": 0.5 + back / 100})
+        for back in range(1, 6)
+    ]
+    return build_review(
+        [meeting(REVIEWED.monday, "09:00", "11:00")],
+        rules=rules(),
+        week=REVIEWED,
+        now=MONDAY_AFTER,
+        history=history,
+        felt_room=felt_room,
+    )
+
+
+def test_the_review_sets_the_felt_room_beside_each_weeks_meeting_share() -> None:
+    ratings = {REVIEWED.shifted(-back): 5 - back for back in range(1, 4)}
+    shown = reviewed_with(ratings).continua
+    assert shown is not None
+    by_week = {p.week: (p.load, p.room) for p in shown.points}
+    assert [by_week[REVIEWED.shifted(-back)] for back in range(1, 6)] == [
+        (0.51, 4),
+        (0.52, 3),
+        (0.53, 2),
+        (0.54, None),
+        (0.55, None),
+    ]
+    assert by_week[REVIEWED] == (0.0444, None)  # 2 h of 45 h of working time
+
+
+def test_without_the_leaders_ratings_the_review_has_no_continua() -> None:
+    assert reviewed_with(None).continua is None

@@ -79,7 +79,10 @@ def test_a_week_wholly_in_the_past_proposes_nothing_but_says_what_it_would_have_
 
 def test_now_in_the_last_hours_of_the_proposed_week_leaves_nothing_to_propose() -> None:
     now = datetime(2026, 3, 15, 23, 0, tzinfo=AMSTERDAM)  # Sunday night
-    assert reviewed_at(now).proposals == ()
+    late = reviewed_at(now)
+    assert late.proposals == ()
+    assert not late.proposals_week_over  # the last hour of the week is still the week
+    assert late.hindsight == ()
 
 
 # a block exactly filling a free gap ------------------------------------------------------------
