@@ -296,3 +296,33 @@ def test_waiting_for_a_slot_polls_and_gives_up_past_the_timeout(redis_db: Any) -
         assert pauses
         assert set(pauses) == {0.02}
     assert semaphore.in_flight() == 0  # given back when the block ended
+
+
+def test_a_mailbox_slot_takes_the_lease_it_is_given(redis_db: Any) -> None:
+    from worker.limits import mailbox_lease_seconds
+
+    default = _mailbox(redis_db, "board@example.org")
+    assert default.lease_ms == int(mailbox_lease_seconds() * 1000)
+    assert _mailbox(redis_db, "board@example.org", lease_seconds=5.0).lease_ms == 5000
+
+
+def test_caldav_slots_are_kept_under_the_installations_prefix(redis_db: Any) -> None:
+    from worker.limits import RedisServerSlots
+
+    slots = RedisServerSlots(redis_db, 1, timeout_seconds=1, key_prefix=REDIS_PREFIX)
+    key = f"{REDIS_PREFIX}agenda-regie:limit:caldav:cal.example.org"
+    with slots.slot(" Cal.Example.org "):
+        assert redis_db.zcard(key) == 1
+    assert redis_db.zcard(key) == 0
+
+
+def test_caldav_slots_default_to_four_per_server_for_a_minute_leased_two() -> None:
+    from worker.limits import RedisServerSlots
+
+    slots = RedisServerSlots(object())
+    assert (slots.limit, slots.timeout_seconds, slots.lease_seconds, slots.key_prefix) == (
+        4,
+        60.0,
+        120.0,
+        "",
+    )
