@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -97,7 +97,7 @@ def to_event(occurrence: Any, uid: str, recurring: bool, reader: Reader) -> Cale
     if kind is None:
         return None
     return CalendarEvent(
-        id=_occurrence_id(uid, occurrence, component, start, recurring),
+        id=_occurrence_id(uid, component, start, recurring, reader.zone),
         start=start,
         end=end,
         all_day=all_day,
@@ -149,21 +149,20 @@ def _people(component: Component, reader: Reader) -> tuple[Response, bool, set[s
 
 
 def _occurrence_id(
-    uid: str, occurrence: Any, component: Component, start: datetime, recurring: bool
+    uid: str, component: Component, start: datetime, recurring: bool, zone: ZoneInfo
 ) -> str:
     """Stable while the event is moved: a single event is its UID; an instance of a series is
-    its UID and the instance it is (RECURRENCE-ID), whatever time it was moved to. Instances
-    moved by a "this and all following" change share one RECURRENCE-ID: their start tells them
-    apart."""
+    its UID and the instance it is (its RECURRENCE-ID, the start it has in the series, as an
+    instant), whatever time it was moved to. Instances moved by a "this and all following"
+    change share one RECURRENCE-ID: their start tells them apart."""
     instance = ""
     if recurring:
-        recurrence_id = getattr(getattr(occurrence, "id", None), "recurrence_id", None)
         changed = component.get("RECURRENCE-ID")
         ranged = isinstance(changed, vDDDTypes) and "RANGE" in changed.params
-        if recurrence_id is not None and not ranged:
-            instance = recurrence_id.isoformat()
-        else:
-            instance = start.astimezone(UTC).isoformat()
+        original = changed.dt if isinstance(changed, vDDDTypes) and not ranged else start
+        if not isinstance(original, date):  # a RECURRENCE-ID that is no date or time
+            original = start
+        instance = to_aware(original, zone).astimezone(UTC).isoformat()
     # Hashed, UID included: UIDs often contain email addresses.
     seed = f"{uid}\n{instance}" if instance else uid
     return hashlib.sha256(seed.encode()).hexdigest()[:20]

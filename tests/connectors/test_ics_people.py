@@ -4,7 +4,7 @@ rules let override protected time, and our own marker."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -219,4 +219,68 @@ def test_counterforce_by_the_people_named_or_a_title_keyword(tmp_path: Path) -> 
         (EventKind.MEETING, True),
         (EventKind.MEETING, True),
         (EventKind.SOLO, False),
+    ]
+
+
+SERIES = vevent(0, "RRULE:FREQ=WEEKLY;COUNT=3")  # Mondays 2, 9 and 16 March, 08:00-08:30
+# The ids these events have had since ids were hashed (a single event: its UID; an instance: its
+# UID and RECURRENCE-ID).
+SINGLE_ID = "0d9d2ee5e0269afaaa70"
+SERIES_IDS = ["c766f3fc287e228543c3", "3245f39131457de4a8c6", "8dc2b727f77e7d008bd8"]
+
+
+def _moved(recurrence_id: str, start: str, end: str) -> str:
+    return (
+        "BEGIN:VEVENT\r\nUID:event-0@example.org\r\nDTSTAMP:20260101T000000Z\r\n"
+        f"RECURRENCE-ID;TZID=Europe/Amsterdam:{recurrence_id}\r\n"
+        f"DTSTART;TZID=Europe/Amsterdam:{start}\r\nDTEND;TZID=Europe/Amsterdam:{end}\r\n"
+        "SUMMARY:Overleg 0\r\nEND:VEVENT\r\n"
+    )
+
+
+def test_an_instance_moved_within_its_series_keeps_its_id(tmp_path: Path) -> None:
+    before = read(tmp_path, SERIES)
+    after = read(tmp_path, SERIES, _moved("20260309T080000", "20260310T140000", "20260310T143000"))
+    assert len({e.id for e in before}) == 3  # each instance its own id
+    assert [e.id for e in after] == [e.id for e in before]  # the move changed none of them
+    assert after[1].start == datetime(2026, 3, 10, 14, 0, tzinfo=AMSTERDAM)
+
+
+def test_ids_stay_the_same_from_release_to_release(tmp_path: Path) -> None:
+    """A synced cache keys events by id: a new way of making ids would look like every event
+    removed and added again."""
+    [single] = read(tmp_path, vevent(0, "STATUS:CONFIRMED"))
+    instances = read(tmp_path, SERIES)
+    assert single.id == SINGLE_ID
+    assert [e.id for e in instances] == SERIES_IDS
+
+
+def test_rooms_listed_before_the_people_do_not_hide_them(tmp_path: Path) -> None:
+    [event] = read(
+        tmp_path,
+        vevent(
+            0,
+            "ATTENDEE;CUTYPE=ROOM:mailto:boardroom@example.org",
+            "ATTENDEE;CUTYPE=RESOURCE:mailto:beamer@example.org",
+            "ATTENDEE;PARTSTAT=ACCEPTED:mailto:colleague@example.org",
+            "ATTENDEE;PARTSTAT=ACCEPTED:mailto:other@example.org",
+        ),
+    )
+    assert event.other_attendees == 2
+
+
+def test_outlooks_all_day_flag_counts_only_from_midnight_to_a_later_midnight(
+    tmp_path: Path,
+) -> None:
+    flag = "X-MICROSOFT-CDO-ALLDAYEVENT:TRUE"
+    timed = vevent(0, flag)  # 08:00-08:30 with the flag: a timed event
+    midnights = (
+        vevent(1, flag).replace("T090000", "T000000").replace("20260302T093000", "20260303T000000")
+    )
+    empty = vevent(2, flag).replace("T100000", "T000000").replace("T103000", "T000000")
+    events = read(tmp_path, timed, midnights, empty)
+    assert [(e.all_day, e.start.hour, e.end - e.start) for e in events] == [
+        (False, 0, timedelta(0)),
+        (True, 0, timedelta(days=1)),
+        (False, 8, timedelta(minutes=30)),
     ]
