@@ -212,3 +212,13 @@ def test_a_wait_that_exactly_uses_up_the_budget_is_still_taken() -> None:
     answers = Answers(throttled_graph(6.0), throttled_graph(4.0))
     assert retrier.call("events", answers) == "done"
     assert (sleeps, retrier.total_wait_seconds) == ([6.0, 4.0], 10.0)
+
+
+def test_the_last_attempt_with_a_wait_that_would_just_fit_names_no_lack_of_budget() -> None:
+    """Out of attempts, not out of time: the message says only how long it tried."""
+    retrier = GraphRetrier(
+        RetryPolicy(max_attempts_per_call=1, max_total_wait_seconds=5.0), sleep=lambda _: None
+    )
+    with pytest.raises(graph_errors.RetriesExhaustedError) as raised:
+        retrier.call("events", Answers(throttled_graph(5.0)))
+    assert str(raised.value).endswith("gave up after 1 attempts and 0.0 s of waiting")
