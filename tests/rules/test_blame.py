@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from rules import RulesError, load_rules
+from rules.values import WEEKDAYS
 
 
 def problems(path: Path) -> list[str]:
@@ -222,3 +223,67 @@ def test_a_folder_or_a_file_that_is_no_text_is_named_with_what_is_wrong(
     binary.write_bytes(b"version: 1\nleader:\n  name: \xff\xfe\n")
     [problem] = problems(binary)
     assert problem.startswith(f"{binary}: cannot be read ('utf-8' codec can't decode byte 0xff")
+
+
+def test_extending_a_folder_or_a_missing_file_is_blamed_on_the_extends_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "team").mkdir()
+    leader = write(tmp_path / "anna.yaml", "version: 1\nextends: team\n")
+    team, gone = tmp_path / "team", tmp_path / "gone.yaml"
+    assert problems(leader) == [f"{leader}:2:1: extends: {team}: is a directory, not a rule file"]
+    write(leader, "version: 1\nextends: gone.yaml\n")
+    assert problems(leader) == [f"{leader}:2:1: extends: {gone}: file not found"]
+
+
+def test_a_setting_given_on_the_command_line_is_blamed_on_the_command_line() -> None:
+    with pytest.raises(RulesError) as caught:
+        load_rules(overrides={"lunch": {"minutes": 5}})
+    assert [str(p) for p in caught.value.problems] == [
+        "<command line>: lunch.minutes: Input should be greater than or equal to 10"
+    ]
+
+
+def test_a_wrong_value_of_a_known_setting_gets_no_suggestion(tmp_path: Path) -> None:
+    path = write(tmp_path / "anna.yaml", "version: 1\nlunch:\n  minutes: lang\n")
+    assert problems(path) == [
+        f"{path}:3:3: lunch.minutes: Input should be a valid integer, unable to parse string "
+        "as an integer"
+    ]
+
+
+def test_problems_on_one_line_are_told_from_left_to_right(tmp_path: Path) -> None:
+    path = write(tmp_path / "anna.yaml", "version: 1\nlunch: {window: 1, minutes: x}\n")
+    # By column, not by name: "minutes" sorts before "window".
+    assert problems(path) == [
+        f"{path}:2:9: lunch.window: Input should be a valid dictionary or instance of ClockRange",
+        f"{path}:2:20: lunch.minutes: Input should be a valid integer, unable to parse string as "
+        "an integer",
+    ]
+
+
+def test_stored_layers_are_read_as_written_and_blamed_by_their_names() -> None:
+    """The layers `rules apply` stored, each as its file was written (`extends` included)."""
+    from rules.load import load_layers
+
+    team = {"version": 1, "lunch": {"minutes": 45}}
+    leader = {"version": 1, "extends": "team.yaml", "leader": {"language": "nl"}}
+    rules, _ = load_layers([("team (version 3)", team), ("leader (version 1)", leader)])
+    assert (rules.lunch.minutes, rules.leader.language) == (45, "nl")
+    # Nothing of one leader's layers stays behind: not in what was passed, not in the defaults.
+    assert team == {"version": 1, "lunch": {"minutes": 45}}
+    assert leader["extends"] == "team.yaml"
+    assert load_layers([])[0].lunch.minutes == 30
+    early = {"version": 1, "working_hours": {day: ["06:00-08:00"] for day in WEEKDAYS}}
+    with pytest.raises(RulesError) as caught:
+        load_layers([("leader (version 2)", early)])
+    # The windows and the block are the defaults' (their lines and columns); the hours are
+    # the leader's.
+    assert [str(p) for p in caught.value.problems] == [
+        "<bundled defaults.yaml>:116:3: reflection.preferred_windows.0: 08:30-12:00 lies outside "
+        "the working hours of every day",
+        "<bundled defaults.yaml>:134:3: lunch.window: 11:30-14:00 lies outside the working "
+        "hours of every day",
+        "<bundled defaults.yaml>:141:3: mini_retreat.minutes: a block of 180 min is longer than "
+        "the longest stretch of working time (120 min), so it could never be proposed",
+    ]
