@@ -313,7 +313,7 @@ def _problems(error: ValidationError, layered: Layered) -> list[RuleProblem]:
         where, line, column = _locate(layered, key_path)
         close = _close_setting(key_path) if item["type"] == "extra_forbidden" else None
         problems.append(validation_problem(item, where, ".".join(key_path), close, line, column))
-    return sorted(problems, key=lambda p: (p.path, p.line or 0, p.column or 0, p.key))
+    return problems  # in pydantic's order; the caller sorts them with the cross-check problems
 
 
 def _problem_order(problem: RuleProblem) -> tuple[str, int, int, str]:
