@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from rules.checks import cross_checks
 from rules.errors import RuleProblem, RulesError
 from rules.model import Rules
-from rules.problems import said_problem, validation_problem
+from rules.problems import said_problem, validation_problem, yaml_error_position
 from rules.values import WEEKDAYS, ClockRange
 
 DEFAULTS_NAME = "defaults.yaml"
@@ -219,10 +219,9 @@ def _parse(text: str, where: str) -> Layer:
     try:
         node, data = _read_yaml(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        column = mark.column + 1 if mark is not None else None
-        problem = getattr(error, "problem", None) or str(error)
+        line, column = yaml_error_position(error, text)
+        # The reader's own message runs on with where it is ("in <unicode string>, position 31").
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         said = {"reason": problem}
         problems = [RuleProblem(where, "", "not valid YAML: %(reason)s", line, column, said)]
         raise RulesError(problems) from None

@@ -72,3 +72,16 @@ def validation_problem(
         except (KeyError, TypeError, ValueError):
             pass
     return RuleProblem(where, key, message, line, column)
+
+
+def yaml_error_position(error: Exception, text: str) -> tuple[int | None, int | None]:
+    """Line and column (from 1) of a YAML error: the parser marks where; the reader, which
+    refuses characters no YAML may hold, counts characters from the start."""
+    mark = getattr(error, "problem_mark", None)
+    if mark is not None:
+        return mark.line + 1, mark.column + 1
+    position = getattr(error, "position", None)
+    if not isinstance(position, int):
+        return None, None
+    before = text[:position]
+    return before.count("\n") + 1, position - before.rfind("\n")

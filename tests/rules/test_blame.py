@@ -287,3 +287,18 @@ def test_stored_layers_are_read_as_written_and_blamed_by_their_names() -> None:
         "<bundled defaults.yaml>:141:3: mini_retreat.minutes: a block of 180 min is longer than "
         "the longest stretch of working time (120 min), so it could never be proposed",
     ]
+
+
+def test_a_character_no_yaml_may_hold_is_named_on_one_line_with_its_place(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path / "anna.yaml", "version: 1\nleader:\n  name: Anna\x07\n")
+    assert problems(path) == [
+        f"{path}:3:13: not valid YAML: unacceptable character #x0007: special characters are "
+        "not allowed"
+    ]
+
+
+@pytest.mark.parametrize("text", ["", "# nothing here yet\n"])
+def test_an_empty_rule_file_changes_nothing(tmp_path: Path, text: str) -> None:
+    assert load_rules(write(tmp_path / "anna.yaml", text)) == load_rules()
