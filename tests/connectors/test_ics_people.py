@@ -227,6 +227,13 @@ SERIES = vevent(0, "RRULE:FREQ=WEEKLY;COUNT=3")  # Mondays 2, 9 and 16 March, 08
 # UID and RECURRENCE-ID).
 SINGLE_ID = "0d9d2ee5e0269afaaa70"
 SERIES_IDS = ["c766f3fc287e228543c3", "3245f39131457de4a8c6", "8dc2b727f77e7d008bd8"]
+# A weekly day off: its instances are their dates' midnights in the leader's zone.
+DAYS_OFF = (
+    "BEGIN:VEVENT\r\nUID:day-off@example.org\r\nDTSTAMP:20260101T000000Z\r\n"
+    "DTSTART;VALUE=DATE:20260303\r\nDTEND;VALUE=DATE:20260304\r\nRRULE:FREQ=WEEKLY;COUNT=2\r\n"
+    "SUMMARY:Vrij\r\nEND:VEVENT\r\n"
+)
+DAYS_OFF_IDS = ["7b2179b879677a4dce6c", "8c8732e49e9d8eb4c22f"]
 
 
 def _moved(recurrence_id: str, start: str, end: str) -> str:
@@ -253,6 +260,7 @@ def test_ids_stay_the_same_from_release_to_release(tmp_path: Path) -> None:
     instances = read(tmp_path, SERIES)
     assert single.id == SINGLE_ID
     assert [e.id for e in instances] == SERIES_IDS
+    assert [e.id for e in read(tmp_path, DAYS_OFF)] == DAYS_OFF_IDS
 
 
 def test_rooms_listed_before_the_people_do_not_hide_them(tmp_path: Path) -> None:
