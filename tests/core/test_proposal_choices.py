@@ -19,6 +19,7 @@ from assistant.app.review import review_week
 from assistant.core.reasons import Quantity, reason
 from assistant.core.review import IsoWeek
 from connectors import MemorySource
+from rules import Rules
 from tests.core.builders import meeting, protected, review, rules
 from tests.core.test_proposals import only, slots
 
@@ -177,52 +178,46 @@ def test_reflection_time_is_counted_in_whole_minutes_as_the_review_counts_it(
 # working hours that reach midnight -------------------------------------------------------------
 
 
-def test_a_block_starting_at_midnight_counts_as_its_days_block() -> None:
-    # Monday's only three free hours are 00:00-03:00, where the mini-retreat goes; so reflection
-    # prefers Tuesday, which holds no block yet.
-    working = hours(monday=["00:00-03:00", "08:30-10:00"], tuesday=["08:30-10:00"])
-    chosen = rules(
-        working_hours=working,
+def one_block_each(**days: list[str]) -> Rules:
+    """A mini-retreat and one reflection block, working time only on the days named."""
+    return rules(
+        working_hours=hours(**days),
         proposals={"kinds": ["mini_retreat", "reflection"]},
         reflection={"blocks_per_week": 1},
         lunch={"enabled": False},
     )
-    assert slots(review([], WEEK, rules=chosen)) == [
-        ("mini_retreat", "Mon 09 00:00", "03:00"),
-        ("reflection", "Tue 10 08:30", "10:00"),
-    ]
 
 
-def test_a_block_ending_at_midnight_counts_as_its_days_block() -> None:
-    working = hours(monday=["08:30-10:00", "21:00-24:00"], tuesday=["08:30-10:00"])
-    chosen = rules(
-        working_hours=working,
-        proposals={"kinds": ["mini_retreat", "reflection"]},
-        reflection={"blocks_per_week": 1},
-        lunch={"enabled": False},
-    )
-    assert slots(review([], WEEK, rules=chosen)) == [
-        ("mini_retreat", "Mon 09 21:00", "00:00"),
-        ("reflection", "Tue 10 08:30", "10:00"),
-    ]
-
-
-def test_a_block_at_the_next_midnight_is_not_the_previous_days_block() -> None:
-    working = hours(
-        monday=["08:30-10:00"],
-        tuesday=["00:00-03:00", "08:30-10:00"],
-        wednesday=["08:30-10:00"],
-    )
-    chosen = rules(
-        working_hours=working,
-        proposals={"kinds": ["mini_retreat", "reflection"]},
-        reflection={"blocks_per_week": 1},
-        lunch={"enabled": False},
-    )
-    assert slots(review([], WEEK, rules=chosen)) == [
-        ("reflection", "Mon 09 08:30", "10:00"),
-        ("mini_retreat", "Tue 10 00:00", "03:00"),
-    ]
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        # Monday's only three free hours are 00:00-03:00, where the mini-retreat goes; so
+        # reflection prefers Tuesday, which holds no block yet.
+        (
+            {"monday": ["00:00-03:00", "08:30-10:00"], "tuesday": ["08:30-10:00"]},
+            [("mini_retreat", "Mon 09 00:00", "03:00"), ("reflection", "Tue 10 08:30", "10:00")],
+        ),
+        # A mini-retreat that ends at midnight is Monday's block too.
+        (
+            {"monday": ["08:30-10:00", "21:00-24:00"], "tuesday": ["08:30-10:00"]},
+            [("mini_retreat", "Mon 09 21:00", "00:00"), ("reflection", "Tue 10 08:30", "10:00")],
+        ),
+        # One that starts at Tuesday's midnight is not Monday's.
+        (
+            {
+                "monday": ["08:30-10:00"],
+                "tuesday": ["00:00-03:00", "08:30-10:00"],
+                "wednesday": ["08:30-10:00"],
+            },
+            [("reflection", "Mon 09 08:30", "10:00"), ("mini_retreat", "Tue 10 00:00", "03:00")],
+        ),
+    ],
+    ids=["starting at midnight", "ending at midnight", "at the next midnight"],
+)
+def test_a_block_at_midnight_counts_for_its_own_day(
+    days: dict[str, list[str]], expected: list[tuple[str, str, str]]
+) -> None:
+    assert slots(review([], WEEK, rules=one_block_each(**days))) == expected
 
 
 def test_a_chain_ending_a_second_after_midnight_gets_its_break_on_the_new_day() -> None:
