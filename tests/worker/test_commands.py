@@ -119,10 +119,18 @@ def test_run_once_sends_once_and_status_shows_what_happened(
     assert microsoft_line.endswith(f": {NOT_SET_UP}")
     [failure] = sections["Failures"]
     assert failure.endswith(f" ams@example.org sync: {NOT_SET_UP}")
-    assert [line.split()[1] for line in sections["Next reviews"]] == [
-        "ams@example.org",
-        "nyc@example.org",
-    ]  # Monday 08:00 comes to Amsterdam six hours before New York
+    # Each leader's own Monday 08:00, soonest first, the paused leader not among them. Which
+    # comes first depends on the clock: Amsterdam's was already sent this week, so on a Monday
+    # between 08:00 in Amsterdam and 08:00 in New York, New York's comes first.
+    upcoming = [line.split() for line in sections["Next reviews"]]
+    moments = [datetime.fromisoformat(moment) for moment, _ in upcoming]
+    assert moments == sorted(moments)
+    zones = {"ams@example.org": "Europe/Amsterdam", "nyc@example.org": "America/New_York"}
+    assert sorted(leader for _, leader in upcoming) == sorted(zones)
+    for (_, leader), moment in zip(upcoming, moments, strict=True):
+        local = moment.astimezone(ZoneInfo(zones[leader]))
+        assert (local.weekday(), local.hour, local.minute) == (0, 8, 0)
+        assert timedelta(0) < moment - datetime.now(UTC) <= timedelta(days=7)
     assert sections["Paused"] == ["off@example.org until they resume"]
     assert sections["No review without a working calendar"] == [
         "nyc@example.org: no calendar connection; connect one (agenda-regie connect "
